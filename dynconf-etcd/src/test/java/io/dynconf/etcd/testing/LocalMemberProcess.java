@@ -1,0 +1,248 @@
+package io.dynconf.etcd.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An etcd member as a child process of the test JVM, on loopback ports.
+ *
+ * <p>The member runs under {@code /bin/sh} acting as a watchdog: the shell starts etcd in the
+ * background, prints its PID, and kills it with SIGKILL as soon as its stdin reaches end of file.
+ * The JVM holds the write end of that pipe and never writes to it, so the pipe closes exactly when
+ * we stop the member or when the JVM dies, however it dies. The shell also waits for etcd, so a
+ * dead member is reaped at once rather than left as a zombie that still looks alive.
+ */
+final class LocalMemberProcess implements MemberProcess {
+  private static final String WATCHDOG =
+      "exec 3<&0\n"
+          + "\"$@\" >>\"$DYNCONF_ETCD_LOG\" 2>&1 </dev/null &\n"
+          + "pid=$!\n"
+          + "echo \"$pid\"\n"
+          + "( read -r _ <&3; kill -9 \"$pid\" 2>/dev/null ) &\n"
+          + "wd=$!\n"
+          + "wait \"$pid\"; rc=$?\n"
+          + "kill \"$wd\" 2>/dev/null\n"
+          + "exit $rc\n";
+
+  private final Path binary;
+  private final String name;
+  private final int clientPort;
+  private final int peerPort;
+  private final String initialCluster;
+  private final Path clusterDirectory;
+  private final Path dataDirectory;
+  private final Path logFile;
+  private final List<String> extraArgs;
+
+  private @Nullable Process watchdog;
+  private @Nullable ProcessHandle etcd;
+  private boolean paused;
+
+  LocalMemberProcess(
+      Path binary,
+      String name,
+      int clientPort,
+      int peerPort,
+      String initialCluster,
+      Path clusterDirectory,
+      List<String> extraArgs) {
+    this.binary = binary;
+    this.name = name;
+    this.clientPort = clientPort;
+    this.peerPort = peerPort;
+    this.initialCluster = initialCluster;
+    this.clusterDirectory = clusterDirectory;
+    this.dataDirectory = clusterDirectory.resolve(name + ".etcd");
+    this.logFile = clusterDirectory.resolve(name + ".log");
+    this.extraArgs = List.copyOf(extraArgs);
+  }
+
+  @Override
+  public void start(String clusterToken) throws IOException {
+    if (isRunning()) {
+      throw new IllegalStateException("member " + name + " is already running");
+    }
+    String client = "http://127.0.0.1:" + clientPort;
+    String peer = "http://127.0.0.1:" + peerPort;
+    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", WATCHDOG, "etcd-watchdog"));
+    command.addAll(
+        List.of(
+            binary.toString(),
+            "--name", name,
+            "--data-dir", dataDirectory.toString(),
+            "--listen-client-urls", client,
+            "--advertise-client-urls", client,
+            "--listen-peer-urls", peer,
+            "--initial-advertise-peer-urls", peer,
+            "--initial-cluster", initialCluster,
+            "--initial-cluster-token", clusterToken,
+            "--initial-cluster-state", "new",
+            "--logger", "zap",
+            "--log-outputs", "stderr"));
+    command.addAll(extraArgs);
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    Map<String, String> env = pb.environment();
+    env.keySet().removeIf(k -> k.startsWith("ETCD_")); // etcd reads ETCD_* as flags
+    env.put("DYNCONF_ETCD_LOG", logFile.toString());
+    Files.writeString(logFile, "---- start " + name + " token " + clusterToken + "\n",
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    Process shell = pb.start();
+    String pidLine = new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+    if (pidLine == null) {
+      shell.destroyForcibly();
+      throw new IOException("the watchdog shell for etcd member " + name + " printed no PID");
+    }
+    long pid = Long.parseLong(pidLine.trim());
+    ProcessHandle handle =
+        ProcessHandle.of(pid).orElseThrow(() -> new IOException("etcd member " + name + " (pid " + pid + ") exited at once:\n" + logTail(20)));
+    ProcessLedger.record(handle, clusterDirectory);
+    watchdog = shell;
+    etcd = handle;
+    paused = false;
+  }
+
+  @Override
+  public InetSocketAddress clientAddress() {
+    return new InetSocketAddress("127.0.0.1", clientPort);
+  }
+
+  int peerPort() {
+    return peerPort;
+  }
+
+  @Override
+  public void stop() {
+    ProcessHandle h = etcd;
+    if (h == null) {
+      return;
+    }
+    if (paused) {
+      signal("CONT");
+    }
+    h.destroy();
+    if (!ProcessLedger.awaitExit(h, Duration.ofSeconds(10))) {
+      h.destroyForcibly();
+      ProcessLedger.awaitExit(h, Duration.ofSeconds(10));
+    }
+    ended();
+  }
+
+  @Override
+  public void kill() {
+    ProcessHandle h = etcd;
+    if (h == null) {
+      return;
+    }
+    h.destroyForcibly();
+    ProcessLedger.awaitExit(h, Duration.ofSeconds(10));
+    ended();
+  }
+
+  private void ended() {
+    ProcessHandle h = etcd;
+    Process shell = watchdog;
+    if (shell != null) {
+      try {
+        OutputStream stdin = shell.getOutputStream();
+        stdin.close(); // the watchdog's "read" returns; etcd is already gone
+      } catch (IOException ignored) {
+        // the shell is gone too
+      }
+      ProcessLedger.awaitExit(shell.toHandle(), Duration.ofSeconds(5));
+    }
+    if (h != null) {
+      ProcessLedger.forget(h.pid());
+    }
+    etcd = null;
+    watchdog = null;
+    paused = false;
+  }
+
+  @Override
+  public void pause() {
+    requireRunning("pause");
+    signal("STOP");
+    paused = true;
+  }
+
+  @Override
+  public void resume() {
+    requireRunning("resume");
+    signal("CONT");
+    paused = false;
+  }
+
+  @Override
+  public boolean isPaused() {
+    return paused;
+  }
+
+  private void requireRunning(String what) {
+    if (!isRunning()) {
+      throw new IllegalStateException("cannot " + what + " member " + name + ": it is not running");
+    }
+  }
+
+  private void signal(String signal) {
+    ProcessHandle h = etcd;
+    if (h == null) {
+      return;
+    }
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(h.pid())).redirectErrorStream(true).start();
+      if (!kill.waitFor(5, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + signal + " " + h.pid() + " failed: " + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot send SIG" + signal + " to etcd member " + name, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while signalling etcd member " + name, e);
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    ProcessHandle h = etcd;
+    return h != null && h.isAlive();
+  }
+
+  @Override
+  public void deleteData() throws IOException {
+    if (isRunning()) {
+      throw new IllegalStateException("cannot delete the data of running member " + name);
+    }
+    ProcessLedger.deleteRecursively(dataDirectory);
+  }
+
+  @Override
+  public String logTail(int lines) {
+    try {
+      if (!Files.exists(logFile)) {
+        return "(no log at " + logFile + ")";
+      }
+      List<String> all = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(cannot read " + logFile + ": " + e + ")";
+    }
+  }
+
+  @Override
+  public OptionalLong pid() {
+    ProcessHandle h = etcd;
+    return h == null ? OptionalLong.empty() : OptionalLong.of(h.pid());
+  }
+}
