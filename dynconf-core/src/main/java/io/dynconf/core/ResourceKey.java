@@ -152,6 +152,29 @@ public record ResourceKey(String prefix, String type, String id) {
    * for an invalid key; otherwise returns null for it.
    */
   private static @Nullable ResourceKey decode(String prefix, String key, boolean strict) {
+    return decode(prefix, key, strict, 1);
+  }
+
+  private static int segments(String id) {
+    int n = 1;
+    for (int i = 0; i < id.length(); i++) {
+      if (id.charAt(i) == '/') {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Like {@link #tryParse(String, String)} for types whose ids span {@code idSegments} key
+   * segments (APISIX's secrets: {@code /apisix/secrets/vault/1} has id {@code vault/1}); each
+   * segment follows the id rule.
+   */
+  public static Optional<ResourceKey> tryParse(String prefix, String key, int idSegments) {
+    return Optional.ofNullable(decode(normalizePrefix(prefix), key, false, idSegments));
+  }
+
+  private static @Nullable ResourceKey decode(String prefix, String key, boolean strict, int idSegments) {
     int prefixLength = prefix.length();
     if (!key.startsWith(prefix)
         || (key.length() > prefixLength && key.charAt(prefixLength) != '/')) {
@@ -178,7 +201,7 @@ public record ResourceKey(String prefix, String type, String id) {
               + quote(prefix + "/<type>/<id>"));
     }
     String id = key.substring(slash + 1);
-    if (id.indexOf('/') >= 0) {
+    if (segments(id) > idSegments) {
       return reject(
           strict,
           prefix,
@@ -224,8 +247,17 @@ public record ResourceKey(String prefix, String type, String id) {
     return null;
   }
 
-  /** Returns why {@code id} is not a valid id, or null if it is valid. */
+  /** Returns why {@code id} is not a valid id, or null if it is valid; segments are checked one by one. */
   private static @Nullable String idProblem(String id) {
+    int slash = id.indexOf('/');
+    if (slash >= 0) {
+      String first = idSegmentProblem(id.substring(0, slash));
+      return first != null ? first : idProblem(id.substring(slash + 1));
+    }
+    return idSegmentProblem(id);
+  }
+
+  private static @Nullable String idSegmentProblem(String id) {
     String problem = lengthProblem("id", id, ID_RULE);
     if (problem != null) {
       return problem;

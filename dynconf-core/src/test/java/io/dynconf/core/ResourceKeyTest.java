@@ -376,13 +376,29 @@ class ResourceKeyTest {
     }
 
     @Test
+    void acceptsIdsOfSeveralSegmentsEachFollowingTheRule() {
+      assertThat(ResourceKey.of("/apisix", "secrets", "vault/1").toKey()).isEqualTo("/apisix/secrets/vault/1");
+      assertThatThrownBy(() -> ResourceKey.of("/apisix", "secrets", "vault/..")).hasMessageContaining("\"..\"");
+      assertThatThrownBy(() -> ResourceKey.of("/apisix", "secrets", "vault/")).hasMessageContaining("id");
+    }
+
+    @Test
+    void parsesTwoSegmentIdsOnlyWhenAsked() {
+      assertThat(ResourceKey.tryParse("/apisix", "/apisix/secrets/vault/1")).isEmpty();
+      assertThat(ResourceKey.tryParse("/apisix", "/apisix/secrets/vault/1", 2)).hasValueSatisfying(k -> {
+        assertThat(k.type()).isEqualTo("secrets");
+        assertThat(k.id()).isEqualTo("vault/1");
+      });
+      assertThat(ResourceKey.tryParse("/apisix", "/apisix/secrets/vault/1/x", 2)).isEmpty();
+    }
+
+    @Test
     void acceptsTypesWithDigitsAndUnderscoresAfterTheFirstCharacter() {
       assertThat(ResourceKey.of("/apisix", "a0_9z", "1").type()).isEqualTo("a0_9z");
     }
 
     @ParameterizedTest
     @CsvSource({
-      "a/b, 'id \"a/b\" must match [A-Za-z0-9_.-]{1,64}: character ''/'' at index 1 is not allowed'",
       "a b, 'id \"a b\" must match [A-Za-z0-9_.-]{1,64}: character U+0020 at index 1 is not allowed'",
       "é, 'id \"\\u00e9\" must match [A-Za-z0-9_.-]{1,64}: character U+00E9 at index 0 is not allowed'",
       "a%2e, 'id \"a%2e\" must match [A-Za-z0-9_.-]{1,64}: character ''%'' at index 1 is not allowed'",

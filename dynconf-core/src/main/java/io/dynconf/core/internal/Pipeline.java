@@ -1,0 +1,178 @@
+package io.dynconf.core.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dynconf.core.ConfigItem;
+import io.dynconf.core.InvalidConfigException;
+import io.dynconf.core.ResourceKey;
+import io.dynconf.core.ResourceType;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.everit.json.schema.Schema;
+import org.everit.json.schema.ValidationException;
+import org.json.JSONArray;
+import org.json.JSONObject;
+
+/**
+ * The validation pipeline every value goes through, the same on the data plane, in the admin API
+ * and in the file source: parse → object → id matches the key → schema → decode → check → compile.
+ * Stateless and thread-safe.
+ */
+public final class Pipeline {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  private Pipeline() {}
+
+  /** Parses {@code json}; the value must be a JSON object. */
+  public static ObjectNode parseObject(byte[] json) {
+    JsonNode node;
+    try {
+      node = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new InvalidConfigException("", "not valid JSON: " + e.getOriginalMessage()
+          + " at line " + e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr());
+    } catch (IOException e) {
+      throw new InvalidConfigException("", "not valid JSON: " + e.getMessage());
+    }
+    if (node == null || node.isMissingNode()) {
+      throw new InvalidConfigException("", "empty value, expected a JSON object");
+    }
+    if (!node.isObject()) {
+      throw new InvalidConfigException("", "expected a JSON object, got " + node.getNodeType().toString().toLowerCase());
+    }
+    return (ObjectNode) node;
+  }
+
+  /** Runs the whole pipeline on the raw bytes of one key. */
+  public static <T> ConfigItem<T> decode(ResourceType<T> type, ResourceKey key, byte[] json, long createRevision, long modRevision) {
+    return decode(type, key, parseObject(json), createRevision, modRevision);
+  }
+
+  /** Runs the pipeline from an already parsed object (not modified). */
+  public static <T> ConfigItem<T> decode(ResourceType<T> type, ResourceKey key, ObjectNode json, long createRevision, long modRevision) {
+    checkId(type, key, json);
+    Schema schema = type.schema();
+    if (schema != null) {
+      validate(schema, json);
+    }
+    T value;
+    try {
+      value = type.decoder().decode(key, json);
+    } catch (InvalidConfigException e) {
+      throw e;
+    } catch (JsonMappingException e) {
+      throw new InvalidConfigException(pointer(e.getPath()), e.getOriginalMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      throw new InvalidConfigException("", "cannot decode as " + type.javaType().getSimpleName() + ": " + e.getMessage(), e);
+    }
+    if (value == null) {
+      throw new InvalidConfigException("", "the decoder of " + type.name() + " returned nothing");
+    }
+    type.checker().check(value);
+    Object compiled = null;
+    if (type.compiler() != null) {
+      try {
+        compiled = type.compiler().apply(value);
+      } catch (InvalidConfigException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw new InvalidConfigException("", "cannot compile: " + e.getMessage(), e);
+      }
+    }
+    return new ConfigItem<>(key, value, compiled, createRevision, modRevision);
+  }
+
+  private static void checkId(ResourceType<?> type, ResourceKey key, ObjectNode json) {
+    JsonNode id = json.get(type.idField());
+    if (id == null || id.isNull()) {
+      return;
+    }
+    String text = id.isTextual() ? id.textValue() : id.isIntegralNumber() ? id.asText() : null;
+    if (text == null) {
+      throw new InvalidConfigException("/" + type.idField(), "must be a string or an integer, got " + id.getNodeType().toString().toLowerCase());
+    }
+    if (!text.equals(key.id())) {
+      throw new InvalidConfigException("/" + type.idField(), "\"" + text + "\" differs from the id in the key (\"" + key.id() + "\")");
+    }
+  }
+
+  /** Validates against an everit schema; the first violation (deepest, first in order) is reported. */
+  public static void validate(Schema schema, ObjectNode json) {
+    try {
+      schema.validate(toOrgJson(json));
+    } catch (ValidationException e) {
+      ValidationException leaf = firstLeaf(e);
+      String pointer = leaf.getPointerToViolation();
+      String field = pointer == null || pointer.equals("#") ? "" : pointer.startsWith("#") ? pointer.substring(1) : pointer;
+      String message = leaf.getErrorMessage();
+      int more = e.getViolationCount() - 1;
+      throw new InvalidConfigException(field, message + (more > 0 ? " (and " + more + " more violation" + (more > 1 ? "s" : "") + ")" : ""));
+    }
+  }
+
+  private static ValidationException firstLeaf(ValidationException e) {
+    ValidationException current = e;
+    while (!current.getCausingExceptions().isEmpty()) {
+      current = current.getCausingExceptions().get(0);
+    }
+    return current;
+  }
+
+  /** Converts a Jackson tree to org.json for everit; whole-number decimals (80.0) become integers, as APISIX reads them. */
+  static Object toOrgJson(JsonNode node) {
+    switch (node.getNodeType()) {
+      case OBJECT: {
+        JSONObject o = new JSONObject();
+        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        while (fields.hasNext()) {
+          Map.Entry<String, JsonNode> f = fields.next();
+          o.put(f.getKey(), toOrgJson(f.getValue()));
+        }
+        return o;
+      }
+      case ARRAY: {
+        JSONArray a = new JSONArray();
+        for (JsonNode e : node) {
+          a.put(toOrgJson(e));
+        }
+        return a;
+      }
+      case STRING:
+        return node.textValue();
+      case BOOLEAN:
+        return node.booleanValue();
+      case NUMBER:
+        if (node.isIntegralNumber()) {
+          return node.canConvertToLong() ? (Object) node.longValue() : node.bigIntegerValue();
+        }
+        BigDecimal d = node.decimalValue();
+        if (d.signum() == 0 || d.stripTrailingZeros().scale() <= 0) {
+          try {
+            return d.longValueExact();
+          } catch (ArithmeticException tooBig) {
+            return d;
+          }
+        }
+        return node.doubleValue();
+      case NULL:
+      default:
+        return JSONObject.NULL;
+    }
+  }
+
+  private static String pointer(List<JsonMappingException.Reference> path) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference r : path) {
+      sb.append('/').append(r.getFieldName() != null ? r.getFieldName() : Integer.toString(r.getIndex()));
+    }
+    return sb.toString();
+  }
+}
