@@ -118,12 +118,38 @@ public final class Pipeline {
     }
   }
 
+  /**
+   * The violation to report: the most specific one (deepest pointer), ties broken by pointer and
+   * message text, so the same value always gets the same message (everit's order is not stable).
+   */
   private static ValidationException firstLeaf(ValidationException e) {
-    ValidationException current = e;
-    while (!current.getCausingExceptions().isEmpty()) {
-      current = current.getCausingExceptions().get(0);
+    List<ValidationException> leaves = new java.util.ArrayList<>();
+    collectLeaves(e, leaves);
+    leaves.sort(java.util.Comparator
+        .comparingInt((ValidationException v) -> -depth(v.getPointerToViolation()))
+        .thenComparing(v -> String.valueOf(v.getPointerToViolation()))
+        .thenComparing(ValidationException::getErrorMessage));
+    return leaves.get(0);
+  }
+
+  private static void collectLeaves(ValidationException e, List<ValidationException> out) {
+    if (e.getCausingExceptions().isEmpty()) {
+      out.add(e);
+      return;
     }
-    return current;
+    for (ValidationException cause : e.getCausingExceptions()) {
+      collectLeaves(cause, out);
+    }
+  }
+
+  private static int depth(String pointer) {
+    int n = 0;
+    for (int i = 0; pointer != null && i < pointer.length(); i++) {
+      if (pointer.charAt(i) == '/') {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Converts a Jackson tree to org.json for everit; whole-number decimals (80.0) become integers, as APISIX reads them. */

@@ -1,0 +1,177 @@
+package io.dynconf.core.internal;
+
+import io.dynconf.core.InvalidConfigException;
+import io.dynconf.core.Route;
+import io.dynconf.core.Service;
+import io.dynconf.core.Ssl;
+import io.dynconf.core.StreamRoute;
+import io.dynconf.core.Upstream;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.everit.json.schema.Schema;
+import org.everit.json.schema.ValidationException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Checkers of the standard types: the rules of APISIX's {@code check_conf} functions that JSON
+ * Schema cannot express (see schema/NOTES.md). Rules the schemas already enforce (uri or uris, one
+ * of plugins/upstream/upstream_id/service_id/script, host and hosts exclusive, ...) are not
+ * repeated. Certificates and keys are checked for their PEM shape only; nothing is decrypted.
+ */
+public final class StdCheckers {
+  private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
+  private static final Pattern SECRET_REF = Pattern.compile("^(\\$secret://|\\$[Ee][Nn][Vv]://)");
+  private static final Map<String, Schema> CHASH_KEYS = Map.of(
+      "vars", StdSchemas.definition("upstreams.json", "upstream_hash_vars_schema"),
+      "header", StdSchemas.definition("upstreams.json", "upstream_hash_header_schema"),
+      "cookie", StdSchemas.definition("upstreams.json", "upstream_hash_header_schema"));
+
+  private StdCheckers() {}
+
+  /** An embedded upstream passes the upstream checks; {@code vars} is a valid expression. */
+  public static void route(Route route) {
+    embedded(route.upstream());
+    VarsExpr.parse(route.vars(), "/vars");
+  }
+
+  /** An embedded upstream passes the upstream checks. */
+  public static void service(Service service) {
+    embedded(service.upstream());
+  }
+
+  private static void embedded(@Nullable Upstream upstream) {
+    if (upstream != null) {
+      try {
+        upstream(upstream);
+      } catch (InvalidConfigException e) {
+        throw e.under("/upstream");
+      }
+    }
+  }
+
+  /**
+   * APISIX's {@code check_upstream_conf}: {@code pass_host} rewrite needs {@code upstream_host};
+   * the TLS client certificate and key have the PEM shape; a {@code chash} upstream has a {@code
+   * key} (unless it hashes on the consumer) that suits its {@code hash_on}.
+   */
+  public static void upstream(Upstream upstream) {
+    if (upstream.passHost().equals("rewrite") && upstream.upstreamHost() == null) {
+      throw new InvalidConfigException("/upstream_host", "`upstream_host` can't be empty when `pass_host` is `rewrite`");
+    }
+    Upstream.Tls tls = upstream.tls();
+    if (tls != null && tls.clientCert() != null) {
+      certificate(tls.clientCert(), "/tls/client_cert");
+      privateKey(Objects.requireNonNullElse(tls.clientKey(), ""), "/tls/client_key");
+    }
+    if (!upstream.type().equals("chash") || upstream.hashOn().equals("consumer")) {
+      return;
+    }
+    String key = upstream.key();
+    if (key == null) {
+      throw new InvalidConfigException("/key", "missing key: a chash upstream that hashes on " + upstream.hashOn() + " needs one");
+    }
+    Schema schema = CHASH_KEYS.get(upstream.hashOn());
+    if (schema != null) {
+      try {
+        schema.validate(key);
+      } catch (ValidationException e) {
+        throw new InvalidConfigException("/key", "\"" + key + "\" is not a valid key for hash_on " + upstream.hashOn()
+            + (upstream.hashOn().equals("vars") ? " (expected an nginx variable such as remote_addr, uri or arg_name)"
+                : " (expected a header or cookie name: letters, digits, '-' and '_')"));
+      }
+    }
+  }
+
+  /**
+   * APISIX's {@code check_ssl_conf}: certificates and keys have the PEM shape (keys may be in
+   * APISIX's encrypted form; a pair with a secret reference is skipped); a server ssl has as many
+   * {@code keys} as {@code certs}; {@code client.ca} has the PEM shape.
+   */
+  public static void ssl(Ssl ssl) {
+    pair(ssl.cert(), ssl.key(), "/cert", "/key");
+    if (ssl.type().equals("client")) {
+      return;
+    }
+    if (ssl.certs().size() != ssl.keys().size()) {
+      throw new InvalidConfigException("/keys", "mismatched number of certs and keys: " + ssl.certs().size()
+          + " certs, " + ssl.keys().size() + " keys");
+    }
+    for (int i = 0; i < ssl.certs().size(); i++) {
+      pair(ssl.certs().get(i), ssl.keys().get(i), "/certs/" + i, "/keys/" + i);
+    }
+    if (ssl.client() != null && !isSecretRef(ssl.client().ca())) {
+      certificate(ssl.client().ca(), "/client/ca");
+    }
+  }
+
+  /** A stream route is not its own superior. */
+  public static void streamRoute(StreamRoute route) {
+    if (route.protocol() != null && route.id().equals(route.protocol().superiorId())) {
+      throw new InvalidConfigException("/protocol/superior_id", "a stream route cannot be its own superior");
+    }
+  }
+
+  private static void pair(String cert, String key, String certPointer, String keyPointer) {
+    if (!isSecretRef(cert) && !isSecretRef(key)) {
+      certificate(cert, certPointer);
+      privateKey(key, keyPointer);
+    }
+  }
+
+  private static boolean isSecretRef(String value) {
+    return SECRET_REF.matcher(value).find();
+  }
+
+  private static void certificate(String pem, String pointer) {
+    List<String> labels = pemLabels(pem, pointer);
+    if (!labels.contains("CERTIFICATE")) {
+      throw new InvalidConfigException(pointer, "not a PEM certificate: expected -----BEGIN CERTIFICATE----- "
+          + "... -----END CERTIFICATE-----");
+    }
+  }
+
+  /** A PEM private key, or (when it does not start with {@code ---}) APISIX's encrypted form. */
+  private static void privateKey(String key, String pointer) {
+    if (!key.strip().startsWith("---")) {
+      byte[] ciphertext = base64(key);
+      if (ciphertext == null || ciphertext.length % 16 != 0) {
+        throw new InvalidConfigException(pointer, "neither a PEM private key (-----BEGIN ... PRIVATE KEY-----) "
+            + "nor APISIX's encrypted form (base64 of AES-CBC ciphertext)");
+      }
+      return;
+    }
+    if (pemLabels(key, pointer).stream().noneMatch(label -> label.endsWith("PRIVATE KEY"))) {
+      throw new InvalidConfigException(pointer, "not a PEM private key: expected -----BEGIN ... PRIVATE KEY----- "
+          + "... -----END ... PRIVATE KEY-----");
+    }
+  }
+
+  /** The labels of the PEM blocks in {@code text}; each block's body must be base64 (header lines aside). */
+  private static List<String> pemLabels(String text, String pointer) {
+    Matcher m = PEM.matcher(text);
+    List<String> labels = new ArrayList<>();
+    while (m.find()) {
+      String body = m.group(2).lines().filter(line -> !line.contains(":")).reduce("", String::concat);
+      if (base64(body) == null) {
+        throw new InvalidConfigException(pointer, "the body of the PEM block " + m.group(1) + " is not base64");
+      }
+      labels.add(m.group(1));
+    }
+    return labels;
+  }
+
+  /** The bytes of non-empty base64 text (whitespace ignored), or null. */
+  private static byte @Nullable [] base64(String text) {
+    String compact = text.replaceAll("\\s", "");
+    try {
+      return compact.isEmpty() ? null : Base64.getDecoder().decode(compact);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+}
