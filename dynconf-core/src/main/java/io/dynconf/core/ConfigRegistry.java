@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * validated store per type, published as one immutable {@link ConfigSnapshot} per applied batch.
  *
  * <pre>{@code
- * ConfigRegistry registry = ConfigRegistry.builder(source).types(StandardTypes.all()).build();
+ * ConfigRegistry registry = ConfigRegistry.builder(source).build(); // StandardTypes.all() by default
  * registry.addListener(update -> router.apply(update.changes(StandardTypes.ROUTES)));
  * registry.start();
  * registry.awaitReady(Duration.ofSeconds(10));
@@ -237,7 +237,14 @@ public final class ConfigRegistry implements AutoCloseable {
         }
         batch.add(first);
         queue.drainTo(batch, maxBatch);
-        process(batch);
+        try {
+          process(batch);
+        } catch (RuntimeException e) {
+          // A bug in user code (a references function, say) must not end the loop: resync instead.
+          LOG.error("dynconf: applying a batch failed; relisting to resynchronise", e);
+          lastError = e.toString();
+          relist();
+        }
         batch.clear();
         writeLastKnownGood(false);
       }
@@ -570,11 +577,15 @@ public final class ConfigRegistry implements AutoCloseable {
       String key = ResourceKey.of(prefix, type.path(), id).toKey();
       if (item != null) {
         List<Reference> missing = new ArrayList<>();
-        for (Reference ref : t.referencesOf(item.value())) {
-          StoreState<?> target = nextStates.get(ref.type());
-          if (target != null && target.item(ref.id()) == null) {
-            missing.add(ref);
+        try {
+          for (Reference ref : t.referencesOf(item.value())) {
+            StoreState<?> target = nextStates.get(ref.type());
+            if (target != null && target.item(ref.id()) == null) {
+              missing.add(ref);
+            }
           }
+        } catch (RuntimeException e) { // a bug in the type's references function holds the item back
+          missing.add(Reference.to(type.name(), id, "references() failed: " + e));
         }
         if (missing.isEmpty()) {
           now = item;
@@ -762,7 +773,7 @@ public final class ConfigRegistry implements AutoCloseable {
   /** Settings for a registry. */
   public static final class Builder {
     private final ConfigSource source;
-    private List<ResourceType<?>> types = List.of();
+    private List<ResourceType<?>> types = StandardTypes.all();
     private @Nullable Path lastKnownGood;
     private Clock clock = Clock.systemUTC();
     private Duration backoffMin = Duration.ofMillis(100);
@@ -773,7 +784,7 @@ public final class ConfigRegistry implements AutoCloseable {
       this.source = Objects.requireNonNull(source, "source");
     }
 
-    /** The resource types to keep; keys of other types are ignored. */
+    /** The resource types to keep (default {@link StandardTypes#all()}); keys of other types are ignored. */
     public Builder types(List<? extends ResourceType<?>> types) {
       if (types.isEmpty()) {
         throw new IllegalArgumentException("a registry needs at least one resource type");
@@ -816,9 +827,6 @@ public final class ConfigRegistry implements AutoCloseable {
     }
 
     public ConfigRegistry build() {
-      if (types.isEmpty()) {
-        throw new IllegalStateException("set the resource types with types(...), for example StandardTypes.all()");
-      }
       return new ConfigRegistry(this);
     }
   }

@@ -521,11 +521,11 @@ public final class FileSource implements ConfigSource {
     }
   }
 
-  /** Configures a {@link FileSource}; {@link #types} is required. */
+  /** Configures a {@link FileSource}; the types default to {@link StandardTypes#all()}. */
   public static final class Builder {
     private final Path file;
     private String prefix = "/apisix";
-    private List<ResourceType<?>> types = List.of();
+    private List<ResourceType<?>> types = StandardTypes.all();
     private Duration pollInterval = Duration.ofSeconds(1);
     private Clock clock = Clock.systemUTC();
     private boolean watchFileSystem = true;
@@ -546,7 +546,7 @@ public final class FileSource implements ConfigSource {
      * The types the file may hold: their paths are the known top-level keys, their id fields and
      * id segments name the items, their pipelines validate them.
      */
-    public Builder types(List<ResourceType<?>> types) {
+    public Builder types(List<? extends ResourceType<?>> types) {
       this.types = List.copyOf(types);
       return this;
     }

@@ -302,6 +302,22 @@ class ConfigRegistryTest {
   }
 
   @Test
+  void aReferencesFunctionThatThrowsHoldsTheItemBackAndTheLoopGoesOn() throws Exception {
+    ResourceType<ObjectNode> buggy = ResourceType.builder("buggy", ObjectNode.class)
+        .references(java.util.Set.of("upstreams"), v -> { throw new IllegalStateException("bug in references"); })
+        .build();
+    registry = ConfigRegistry.builder(source).types(List.of(buggy, UPSTREAMS)).build().start();
+    registry.awaitReady(WAIT);
+
+    source.put("/apisix/buggy/1", "{}");
+    awaitRevision(source.put("/apisix/upstreams/u1", upstream("a")));
+
+    assertThat(registry.store(buggy).get("1")).isNull();
+    assertThat(registry.snapshot().pending().get("/apisix/buggy/1").message()).contains("bug in references");
+    assertThat(registry.store(UPSTREAMS).get("u1")).isNotNull();
+  }
+
+  @Test
   void startsFromTheLastKnownGoodFileWhenTheSourceIsDownThenCatchesUp(@TempDir Path dir) throws Exception {
     Path lkg = dir.resolve("lkg.json");
     source.put("/apisix/upstreams/u1", upstream("a"));

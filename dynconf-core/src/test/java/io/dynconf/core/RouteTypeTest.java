@@ -146,6 +146,21 @@ class RouteTypeTest {
     assertThat(e.reason()).contains("required key");
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "{\"uri\": \"/a\", \"uris\": [\"/b\"], \"upstream_id\": \"1\"}                      | only one of \"uri\" and \"uris\" may be set",
+      "{\"uri\": \"/a\", \"remote_addr\": \"1.1.1.1\", \"remote_addrs\": [\"2.2.2.2\"], \"upstream_id\": \"1\"} | only one of \"remote_addr\" and \"remote_addrs\" may be set",
+      "{\"uri\": \"/a\", \"script\": \"local _M = {} return _M\", \"plugins\": {}}                                 | \"script\" cannot be combined with \"plugins\"",
+      "{\"uri\": \"/a\", \"script\": \"local _M = {} return _M\", \"plugin_config_id\": \"1\"}                       | \"script\" cannot be combined with \"plugin_config_id\"",
+      "{\"uri\": \"/a\"}                                                                  | required key [plugins], [upstream], [upstream_id], [service_id] or [script] not found",
+  })
+  void enforcesApisixRulesAboutWhichFieldsGoTogether(String json, String reason) {
+    InvalidConfigException e = rejected(json);
+
+    assertThat(e.field()).isEmpty();
+    assertThat(e.reason()).contains(reason.trim());
+  }
+
   @Test
   void rejectsHostTogetherWithHosts() {
     InvalidConfigException e = rejected("""
