@@ -309,8 +309,29 @@ public final class ConfigRegistry implements AutoCloseable {
   }
 
   private void load() throws InterruptedException {
+    synchronize(true);
+  }
+
+  private void relist() throws InterruptedException {
+    relists++;
+    Watch w = watch;
+    if (w != null) {
+      w.close();
+      watch = null;
+    }
+    generation++; // signals of the old watch still queued are ignored
+    state = State.RECOVERING;
+    synchronize(false);
+  }
+
+  /**
+   * Lists, applies the difference from what is held, and watches from the listing's revision + 1;
+   * retries with backoff until that works or the registry closes. At the first start, the
+   * last-known-good file stands in while the source cannot be listed.
+   */
+  private void synchronize(boolean initial) throws InterruptedException {
     long delay = backoffMin.toMillis();
-    boolean triedLastKnownGood = false;
+    boolean triedLastKnownGood = !initial || lastKnownGood == null;
     while (state != State.CLOSED) {
       try {
         Listing listing = source.list();
@@ -322,45 +343,18 @@ public final class ConfigRegistry implements AutoCloseable {
         return;
       } catch (RuntimeException e) {
         lastError = "cannot list " + prefix + ": " + e.getMessage();
-        LOG.warn("dynconf: {}", lastError);
-        if (!triedLastKnownGood && lastKnownGood != null && !isReady()) {
+        LOG.warn("dynconf: {} (retrying)", lastError);
+        if (!triedLastKnownGood) {
           triedLastKnownGood = true;
           Optional<Listing> saved = lastKnownGood.read();
           if (saved.isPresent()) {
-            LOG.warn("dynconf: starting from the last-known-good file {} (revision {}) until the source answers",
+            LOG.warn("dynconf: serving the last-known-good file {} (revision {}) until the source answers",
                 lastKnownGood.path(), saved.get().revision());
             applyListing(saved.get(), true);
             state = State.LAST_KNOWN_GOOD;
             ready.countDown();
           }
         }
-        delay = sleepBackoff(delay);
-      }
-    }
-  }
-
-  private void relist() throws InterruptedException {
-    relists++;
-    Watch w = watch;
-    if (w != null) {
-      w.close();
-      watch = null;
-    }
-    generation++;
-    State before = state;
-    state = State.RECOVERING;
-    long delay = backoffMin.toMillis();
-    while (state != State.CLOSED) {
-      try {
-        Listing listing = source.list();
-        applyListing(listing, false);
-        startWatch(listing.revision() + 1);
-        state = State.LIVE;
-        lastError = null;
-        return;
-      } catch (RuntimeException e) {
-        lastError = "cannot relist " + prefix + ": " + e.getMessage();
-        LOG.warn("dynconf: {} (state was {})", lastError, before);
         delay = sleepBackoff(delay);
       }
     }
