@@ -60,6 +60,14 @@ public abstract class ConfigSourceContract {
    */
   protected abstract void redeliver(ConfigSource source, int n) throws Exception;
 
+  /**
+   * True for a source that drops redeliveries itself (the etcd source does, below its listener):
+   * then a provoked redelivery must reach the listener as nothing at all.
+   */
+  protected boolean dropsRedeliveries() {
+    return false;
+  }
+
   @BeforeEach
   void createTheSource() throws Exception {
     source = createSource();
@@ -386,7 +394,9 @@ public abstract class ConfigSourceContract {
     int delivered = rec.events().size();
 
     redeliver(source, 2);
-    rec.awaitEvents(delivered + 1);
+    if (!dropsRedeliveries()) {
+      rec.awaitEvents(delivered + 1);
+    }
     long after = source.put(route("c"), value(route("c"), 1));
     rec.awaitRevision(after);
 
@@ -401,7 +411,11 @@ public abstract class ConfigSourceContract {
       }
       maxSeen = Math.max(maxSeen, e.modRevision());
     }
-    assertThat(repeats).isPositive();
+    if (dropsRedeliveries()) {
+      assertThat(repeats).isZero();
+    } else {
+      assertThat(repeats).isPositive();
+    }
     Replica replica = Replica.of(listing).applyAll(rec.batches());
     assertThat(replica.dropped()).isEqualTo(repeats);
     assertThat(replica.kvList()).isEqualTo(source.list().kvs());
