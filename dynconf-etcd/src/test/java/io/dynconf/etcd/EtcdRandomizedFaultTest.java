@@ -1,0 +1,162 @@
+package io.dynconf.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dynconf.core.ConfigItem;
+import io.dynconf.core.ConfigRegistry;
+import io.dynconf.core.ConfigStore;
+import io.dynconf.etcd.testing.EtcdCluster;
+import io.dynconf.etcd.testing.EtcdClusterExtension;
+import io.dynconf.etcd.testing.EtcdMember;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Thousands of puts and deletes on random keys, interleaved with the faults of {@link
+ * EtcdFaultTest} (follower and leader kills, full restart, a paused member, compaction while cut
+ * off, a wipe); at the end the stores equal etcd exactly, and no update ever moved a store's
+ * version back or (except across the wipe) its revision.
+ */
+class EtcdRandomizedFaultTest {
+  @RegisterExtension static final EtcdClusterExtension ETCD = EtcdClusterExtension.members(3);
+
+  private final List<String> violations = new CopyOnWriteArrayList<>();
+  private volatile boolean wiping;
+
+  @Test
+  void theStoresEndEqualToEtcdWhateverHappened() throws Exception {
+    long seed = Long.getLong("faults.seed", System.nanoTime());
+    Random random = new Random(seed);
+    EtcdCluster etcd = ETCD.cluster();
+    Client writer = client(etcd.directEndpoints());
+    awaitWrite(writer, "/apisix/upstreams/u1", "{\"nodes\":{\"127.0.0.1:80\":1}}");
+    try (EtcdSource source = EtcdSource.builder().endpoints(etcd.endpoints()).progressInterval(Duration.ofMillis(500))
+            .requestTimeout(Duration.ofSeconds(2)).backoff(Duration.ofMillis(20), Duration.ofMillis(500)).build();
+        ConfigRegistry registry = ConfigRegistry.builder(source).backoff(Duration.ofMillis(20), Duration.ofMillis(500)).build()) {
+      registry.addListener(u -> {
+        for (ConfigStore<?> before : u.previous().stores()) {
+          ConfigStore<?> after = u.current().store(before.type().name());
+          if (after.version() < before.version() || (after.revision() < before.revision() && !wiping)) {
+            violations.add(before.type().name() + " " + before.version() + "@" + before.revision() + " -> " + after.version() + "@" + after.revision());
+          }
+        }
+      });
+      registry.start();
+      assertThat(registry.awaitReady(Duration.ofSeconds(10))).isTrue();
+
+      String[] faults = {"kill-follower", "kill-leader", "restart-all", "pause", "compact-cut-off", "wipe"};
+      for (int op = 0; op < 2400; op++) {
+        if (op > 0 && op % 400 == 0) {
+          String fault = faults[(op / 400 - 1) % faults.length];
+          writer = inject(fault, etcd, writer, random);
+        }
+        String key = "/apisix/routes/r" + random.nextInt(60);
+        if (random.nextInt(4) == 0) {
+          awaitDelete(writer, key);
+        } else {
+          awaitWrite(writer, key, "{\"uri\":\"/p" + op + "\",\"upstream_id\":\"u1\"}");
+        }
+      }
+      Client finalWriter = writer;
+      await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> assertThat(held(registry)).isEqualTo(etcdContent(finalWriter)));
+      assertThat(violations).as("seed " + seed).isEmpty();
+    } finally {
+      writer.close();
+    }
+  }
+
+  private Client inject(String fault, EtcdCluster etcd, Client writer, Random random) throws Exception {
+    switch (fault) {
+      case "kill-follower" -> etcd.followers().get(random.nextInt(2)).kill();
+      case "kill-leader" -> etcd.leader().kill();
+      case "restart-all" -> {
+        for (EtcdMember m : etcd.members()) {
+          m.stop();
+        }
+      }
+      case "pause" -> {
+        EtcdMember m = etcd.member(random.nextInt(3));
+        m.pause();
+        writeSome(writer, 20);
+      }
+      case "compact-cut-off" -> {
+        etcd.members().forEach(m -> m.proxy().drop());
+        writeSome(writer, 50);
+        etcd.compact();
+        etcd.members().forEach(m -> m.proxy().pass());
+      }
+      case "wipe" -> {
+        wiping = true;
+        etcd.wipe();
+        writer.close();
+        writer = client(etcd.directEndpoints());
+        awaitWrite(writer, "/apisix/upstreams/u1", "{\"nodes\":{\"127.0.0.1:81\":1}}");
+      }
+      default -> throw new IllegalArgumentException(fault);
+    }
+    if (!fault.equals("restart-all")) { // with every member down nothing can be written
+      writeSome(writer, 20);
+    }
+    etcd.heal();
+    return writer;
+  }
+
+  private static void writeSome(Client writer, int n) {
+    for (int i = 0; i < n; i++) {
+      awaitWrite(writer, "/apisix/routes/f" + i, "{\"uri\":\"/f" + i + "\",\"upstream_id\":\"u1\"}");
+    }
+  }
+
+  private static Map<String, Long> held(ConfigRegistry registry) {
+    Map<String, Long> held = new TreeMap<>();
+    for (ConfigStore<?> store : registry.snapshot().stores()) {
+      for (ConfigItem<?> item : store.items()) {
+        held.put(item.key().toKey(), item.modRevision());
+      }
+    }
+    return held;
+  }
+
+  private static Map<String, Long> etcdContent(Client c) throws Exception {
+    Map<String, Long> out = new TreeMap<>();
+    for (io.etcd.jetcd.KeyValue kv : c.getKVClient().get(bytes("/apisix/"), GetOption.builder().isPrefix(true).build()).get(2, TimeUnit.SECONDS).getKvs()) {
+      out.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getModRevision());
+    }
+    return out;
+  }
+
+  private static void awaitWrite(Client c, String key, String value) {
+    await().atMost(Duration.ofSeconds(20)).pollDelay(Duration.ZERO).ignoreExceptions().until(() -> {
+      c.getKVClient().put(bytes(key), bytes(value)).get(2, TimeUnit.SECONDS);
+      return true;
+    });
+  }
+
+  private static void awaitDelete(Client c, String key) {
+    await().atMost(Duration.ofSeconds(20)).pollDelay(Duration.ZERO).ignoreExceptions().until(() -> {
+      c.getKVClient().delete(bytes(key)).get(2, TimeUnit.SECONDS);
+      return true;
+    });
+  }
+
+  private static Client client(List<URI> endpoints) {
+    return Client.builder().endpoints(endpoints.toArray(URI[]::new)).connectTimeout(Duration.ofSeconds(2)).build();
+  }
+
+  private static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+}
