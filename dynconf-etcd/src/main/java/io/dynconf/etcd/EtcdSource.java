@@ -369,7 +369,11 @@ public final class EtcdSource implements ConfigSource {
       for (String e : endpoints) {
         for (String part : e.split(",")) {
           if (!part.isBlank()) {
-            list.add(URI.create(part.trim()));
+            try {
+              list.add(new URI(part.trim()));
+            } catch (java.net.URISyntaxException bad) {
+              throw new IllegalArgumentException("etcd endpoint \"" + part.trim() + "\" must look like http://host:port or https://host:port", bad);
+            }
           }
         }
       }
