@@ -292,7 +292,7 @@ public final class EtcdSource implements ConfigSource {
       throw new SourceException("etcd " + options.endpoints + ": " + what + " timed out after " + options.requestTimeout);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new SourceException("etcd " + options.endpoints + ": " + what + " failed: " + cause.getMessage(), cause);
+      throw new SourceException("etcd " + options.endpoints + ": " + what + " failed: " + describe(cause), cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SourceException("interrupted during etcd " + what, e);
@@ -313,6 +313,22 @@ public final class EtcdSource implements ConfigSource {
   /** For tests: every live watch ends with {@code onReset}, as when its position is lost. */
   void resetForTest(String reason) {
     loops.forEach(l -> l.resetNow(reason));
+  }
+
+  /**
+   * The messages down a cause chain, without repeats: jetcd's own message is often only a status
+   * code ({@code UNAUTHENTICATED}) while etcd's reason sits in a cause.
+   */
+  static String describe(Throwable t) {
+    StringBuilder sb = new StringBuilder();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (Throwable c = t; c != null && seen.size() < 5; c = c.getCause()) {
+      String m = c.getMessage();
+      if (m != null && !m.isBlank() && seen.add(m) && (sb.length() == 0 || !sb.toString().contains(m))) {
+        sb.append(sb.length() == 0 ? "" : ": ").append(m);
+      }
+    }
+    return sb.length() == 0 ? t.getClass().getSimpleName() : sb.toString();
   }
 
   private void requireOpen() {

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
@@ -39,6 +40,27 @@ import org.jspecify.annotations.Nullable;
  * cluster runs in containers through Testcontainers. Where neither exists, {@code start()} fails
  * with a message that says how to install etcd: it never skips.
  *
+ * <p>TLS and authentication, for tests of secured clients:
+ *
+ * <pre>{@code
+ * try (EtcdCluster etcd = EtcdCluster.builder().tls(true).clientCertAuth(true)
+ *         .auth("root", "rootpw").authTokenTtl(Duration.ofSeconds(2)).start()) {
+ *   EtcdCluster.TlsMaterial tls = etcd.tlsMaterial();   // CA, client certificate and key (PEM)
+ *   Client client = Client.builder().endpoints(etcd.endpoints())  // https:// when TLS is on
+ *       .sslContext(b -> b.trustManager(tls.caCert().toFile())
+ *           .keyManager(tls.clientCert().toFile(), tls.clientKey().toFile()))
+ *       .user(bytes("root")).password(bytes("rootpw")).build();
+ * }
+ * }</pre>
+ *
+ * <p>With {@link Builder#tls(boolean)} every member serves clients over https with a certificate
+ * from a CA made for this cluster by {@link TestPki} (JDK only; files in the cluster directory);
+ * peers talk plain http. With {@link Builder#auth(String, String)} the cluster, once started (and
+ * again after {@link #wipe()}), creates the root user, grants it the root role, re-creates the
+ * users of {@link #addUser(String, String, String...)} and enables auth. The cluster's own calls
+ * ({@link #revision()}, {@link #compact()}, {@link #deleteAll()}, health and leader checks) keep
+ * working with both.
+ *
  * <p>Thread-safe; the fault controls block until the fault is in effect.
  */
 public final class EtcdCluster implements AutoCloseable {
@@ -51,15 +73,35 @@ public final class EtcdCluster implements AutoCloseable {
   private final Builder config;
   private final Path directory;
   private final List<EtcdMember> members;
+  private final @Nullable TestPki pki;
+  private final EtcdGateway gateway;
+  private final @Nullable String rootUser;
+  private final @Nullable String rootPassword;
+  private final List<User> users = new CopyOnWriteArrayList<>();
   private volatile String token;
   private volatile boolean closed;
 
-  private EtcdCluster(Builder config, Path directory, List<EtcdMember> members, String token) {
+  private EtcdCluster(
+      Builder config, Path directory, List<EtcdMember> members, String token, @Nullable TestPki pki) {
     this.config = config;
     this.directory = directory;
     this.members = members;
     this.token = token;
+    this.pki = pki;
+    this.rootUser = config.authUser;
+    this.rootPassword = config.authPassword;
+    this.gateway =
+        new EtcdGateway(pki == null ? null : pki.sslContext(config.clientCertAuth), config.authUser, config.authPassword);
   }
+
+  /**
+   * The PEM files a TLS client needs: the cluster's CA certificate, and a client certificate and
+   * its unencrypted PKCS#8 key (signed by that CA; required when {@link Builder#clientCertAuth}).
+   * The client certificate has no common name (see {@link TestPki}).
+   */
+  public record TlsMaterial(Path caCert, Path clientCert, Path clientKey) {}
+
+  private record User(String name, String password, List<String> roles) {}
 
   public static Builder builder() {
     return new Builder();
@@ -70,7 +112,7 @@ public final class EtcdCluster implements AutoCloseable {
     return builder().members(1).start();
   }
 
-  /** Client endpoints through the members' proxies, in member order. */
+  /** Client endpoints through the members' proxies, in member order; {@code https://} with TLS. */
   public List<URI> endpoints() {
     return members.stream().map(EtcdMember::endpoint).collect(Collectors.toUnmodifiableList());
   }
@@ -118,7 +160,7 @@ public final class EtcdCluster implements AutoCloseable {
         continue;
       }
       try {
-        EtcdGateway.Status s = EtcdGateway.status(m.process().clientAddress());
+        EtcdGateway.Status s = gateway.status(m.process().clientAddress());
         if (s.isLeader()) {
           return Optional.of(m);
         }
@@ -137,27 +179,73 @@ public final class EtcdCluster implements AutoCloseable {
 
   /** The cluster's current revision. */
   public long revision() {
-    return call(EtcdGateway::revision);
+    return call(gateway::revision);
   }
 
   /** The cluster id (decimal); it changes on {@link #wipe()}. */
   public String clusterId() {
-    return call(a -> EtcdGateway.status(a).clusterId());
+    return call(a -> gateway.status(a).clusterId());
   }
 
   /** Compacts (physically) to the current revision; returns that revision. */
   public long compact() {
     return call(
         a -> {
-          long revision = EtcdGateway.revision(a);
-          EtcdGateway.compact(a, revision);
+          long revision = gateway.revision(a);
+          gateway.compact(a, revision);
           return revision;
         });
   }
 
   /** Deletes every key (revisions keep counting); returns how many were deleted. */
   public long deleteAll() {
-    return call(EtcdGateway::deleteAll);
+    return call(gateway::deleteAll);
+  }
+
+  /** The CA and client certificate of a cluster built with {@link Builder#tls(boolean) tls(true)}. */
+  public TlsMaterial tlsMaterial() {
+    TestPki p = pki;
+    if (p == null) {
+      throw new IllegalStateException("this etcd cluster serves plain http; build it with tls(true)");
+    }
+    return new TlsMaterial(p.caCert, p.clientCert, p.clientKey);
+  }
+
+  /**
+   * Creates a user with {@code password} and grants it {@code roles} (a role other than {@code
+   * root} is created, without permissions, when missing). Works with auth on or off; the user is
+   * created again after {@link #wipe()}.
+   */
+  public synchronized void addUser(String name, String password, String... roles) {
+    User user = new User(name, password, List.of(roles));
+    createUser(user);
+    users.add(user);
+  }
+
+  private void createUser(User user) {
+    run(a -> gateway.addUser(a, user.name(), user.password()));
+    for (String role : user.roles()) {
+      if (!role.equals("root")) {
+        run(a -> gateway.addRoleIfAbsent(a, role));
+      }
+      run(a -> gateway.grantRole(a, user.name(), role));
+    }
+  }
+
+  /** After a start or a wipe: root user, the added users, auth on (when the builder asked for it). */
+  private void setUpAuth() {
+    String root = rootUser;
+    String password = rootPassword;
+    if (root != null && password != null) {
+      run(a -> gateway.addUser(a, root, password));
+      run(a -> gateway.grantRole(a, root, "root"));
+    }
+    for (User user : users) {
+      createUser(user);
+    }
+    if (root != null) {
+      run(gateway::enableAuth);
+    }
   }
 
   /**
@@ -176,7 +264,9 @@ public final class EtcdCluster implements AutoCloseable {
       }
     }
     token = newToken();
+    gateway.authEnabled(false); // the new cluster starts without users; setUpAuth enables it again
     startAll();
+    setUpAuth();
   }
 
   /**
@@ -218,6 +308,14 @@ public final class EtcdCluster implements AutoCloseable {
 
   String token() {
     return token;
+  }
+
+  EtcdGateway gateway() {
+    return gateway;
+  }
+
+  String clientScheme() {
+    return pki != null ? "https" : "http";
   }
 
   Duration startTimeout() {
@@ -271,7 +369,14 @@ public final class EtcdCluster implements AutoCloseable {
     T call(java.net.InetSocketAddress member) throws IOException;
   }
 
-  /** Runs a gateway call on the first running member that answers. */
+  private interface GatewayAction {
+    void run(java.net.InetSocketAddress member) throws IOException;
+  }
+
+  /**
+   * Runs a gateway call on the first running member that answers. A refusal that any member would
+   * give (a 4xx: bad argument, failed precondition, authentication) fails at once.
+   */
   private <T> T call(GatewayCall<T> call) {
     IOException last = null;
     for (EtcdMember m : members) {
@@ -280,11 +385,24 @@ public final class EtcdCluster implements AutoCloseable {
       }
       try {
         return call.call(m.process().clientAddress());
+      } catch (EtcdGateway.Refused e) {
+        if (e.definitive()) {
+          throw new IllegalStateException(e.getMessage(), e);
+        }
+        last = e;
       } catch (IOException e) {
         last = e;
       }
     }
     throw new IllegalStateException("no etcd member answered: " + members, last);
+  }
+
+  private void run(GatewayAction action) {
+    call(
+        a -> {
+          action.run(a);
+          return null;
+        });
   }
 
   static void pollPause() {
@@ -309,6 +427,11 @@ public final class EtcdCluster implements AutoCloseable {
     private Duration startTimeout = Duration.ofSeconds(30);
     private List<String> extraArgs = List.of();
     private boolean docker;
+    private boolean tls;
+    private boolean clientCertAuth;
+    private @Nullable String authUser;
+    private @Nullable String authPassword;
+    private @Nullable Duration authTokenTtl;
 
     private Builder() {}
 
@@ -353,6 +476,64 @@ public final class EtcdCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Serve clients over https (default false) with a server certificate for {@code 127.0.0.1} and
+     * {@code localhost} from a CA made for the cluster; see {@link EtcdCluster#tlsMaterial()}.
+     * Needs a local etcd binary (the Docker fallback serves plain http only).
+     */
+    public Builder tls(boolean tls) {
+      this.tls = tls;
+      if (!tls) {
+        this.clientCertAuth = false;
+      }
+      return this;
+    }
+
+    /**
+     * Require a client certificate signed by the cluster's CA ({@code --client-cert-auth
+     * --trusted-ca-file}); {@code true} implies {@link #tls(boolean) tls(true)}.
+     */
+    public Builder clientCertAuth(boolean required) {
+      this.clientCertAuth = required;
+      if (required) {
+        this.tls = true;
+      }
+      return this;
+    }
+
+    /**
+     * Enable etcd's authentication after start: create {@code user} with {@code password}, grant
+     * it the root role, enable auth. etcd enables auth only when a user named {@code root} exists,
+     * so {@code user} must be {@code root}; add more users with {@link EtcdCluster#addUser}.
+     */
+    public Builder auth(String user, String password) {
+      if (!user.equals("root")) {
+        throw new IllegalArgumentException(
+            "etcd enables auth only with a user named root, was " + user + "; add more users with addUser");
+      }
+      if (password.isEmpty()) {
+        throw new IllegalArgumentException("the root password must not be empty");
+      }
+      this.authUser = user;
+      this.authPassword = password;
+      return this;
+    }
+
+    /**
+     * Lifetime of etcd's simple auth tokens ({@code --auth-token simple --auth-token-ttl}; etcd's
+     * default is 300 s). A simple token expires when it has not been used for this long (each
+     * call renews it); etcd checks once a second, so it is gone between {@code ttl} and {@code ttl
+     * + 1 s} after its last use, and etcd logs {@code "deleted a simple token"} with the user name.
+     * Whole seconds, at least one.
+     */
+    public Builder authTokenTtl(Duration ttl) {
+      if (ttl.toMillis() % 1000 != 0 || ttl.getSeconds() < 1) {
+        throw new IllegalArgumentException("the auth token TTL is whole seconds, at least 1, was " + ttl);
+      }
+      this.authTokenTtl = ttl;
+      return this;
+    }
+
     int memberCount() {
       return members;
     }
@@ -365,9 +546,17 @@ public final class EtcdCluster implements AutoCloseable {
         if (!DockerMemberProcess.dockerAvailable()) {
           throw new IllegalStateException(EtcdBinary.HOW_TO_INSTALL);
         }
+        if (tls) {
+          throw new IllegalStateException(
+              "a TLS etcd test cluster needs a local etcd binary; the Docker fallback serves plain http only. "
+                  + EtcdBinary.HOW_TO_INSTALL);
+        }
         docker = true;
       }
       List<String> args = new ArrayList<>(extraArgs);
+      if (authTokenTtl != null) {
+        args.addAll(List.of("--auth-token", "simple", "--auth-token-ttl", Long.toString(authTokenTtl.getSeconds())));
+      }
       args.addAll(
           List.of(
               "--heartbeat-interval", Long.toString(heartbeat.toMillis()),
@@ -379,6 +568,7 @@ public final class EtcdCluster implements AutoCloseable {
           cluster = create(bin.orElse(null), args);
           OPEN.add(cluster);
           cluster.startAll();
+          cluster.setUpAuth();
           return cluster;
         } catch (RuntimeException e) {
           failure = e instanceof IllegalStateException ise ? ise : new IllegalStateException(e.getMessage(), e);
@@ -400,6 +590,15 @@ public final class EtcdCluster implements AutoCloseable {
       try {
         Path dir = ProcessLedger.newClusterDirectory();
         String token = newToken();
+        TestPki pki = tls ? TestPki.create(dir.resolve("pki")) : null;
+        List<String> memberArgs = new ArrayList<>(args);
+        if (pki != null) {
+          memberArgs.addAll(List.of("--cert-file", pki.serverCert.toString(), "--key-file", pki.serverKey.toString()));
+          if (clientCertAuth) {
+            memberArgs.addAll(List.of("--client-cert-auth", "--trusted-ca-file", pki.caCert.toString()));
+          }
+        }
+        String scheme = pki != null ? "https" : "http";
         List<String> names = new ArrayList<>();
         for (int i = 0; i < members; i++) {
           names.add("m" + i);
@@ -412,13 +611,14 @@ public final class EtcdCluster implements AutoCloseable {
             initialCluster += (i == 0 ? "" : ",") + names.get(i) + "=http://127.0.0.1:" + ports[2 * i + 1];
           }
           for (int i = 0; i < members; i++) {
-            processes.add(new LocalMemberProcess(bin, names.get(i), ports[2 * i], ports[2 * i + 1], initialCluster, dir, args));
+            processes.add(
+                new LocalMemberProcess(bin, names.get(i), scheme, ports[2 * i], ports[2 * i + 1], initialCluster, dir, memberArgs));
           }
         } else {
-          processes.addAll(DockerMemberProcess.create(names, args));
+          processes.addAll(DockerMemberProcess.create(names, memberArgs));
         }
         List<EtcdMember> list = new ArrayList<>();
-        EtcdCluster cluster = new EtcdCluster(this, dir, Collections.unmodifiableList(list), token);
+        EtcdCluster cluster = new EtcdCluster(this, dir, Collections.unmodifiableList(list), token, pki);
         for (int i = 0; i < members; i++) {
           list.add(new EtcdMember(cluster, i, names.get(i), processes.get(i)));
         }

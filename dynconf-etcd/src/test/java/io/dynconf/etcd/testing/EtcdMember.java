@@ -9,7 +9,8 @@ import java.util.OptionalLong;
 
 /**
  * One member of an {@link EtcdCluster}, with its fault controls. Clients reach it through its
- * {@link #proxy()} at {@link #endpoint()}; {@link #directEndpoint()} bypasses the proxy.
+ * {@link #proxy()} at {@link #endpoint()}; {@link #directEndpoint()} bypasses the proxy. Both are
+ * {@code https://} URIs when the cluster serves TLS (the proxy forwards the TLS bytes unchanged).
  *
  * <p>The controls block until the fault is in effect: {@link #kill()} returns when the process is
  * gone, {@link #restart()} when the member is healthy again. Thread-safe.
@@ -39,13 +40,14 @@ public final class EtcdMember {
 
   /** The client endpoint through this member's proxy; stable across restarts. */
   public URI endpoint() {
-    return proxy.uri();
+    InetSocketAddress a = proxy.address();
+    return URI.create(cluster.clientScheme() + "://" + a.getAddress().getHostAddress() + ":" + a.getPort());
   }
 
   /** The member's own client endpoint, without the proxy (it may change on restart in Docker). */
   public URI directEndpoint() {
     InetSocketAddress a = process.clientAddress();
-    return URI.create("http://" + a.getHostString() + ":" + a.getPort());
+    return URI.create(cluster.clientScheme() + "://" + a.getHostString() + ":" + a.getPort());
   }
 
   public TcpProxy proxy() {
@@ -77,14 +79,14 @@ public final class EtcdMember {
 
   EtcdGateway.Status status() {
     try {
-      return EtcdGateway.status(process.clientAddress());
+      return cluster.gateway().status(process.clientAddress());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the status of etcd member " + name, e);
     }
   }
 
   boolean healthy() {
-    return isRunning() && !isPaused() && EtcdGateway.healthy(process.clientAddress());
+    return isRunning() && !isPaused() && cluster.gateway().healthy(process.clientAddress());
   }
 
   /** Graceful stop (SIGTERM); the data stays for {@link #start()}. */

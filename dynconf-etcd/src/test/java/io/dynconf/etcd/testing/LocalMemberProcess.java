@@ -16,7 +16,9 @@ import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An etcd member as a child process of the test JVM, on loopback ports.
+ * An etcd member as a child process of the test JVM, on loopback ports. Clients speak {@code http}
+ * or, when the cluster serves TLS, {@code https} to it (the certificate flags come with the
+ * cluster's extra arguments); peers always speak plain {@code http} to each other.
  *
  * <p>The member runs under {@code /bin/sh} acting as a watchdog: the shell starts etcd in the
  * background, prints its PID, and kills it with SIGKILL as soon as its stdin reaches end of file.
@@ -38,6 +40,7 @@ final class LocalMemberProcess implements MemberProcess {
 
   private final Path binary;
   private final String name;
+  private final String clientScheme;
   private final int clientPort;
   private final int peerPort;
   private final String initialCluster;
@@ -53,6 +56,7 @@ final class LocalMemberProcess implements MemberProcess {
   LocalMemberProcess(
       Path binary,
       String name,
+      String clientScheme,
       int clientPort,
       int peerPort,
       String initialCluster,
@@ -60,6 +64,7 @@ final class LocalMemberProcess implements MemberProcess {
       List<String> extraArgs) {
     this.binary = binary;
     this.name = name;
+    this.clientScheme = clientScheme;
     this.clientPort = clientPort;
     this.peerPort = peerPort;
     this.initialCluster = initialCluster;
@@ -74,7 +79,7 @@ final class LocalMemberProcess implements MemberProcess {
     if (isRunning()) {
       throw new IllegalStateException("member " + name + " is already running");
     }
-    String client = "http://127.0.0.1:" + clientPort;
+    String client = clientScheme + "://127.0.0.1:" + clientPort;
     String peer = "http://127.0.0.1:" + peerPort;
     List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", WATCHDOG, "etcd-watchdog"));
     command.addAll(
