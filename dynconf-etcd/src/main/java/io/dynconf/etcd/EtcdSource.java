@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <ul>
- *   <li>{@link #list()} reads the prefix page by page ({@code pageSize} keys per request) at the
+ *   <li>{@link #list()} reads the prefix page by page ({@code pageSize} keys per request, in etcd's key order) at the
  *       revision of the first page, so no response approaches gRPC's message cap and the listing
  *       is one consistent view.
  *   <li>{@link #watch} runs one etcd watch over the whole prefix and owns its reconnect loop: on any
@@ -117,8 +117,9 @@ public final class EtcdSource implements ConfigSource {
     ByteSequence from = prefixBytes;
     long revision = 0;
     while (true) {
-      GetOption.Builder option = GetOption.builder().withRange(end).withLimit(options.pageSize)
-          .withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.ASCEND);
+      // No sort option: etcd returns a range in key order anyway, and with any sort order set it
+      // ignores the limit (reads the whole rest of the range, sorts, truncates): quadratic paging.
+      GetOption.Builder option = GetOption.builder().withRange(end).withLimit(options.pageSize);
       if (revision > 0) {
         option.withRevision(revision);
       }
@@ -369,7 +370,7 @@ public final class EtcdSource implements ConfigSource {
     private @Nullable String authority;
     private Duration connectTimeout = Duration.ofSeconds(3);
     private Duration requestTimeout = Duration.ofSeconds(5);
-    private int pageSize = 500;
+    private int pageSize = 5_000;
     private int maxMessageBytes = 64 * 1024 * 1024;
     private Duration backoffMin = Duration.ofMillis(100);
     private Duration backoffMax = Duration.ofSeconds(10);
@@ -458,7 +459,11 @@ public final class EtcdSource implements ConfigSource {
       return this;
     }
 
-    /** Keys per range request of a listing (default 500). */
+    /**
+     * Keys per range request of a listing (default 5,000: etcd 3.4 walks the rest of the range on
+     * every page, so fewer, larger pages are much faster; 5,000 values of 10 KiB are 50 MB, under
+     * the client's 64 MiB message limit).
+     */
     public Builder pageSize(int pageSize) {
       if (pageSize < 1 || pageSize > 100_000) {
         throw new IllegalArgumentException("pageSize must be 1..100000, was " + pageSize);

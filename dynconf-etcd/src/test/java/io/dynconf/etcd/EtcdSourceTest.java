@@ -44,8 +44,8 @@ class EtcdSourceTest {
   void listsValuesLargerThanAGrpcMessageCapPageByPageAtOneRevision() throws Exception {
     byte[] value = new byte[10 * 1024];
     Arrays.fill(value, (byte) 'x');
-    try (EtcdSource source = source()) {
-      var kv = source.client().getKVClient();
+    try (EtcdSource source = EtcdSource.builder().endpoints(ETCD.cluster().endpoints()).pageSize(300).build()) {
+      var kv = source.client().getKVClient(); // pages of 300 x 10 KiB: 3 MB each, 4 pages
       var futures = new java.util.ArrayList<java.util.concurrent.CompletableFuture<?>>();
       for (int i = 0; i < 1000; i++) { // 10 MB in all: far over gRPC's default 4 MB message cap
         futures.add(kv.put(bytes("/apisix/protos/p" + i), ByteSequence.from(value)));
