@@ -2,6 +2,7 @@ package io.dynconf.core;
 
 import java.util.Objects;
 import java.util.Optional;
+import io.dynconf.core.internal.Quote;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,8 +37,6 @@ public record ResourceKey(String prefix, String type, String id) {
 
   private static final String TYPE_RULE = "[a-z][a-z0-9_]{0,63}";
   private static final String ID_RULE = "[A-Za-z0-9_.-]{1,64}";
-  /** Longest part of a rejected value that is echoed in an error message. */
-  private static final int MAX_QUOTED_LENGTH = 100;
 
   /**
    * Validates and normalises the components; see the class documentation for the rules.
@@ -318,27 +317,7 @@ public record ResourceKey(String prefix, String type, String id) {
     return String.format("character U+%04X", (int) c);
   }
 
-  /**
-   * Quotes a value for an error message: control and non-ASCII characters are escaped, so that
-   * a hostile key cannot forge log lines, and very long values are shortened.
-   */
   private static String quote(String value) {
-    int shown = Math.min(value.length(), MAX_QUOTED_LENGTH);
-    StringBuilder sb = new StringBuilder(shown + 2).append('"');
-    for (int i = 0; i < shown; i++) {
-      char c = value.charAt(i);
-      if (c == '"' || c == '\\') {
-        sb.append('\\').append(c);
-      } else if (c < 0x20 || c > 0x7e) {
-        sb.append(String.format("\\u%04x", (int) c));
-      } else {
-        sb.append(c);
-      }
-    }
-    sb.append('"');
-    if (shown < value.length()) {
-      sb.append("... (").append(value.length()).append(" characters)");
-    }
-    return sb.toString();
+    return Quote.quote(value);
   }
 }

@@ -340,19 +340,7 @@ public final class FileContent {
     };
   }
 
-  /** Quotes for a message; control and non-ASCII characters are escaped so a file cannot forge log lines. */
   static String quote(String s) {
-    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < Math.min(s.length(), 100); i++) {
-      char c = s.charAt(i);
-      if (c == '"' || c == '\\') {
-        sb.append('\\').append(c);
-      } else if (c < 0x20 || c > 0x7e) {
-        sb.append(String.format("\\u%04x", (int) c));
-      } else {
-        sb.append(c);
-      }
-    }
-    return sb.append(s.length() > 100 ? "...\"" : "\"").toString();
+    return Quote.quote(s);
   }
 }
