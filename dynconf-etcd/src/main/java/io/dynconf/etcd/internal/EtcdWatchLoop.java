@@ -60,6 +60,7 @@ public final class EtcdWatchLoop {
   private @Nullable Client watcherClient;
   private @Nullable ScheduledFuture<?> supervisor;
   private long delayMillis;
+  private int failuresInARow;
   private boolean ended;
   private volatile EtcdStatus.State state = EtcdStatus.State.RECONNECTING;
   private volatile long lastActivityMillis;
@@ -165,6 +166,7 @@ public final class EtcdWatchLoop {
     lastActivityMillis = clock.millis();
     state = EtcdStatus.State.CONNECTED;
     delayMillis = backoffMinMillis; // a healthy answer resets the backoff
+    failuresInARow = 0;
     long cluster = response.getHeader().getClusterId();
     if (knownClusterId != 0 && cluster != 0 && cluster != knownClusterId) {
       reset("the etcd cluster id changed from " + Long.toUnsignedString(knownClusterId) + " to " + Long.toUnsignedString(cluster)
@@ -225,7 +227,13 @@ public final class EtcdWatchLoop {
   private void failed(String message) {
     lastError = message;
     log.warn("dynconf: " + message + "; resuming from revision " + next);
+    Client used = watcherClient;
     closeWatcher();
+    if (++failuresInARow >= 3 && used != null) {
+      // Repeated failures without an answer: the channel may sit in gRPC's own reconnect backoff
+      // long after the network is back. A fresh client dials at once on the next attempt.
+      replaceClient.apply(used);
+    }
     state = EtcdStatus.State.RECONNECTING;
     reconnects++;
     long wait = ThreadLocalRandom.current().nextLong(delayMillis + 1); // full jitter

@@ -1,0 +1,91 @@
+package io.dynconf.radix.internal;
+
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An immutable open-addressing hash table from strings to values that is looked up by a region of
+ * another string ({@code s[from, to)}) without allocating a substring.
+ */
+final class SegmentTable<T> {
+
+  private static final SegmentTable<?> EMPTY = new SegmentTable<>(new String[1], new Object[1], 0, 0);
+
+  private final @Nullable String[] keys;
+  private final @Nullable Object[] values;
+  private final int mask;
+  private final int size;
+
+  private SegmentTable(@Nullable String[] keys, @Nullable Object[] values, int mask, int size) {
+    this.keys = keys;
+    this.values = values;
+    this.mask = mask;
+    this.size = size;
+  }
+
+  @SuppressWarnings("unchecked")
+  static <T> SegmentTable<T> empty() {
+    return (SegmentTable<T>) EMPTY;
+  }
+
+  static <T> SegmentTable<T> of(Map<String, ? extends T> map) {
+    if (map.isEmpty()) {
+      return empty();
+    }
+    int cap = Integer.highestOneBit(Math.max(2, map.size() * 2 - 1)) << 1;
+    String[] keys = new String[cap];
+    Object[] values = new Object[cap];
+    int mask = cap - 1;
+    for (Map.Entry<String, ? extends T> e : map.entrySet()) {
+      String k = e.getKey();
+      int i = spread(k.hashCode()) & mask;
+      while (keys[i] != null) {
+        i = (i + 1) & mask;
+      }
+      keys[i] = k;
+      values[i] = e.getValue();
+    }
+    return new SegmentTable<>(keys, values, mask, map.size());
+  }
+
+  int size() {
+    return size;
+  }
+
+  /** The value for the key equal to {@code s.substring(from, to)}, or null. */
+  @SuppressWarnings("unchecked")
+  @Nullable T get(String s, int from, int to) {
+    if (size == 0) {
+      return null;
+    }
+    int h = 0;
+    for (int i = from; i < to; i++) {
+      h = 31 * h + s.charAt(i);
+    }
+    int len = to - from;
+    for (int i = spread(h) & mask; ; i = (i + 1) & mask) {
+      String k = keys[i];
+      if (k == null) {
+        return null;
+      }
+      if (k.length() == len && k.regionMatches(0, s, from, len)) {
+        return (T) values[i];
+      }
+    }
+  }
+
+  /** Visits every key and value, in table order. */
+  @SuppressWarnings("unchecked")
+  void forEach(java.util.function.BiConsumer<String, T> action) {
+    for (int i = 0; i < keys.length; i++) {
+      String k = keys[i];
+      if (k != null) {
+        action.accept(k, (T) values[i]);
+      }
+    }
+  }
+
+  private static int spread(int h) {
+    return h ^ (h >>> 16);
+  }
+}
