@@ -271,8 +271,9 @@ class EtcdFaultTest {
     return "{\"uri\":\"/r" + i + "/v" + version + "\",\"upstream_id\":\"u1\"}";
   }
 
-  private void put(String key, String value) throws Exception {
-    writer.getKVClient().put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
+  /** A put that retries: right after a fault, the member the writer reaches may still be catching up. */
+  private void put(String key, String value) {
+    awaitWrite(key, value);
   }
 
   private void awaitWrite(String key, String value) {
