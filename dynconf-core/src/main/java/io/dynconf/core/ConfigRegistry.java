@@ -300,7 +300,7 @@ public final class ConfigRegistry implements AutoCloseable {
 
   private void flush(List<ChangeEvent> events, long progress) {
     if (!events.isEmpty()) {
-      apply(events, false, -1);
+      apply(events, Math.max(appliedRevision, events.get(events.size() - 1).modRevision()));
     }
     if (progress > appliedRevision) {
       appliedRevision = progress;
@@ -408,25 +408,21 @@ public final class ConfigRegistry implements AutoCloseable {
     }
     servingLastKnownGood = fromLastKnownGood;
     boolean flagChanged = current.fromLastKnownGood() != fromLastKnownGood;
-    apply(diff, true, listing.revision());
+    apply(diff, listing.revision());
     if (flagChanged && current.fromLastKnownGood() != fromLastKnownGood) {
       publish(new Resolution(current.states(), Map.of(), false), current.revision()); // only the flag moves
     }
   }
 
   /**
-   * Applies events in order. {@code relist}: the events are a computed difference (no redelivery
-   * filter) and {@code relistRevision} becomes the applied revision, even when it went backwards.
+   * Applies events in order (redeliveries were already dropped by {@link #process}) and makes
+   * {@code revision} the applied revision: the newest event's, or a listing's, which may be lower
+   * than before when etcd went backwards.
    */
-  private void apply(List<ChangeEvent> events, boolean relist, long relistRevision) {
+  private void apply(List<ChangeEvent> events, long revision) {
     Map<String, Set<String>> changed = new HashMap<>();
     boolean recordsChanged = false;
-    long revision = appliedRevision;
     for (ChangeEvent e : events) {
-      if (!relist && e.modRevision() <= appliedRevision) {
-        continue; // redelivered
-      }
-      revision = Math.max(revision, e.modRevision());
       ResourceType<?> type = route(e.key());
       if (type == null) {
         continue; // not a resource key of a registered type
@@ -462,9 +458,6 @@ public final class ConfigRegistry implements AutoCloseable {
         recordsChanged = true;
         dropIfRecreated(type, key, kv, items, changed);
       }
-    }
-    if (relist) {
-      revision = relistRevision;
     }
     appliedRevision = revision;
     Resolution served = resolve(changed, revision);
@@ -568,7 +561,7 @@ public final class ConfigRegistry implements AutoCloseable {
       ConfigItem<Object> item = (ConfigItem<Object>) items.get(id);
       ConfigItem<Object> was = r.before.item(id);
       ConfigItem<Object> now = null;
-      String key = ResourceKey.of(prefix, type.path(), id).toKey();
+      String key = prefix + '/' + type.path() + '/' + id; // the id came from a parsed key: no need to check it again
       if (item != null) {
         List<Reference> missing = new ArrayList<>();
         try {

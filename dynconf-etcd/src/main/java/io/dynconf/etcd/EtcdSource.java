@@ -159,7 +159,8 @@ public final class EtcdSource implements ConfigSource {
 
   /** The state of the newest watch (or IDLE when none runs). */
   public EtcdStatus status() {
-    EtcdWatchLoop loop = loops.isEmpty() ? null : loops.get(loops.size() - 1);
+    List<EtcdWatchLoop> now = List.copyOf(loops); // a watch may end concurrently
+    EtcdWatchLoop loop = now.isEmpty() ? null : now.get(now.size() - 1);
     if (closed) {
       return new EtcdStatus(EtcdStatus.State.CLOSED, 0, 0, Duration.ZERO, 0, null);
     }
