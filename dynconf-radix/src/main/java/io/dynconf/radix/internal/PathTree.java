@@ -123,6 +123,15 @@ public final class PathTree<V> {
     }
   }
 
+  /**
+   * Tests one candidate's value against a request context; the router's predicates. Stateless
+   * testers with an explicit context let a match run without allocating a capturing lambda.
+   */
+  @FunctionalInterface
+  public interface Tester<V, C> {
+    boolean test(V value, C context);
+  }
+
   /** Receives candidates in order; returns false to stop the walk. */
   @FunctionalInterface
   public interface Visitor<V> {
@@ -179,11 +188,26 @@ public final class PathTree<V> {
    * allocation when the tree's deepest capture count fits {@code params} (always on an exact hit).
    */
   public @Nullable Entry<V> first(String path, Predicate<? super V> predicate, PathParams params) {
+    return first(path, PREDICATE, predicate, params);
+  }
+
+  private static final Tester<Object, Predicate<Object>> PREDICATE_TESTER = (v, p) -> p.test(v);
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static final Tester<Object, Object> PREDICATE = (Tester) PREDICATE_TESTER;
+
+  /**
+   * The first candidate for {@code path} whose value passes {@code tester} with {@code context},
+   * or null. On a hit {@code params} holds that candidate's parameters. No allocation when the
+   * tree's deepest capture count fits {@code params}.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public <C> @Nullable Entry<V> first(String path, Tester<? super V, C> tester, C context, PathParams params) {
     if (path.isEmpty() || path.charAt(0) != '/') {
       return null;
     }
     params.ensureCapacity(maxCaptures + 1);
-    return walk(root, path, 1, 0, params, predicate, null);
+    return walk(root, path, 1, 0, params, (Tester) tester, context, null);
   }
 
   /** Visits candidates for {@code path} in order until the visitor returns false. */
@@ -192,7 +216,7 @@ public final class PathTree<V> {
       return;
     }
     PathParams params = new PathParams(maxCaptures + 1);
-    walk(root, path, 1, 0, params, null, visitor);
+    walk(root, path, 1, 0, params, null, null, visitor);
   }
 
   /** All candidates for {@code path}, in order, each with its parameters copied. */
@@ -212,10 +236,11 @@ public final class PathTree<V> {
       int start,
       int captures,
       PathParams params,
-      @Nullable Predicate<? super V> predicate,
+      @Nullable Tester<Object, Object> tester,
+      @Nullable Object context,
       @Nullable Visitor<V> visitor) {
     if (start < 0) {
-      return offer(node.terminals, path, params, predicate, visitor);
+      return offer(node.terminals, path, params, tester, context, visitor);
     }
     int len = path.length();
     int end = path.indexOf('/', start);
@@ -226,7 +251,7 @@ public final class PathTree<V> {
     // 1. literal child
     Node<V> child = node.literals.get(path, start, end);
     if (child != null) {
-      Entry<V> hit = walk(child, path, next, captures, params, predicate, visitor);
+      Entry<V> hit = walk(child, path, next, captures, params, tester, context, visitor);
       if (hit != null) {
         return hit;
       }
@@ -239,7 +264,7 @@ public final class PathTree<V> {
       }
       Entry<V>[] entries = node.prefixes.get(path, start, start + l);
       if (entries != null) {
-        Entry<V> hit = offer(entries, path, params, predicate, visitor);
+        Entry<V> hit = offer(entries, path, params, tester, context, visitor);
         if (hit != null) {
           return hit;
         }
@@ -248,7 +273,7 @@ public final class PathTree<V> {
     // 3. parameter child: one non-empty segment
     if (node.param != null && segLen > 0) {
       params.capture(captures, start, end);
-      Entry<V> hit = walk(node.param, path, next, captures + 1, params, predicate, visitor);
+      Entry<V> hit = walk(node.param, path, next, captures + 1, params, tester, context, visitor);
       if (hit != null) {
         return hit;
       }
@@ -256,7 +281,7 @@ public final class PathTree<V> {
     // 4. catch-alls: the rest of the path from this segment, possibly empty
     if (node.catchAlls.length > 0) {
       params.capture(captures, start, len);
-      return offer(node.catchAlls, path, params, predicate, visitor);
+      return offer(node.catchAlls, path, params, tester, context, visitor);
     }
     return null;
   }
@@ -268,7 +293,8 @@ public final class PathTree<V> {
       Entry<V>[] entries,
       String path,
       PathParams params,
-      @Nullable Predicate<? super V> predicate,
+      @Nullable Tester<Object, Object> tester,
+      @Nullable Object context,
       @Nullable Visitor<V> visitor) {
     for (Entry<V> e : entries) {
       params.bind(path, e.names);
@@ -278,11 +304,186 @@ public final class PathTree<V> {
           Entry<V> stop = (Entry<V>) STOP;
           return stop;
         }
-      } else if (predicate != null && predicate.test(e.value)) {
+      } else if (tester != null && tester.test(e.value, context)) {
         return e;
       }
     }
     return null;
+  }
+
+  /**
+   * A tree with {@code pattern} added, sharing every node off the pattern's path with this one:
+   * only the nodes from the root to the pattern's place are copied, so the cost grows with the
+   * pattern's depth and those nodes' fan-out, not with the tree's size. This tree is unchanged.
+   *
+   * @throws IllegalArgumentException if the pattern is invalid
+   */
+  public PathTree<V> plus(String pattern, V value, int priority, long sequence) {
+    Objects.requireNonNull(value, "value");
+    return plus(new Entry<>(PathPattern.parse(pattern), value, priority, sequence));
+  }
+
+  /** {@link #plus(String, Object, int, long)} for a parsed pattern. */
+  public PathTree<V> plus(PathPattern pattern, V value, int priority, long sequence) {
+    Objects.requireNonNull(value, "value");
+    return plus(new Entry<>(pattern, value, priority, sequence));
+  }
+
+  PathTree<V> plus(Entry<V> entry) {
+    Node<V> newRoot = insert(root, entry.pattern, 0, entry);
+    return new PathTree<>(newRoot, size + 1, Math.max(maxCaptures, entry.names.length));
+  }
+
+  /**
+   * A tree without the entries of {@code pattern} whose value is {@code value} (compared by
+   * identity), copying only the nodes on the pattern's path and dropping nodes left empty; this
+   * tree itself when there is no such entry.
+   */
+  public PathTree<V> minus(PathPattern pattern, V value) {
+    int[] removed = new int[1];
+    Node<V> newRoot = remove(root, pattern, 0, value, removed);
+    if (removed[0] == 0) {
+      return this;
+    }
+    return new PathTree<>(newRoot != null ? newRoot : emptyNode(), size - removed[0], maxCaptures);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <V> Node<V> emptyNode() {
+    return (Node<V>) EMPTY_NODE;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static final Node<?> EMPTY_NODE =
+      new Node(SegmentTable.empty(), null, NO_ENTRIES, SegmentTable.empty(), NO_LENGTHS, NO_ENTRIES);
+
+  private static <V> Node<V> insert(Node<V> node, PathPattern p, int i, Entry<V> e) {
+    if (i == p.size()) {
+      return node.with(node.literals, node.param, inserted(node.terminals, e), node.prefixes,
+          node.prefixLengths, node.catchAlls);
+    }
+    String text = p.segmentText(i);
+    switch (p.kind(i)) {
+      case LITERAL: {
+        Node<V> child = node.literals.get(text);
+        Node<V> updated = insert(child != null ? child : emptyNode(), p, i + 1, e);
+        return node.with(node.literals.with(text, updated), node.param, node.terminals,
+            node.prefixes, node.prefixLengths, node.catchAlls);
+      }
+      case PARAM: {
+        Node<V> updated = insert(node.param != null ? node.param : emptyNode(), p, i + 1, e);
+        return node.with(node.literals, updated, node.terminals, node.prefixes,
+            node.prefixLengths, node.catchAlls);
+      }
+      case PREFIX: {
+        Entry<V>[] old = node.prefixes.get(text);
+        SegmentTable<Entry<V>[]> prefixes = node.prefixes.with(text, inserted(old != null ? old : noEntries(), e));
+        return node.with(node.literals, node.param, node.terminals, prefixes,
+            old != null ? node.prefixLengths : lengths(prefixes), node.catchAlls);
+      }
+      default:
+        return node.with(node.literals, node.param, node.terminals, node.prefixes,
+            node.prefixLengths, inserted(node.catchAlls, e));
+    }
+  }
+
+  private static <V> @Nullable Node<V> remove(Node<V> node, PathPattern p, int i, V value, int[] removed) {
+    if (i == p.size()) {
+      Entry<V>[] terminals = removed(node.terminals, p, value, removed);
+      return terminals == node.terminals ? node
+          : node.with(node.literals, node.param, terminals, node.prefixes, node.prefixLengths, node.catchAlls).orNull();
+    }
+    String text = p.segmentText(i);
+    switch (p.kind(i)) {
+      case LITERAL: {
+        Node<V> child = node.literals.get(text);
+        if (child == null) {
+          return node;
+        }
+        Node<V> updated = remove(child, p, i + 1, value, removed);
+        if (updated == child) {
+          return node;
+        }
+        SegmentTable<Node<V>> literals = updated == null ? node.literals.without(text) : node.literals.with(text, updated);
+        return node.with(literals, node.param, node.terminals, node.prefixes, node.prefixLengths, node.catchAlls).orNull();
+      }
+      case PARAM: {
+        if (node.param == null) {
+          return node;
+        }
+        Node<V> updated = remove(node.param, p, i + 1, value, removed);
+        if (updated == node.param) {
+          return node;
+        }
+        return node.with(node.literals, updated, node.terminals, node.prefixes, node.prefixLengths, node.catchAlls).orNull();
+      }
+      case PREFIX: {
+        Entry<V>[] old = node.prefixes.get(text);
+        if (old == null) {
+          return node;
+        }
+        Entry<V>[] kept = removed(old, p, value, removed);
+        if (kept == old) {
+          return node;
+        }
+        SegmentTable<Entry<V>[]> prefixes = kept.length == 0 ? node.prefixes.without(text) : node.prefixes.with(text, kept);
+        return node.with(node.literals, node.param, node.terminals, prefixes,
+            kept.length == 0 ? lengths(prefixes) : node.prefixLengths, node.catchAlls).orNull();
+      }
+      default: {
+        Entry<V>[] kept = removed(node.catchAlls, p, value, removed);
+        return kept == node.catchAlls ? node
+            : node.with(node.literals, node.param, node.terminals, node.prefixes, node.prefixLengths, kept).orNull();
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <V> Entry<V>[] noEntries() {
+    return (Entry<V>[]) NO_ENTRIES;
+  }
+
+  /** A copy of the sorted {@code entries} with {@code e} in its place. */
+  private static <V> Entry<V>[] inserted(Entry<V>[] entries, Entry<V> e) {
+    int at = 0;
+    while (at < entries.length && PLACE_ORDER.compare(entries[at], e) <= 0) {
+      at++;
+    }
+    Entry<V>[] out = Arrays.copyOf(entries, entries.length + 1);
+    System.arraycopy(entries, at, out, at + 1, entries.length - at);
+    out[at] = e;
+    return out;
+  }
+
+  /** {@code entries} without those of pattern {@code p} holding {@code value}; the same array if none. */
+  private static <V> Entry<V>[] removed(Entry<V>[] entries, PathPattern p, V value, int[] removed) {
+    int n = 0;
+    for (Entry<V> e : entries) {
+      if (e.value == value && e.pattern.text().equals(p.text())) {
+        n++;
+      }
+    }
+    if (n == 0) {
+      return entries;
+    }
+    removed[0] += n;
+    if (n == entries.length) {
+      return noEntries();
+    }
+    Entry<V>[] out = Arrays.copyOf(entries, entries.length - n);
+    int j = 0;
+    for (Entry<V> e : entries) {
+      if (!(e.value == value && e.pattern.text().equals(p.text()))) {
+        out[j++] = e;
+      }
+    }
+    return out;
+  }
+
+  private static int[] lengths(SegmentTable<?> prefixes) {
+    TreeSet<Integer> lengths = new TreeSet<>(Comparator.reverseOrder());
+    prefixes.forEach((k, v) -> lengths.add(k.length()));
+    return lengths.isEmpty() ? NO_LENGTHS : lengths.stream().mapToInt(Integer::intValue).toArray();
   }
 
   /** Every entry in the tree, in no particular order. */
@@ -333,6 +534,22 @@ public final class PathTree<V> {
       this.prefixLengths = prefixLengths;
       this.catchAlls = catchAlls;
     }
+
+    Node<V> with(
+        SegmentTable<Node<V>> literals,
+        @Nullable Node<V> param,
+        Entry<V>[] terminals,
+        SegmentTable<Entry<V>[]> prefixes,
+        int[] prefixLengths,
+        Entry<V>[] catchAlls) {
+      return new Node<>(literals, param, terminals, prefixes, prefixLengths, catchAlls);
+    }
+
+    /** This node, or null when nothing is left beneath it. */
+    @Nullable Node<V> orNull() {
+      return literals.size() == 0 && param == null && terminals.length == 0 && prefixes.size() == 0
+          && catchAlls.length == 0 ? null : this;
+    }
   }
 
   /** Collects patterns; {@link #build()} compiles them into an immutable tree. Not thread-safe. */
@@ -363,6 +580,12 @@ public final class PathTree<V> {
     public Builder<V> add(String pattern, V value, int priority, long sequence) {
       Objects.requireNonNull(value, "value");
       return add(new Entry<>(PathPattern.parse(pattern), value, priority, sequence));
+    }
+
+    /** {@link #add(String, Object, int, long)} for a parsed pattern. */
+    public Builder<V> add(PathPattern pattern, V value, int priority, long sequence) {
+      Objects.requireNonNull(value, "value");
+      return add(new Entry<>(pattern, value, priority, sequence));
     }
 
     Builder<V> add(Entry<V> entry) {

@@ -74,6 +74,59 @@ final class SegmentTable<T> {
     }
   }
 
+  /** The value for {@code key}, or null. */
+  @Nullable T get(String key) {
+    return get(key, 0, key.length());
+  }
+
+  /** A copy with {@code key} mapped to {@code value} (added or replaced); this table is unchanged. */
+  SegmentTable<T> with(String key, T value) {
+    if (size > 0) {
+      int i = slot(key);
+      if (keys[i] != null) {
+        Object[] v = values.clone();
+        v[i] = value;
+        return new SegmentTable<>(keys, v, mask, size);
+      }
+      if ((size + 1) * 2 <= keys.length) {
+        String[] k = keys.clone();
+        Object[] v = values.clone();
+        k[i] = key;
+        v[i] = value;
+        return new SegmentTable<>(k, v, mask, size + 1);
+      }
+    }
+    java.util.HashMap<String, T> map = toMap();
+    map.put(key, value);
+    return of(map);
+  }
+
+  /** A copy without {@code key}; this table itself when it has no such key. */
+  SegmentTable<T> without(String key) {
+    if (size == 0 || keys[slot(key)] == null) {
+      return this;
+    }
+    java.util.HashMap<String, T> map = toMap();
+    map.remove(key);
+    return of(map);
+  }
+
+  /** The slot holding {@code key}, or the empty slot where it would go. */
+  private int slot(String key) {
+    for (int i = spread(key.hashCode()) & mask; ; i = (i + 1) & mask) {
+      String k = keys[i];
+      if (k == null || k.equals(key)) {
+        return i;
+      }
+    }
+  }
+
+  private java.util.HashMap<String, T> toMap() {
+    java.util.HashMap<String, T> map = new java.util.HashMap<>(size * 2 + 2);
+    forEach(map::put);
+    return map;
+  }
+
   /** Visits every key and value, in table order. */
   @SuppressWarnings("unchecked")
   void forEach(java.util.function.BiConsumer<String, T> action) {

@@ -1,0 +1,177 @@
+package io.dynconf.radix;
+
+import io.dynconf.radix.internal.PathPattern;
+import io.dynconf.radix.internal.PathTree;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A router that changes while it serves: readers match against the current {@link Router} with
+ * one volatile read and never lock or wait; writers add, replace and remove routes by id and
+ * publish a new immutable router.
+ *
+ * <p>A single-route change copies only the tree nodes on that route's paths (from the root to the
+ * pattern's place), sharing everything else with the previous router, so its cost does not grow
+ * with the number of routes. {@link #apply} publishes a batch at once; {@link #replaceAll}
+ * rebuilds from scratch (the initial load). A reader sees each change whole or not at all: a
+ * route being replaced is matched either in its old form or its new one, and routes not named by
+ * a change are never missed while it is applied.
+ *
+ * <p>Writers serialize on this object's lock; they never block readers. Thread-safe.
+ *
+ * @param <V> the value type
+ */
+public final class DynamicRouter<V> {
+
+  /** Above this share of the current size, a batch rebuilds the tree instead of path-copying. */
+  private static final int REBUILD_DIVISOR = 4;
+
+  private volatile Router<V> current = Router.empty();
+  private volatile long version;
+  private final Map<String, RouteSpec<V>> byId = new HashMap<>();
+  private long nextSequence;
+
+  public DynamicRouter() {}
+
+  /** A dynamic router starting with {@code routes} (see {@link #replaceAll}). */
+  public DynamicRouter(Collection<RouteSpec<V>> routes) {
+    replaceAll(routes);
+  }
+
+  /** The current immutable router: a consistent view that later changes do not affect. */
+  public Router<V> router() {
+    return current;
+  }
+
+  /** Incremented on every published change. */
+  public long version() {
+    return version;
+  }
+
+  public int size() {
+    return current.size();
+  }
+
+  /** Matches against the current router; see {@link Router#match(RouteRequest, MatchResult)}. */
+  public boolean match(RouteRequest request, MatchResult<V> result) {
+    return current.match(request, result);
+  }
+
+  /** Matches against the current router; null when nothing matches. */
+  public @Nullable RouteMatch<V> match(RouteRequest request) {
+    return current.match(request);
+  }
+
+  /** The route with this id, or null. */
+  public synchronized @Nullable RouteSpec<V> get(String id) {
+    return byId.get(id);
+  }
+
+  /**
+   * Adds {@code route} or replaces the route with its id. A replacement keeps the old route's
+   * sequence unless the new one sets its own; a new route without one goes after every other.
+   */
+  public synchronized void put(RouteSpec<V> route) {
+    apply(List.of(route), List.of());
+  }
+
+  /** Removes the route with this id; false when there is none. */
+  public synchronized boolean remove(String id) {
+    if (!byId.containsKey(id)) {
+      return false;
+    }
+    apply(List.of(), List.of(id));
+    return true;
+  }
+
+  /**
+   * Applies removals, then puts, and publishes them as one change: readers see all of it or none.
+   * Ids in {@code removes} that are absent are ignored; an id both removed and put ends up put.
+   */
+  public synchronized void apply(Collection<RouteSpec<V>> puts, Collection<String> removes) {
+    Objects.requireNonNull(puts, "puts");
+    Objects.requireNonNull(removes, "removes");
+    if (puts.isEmpty() && removes.isEmpty()) {
+      return;
+    }
+    Router<V> base = current;
+    boolean rebuild = (puts.size() + removes.size()) * REBUILD_DIVISOR > Math.max(64, byId.size());
+    PathTree<RouteSpec<V>> tree = base.tree;
+    for (String id : removes) {
+      RouteSpec<V> old = byId.remove(id);
+      if (old != null && !rebuild) {
+        tree = without(tree, old);
+      }
+    }
+    for (RouteSpec<V> r : puts) {
+      RouteSpec<V> old = byId.get(r.id());
+      long seq = r.sequence() >= 0 ? r.sequence() : old != null ? old.sequence() : nextSequence++;
+      RouteSpec<V> sequenced = r.withSequence(seq);
+      nextSequence = Math.max(nextSequence, seq + 1);
+      byId.put(r.id(), sequenced);
+      if (!rebuild) {
+        if (old != null) {
+          tree = without(tree, old);
+        }
+        tree = with(tree, sequenced);
+      }
+    }
+    if (rebuild) {
+      PathTree.Builder<RouteSpec<V>> b = PathTree.builder();
+      for (RouteSpec<V> r : byId.values()) {
+        Router.add(b, r);
+      }
+      tree = b.build();
+    }
+    publish(new Router<>(tree, byId.size()));
+  }
+
+  /** Replaces every route with {@code routes}, building a fresh tree; ids must be unique. */
+  public synchronized void replaceAll(Collection<RouteSpec<V>> routes) {
+    Map<String, RouteSpec<V>> next = new HashMap<>();
+    List<RouteSpec<V>> sequenced = new ArrayList<>(routes.size());
+    long seq = 0;
+    for (RouteSpec<V> r : routes) {
+      RouteSpec<V> s = r.sequence() >= 0 ? r : r.withSequence(seq);
+      seq = Math.max(seq, s.sequence()) + 1;
+      if (next.put(r.id(), s) != null) {
+        throw new IllegalArgumentException("route " + r.id() + ": the id is used by two routes");
+      }
+      sequenced.add(s);
+    }
+    Router<V> router = Router.of(sequenced);
+    byId.clear();
+    byId.putAll(next);
+    nextSequence = seq;
+    publish(router);
+  }
+
+  private void publish(Router<V> router) {
+    current = router;
+    version++;
+  }
+
+  private static <V> PathTree<RouteSpec<V>> with(PathTree<RouteSpec<V>> tree, RouteSpec<V> r) {
+    for (PathPattern p : r.parsedPaths()) {
+      tree = tree.plus(p, r, r.priority(), r.sequence());
+    }
+    return tree;
+  }
+
+  private static <V> PathTree<RouteSpec<V>> without(PathTree<RouteSpec<V>> tree, RouteSpec<V> r) {
+    for (PathPattern p : r.parsedPaths()) {
+      tree = tree.minus(p, r);
+    }
+    return tree;
+  }
+
+  @Override
+  public String toString() {
+    return "DynamicRouter(" + current.size() + " routes, version " + version + ")";
+  }
+}

@@ -1,0 +1,113 @@
+package io.dynconf.radix;
+
+import io.dynconf.radix.internal.PathParams;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A reusable, caller-owned holder for one match at a time, so that matching allocates nothing:
+ * keep one per thread (or per connection) and pass it to {@link Router#match(RouteRequest,
+ * MatchResult)}. Parameter values become strings only when read. Not thread-safe.
+ *
+ * @param <V> the value type
+ */
+public final class MatchResult<V> {
+
+  /** The bit of a method outside {@link HttpMethod}: only routes without methods admit it. */
+  static final int UNKNOWN_METHOD = 1 << 30;
+
+  final PathParams params = new PathParams(8);
+  final long[] scratch = new long[2];
+  @Nullable RouteRequest request;
+  int methodBit;
+  private @Nullable RouteSpec<V> route;
+  private @Nullable String pattern;
+
+  /** Whether the last match found a route. */
+  public boolean found() {
+    return route != null;
+  }
+
+  /** The route of the last successful match. */
+  public RouteSpec<V> route() {
+    if (route == null) {
+      throw new IllegalStateException("no route matched");
+    }
+    return route;
+  }
+
+  /** The matched route's value. */
+  public V value() {
+    return route().value();
+  }
+
+  /** The matched route's id. */
+  public String id() {
+    return route().id();
+  }
+
+  /** The path pattern that matched. */
+  public String pattern() {
+    route();
+    return pattern;
+  }
+
+  /** The value bound to parameter {@code name}, or null. */
+  public @Nullable String param(String name) {
+    route();
+    return params.get(name);
+  }
+
+  /** Number of bound parameters. */
+  public int paramCount() {
+    route();
+    return params.size();
+  }
+
+  /** Parameter {@code i}'s name, in path order. */
+  public String paramName(int i) {
+    route();
+    return params.name(i);
+  }
+
+  /** Parameter {@code i}'s value (allocates the substring). */
+  public String paramValue(int i) {
+    route();
+    return params.value(i);
+  }
+
+  /** A new map of the parameters in path order. */
+  public Map<String, String> params() {
+    route();
+    return params.toMap();
+  }
+
+  /** The route's host pattern that matched, or null when it has no host condition. */
+  public @Nullable String host() {
+    RouteSpec<V> r = route();
+    if (r.hostMatcher == null) {
+      return null;
+    }
+    RouteRequest req = request;
+    int i = r.hostMatcher.match(req == null ? null : req.host());
+    return i < 0 ? null : r.hostMatcher.pattern(i);
+  }
+
+  /** An immutable copy of this result, or null when nothing matched. */
+  public @Nullable RouteMatch<V> toMatch() {
+    return route == null ? null : new RouteMatch<>(route, pattern(), params(), host());
+  }
+
+  void start(RouteRequest request) {
+    this.request = request;
+    HttpMethod m = HttpMethod.parse(request.method());
+    this.methodBit = m == null ? UNKNOWN_METHOD : m.bit();
+    this.route = null;
+    this.pattern = null;
+  }
+
+  void found(RouteSpec<V> route, String pattern) {
+    this.route = route;
+    this.pattern = pattern;
+  }
+}

@@ -1,0 +1,61 @@
+package io.dynconf.radix;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the router needs to know about one request. The host server implements it over its own
+ * request object (or fills a reusable adapter), so matching allocates nothing on the way in.
+ *
+ * <p>{@link #path()} is the request's path without the query string, as the server received it
+ * (percent-decoding and normalisation are the server's decisions, as in APISIX where the router
+ * sees nginx's {@code $uri}). {@link #host()} is the {@code Host} header or the authority, with or
+ * without a port. {@link #var(String)} serves a route's {@code vars} expression and the variables
+ * APISIX names ({@code arg_name}, {@code http_x_header}, {@code cookie_name}, ...).
+ */
+public interface RouteRequest {
+
+  /** The request method, upper case ({@code GET}); an unknown method matches only routes without methods. */
+  String method();
+
+  /** The path, starting with {@code /}, without the query string. */
+  String path();
+
+  /** The {@code Host} header or authority, with or without a port; null when the request has none. */
+  @Nullable String host();
+
+  /** The client's IP address (IPv4 or IPv6 text); null when unknown. */
+  @Nullable String remoteAddress();
+
+  /**
+   * The value of request variable {@code name} for {@code vars} expressions: a String, a Number,
+   * a Boolean or a List of those; null when absent. The default knows no variables.
+   */
+  default @Nullable Object var(String name) {
+    return null;
+  }
+
+  /** A request with the given parts and no variables. */
+  static RouteRequest of(String method, String path, @Nullable String host, @Nullable String remoteAddress) {
+    return new SimpleRequest(method, path, host, remoteAddress, java.util.Map.of());
+  }
+
+  /** A request with the given parts and variables. */
+  static RouteRequest of(String method, String path, @Nullable String host, @Nullable String remoteAddress,
+      java.util.Map<String, ?> vars) {
+    return new SimpleRequest(method, path, host, remoteAddress, java.util.Map.copyOf(vars));
+  }
+
+  /** The request of {@link #of}. */
+  record SimpleRequest(String method, String path, @Nullable String host, @Nullable String remoteAddress,
+      java.util.Map<String, ?> vars) implements RouteRequest {
+    public SimpleRequest {
+      java.util.Objects.requireNonNull(method, "method");
+      java.util.Objects.requireNonNull(path, "path");
+    }
+
+    @Override
+    public @Nullable Object var(String name) {
+      return vars.get(name);
+    }
+  }
+}

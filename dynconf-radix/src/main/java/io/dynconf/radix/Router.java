@@ -1,0 +1,134 @@
+package io.dynconf.radix;
+
+import io.dynconf.radix.internal.PathPattern;
+import io.dynconf.radix.internal.PathTree;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An immutable, compiled set of routes; {@link DynamicRouter} publishes a new one per change.
+ *
+ * <h2>Matching</h2>
+ *
+ * A request's path selects candidate (route, path pattern) pairs from a segment-aware radix tree;
+ * the first candidate whose route admits the request (methods, remote addresses, hosts, vars,
+ * filter — see {@link RouteSpec}) wins. Candidates come in lua-resty-radixtree's order: an exact
+ * path before any pattern; then, segment by segment, a literal before a prefix pattern ({@code
+ * /foo*}, longer literal first) before a parameter ({@code :name}) before a catch-all ({@code
+ * *}); among candidates at the same place, higher priority, then longer pattern text, then lower
+ * sequence (insertion order). A miss is a {@code false}/{@code null} return, never an exception.
+ *
+ * <p>Path syntax: {@code /a/b} exact (a trailing slash is significant); {@code /a*} prefix (any
+ * path starting with {@code /a}); {@code /a/*} or {@code /a/*rest} the rest of the path after
+ * {@code /a/}, possibly empty, bound to {@code rest} when named; {@code /a/:id} one non-empty
+ * segment bound to {@code id}.
+ *
+ * <p>Cost: one walk down the tree per match, hashing each literal segment in place (no
+ * substrings, no regular expressions, no scan over routes that merely share a prefix); with a
+ * {@link MatchResult} per thread a match allocates nothing. Thread-safe.
+ *
+ * @param <V> the value type
+ */
+public final class Router<V> {
+
+  private static final Router<?> EMPTY = new Router<>(PathTree.empty(), 0);
+
+  private static final PathTree.Tester<RouteSpec<?>, MatchResult<?>> ADMITS =
+      (route, out) -> route.admits(out.request, out.methodBit, out.scratch);
+
+  final PathTree<RouteSpec<V>> tree;
+  private final int size;
+
+  Router(PathTree<RouteSpec<V>> tree, int size) {
+    this.tree = tree;
+    this.size = size;
+  }
+
+  /** A router without routes. */
+  @SuppressWarnings("unchecked")
+  public static <V> Router<V> empty() {
+    return (Router<V>) EMPTY;
+  }
+
+  /**
+   * Compiles {@code routes}. A route without a {@linkplain RouteSpec#sequence() sequence} gets its
+   * position in {@code routes}.
+   *
+   * @throws IllegalArgumentException if two routes share an id
+   */
+  public static <V> Router<V> of(Collection<RouteSpec<V>> routes) {
+    PathTree.Builder<RouteSpec<V>> b = PathTree.builder();
+    Set<String> ids = new HashSet<>();
+    long position = 0;
+    for (RouteSpec<V> r : routes) {
+      if (!ids.add(r.id())) {
+        throw new IllegalArgumentException("route " + r.id() + ": the id is used by two routes");
+      }
+      RouteSpec<V> sequenced = r.sequence() >= 0 ? r : r.withSequence(position);
+      add(b, sequenced);
+      position++;
+    }
+    return new Router<>(b.build(), ids.size());
+  }
+
+  @SafeVarargs
+  public static <V> Router<V> of(RouteSpec<V>... routes) {
+    return of(List.of(routes));
+  }
+
+  static <V> void add(PathTree.Builder<RouteSpec<V>> b, RouteSpec<V> r) {
+    for (PathPattern p : r.parsedPaths()) {
+      b.add(p, r, r.priority(), r.sequence());
+    }
+  }
+
+  /** Number of routes. */
+  public int size() {
+    return size;
+  }
+
+  /**
+   * Matches {@code request} into {@code result} without allocating (once {@code result}'s arrays
+   * have grown to the router's deepest pattern).
+   *
+   * @return whether a route matched; {@code result} tells which
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public boolean match(RouteRequest request, MatchResult<V> result) {
+    result.start(request);
+    PathTree.Entry<RouteSpec<V>> e =
+        tree.first(request.path(), (PathTree.Tester) ADMITS, result, result.params);
+    if (e == null) {
+      return false;
+    }
+    result.found(e.value(), e.pattern());
+    return true;
+  }
+
+  /** Matches {@code request}; null when no route matches. Allocates the result. */
+  public @Nullable RouteMatch<V> match(RouteRequest request) {
+    MatchResult<V> result = new MatchResult<>();
+    return match(request, result) ? result.toMatch() : null;
+  }
+
+  /**
+   * Every route whose path patterns match {@code path}, in candidate order, ignoring the other
+   * conditions; for diagnostics ("why did this request go there?").
+   */
+  public List<RouteMatch<V>> candidates(String path) {
+    List<RouteMatch<V>> out = new java.util.ArrayList<>();
+    tree.forEach(path, (e, p) -> {
+      out.add(new RouteMatch<>(e.value(), e.pattern(), p.toMap(), null));
+      return true;
+    });
+    return out;
+  }
+
+  @Override
+  public String toString() {
+    return "Router(" + size + " routes)";
+  }
+}

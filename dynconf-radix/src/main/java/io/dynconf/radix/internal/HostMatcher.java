@@ -1,0 +1,155 @@
+package io.dynconf.radix.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One route's host condition: a few host patterns tested against a request's {@code Host}.
+ *
+ * <p>Patterns (APISIX's {@code ^\*?[0-9a-zA-Z-._\[\]:]+$}): an exact host ({@code
+ * api.example.com}, {@code [::1]}), or a wildcard {@code *suffix} matching every host that ends
+ * with {@code suffix} ({@code *.example.com} matches {@code a.example.com} and {@code
+ * a.b.example.com}, not {@code example.com}), as lua-resty-radixtree's reversed-host prefix match
+ * does. Either may end in {@code :port}; the pattern then also requires the request's {@code
+ * Host} to carry that port, while a pattern without a port ignores the request's port (APISIX
+ * compares nginx's {@code $host}, which has none). Case-insensitive (ASCII).
+ *
+ * <p>Request hosts: {@code name}, {@code name:port}, {@code [v6]}, {@code [v6]:port}; a bare IPv6
+ * address is taken whole. Matching allocates nothing. Immutable.
+ */
+public final class HostMatcher {
+
+  private final String[] names; // lower case; a wildcard's suffix without the '*'
+  private final boolean[] wildcard;
+  private final int[] ports; // -1: any
+  private final String[] patterns;
+
+  private HostMatcher(String[] names, boolean[] wildcard, int[] ports, String[] patterns) {
+    this.names = names;
+    this.wildcard = wildcard;
+    this.ports = ports;
+    this.patterns = patterns;
+  }
+
+  /**
+   * Compiles host patterns.
+   *
+   * @throws IllegalArgumentException naming the first invalid pattern and the reason
+   */
+  public static HostMatcher of(List<String> hostPatterns) {
+    int n = hostPatterns.size();
+    List<String> names = new ArrayList<>(n);
+    boolean[] wild = new boolean[n];
+    int[] ports = new int[n];
+    for (int i = 0; i < n; i++) {
+      String p = hostPatterns.get(i);
+      if (p == null || p.isEmpty()) {
+        throw new IllegalArgumentException("[" + i + "]: a host pattern must not be empty");
+      }
+      for (int c = 0; c < p.length(); c++) {
+        char ch = p.charAt(c);
+        boolean ok = ch < 128 && (Character.isLetterOrDigit(ch) || ch == '-' || ch == '.' || ch == '_'
+            || ch == '[' || ch == ']' || ch == ':' || (ch == '*' && c == 0));
+        if (!ok) {
+          throw new IllegalArgumentException("[" + i + "] \"" + p + "\": character '" + ch + "' at " + c
+              + " is not allowed (letters, digits, - . _ [ ] : and a leading *)");
+        }
+      }
+      boolean w = p.charAt(0) == '*';
+      String body = w ? p.substring(1) : p;
+      int port = -1;
+      int colon = portColon(body);
+      if (colon >= 0) {
+        String digits = body.substring(colon + 1);
+        port = parsePort(digits);
+        if (port < 0) {
+          throw new IllegalArgumentException("[" + i + "] \"" + p + "\": bad port \"" + digits + "\" (expected 1-65535)");
+        }
+        body = body.substring(0, colon);
+      }
+      if (body.isEmpty()) {
+        throw new IllegalArgumentException("[" + i + "] \"" + p + "\": no host name");
+      }
+      names.add(body.toLowerCase(Locale.ROOT));
+      wild[i] = w;
+      ports[i] = port;
+    }
+    return new HostMatcher(names.toArray(new String[0]), wild, ports, hostPatterns.toArray(new String[0]));
+  }
+
+  /** Index of the ':' before a port, or -1. A bare IPv6 address has no port. */
+  private static int portColon(String host) {
+    if (host.startsWith("[")) {
+      int close = host.indexOf(']');
+      return close >= 0 && close + 1 < host.length() && host.charAt(close + 1) == ':' ? close + 1 : -1;
+    }
+    int first = host.indexOf(':');
+    return first >= 0 && first == host.lastIndexOf(':') ? first : -1;
+  }
+
+  private static int parsePort(String s) {
+    return parsePort(s, 0, s.length());
+  }
+
+  private static int parsePort(String s, int from, int to) {
+    if (to == from || to - from > 5) {
+      return -1;
+    }
+    int port = 0;
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      port = port * 10 + (c - '0');
+    }
+    return port >= 1 && port <= 65535 ? port : -1;
+  }
+
+  /**
+   * The index of the first pattern matching {@code requestHost}, or -1 (also for a null host).
+   */
+  public int match(@Nullable String requestHost) {
+    if (requestHost == null || requestHost.isEmpty()) {
+      return -1;
+    }
+    int end = requestHost.length();
+    int port = -1;
+    int colon;
+    if (requestHost.charAt(0) == '[') {
+      int close = requestHost.indexOf(']');
+      colon = close >= 0 && close + 1 < end && requestHost.charAt(close + 1) == ':' ? close + 1 : -1;
+    } else {
+      colon = requestHost.indexOf(':');
+      if (colon >= 0 && requestHost.indexOf(':', colon + 1) >= 0) {
+        colon = -1; // bare IPv6
+      }
+    }
+    if (colon >= 0) {
+      port = parsePort(requestHost, colon + 1, end);
+      end = colon;
+    }
+    for (int i = 0; i < names.length; i++) {
+      if (ports[i] >= 0 && ports[i] != port) {
+        continue;
+      }
+      String n = names[i];
+      int len = n.length();
+      if (wildcard[i]) {
+        if (end >= len && requestHost.regionMatches(true, end - len, n, 0, len)) {
+          return i;
+        }
+      } else if (end == len && requestHost.regionMatches(true, 0, n, 0, len)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Pattern {@code i} as given. */
+  public String pattern(int i) {
+    return patterns[i];
+  }
+}
