@@ -85,6 +85,16 @@ public final class Router<V> {
     }
   }
 
+  /** The route with this id, or null (a scan: for tools and tests, not the request path). */
+  public @Nullable RouteSpec<V> route(String id) {
+    for (PathTree.Entry<RouteSpec<V>> e : tree.entries()) {
+      if (e.value().id().equals(id)) {
+        return e.value();
+      }
+    }
+    return null;
+  }
+
   /** Number of routes. */
   public int size() {
     return size;
