@@ -34,7 +34,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Router<V> {
 
-  private static final Router<?> EMPTY = new Router<>(PathTree.empty(), 0);
+
+  static final PathTree.HostKeys<RouteSpec<?>> HOST_KEYS = RouteSpec::hostKeys;
+
+  private static final Router<?> EMPTY = new Router<>(PathTree.empty(HOST_KEYS), 0);
 
   private static final PathTree.Tester<RouteSpec<?>, MatchResult<?>> ADMITS =
       (route, out) -> route.admits(out.request, out.methodBit, out.scratch);
@@ -60,7 +63,7 @@ public final class Router<V> {
    * @throws IllegalArgumentException if two routes share an id
    */
   public static <V> Router<V> of(Collection<RouteSpec<V>> routes) {
-    PathTree.Builder<RouteSpec<V>> b = PathTree.builder();
+    PathTree.Builder<RouteSpec<V>> b = PathTree.builder(HOST_KEYS);
     Set<String> ids = new HashSet<>();
     long position = 0;
     for (RouteSpec<V> r : routes) {
@@ -110,7 +113,7 @@ public final class Router<V> {
   public boolean match(RouteRequest request, MatchResult<V> result) {
     result.start(request);
     PathTree.Entry<RouteSpec<V>> e =
-        tree.first(request.path(), (PathTree.Tester) ADMITS, result, result.params);
+        tree.first(request.path(), request.host(), (PathTree.Tester) ADMITS, result, result.params);
     if (e == null) {
       return false;
     }

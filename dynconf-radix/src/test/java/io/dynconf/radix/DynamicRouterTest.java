@@ -130,6 +130,13 @@ class DynamicRouterTest {
           assertThat(describe(dyn.router().candidates(path)))
               .as("seed %d run %d step %d path %s", seed, run, step, path)
               .isEqualTo(describe(fresh.candidates(path)));
+          String host = rnd.nextInt(4) == 0 ? null : "h" + rnd.nextInt(6) + ".test";
+          RouteRequest request = RouteRequest.of("GET", path, host, null);
+          RouteMatch<String> got = dyn.match(request);
+          RouteMatch<String> want = fresh.match(request);
+          assertThat(got == null ? null : got.id() + got.pattern() + got.params())
+              .as("seed %d run %d step %d path %s host %s", seed, run, step, path, host)
+              .isEqualTo(want == null ? null : want.id() + want.pattern() + want.params());
         }
       }
     }
@@ -153,11 +160,15 @@ class DynamicRouterTest {
     List<String> paths = new ArrayList<>();
     int n = 1 + (rnd.nextInt(4) == 0 ? 1 : 0);
     for (int i = 0; i < n; i++) {
-      String p = !patterns.isEmpty() && rnd.nextInt(3) == 0 ? patterns.get(rnd.nextInt(patterns.size()))
+      String p = !patterns.isEmpty() && rnd.nextInt(3) > 0 ? patterns.get(rnd.nextInt(patterns.size()))
           : RouterDifferentialTest.randomPattern(rnd);
       patterns.add(p);
       paths.add(p);
     }
-    return RouteSpec.builder(id, id + "#" + rnd.nextInt(1000)).paths(paths).priority(rnd.nextInt(3)).build();
+    RouteSpec.Builder<String> b = RouteSpec.builder(id, id + "#" + rnd.nextInt(1000)).paths(paths).priority(rnd.nextInt(3));
+    if (rnd.nextInt(3) > 0) {
+      b.hosts(rnd.nextInt(8) == 0 ? "*.test" : "h" + rnd.nextInt(6) + ".test"); // crowded places get a host index
+    }
+    return b.build();
   }
 }

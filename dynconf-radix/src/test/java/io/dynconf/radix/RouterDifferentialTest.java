@@ -29,6 +29,10 @@ class RouterDifferentialTest {
   private static final String[] HOST_PATTERNS = {"a.test", "*.a.test", "b.test", "*.test", "b.test:8080", "[::1]"};
   private static final String[] REQUEST_HOSTS = {"a.test", "A.Test", "x.a.test", "b.test", "b.test:8080", "b.test:9090",
       "test", "c.test", "[::1]", "[::1]:80", "a.test:80"};
+  private static final String[] CROWD_HOSTS = {"t1.test", "t2.test", "t3.test", "T4.test", "t5.test:8080", "t6.test",
+      "t7.test", "t8.test", "t9.test", "[::2]"};
+  private static final String[] CROWD_REQUEST_HOSTS = {"t1.test", "T1.TEST:80", "t2.test", "t3.test", "t4.test", "t5.test",
+      "t5.test:8080", "t6.test", "t7.test", "t8.test", "t9.test:1", "t10.test", "[::2]", "[::2]:8080", "t\u212a.test"};
   private static final String[] CIDRS = {"10.0.0.0/8", "10.1.0.0/16", "192.168.0.1", "2001:db8::/32", "::1"};
   private static final String[] REQUEST_ADDRS = {"10.1.2.3", "10.2.0.1", "192.168.0.1", "192.168.0.2", "2001:db8::5", "::1", "fe80::1"};
 
@@ -37,24 +41,42 @@ class RouterDifferentialTest {
 
   @Test
   void routerAgreesWithANaiveScanOnRandomRoutesAndRequests() throws Exception {
+    run(false, 100_000);
+  }
+
+  /**
+   * Many routes on few paths, most bound to exact hosts: places large enough for the host index,
+   * whose lookup must skip exactly the routes the host predicate would reject.
+   */
+  @Test
+  void crowdedPlacesWithAHostIndexAgreeWithTheNaiveScan() throws Exception {
+    run(true, 50_000);
+  }
+
+  private void run(boolean crowded, int minCases) throws Exception {
     long seed = Long.getLong("router.seed", new Random().nextLong());
     SplittableRandom master = new SplittableRandom(seed);
     int cases = 0;
     int hits = 0;
-    while (cases < 100_000) {
+    while (cases < minCases) {
       long setSeed = master.nextLong();
       SplittableRandom rnd = new SplittableRandom(setSeed);
-      int n = 1 + rnd.nextInt(30);
+      int n = crowded ? 10 + rnd.nextInt(60) : 1 + rnd.nextInt(30);
+      List<String> crowdPaths = crowded ? List.of(randomPattern(rnd), randomPattern(rnd)) : List.of();
       List<RouteSpec<String>> specs = new ArrayList<>();
       List<Naive> naive = new ArrayList<>();
       NaivePathMatcher<Naive> paths = new NaivePathMatcher<>();
       List<String> patterns = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         String id = "r" + i;
-        String path = !patterns.isEmpty() && rnd.nextInt(3) == 0 ? patterns.get(rnd.nextInt(patterns.size())) : randomPattern(rnd);
+        String path = crowded ? crowdPaths.get(rnd.nextInt(crowdPaths.size()))
+            : !patterns.isEmpty() && rnd.nextInt(3) == 0 ? patterns.get(rnd.nextInt(patterns.size())) : randomPattern(rnd);
         patterns.add(path);
         List<String> methods = pick(rnd, METHODS, rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(2) : 0);
-        List<String> hosts = pick(rnd, HOST_PATTERNS, rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(2) : 0);
+        List<String> hosts = crowded
+            ? (rnd.nextInt(5) == 0 ? List.of() : rnd.nextInt(6) == 0 ? pick(rnd, HOST_PATTERNS, 1 + rnd.nextInt(2))
+                : pick(rnd, CROWD_HOSTS, 1 + rnd.nextInt(2)))
+            : pick(rnd, HOST_PATTERNS, rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(2) : 0);
         List<String> cidrs = pick(rnd, CIDRS, rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(2) : 0);
         String varEquals = rnd.nextInt(5) == 0 ? (rnd.nextBoolean() ? "1" : "2") : null;
         int priority = rnd.nextInt(3);
@@ -74,7 +96,9 @@ class RouterDifferentialTest {
       for (int k = 0; k < 40; k++) {
         String path = rnd.nextInt(4) == 0 ? randomPath(rnd) : instantiate(patterns.get(rnd.nextInt(patterns.size())), rnd);
         String method = rnd.nextInt(10) == 0 ? "PROPFIND" : METHODS[rnd.nextInt(METHODS.length)];
-        String host = rnd.nextInt(5) == 0 ? null : REQUEST_HOSTS[rnd.nextInt(REQUEST_HOSTS.length)];
+        String host = rnd.nextInt(5) == 0 ? null
+            : crowded && rnd.nextBoolean() ? CROWD_REQUEST_HOSTS[rnd.nextInt(CROWD_REQUEST_HOSTS.length)]
+            : REQUEST_HOSTS[rnd.nextInt(REQUEST_HOSTS.length)];
         String addr = rnd.nextInt(6) == 0 ? null : REQUEST_ADDRS[rnd.nextInt(REQUEST_ADDRS.length)];
         Map<String, Object> vars = rnd.nextBoolean() ? Map.of("arg_v", rnd.nextBoolean() ? "1" : "2") : Map.of();
         RouteRequest request = RouteRequest.of(method, path, host, addr, vars);
