@@ -119,7 +119,10 @@ final class SegmentTable<T> {
     return get(key, 0, key.length());
   }
 
-  /** A copy with {@code key} mapped to {@code value} (added or replaced); this table is unchanged. */
+  /**
+   * A copy with {@code key} mapped to {@code value} (added or replaced); this table is unchanged.
+   * Costs one copy of the arrays (O(capacity)), never a rehash through a map.
+   */
   SegmentTable<T> with(String key, T value) {
     if (size > 0) {
       int i = slot(key);
@@ -136,19 +139,61 @@ final class SegmentTable<T> {
         return new SegmentTable<>(k, v, mask, size + 1);
       }
     }
-    java.util.HashMap<String, T> map = toMap();
-    map.put(key, value);
-    return of(map);
+    int cap = Math.max(4, keys.length * 2);
+    while ((size + 1) * 2 > cap) {
+      cap *= 2;
+    }
+    String[] k = new String[cap];
+    Object[] v = new Object[cap];
+    int m = cap - 1;
+    for (int i = 0; i < keys.length; i++) {
+      if (keys[i] != null) {
+        put(k, v, m, keys[i], values[i]);
+      }
+    }
+    put(k, v, m, key, value);
+    return new SegmentTable<>(k, v, m, size + 1);
   }
 
-  /** A copy without {@code key}; this table itself when it has no such key. */
+  private static void put(String[] k, Object[] v, int mask, String key, @Nullable Object value) {
+    int i = spread(key.hashCode()) & mask;
+    while (k[i] != null) {
+      i = (i + 1) & mask;
+    }
+    k[i] = key;
+    v[i] = value;
+  }
+
+  /**
+   * A copy without {@code key}; this table itself when it has no such key. Deletes by shifting the
+   * rest of the probe run back (no tombstones), on copied arrays.
+   */
   SegmentTable<T> without(String key) {
-    if (size == 0 || keys[slot(key)] == null) {
+    if (size == 0) {
       return this;
     }
-    java.util.HashMap<String, T> map = toMap();
-    map.remove(key);
-    return of(map);
+    int hole = slot(key);
+    if (keys[hole] == null) {
+      return this;
+    }
+    if (size == 1) {
+      return empty();
+    }
+    String[] k = keys.clone();
+    Object[] v = values.clone();
+    k[hole] = null;
+    v[hole] = null;
+    for (int j = (hole + 1) & mask; k[j] != null; j = (j + 1) & mask) {
+      int home = spread(k[j].hashCode()) & mask;
+      if (((j - home) & mask) >= ((j - hole) & mask)) { // the hole lies on j's probe path
+        k[hole] = k[j];
+        v[hole] = v[j];
+        k[j] = null;
+        v[j] = null;
+        hole = j;
+      }
+    }
+    return new SegmentTable<>(k, v, mask, size - 1);
   }
 
   /** The slot holding {@code key}, or the empty slot where it would go. */
@@ -159,12 +204,6 @@ final class SegmentTable<T> {
         return i;
       }
     }
-  }
-
-  private java.util.HashMap<String, T> toMap() {
-    java.util.HashMap<String, T> map = new java.util.HashMap<>(size * 2 + 2);
-    forEach(map::put);
-    return map;
   }
 
   /** Visits every key and value, in table order. */
