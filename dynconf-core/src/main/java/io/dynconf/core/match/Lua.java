@@ -14,6 +14,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class Lua {
   private static final int MAX_EXPONENT = 1 << 20; // STRSCAN_MAXEXP in lj_strscan.c
+  private static final double[] POW10 = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22};
   private static final MathContext G14 = new MathContext(14, RoundingMode.HALF_EVEN);
 
   private Lua() {}
@@ -62,7 +65,7 @@ final class Lua {
    * inf}, {@code infinity} or {@code nan} in any case, or a decimal number ({@code 12}, {@code
    * 1.5}, {@code .5}, {@code 5.}, {@code 1e3}, exponent below 2^20), a hexadecimal one ({@code
    * 0x1F}, {@code 0x1.8p1}) or a binary integer ({@code 0b101}, at most 64 significant digits).
-   * Integers of up to 18 digits are converted without allocating.
+   * Integers of up to 18 digits and decimals of up to 15 are converted without allocating.
    */
   static double toNumber(String s) {
     int n = s.length();
@@ -146,9 +149,11 @@ final class Lua {
     }
     int mantissaEnd = p;
     boolean exponent = false;
+    int exponentValue = 0;
     if (base >= 10 && lowerIs(at(s, p), base == 16 ? 'p' : 'e')) {
       exponent = true;
       p++;
+      boolean negativeExponent = at(s, p) == '-';
       if (at(s, p) == '+' || at(s, p) == '-') {
         p++;
       }
@@ -163,6 +168,7 @@ final class Lua {
         }
         p++;
       }
+      exponentValue = negativeExponent ? -e : e;
     }
     int numberEnd = p;
     // Any suffix (LuaJIT's i, u, l, ll) is refused for tonumber; only white space may follow.
@@ -174,6 +180,15 @@ final class Lua {
     }
     if (base == 10 && !fraction && !exponent && significant <= 18) {
       return neg ? -(double) value : (double) value;
+    }
+    if (base == 10 && significant <= 15) {
+      // Exact without allocating: value < 2^53 and 10^|k| <= 10^22 are exact doubles, so one
+      // multiplication or division rounds correctly, as LuaJIT's and Java's parsers do.
+      int k = exponentValue - (fraction ? mantissaEnd - point - 1 : 0);
+      if (k >= -22 && k <= 22) {
+        double d = k < 0 ? value / POW10[-k] : value * POW10[k];
+        return neg ? -d : d;
+      }
     }
     String sign = neg ? "-" : "";
     if (base == 2) {

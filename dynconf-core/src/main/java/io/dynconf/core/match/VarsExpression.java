@@ -6,6 +6,7 @@ import io.dynconf.core.internal.StdAddresses;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.RandomAccess;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.jspecify.annotations.Nullable;
@@ -445,7 +446,9 @@ public final class VarsExpression {
 
     private boolean in(@Nullable Object l) {
       if (value instanceof List) {
-        for (Object element : (List<?>) value) {
+        List<?> list = (List<?>) value; // an immutable random-access copy: no iterator
+        for (int i = 0; i < list.size(); i++) {
+          Object element = list.get(i);
           if (element != null && Lua.rawEquals(element, l)) {
             return true;
           }
@@ -455,7 +458,18 @@ public final class VarsExpression {
     }
 
     private boolean has(@Nullable Object l) {
-      if (l instanceof List) {
+      if (l instanceof List && l instanceof RandomAccess) {
+        List<?> list = (List<?>) l;
+        for (int i = 0; i < list.size(); i++) {
+          Object element = list.get(i);
+          if (element == null) {
+            return false;
+          }
+          if (Lua.rawEquals(element, value)) {
+            return true;
+          }
+        }
+      } else if (l instanceof List) {
         for (Object element : (List<?>) l) {
           if (element == null) {
             return false;

@@ -50,6 +50,27 @@ class LuaTest {
   }
 
   @Test
+  void decimalsAgreeWithJavasCorrectlyRoundedParser() {
+    java.util.Random random = new java.util.Random(11);
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder sb = new StringBuilder(random.nextBoolean() ? "-" : "");
+      int digits = 1 + random.nextInt(20);
+      int point = random.nextInt(digits + 1);
+      for (int d = 0; d < digits; d++) {
+        if (d == point) {
+          sb.append('.');
+        }
+        sb.append((char) ('0' + random.nextInt(10)));
+      }
+      if (random.nextBoolean()) {
+        sb.append('e').append(random.nextInt(60) - 30);
+      }
+      String s = sb.toString();
+      assertThat(Lua.toNumber(s)).as(s).isEqualTo(Double.parseDouble(s));
+    }
+  }
+
+  @Test
   void nanIsANumberThatComparesFalseLikeNil() {
     assertThat(Lua.toNumber("nan")).isNaN();
     assertThat(Lua.toNumber(" -NaN ")).isNaN();
