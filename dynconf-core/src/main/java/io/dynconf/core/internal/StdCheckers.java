@@ -6,6 +6,7 @@ import io.dynconf.core.Service;
 import io.dynconf.core.Ssl;
 import io.dynconf.core.StreamRoute;
 import io.dynconf.core.Upstream;
+import io.dynconf.core.match.VarsExpression;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -36,7 +37,7 @@ public final class StdCheckers {
   /** An embedded upstream passes the upstream checks; {@code vars} is a valid expression. */
   public static void route(Route route) {
     embedded(route.upstream());
-    VarsExpr.parse(route.vars(), "/vars");
+    VarsExpression.parse(route.vars(), "/vars");
   }
 
   /** An embedded upstream passes the upstream checks. */
