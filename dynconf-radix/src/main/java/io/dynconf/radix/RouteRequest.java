@@ -1,5 +1,6 @@
 package io.dynconf.radix;
 
+import io.dynconf.core.match.VarLookup;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -12,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * without a port. {@link #var(String)} serves a route's {@code vars} expression and the variables
  * APISIX names ({@code arg_name}, {@code http_x_header}, {@code cookie_name}, ...).
  */
-public interface RouteRequest {
+public interface RouteRequest extends VarLookup {
 
   /** The request method, upper case ({@code GET}); an unknown method matches only routes without methods. */
   String method();
@@ -32,6 +33,33 @@ public interface RouteRequest {
    */
   default @Nullable Object var(String name) {
     return null;
+  }
+
+  /**
+   * The variable lookup of {@code vars} expressions: {@link #var(String)}, falling back for
+   * nginx's {@code uri}, {@code request_method}, {@code host} (without port, lower case) and
+   * {@code remote_addr} to this request's parts.
+   */
+  @Override
+  default @Nullable Object get(String name) {
+    Object v = var(name);
+    if (v != null) {
+      return v;
+    }
+    switch (name) {
+      case "uri":
+        return path();
+      case "request_method":
+        return method();
+      case "remote_addr":
+        return remoteAddress();
+      case "host": {
+        String h = host();
+        return h == null ? null : h.substring(0, io.dynconf.radix.internal.HostMatcher.hostEnd(h)).toLowerCase(java.util.Locale.ROOT);
+      }
+      default:
+        return null;
+    }
   }
 
   /** A request with the given parts and no variables. */

@@ -1,8 +1,11 @@
 package io.dynconf.radix;
 
+import io.dynconf.core.InvalidConfigException;
+import io.dynconf.core.match.VarsExpression;
+
 /**
  * A route's {@code vars} condition: tested after method, remote address and host, before the
- * filter. Usually built from APISIX's expression format with {@code RouteVars.parse}; any
+ * filter. Usually built from APISIX's expression format with {@link #compile}; any
  * thread-safe, side-effect free test over {@link RouteRequest#var} will do.
  */
 @FunctionalInterface
@@ -16,9 +19,30 @@ public interface RouteVars {
    * @throws IllegalArgumentException naming the offending element and the reason
    */
   static @org.jspecify.annotations.Nullable RouteVars compile(java.util.List<?> vars) {
-    if (vars.isEmpty()) {
-      return null;
+    VarsExpression expr;
+    try {
+      expr = VarsExpression.parse(vars, "/vars");
+    } catch (InvalidConfigException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
-    throw new IllegalArgumentException("vars expressions are not supported yet");
+    return of(expr);
+  }
+
+  /** The condition of a parsed expression; null when it is always true. */
+  static @org.jspecify.annotations.Nullable RouteVars of(VarsExpression expr) {
+    return expr.isAlways() ? null : new Expression(expr);
+  }
+
+  /** A {@link VarsExpression} over {@link RouteRequest#get}. */
+  record Expression(VarsExpression expression) implements RouteVars {
+    @Override
+    public boolean test(RouteRequest request) {
+      return expression.test(request);
+    }
+
+    @Override
+    public String toString() {
+      return expression.toString();
+    }
   }
 }

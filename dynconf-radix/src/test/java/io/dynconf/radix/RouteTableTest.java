@@ -143,6 +143,15 @@ class RouteTableTest {
   }
 
   @Test
+  void routesMatchOnTheirVarsExpression() throws Exception {
+    source.put("/apisix/routes/json", "{\"uri\":\"/v\",\"vars\":[[\"arg_format\",\"==\",\"json\"]],\"upstream\":"
+        + upstream("10.0.0.1:80") + "}");
+    start();
+    assertThat(table.match(RouteRequest.of("GET", "/v", null, null, java.util.Map.of("arg_format", "json")))).isNotNull();
+    assertThat(table.match(RouteRequest.of("GET", "/v", null, null, java.util.Map.of("arg_format", "xml")))).isNull();
+  }
+
+  @Test
   void tiesGoToTheOlderRouteOnEveryNode() throws Exception {
     source.put("/apisix/upstreams/u1", upstream("10.0.0.1:80"));
     source.put("/apisix/routes/zz-older", "{\"uri\":\"/t/:id\",\"upstream_id\":\"u1\"}");

@@ -186,6 +186,40 @@ class RouterConformanceTest {
   }
 
   @Test
+  void apisixVarsExpressions() {
+    RouteVars vars = RouteVars.compile(List.of(
+        List.of("arg_name", "==", "json"),
+        List.of("http_x_id", "~~", "^[0-9]+$"),
+        List.of("OR", List.of("remote_addr", "ipmatch", List.of("10.0.0.0/8")), List.of("host", "==", "ok.test"))));
+    Router<String> r = Router.of(route("vars", "/e").vars(vars).build(), route("fallback", "/e").build());
+    Map<String, Object> good = Map.of("arg_name", "json", "http_x_id", "42");
+    assertThat(id(r, RouteRequest.of("GET", "/e", null, "10.1.1.1", good))).isEqualTo("vars");
+    assertThat(id(r, RouteRequest.of("GET", "/e", "OK.test:8080", "192.0.2.1", good)))
+        .as("host is the request's host without port, lower case").isEqualTo("vars");
+    assertThat(id(r, RouteRequest.of("GET", "/e", null, "192.0.2.1", good))).isEqualTo("fallback");
+    assertThat(id(r, RouteRequest.of("GET", "/e", null, "10.1.1.1", Map.of("arg_name", "json", "http_x_id", "4a"))))
+        .isEqualTo("fallback");
+    assertThat(id(r, RouteRequest.of("GET", "/e", null, "10.1.1.1", Map.of("http_x_id", "42")))).isEqualTo("fallback");
+
+    Router<String> byUri = Router.of(route("uri", "/u/*").vars(RouteVars.compile(List.of(
+        List.of("uri", "~~", "\\.json$"), List.of("request_method", "!", "==", "DELETE")))).build());
+    assertThat(id(byUri, "GET", "/u/a.json")).isEqualTo("uri");
+    assertThat(id(byUri, "DELETE", "/u/a.json")).isNull();
+    assertThat(id(byUri, "GET", "/u/a.xml")).isNull();
+    assertThat(RouteVars.compile(List.of())).as("an empty expression is no condition").isNull();
+  }
+
+  @Test
+  void badVarsAreRejectedWhenCompiled() {
+    assertThatThrownBy(() -> RouteVars.compile(List.of(List.of("arg_a", "~~", "(unclosed"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/vars/0/2").hasMessageContaining("regular expression");
+    assertThatThrownBy(() -> RouteVars.compile(List.of(List.of("arg_a", "=~", "x"))))
+        .hasMessageContaining("/vars/0/1").hasMessageContaining("invalid operator");
+    assertThatThrownBy(() -> RouteVars.compile(List.of(List.of("remote_addr", "ipmatch", List.of("10.0.0.0/40")))))
+        .hasMessageContaining("10.0.0.0/40");
+  }
+
+  @Test
   void predicatesRunInOrderAndStopAtTheFirstFailure() {
     List<String> calls = new ArrayList<>();
     AtomicInteger filterCalls = new AtomicInteger();
