@@ -203,6 +203,19 @@ class RouteTypeTest {
   }
 
   @Test
+  void rejectsAPathPatternTheRouterCannotCompile() {
+    InvalidConfigException single = rejected("""
+        {"uri": "/a/*/b", "upstream_id": "1"}""");
+    assertThat(single.field()).isEqualTo("/uri");
+    assertThat(single.reason()).contains("/a/*/b").contains("'*'");
+
+    InvalidConfigException many = rejected("""
+        {"uris": ["/ok", "/u/:id/:id"], "upstream_id": "1"}""");
+    assertThat(many.field()).isEqualTo("/uris/1");
+    assertThat(many.reason()).contains("/u/:id/:id").contains("id");
+  }
+
+  @Test
   void rejectsABadVarsExpressionAtTheOffendingElement() {
     InvalidConfigException e = rejected("""
         {"uri": "/a", "upstream_id": "1", "vars": [["arg_name", "=", "json"]]}""");

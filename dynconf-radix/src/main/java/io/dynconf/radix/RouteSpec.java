@@ -2,7 +2,7 @@ package io.dynconf.radix;
 
 import io.dynconf.radix.internal.HostMatcher;
 import io.dynconf.radix.internal.IpMatcher;
-import io.dynconf.radix.internal.PathPattern;
+import io.dynconf.core.match.PathPattern;
 import io.dynconf.radix.internal.PathTree;
 import java.util.ArrayList;
 import java.util.Collection;

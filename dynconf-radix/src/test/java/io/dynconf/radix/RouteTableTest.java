@@ -152,6 +152,18 @@ class RouteTableTest {
   }
 
   @Test
+  void aBadPathPatternIsRejectedByTheStoreAndTheOldRouteKeepsServing() throws Exception {
+    source.put("/apisix/routes/r", "{\"uri\":\"/good/:id\",\"upstream\":" + upstream("10.0.0.1:80") + "}");
+    start();
+    long rev = source.put("/apisix/routes/r", "{\"uri\":\"/bad/*/middle\",\"upstream\":" + upstream("10.0.0.1:80") + "}");
+    await().atMost(WAIT).until(() -> registry.snapshot().rejections().containsKey("/apisix/routes/r"));
+    assertThat(registry.snapshot().rejections().get("/apisix/routes/r").message()).contains("/uri").contains("'*'");
+    assertThat(registry.snapshot().revision()).isGreaterThanOrEqualTo(rev);
+    assertThat(match("GET", "/good/1", null).id()).isEqualTo("r");
+    assertThat(match("GET", "/bad/x/middle", null)).isNull();
+  }
+
+  @Test
   void tiesGoToTheOlderRouteOnEveryNode() throws Exception {
     source.put("/apisix/upstreams/u1", upstream("10.0.0.1:80"));
     source.put("/apisix/routes/zz-older", "{\"uri\":\"/t/:id\",\"upstream_id\":\"u1\"}");

@@ -6,6 +6,7 @@ import io.dynconf.core.Consumer;
 import io.dynconf.core.ConsumerGroup;
 import io.dynconf.core.GlobalRule;
 import io.dynconf.core.InvalidConfigException;
+import io.dynconf.core.match.PathPattern;
 import io.dynconf.core.PluginConfig;
 import io.dynconf.core.PluginMetadata;
 import io.dynconf.core.Proto;
@@ -44,11 +45,19 @@ public final class StdDecoders {
   public static Route route(ResourceKey key, ObjectNode json) {
     routePresence(json);
     Obj o = new Obj(json, "");
+    List<String> uris = o.oneOrMany("uri", "uris");
+    for (int i = 0; i < uris.size(); i++) {
+      try {
+        PathPattern.parse(uris.get(i));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidConfigException(o.at(o.text("uri") != null ? "uri" : "uris/" + i), e.getMessage());
+      }
+    }
     List<String> remoteAddrs = o.oneOrMany("remote_addr", "remote_addrs");
     for (int i = 0; i < remoteAddrs.size(); i++) {
       o.address(o.text("remote_addr") != null ? "remote_addr" : "remote_addrs/" + i, remoteAddrs.get(i));
     }
-    return new Route(key.id(), o.text("name"), o.text("desc"), o.labels(), o.oneOrMany("uri", "uris"),
+    return new Route(key.id(), o.text("name"), o.text("desc"), o.labels(), uris,
         o.integer("priority", 0), o.strings("methods"), o.oneOrMany("host", "hosts"), remoteAddrs,
         timeout(o.child("timeout")), o.array("vars"), o.text("filter_func"), o.text("script"), o.id("script_id"),
         o.plugins(), o.id("plugin_config_id"), embedded(o.child("upstream")), o.id("upstream_id"),

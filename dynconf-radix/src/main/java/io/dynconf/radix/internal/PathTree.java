@@ -1,5 +1,7 @@
 package io.dynconf.radix.internal;
 
+import io.dynconf.core.match.PathPattern;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -83,7 +85,7 @@ public final class PathTree<V> {
       this.value = value;
       this.priority = priority;
       this.sequence = sequence;
-      this.names = pattern.captureNamesShared();
+      this.names = pattern.captureNames();
     }
 
     public String pattern() {

@@ -1,5 +1,7 @@
 package io.dynconf.radix.internal;
 
+import io.dynconf.core.match.PathPattern;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;

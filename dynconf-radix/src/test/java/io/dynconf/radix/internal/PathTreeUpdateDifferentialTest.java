@@ -1,5 +1,7 @@
 package io.dynconf.radix.internal;
 
+import io.dynconf.core.match.PathPattern;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.dynconf.radix.internal;
+package io.dynconf.core.match;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -9,7 +9,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A parsed, validated path pattern in lua-resty-radixtree's syntax, split into one token per
- * {@code /}-separated segment. Shared by {@link PathTree} and the tests' naive reference matcher.
+ * {@code /}-separated segment: the path syntax of a route's {@code uri}/{@code uris}. Routes are
+ * checked against it when stored (so a bad pattern is rejected with its reason before any router
+ * sees it), and dynconf-radix's router compiles the parsed form into its tree.
  *
  * <p>Syntax (the part after the leading {@code /}, split on {@code /}; a trailing slash yields a
  * final empty literal segment, so {@code /a/} and {@code /a} differ):
@@ -168,10 +170,6 @@ public final class PathPattern {
   /** Names bound by this pattern, in path order (parameters, then the catch-all if named). */
   public String[] captureNames() {
     return captureNames.clone();
-  }
-
-  String[] captureNamesShared() {
-    return captureNames;
   }
 
   /** True when every segment is literal: the pattern matches exactly one path. */
