@@ -1,0 +1,666 @@
+package io.dynconf.examples.gateway.internal;
+
+import io.dynconf.core.Upstream;
+import io.dynconf.radix.MatchResult;
+import io.dynconf.radix.ResolvedRoute;
+import io.dynconf.radix.RouteTable;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data plane of one client connection: matches each request against the route table, picks
+ * an upstream node, and streams the request to it and the response back, chunk by chunk, with
+ * back-pressure both ways (a slow reader on either side stops reads on the other), so bodies of
+ * any size pass in constant memory.
+ *
+ * <p>HTTP/1.1 keep-alive on both sides (upstream connections come from {@link UpstreamPool});
+ * one request at a time per client connection (reads stop until the response is complete).
+ * Hop-by-hop headers are removed; {@code X-Forwarded-For/-Proto/-Host/-Port} and {@code X-Real-IP}
+ * are set; the {@code Host} follows the upstream's {@code pass_host}. Connection failures, an
+ * upstream that closes before responding and read timeouts are retried on another node while the
+ * upstream's {@code retries} and {@code retry_timeout} allow and the request body is still
+ * replayable (kept up to {@link #REPLAY_LIMIT} bytes); a reused keep-alive connection that turns
+ * out closed is retried once for free. Answers 404 when no route matches, 502 when the upstream
+ * fails, 504 when it times out. A WebSocket upgrade on a route with {@code enable_websocket}
+ * becomes a byte tunnel after the upstream's 101.
+ */
+public final class ProxyHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
+
+  /** Request bodies up to this size are kept for a retry on another node. */
+  static final int REPLAY_LIMIT = 64 * 1024;
+
+  private static final long DEFAULT_TIMEOUT_MS = 60_000;
+
+  /** Shared by every connection of one listener. */
+  public record Settings(RouteTable routes, Balancing balancing, UpstreamPool pool, String scheme) {}
+
+  private final Settings settings;
+  private final MatchResult<ResolvedRoute> match = new MatchResult<>();
+  private @Nullable ChannelHandlerContext ctx;
+  private @Nullable Exchange exchange;
+  private boolean discarding;
+  private boolean tunnel;
+
+  public ProxyHandler(Settings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    ctx.channel().config().setAutoRead(false);
+    ctx.read();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (tunnel) {
+      Exchange ex = exchange;
+      if (ex != null && ex.backend != null) {
+        ex.backend.writeAndFlush(msg).addListener(f -> {
+          if (f.isSuccess() && ex.backend.isWritable()) {
+            ctx.read();
+          }
+        });
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+      return;
+    }
+    if (msg instanceof HttpRequest request) {
+      if (request.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(msg);
+        sendError(HttpResponseStatus.BAD_REQUEST, "bad request: " + request.decoderResult().cause().getMessage(), false);
+        return;
+      }
+      start(request);
+    }
+    if (msg instanceof HttpContent content) {
+      body(content);
+    } else if (!(msg instanceof HttpRequest)) {
+      ReferenceCountUtil.release(msg);
+      ctx.read();
+    }
+  }
+
+  private void start(HttpRequest request) {
+    ChannelHandlerContext c = ctx;
+    InetSocketAddress remote = (InetSocketAddress) c.channel().remoteAddress();
+    InetSocketAddress local = (InetSocketAddress) c.channel().localAddress();
+    String client = remote == null ? null : remote.getAddress().getHostAddress();
+    NettyRouteRequest rr = new NettyRouteRequest(request, client, settings.scheme(), local == null ? 0 : local.getPort());
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    if (!settings.routes().match(rr, match)) {
+      discard(HttpResponseStatus.NOT_FOUND, "{\"error_msg\":\"404 Route Not Found\"}\n", keepAlive, true);
+      return;
+    }
+    ResolvedRoute route = match.value();
+    Upstream upstream = route.upstream();
+    if (upstream == null || upstream.nodes().isEmpty()) {
+      discard(HttpResponseStatus.BAD_GATEWAY, "502 Bad Gateway: the route has no upstream nodes\n", keepAlive, false);
+      return;
+    }
+    if (!upstream.scheme().equals("http")) {
+      discard(HttpResponseStatus.BAD_GATEWAY, "502 Bad Gateway: upstream scheme " + upstream.scheme()
+          + " is not supported by the example gateway (http only)\n", keepAlive, false);
+      return;
+    }
+    exchange = new Exchange(rr, route, upstream, keepAlive, client, local);
+    exchange.attempt();
+  }
+
+  /** Answers at once and drops the rest of the request body (or closes when not keep-alive). */
+  private void discard(HttpResponseStatus status, String body, boolean keepAlive, boolean json) {
+    discarding = true;
+    writeError(status, body, keepAlive, json);
+  }
+
+  private void body(HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    if (discarding) {
+      content.release();
+      if (last) {
+        discarding = false;
+      }
+      ctx.read();
+      return;
+    }
+    Exchange ex = exchange;
+    if (ex == null) {
+      content.release();
+      ctx.read();
+      return;
+    }
+    ex.requestBody(content, last);
+  }
+
+  private void sendError(HttpResponseStatus status, String body, boolean keepAlive) {
+    writeError(status, body, keepAlive, false);
+  }
+
+  private void writeError(HttpResponseStatus status, String body, boolean keepAlive, boolean json) {
+    ChannelHandlerContext c = ctx;
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+        Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, json ? "application/json" : "text/plain; charset=utf-8");
+    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+    r.headers().set(HttpHeaderNames.SERVER, "dynconf-gateway");
+    HttpUtil.setKeepAlive(r, keepAlive);
+    if (keepAlive) {
+      c.writeAndFlush(r).addListener(f -> {
+        if (!discarding && exchange == null) {
+          c.read(); // the request was complete: take the next one
+        }
+      });
+      if (discarding) {
+        c.read(); // keep draining the body
+      }
+    } else {
+      c.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    Exchange ex = exchange;
+    if (ex != null) {
+      ex.abort();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    Exchange ex = exchange;
+    if (ex != null && ex.backend != null) {
+      ex.backend.config().setAutoRead(ctx.channel().isWritable());
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.debug("client connection failed", cause);
+    ctx.close();
+  }
+
+  /** One request and its attempts. Every method runs on the connection's event loop. */
+  private final class Exchange implements BackendHandler.Listener {
+    final NettyRouteRequest request;
+    final ResolvedRoute route;
+    final Upstream upstream;
+    final boolean keepAlive;
+    final @Nullable String client;
+    final @Nullable InetSocketAddress local;
+    final long connectMs;
+    final long sendMs;
+    final long readMs;
+    final int maxRetries;
+    final long retryDeadline;
+    final boolean websocket;
+    final List<Balancing.Pick> tried = new ArrayList<>();
+    final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+    List<HttpContent> replay = new ArrayList<>();
+    int replayBytes;
+    boolean replayable = true;
+    boolean requestDone;
+    int retries;
+    int freeRetries = 1;
+    @Nullable Balancing.Pick pick;
+    @Nullable Channel backend;
+    boolean reused;
+    boolean responseStarted;
+    boolean sentBody;
+    boolean finished;
+    long attemptStart;
+    long lastActivity;
+    @Nullable HttpResponse response;
+    @Nullable ScheduledFuture<?> timer;
+
+    Exchange(NettyRouteRequest request, ResolvedRoute route, Upstream upstream, boolean keepAlive,
+        @Nullable String client, @Nullable InetSocketAddress local) {
+      this.request = request;
+      this.route = route;
+      this.upstream = upstream;
+      this.keepAlive = keepAlive;
+      this.client = client;
+      this.local = local;
+      Upstream.Timeout t = route.route().timeout() != null ? route.route().timeout() : upstream.timeout();
+      this.connectMs = t == null ? DEFAULT_TIMEOUT_MS : Math.max(1, (long) (t.connect() * 1000));
+      this.sendMs = t == null ? DEFAULT_TIMEOUT_MS : Math.max(1, (long) (t.send() * 1000));
+      this.readMs = t == null ? DEFAULT_TIMEOUT_MS : Math.max(1, (long) (t.read() * 1000));
+      this.maxRetries = upstream.retries() != null ? upstream.retries() : Math.max(0, upstream.nodes().size() - 1);
+      this.retryDeadline = upstream.retryTimeout() == null || upstream.retryTimeout() <= 0 ? Long.MAX_VALUE
+          : System.nanoTime() + (long) (upstream.retryTimeout() * 1e9);
+      HttpHeaders h = request.request().headers();
+      this.websocket = route.enableWebsocket()
+          && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+          && h.contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+    }
+
+    void attempt() {
+      Balancing.Pick p = settings.balancing().pick(route, request, tried);
+      if (p == null) {
+        fail(HttpResponseStatus.BAD_GATEWAY, "no upstream node available");
+        return;
+      }
+      pick = p;
+      tried.add(p);
+      attemptStart = System.nanoTime();
+      Balancing.Pick chosen = p;
+      settings.pool().acquire(ctx.channel().eventLoop(), p.node().host(), p.port(), (int) Math.min(Integer.MAX_VALUE, connectMs),
+          (ch, wasReused, cause) -> {
+            if (finished || pick != chosen) {
+              if (ch != null) {
+                ch.close();
+              }
+              return;
+            }
+            if (ch == null) {
+              attemptFailed(false, "connect to " + chosen.node().host() + ":" + chosen.port() + " failed: " + cause);
+              return;
+            }
+            if (!ctx.channel().isActive()) {
+              settings.pool().release(ch);
+              abort();
+              return;
+            }
+            attach(ch, wasReused);
+          });
+    }
+
+    void attach(Channel ch, boolean wasReused) {
+      backend = ch;
+      reused = wasReused;
+      ch.config().setAutoRead(ctx.channel().isWritable());
+      ch.pipeline().get(BackendHandler.class).listener(this);
+      ch.write(head());
+      for (HttpContent c : replay) {
+        ch.write(c.retainedDuplicate());
+      }
+      HttpContent c;
+      while ((c = pending.poll()) != null) {
+        sentBody = true;
+        ch.write(c);
+      }
+      ch.flush();
+      lastActivity = System.nanoTime();
+      armTimer(requestDone ? readMs : sendMs);
+      if (!requestDone) {
+        ctx.read();
+      }
+    }
+
+    void requestBody(HttpContent content, boolean last) {
+      if (last) {
+        requestDone = true;
+      }
+      if (replayable && content.content().readableBytes() + replayBytes <= REPLAY_LIMIT) {
+        replay.add(content.retainedDuplicate());
+        replayBytes += content.content().readableBytes();
+      } else if (replayable) {
+        replayable = false;
+        if (backend == null) {
+          pending.addAll(replay); // not written yet: they go out on attach
+        } else {
+          replay.forEach(ReferenceCountUtil::release); // written already
+        }
+        replay = new ArrayList<>();
+      }
+      Channel b = backend;
+      if (b == null) {
+        if (replayable) {
+          content.release(); // the replay copy is written on attach
+        } else {
+          pending.add(content);
+        }
+        return;
+      }
+      sentBody = true;
+      lastActivity = System.nanoTime();
+      if (replayable) {
+        content.release();
+        b.writeAndFlush(replay.get(replay.size() - 1).retainedDuplicate());
+      } else {
+        b.writeAndFlush(content);
+      }
+      if (last) {
+        lastActivity = System.nanoTime();
+        armTimer(readMs);
+      } else if (b.isWritable()) {
+        ctx.read();
+      }
+    }
+
+    private HttpRequest head() {
+      HttpRequest in = request.request();
+      HttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), in.uri());
+      HttpHeaders h = out.headers();
+      h.set(in.headers());
+      Headers.removeHopByHop(h, websocket);
+      String xff = in.headers().get("X-Forwarded-For");
+      h.set("X-Forwarded-For", xff == null || client == null ? client : xff + ", " + client);
+      h.set("X-Real-IP", client);
+      h.set("X-Forwarded-Proto", settings.scheme());
+      String host = in.headers().get(HttpHeaderNames.HOST);
+      if (host != null) {
+        h.set("X-Forwarded-Host", host);
+      }
+      if (local != null) {
+        h.set("X-Forwarded-Port", local.getPort());
+      }
+      switch (upstream.passHost()) {
+        case "node" -> h.set(HttpHeaderNames.HOST, Headers.hostHeader(pick.node().host(), pick.port(), upstream.scheme()));
+        case "rewrite" -> h.set(HttpHeaderNames.HOST, upstream.upstreamHost());
+        default -> {
+          if (host == null) {
+            h.set(HttpHeaderNames.HOST, Headers.hostHeader(pick.node().host(), pick.port(), upstream.scheme()));
+          }
+        }
+      }
+      if (websocket) {
+        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+      }
+      if (HttpUtil.isTransferEncodingChunked(in)) {
+        HttpUtil.setTransferEncodingChunked(out, true);
+      }
+      return out;
+    }
+
+    private void armTimer(long millis) {
+      cancelTimer();
+      timer = ctx.channel().eventLoop().schedule(this::checkTimeout, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelTimer() {
+      if (timer != null) {
+        timer.cancel(false);
+        timer = null;
+      }
+    }
+
+    private void checkTimeout() {
+      timer = null;
+      if (finished || backend == null) {
+        return;
+      }
+      if (!backend.config().isAutoRead() && requestDone) {
+        lastActivity = System.nanoTime(); // paused by us for a slow client: not the upstream's fault
+      }
+      long idleMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastActivity);
+      long limit = requestDone ? readMs : sendMs;
+      if (idleMs < limit) {
+        armTimer(limit - idleMs);
+        return;
+      }
+      attemptFailed(true, "upstream timed out after " + idleMs + " ms");
+    }
+
+    @Override
+    public void onBackendRead(Object msg) {
+      if (finished) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      lastActivity = System.nanoTime();
+      if (tunnel) {
+        ctx.writeAndFlush(msg).addListener(f -> {
+          if (!ctx.channel().isWritable() && backend != null) {
+            backend.config().setAutoRead(false);
+          }
+        });
+        return;
+      }
+      if (msg instanceof HttpResponse r) {
+        if (r.decoderResult().isFailure()) {
+          ReferenceCountUtil.release(msg);
+          attemptFailed(false, "bad response: " + r.decoderResult().cause());
+          return;
+        }
+        responseStarted = true;
+        response = r;
+        if (websocket && r.status().code() == 101) {
+          startTunnel(r);
+          return;
+        }
+        ctx.write(responseHead(r));
+      }
+      if (msg instanceof HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+          complete(content);
+        } else {
+          ctx.writeAndFlush(content);
+          if (!ctx.channel().isWritable()) {
+            backend.config().setAutoRead(false);
+          }
+        }
+      } else if (!(msg instanceof HttpResponse)) {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+
+    private HttpResponse responseHead(HttpResponse in) {
+      HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, in.status());
+      HttpHeaders h = out.headers();
+      h.set(in.headers());
+      boolean chunked = HttpUtil.isTransferEncodingChunked(in);
+      Headers.removeHopByHop(h, false);
+      boolean hasBody = request.request().method() != HttpMethod.HEAD && in.status().code() >= 200
+          && in.status().code() != 204 && in.status().code() != 304;
+      if (chunked || (hasBody && !HttpUtil.isContentLengthSet(in))) {
+        HttpUtil.setTransferEncodingChunked(out, true);
+      }
+      HttpUtil.setKeepAlive(out, keepAlive);
+      return out;
+    }
+
+    private void complete(HttpContent last) {
+      finished = true;
+      cancelTimer();
+      Channel b = backend;
+      boolean reusable = response != null && HttpUtil.isKeepAlive(response) && requestDone;
+      backend = null;
+      settings.balancing().finished(route, pick, response.status().code() < 500, System.nanoTime() - attemptStart,
+          response.status().code());
+      if (b != null) {
+        b.pipeline().get(BackendHandler.class).listener(null);
+        if (reusable) {
+          settings.pool().release(b);
+        } else {
+          b.close();
+        }
+      }
+      releaseBuffers();
+      exchange = null;
+      boolean drain = !requestDone;
+      ctx.writeAndFlush(last).addListener(f -> {
+        if (!keepAlive || !f.isSuccess()) {
+          ctx.close();
+        } else if (drain) {
+          discarding = true; // the upstream answered before the body ended: drop the rest
+          ctx.read();
+        } else {
+          ctx.read();
+        }
+      });
+    }
+
+    private void startTunnel(HttpResponse r) {
+      cancelTimer();
+      tunnel = true;
+      HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status());
+      out.headers().set(r.headers());
+      releaseBuffers();
+      ctx.writeAndFlush(out).addListener(f -> {
+        if (!f.isSuccess()) {
+          abort();
+          return;
+        }
+        ctx.pipeline().remove(HttpServerCodec.class); // from here on, bytes both ways
+        ctx.channel().config().setAutoRead(true);
+        backend.config().setAutoRead(true);
+      });
+    }
+
+    @Override
+    public void onBackendClosed() {
+      if (finished) {
+        return;
+      }
+      if (tunnel) {
+        finished = true;
+        ctx.close();
+        return;
+      }
+      if (responseStarted && response != null && !HttpUtil.isContentLengthSet(response)
+          && !HttpUtil.isTransferEncodingChunked(response)) {
+        complete(LastHttpContent.EMPTY_LAST_CONTENT); // a body delimited by the close
+        return;
+      }
+      attemptFailed(false, "upstream closed the connection" + (responseStarted ? " mid-response" : " before responding"));
+    }
+
+    @Override
+    public void onBackendError(Throwable cause) {
+      if (!finished) {
+        attemptFailed(false, "upstream connection failed: " + cause);
+      }
+    }
+
+    @Override
+    public void onBackendWritable() {
+      if (!requestDone && !finished) {
+        ctx.read();
+      }
+    }
+
+    /** One attempt failed: retry when allowed, else answer 502/504 (or close mid-response). */
+    private void attemptFailed(boolean timeout, String why) {
+      cancelTimer();
+      Channel b = backend;
+      backend = null;
+      if (b != null) {
+        b.pipeline().get(BackendHandler.class).listener(null);
+        b.close();
+      }
+      settings.balancing().finished(route, pick, false, System.nanoTime() - attemptStart, 0);
+      if (responseStarted) {
+        LOG.info("route {}: {} after the response started; closing the client connection", route.id(), why);
+        finished = true;
+        releaseBuffers();
+        ctx.close();
+        return;
+      }
+      boolean bodyIntact = replayable || !sentBody;
+      boolean stale = reused && !timeout && freeRetries > 0;
+      if (bodyIntact && stale) {
+        freeRetries--;
+        tried.remove(tried.size() - 1);
+        attempt();
+        return;
+      }
+      if (bodyIntact && retries < maxRetries && System.nanoTime() < retryDeadline
+          && tried.size() < upstream.nodes().size()) {
+        retries++;
+        LOG.debug("route {}: {}; retry {} of {}", route.id(), why, retries, maxRetries);
+        attempt();
+        return;
+      }
+      LOG.info("route {}: {}", route.id(), why);
+      fail(timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY, why);
+    }
+
+    private void fail(HttpResponseStatus status, String why) {
+      finished = true;
+      cancelTimer();
+      releaseBuffers();
+      exchange = null;
+      String body = status.code() + " " + status.reasonPhrase() + "\n";
+      if (requestDone) {
+        writeError(status, body, keepAlive, false);
+      } else {
+        discard(status, body, keepAlive, false);
+      }
+    }
+
+    void abort() {
+      finished = true;
+      cancelTimer();
+      releaseBuffers();
+      Channel b = backend;
+      backend = null;
+      if (b != null) {
+        b.pipeline().get(BackendHandler.class).listener(null);
+        b.close();
+      }
+      exchange = null;
+    }
+
+    private void releaseBuffers() {
+      pending.forEach(ReferenceCountUtil::release);
+      pending.clear();
+      replay.forEach(ReferenceCountUtil::release);
+      replay = new ArrayList<>();
+    }
+  }
+
+  /** Header rules. */
+  static final class Headers {
+    private static final String[] HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer",
+        "transfer-encoding", "upgrade", "proxy-authenticate"};
+
+    private Headers() {}
+
+    static void removeHopByHop(HttpHeaders h, boolean keepUpgrade) {
+      for (String named : h.getAll(HttpHeaderNames.CONNECTION)) {
+        for (String token : named.split(",")) {
+          String t = token.trim().toLowerCase(Locale.ROOT);
+          if (!t.isEmpty() && !(keepUpgrade && t.equals("upgrade"))) {
+            h.remove(t);
+          }
+        }
+      }
+      for (String name : HOP_BY_HOP) {
+        if (!(keepUpgrade && name.equals("upgrade"))) {
+          h.remove(name);
+        }
+      }
+    }
+
+    static String hostHeader(String host, int port, String scheme) {
+      boolean defaultPort = port == ("https".equals(scheme) ? 443 : 80);
+      return defaultPort ? host : host + ":" + port;
+    }
+  }
+}
