@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * {@code chash} by Maglev hashing (Eisenbud et al., NSDI 2016) with weights: a lookup table of a
- * prime size M ≥ 100 × nodes in which each node owns a share of entries proportional to its weight;
+ * prime size M ≥ 64 × nodes ({@link #tableSize}) in which each node owns a share of entries proportional to its weight;
  * a pick is one hash of the key and one array read (O(1), lock-free, allocation-free), against
  * APISIX's binary search over a ring of 160 points per weight unit.
  *
@@ -47,7 +47,7 @@ public final class Maglev implements BalancerFactory {
     }
     Integer[] nodes = Arrays.copyOf(order, live);
     Arrays.sort(nodes, Comparator.comparing(i -> group.node(i).address()));
-    int size = prime(Math.max(100L * live, 1009));
+    int size = tableSize(live);
     long[] offset = new long[live];
     long[] skip = new long[live];
     long[] next = new long[live];
@@ -78,6 +78,24 @@ public final class Maglev implements BalancerFactory {
       }
     }
     return table;
+  }
+
+  /** Table sizes (primes); a size serves up to size / 64 nodes. */
+  private static final int[] SIZES = {1031, 4099, 16411, 65537, 262147, 1048583, 4194319};
+
+  /**
+   * The table size for {@code nodes} nodes: the smallest of fixed primes that is at least 64 times
+   * the node count. It must not follow the node count exactly, or every change of the node set
+   * would remap almost every key; it steps at 16, 64, 256, 1024, 4096 and 16384 nodes, where keys
+   * are remapped once, like a resize.
+   */
+  static int tableSize(int nodes) {
+    for (int size : SIZES) {
+      if (size >= 64L * nodes) {
+        return size;
+      }
+    }
+    return prime(64L * nodes);
   }
 
   static int prime(long atLeast) {
