@@ -8,7 +8,7 @@
  * <p>Per-node state (in-flight count, latency average, health) is kept per upstream key by {@link
  * io.dynconf.radix.balance.Balancers}, outside the pickers, so it survives a new upstream version
  * and health flips. Everything here is thread-safe unless a type says otherwise; see DESIGN notes
- * in {@code BALANCING.md} beside this module's README.
+ * in dynconf-radix/BALANCING.md.
  */
 @org.jspecify.annotations.NullMarked
 package io.dynconf.radix.balance;
