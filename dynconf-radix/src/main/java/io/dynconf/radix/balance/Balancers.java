@@ -115,7 +115,10 @@ public final class Balancers implements AutoCloseable {
    *     or {@code checks} that cannot work, naming the field
    */
   public Picker picker(String upstreamKey, long version, Upstream upstream) {
-    UpstreamState state = upstreams.computeIfAbsent(upstreamKey, UpstreamState::new);
+    UpstreamState state = upstreams.get(upstreamKey);
+    if (state == null) {
+      state = upstreams.computeIfAbsent(upstreamKey, UpstreamState::new);
+    }
     Picker current = state.current;
     if (current != null && current.version() == version) {
       return current;

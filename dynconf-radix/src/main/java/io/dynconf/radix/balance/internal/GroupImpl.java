@@ -84,7 +84,7 @@ public final class GroupImpl implements Group {
 
   @Override
   public double latencyNanos(int index) {
-    return states[index].latencyNanos(clock.getAsLong());
+    return states[index].latencyNanos(clock);
   }
 
   @Override

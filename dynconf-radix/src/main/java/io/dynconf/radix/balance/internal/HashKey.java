@@ -9,14 +9,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * Where {@code chash} takes its key ({@code hash_on} and {@code key}, as APISIX's {@code
  * fetch_chash_hash_key}), and the 64-bit hash of it. A missing key falls back to the client
- * address. Hashing walks the characters in place: no string is built, also for {@code
- * vars_combinations} ({@code "$host$uri"}), whose parts are hashed one after the other.
+ * address. No string is built, also for {@code vars_combinations} ({@code "$host$uri"}), whose
+ * parts are hashed one after the other.
  * Immutable.
  */
 public final class HashKey {
-  private static final long FNV_OFFSET = 0xcbf29ce484222325L;
-  private static final long FNV_PRIME = 0x100000001b3L;
-
   private enum Kind { VARS, HEADER, COOKIE, CONSUMER, COMBINATION }
 
   private final Kind kind;
@@ -97,7 +94,7 @@ public final class HashKey {
       case COMBINATION -> null;
     };
     if (kind == Kind.COMBINATION) {
-      long h = FNV_OFFSET;
+      int h = 0;
       int resolved = 0;
       for (int i = 0; i < parts.length; i++) {
         if ((i & 1) == 0) {
@@ -120,14 +117,18 @@ public final class HashKey {
     return hash(address == null ? "" : address);
   }
 
-  /** A well-mixed 64-bit hash of the characters (FNV-1a, then murmur3's finalizer). */
-  public static long hash(CharSequence s) {
-    return mix(feed(FNV_OFFSET, s));
+  /**
+   * A well-mixed 64-bit hash of the characters: Java's {@link String#hashCode} (specified, so the
+   * same on every JVM, and cached by the String) through murmur3's 64-bit finalizer. A {@code
+   * vars_combinations} key hashes as the concatenated string would, without building it.
+   */
+  public static long hash(String s) {
+    return mix(s.hashCode());
   }
 
-  private static long feed(long h, CharSequence s) {
+  private static int feed(int h, String s) {
     for (int i = 0, n = s.length(); i < n; i++) {
-      h = (h ^ s.charAt(i)) * FNV_PRIME;
+      h = 31 * h + s.charAt(i);
     }
     return h;
   }

@@ -55,8 +55,9 @@ public final class Maglev implements BalancerFactory {
     int maxWeight = 0;
     for (int k = 0; k < live; k++) {
       String address = group.node(nodes[k]).address();
-      offset[k] = Long.remainderUnsigned(HashKey.hash(address), size);
-      skip[k] = Long.remainderUnsigned(HashKey.mix(HashKey.hash(address) ^ 0x9e3779b97f4a7c15L), size - 1) + 1;
+      long h = HashKey.hash(address);
+      offset[k] = Long.remainderUnsigned(h, size);
+      skip[k] = Long.remainderUnsigned(HashKey.mix(h ^ 0x9e3779b97f4a7c15L), size - 1) + 1;
       maxWeight = Math.max(maxWeight, group.node(nodes[k]).weight());
     }
     int[] table = new int[size];

@@ -1,6 +1,6 @@
 package io.dynconf.radix.balance.internal;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.LongSupplier;
 
 /**
@@ -22,7 +22,11 @@ public final class NodeState {
   public enum Transition { NONE, DOWN, UP }
 
   private final String address;
-  private final AtomicInteger inFlight = new AtomicInteger();
+  /** In-flight count, a field (not an AtomicInteger) so least_conn's scan chases one pointer per node. */
+  private static final AtomicIntegerFieldUpdater<NodeState> IN_FLIGHT =
+      AtomicIntegerFieldUpdater.newUpdater(NodeState.class, "inFlight");
+
+  private volatile int inFlight;
   private volatile double ewma;
   private volatile long ewmaTouched;
 
@@ -49,16 +53,16 @@ public final class NodeState {
   }
 
   public int inFlight() {
-    return inFlight.get();
+    return inFlight;
   }
 
   public void started() {
-    inFlight.incrementAndGet();
+    IN_FLIGHT.incrementAndGet(this);
   }
 
   /** One request ended; never drops below 0 (a finish without start is ignored). */
   public void finished() {
-    inFlight.getAndUpdate(n -> n > 0 ? n - 1 : 0);
+    IN_FLIGHT.getAndUpdate(this, n -> n > 0 ? n - 1 : 0);
   }
 
   /** Whether the node takes traffic now; reads the clock only while the node is ejected. */
@@ -95,9 +99,9 @@ public final class NodeState {
     ewmaTouched = now;
   }
 
-  public double latencyNanos(long now) {
+  public double latencyNanos(LongSupplier clock) {
     double value = ewma;
-    return value == 0 ? 0 : value * Math.exp(-Math.max(0, now - ewmaTouched) / DECAY_NANOS);
+    return value == 0 ? 0 : value * Math.exp(-Math.max(0, clock.getAsLong() - ewmaTouched) / DECAY_NANOS);
   }
 
   /**
