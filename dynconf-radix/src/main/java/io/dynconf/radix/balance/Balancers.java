@@ -377,7 +377,11 @@ public final class Balancers implements AutoCloseable {
       return this;
     }
 
-    /** How long a new or recovered node takes to ramp to full weight (default 0: off). */
+    /**
+     * How long a new or recovered node takes to ramp to full weight (default 0: off), from 5 % of
+     * its share: roundrobin scales its share of turns, least_conn and ewma its weight; chash does
+     * not ramp (keys would leave their node and come back).
+     */
     public Builder slowStart(Duration window) {
       if (window.isNegative()) {
         throw new IllegalArgumentException("slowStart: must not be negative, was " + window);

@@ -86,7 +86,7 @@ class LeastConnAndEwmaTest {
     }
     assertThat(shares.get("fast")).isGreaterThan(shares.get("mid"));
     assertThat(shares.get("mid")).isGreaterThan(shares.get("slow"));
-    // power of two choices: the slowest of three still wins when drawn against... nothing; it is never chosen twice in a row
+    // power of two choices: the slowest node wins only while its decayed average is the lower of a drawn pair
     assertThat(shares.getOrDefault("slow", 0)).isLessThan(300);
   }
 
