@@ -252,4 +252,49 @@ class UpstreamTypeTest {
     assertThatThrownBy(() -> nodes.add(nodes.get(0)))
         .isInstanceOf(UnsupportedOperationException.class);
   }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "{\"active\": {\"timeout\": 0}} | /checks/active/timeout | must be greater than 0 seconds, was 0",
+      "{\"active\": {\"concurrency\": 0}} | /checks/active/concurrency | must be at least 1, was 0",
+      "{\"active\": {\"http_path\": \"status\"}} | /checks/active/http_path | \"status\" must start with '/' for http probes",
+      "{\"active\": {\"healthy\": {\"http_statuses\": [200, 404]}, \"unhealthy\": {\"http_statuses\": [404, 500]}}} | /checks/active/unhealthy/http_statuses | status 404 is also listed in checks/active/healthy/http_statuses: a status is healthy or unhealthy, not both",
+      "{\"active\": {}, \"passive\": {\"healthy\": {\"http_statuses\": [200, 500]}, \"unhealthy\": {\"http_statuses\": [500]}}} | /checks/passive/unhealthy/http_statuses | status 500 is also listed in checks/passive/healthy/http_statuses: a status is healthy or unhealthy, not both",
+  })
+  void rejectsHealthChecksThatCannotWork(String checks, String field, String reason) {
+    InvalidConfigException e = rejected("{\"nodes\": {\"a:80\": 1}, \"checks\": " + checks + "}");
+
+    assertThat(e.field()).isEqualTo(field);
+    assertThat(e.reason()).isEqualTo(reason);
+  }
+
+  @Test
+  void acceptsATcpProbeWithoutAPathAndAHttpProbeWithOne() {
+    assertThat(upstream("{\"nodes\": {\"a:80\": 1}, \"checks\": {\"active\": {\"type\": \"tcp\", \"http_path\": \"x\"}}}")
+        .checks()).containsKey("active");
+    assertThat(upstream("{\"nodes\": {\"a:80\": 1}, \"checks\": {\"active\": {\"http_path\": \"/health\", \"timeout\": 0.5}}}")
+        .checks()).containsKey("active");
+  }
+
+  @Test
+  void rejectsAnEmptyBalancerType() {
+    InvalidConfigException e = rejected("{\"type\": \"\", \"nodes\": {\"a:80\": 1}}");
+
+    assertThat(e.field()).isEqualTo("/type");
+    assertThat(e.reason()).startsWith("empty balancer type");
+  }
+
+  @Test
+  void rejectsAnUnknownHashOn() {
+    InvalidConfigException e = rejected("{\"type\": \"chash\", \"hash_on\": \"query\", \"key\": \"a\", \"nodes\": {\"a:80\": 1}}");
+
+    assertThat(e.field()).isEqualTo("/hash_on");
+  }
+
+  @Test
+  void rejectsANegativeWeight() {
+    InvalidConfigException e = rejected("{\"nodes\": [{\"host\": \"a\", \"port\": 80, \"weight\": -1}]}");
+
+    assertThat(e.field()).isEqualTo("/nodes/0/weight");
+  }
 }

@@ -58,12 +58,24 @@ public final class StdCheckers {
   /**
    * APISIX's {@code check_upstream_conf}: {@code pass_host} rewrite needs {@code upstream_host};
    * the TLS client certificate and key have the PEM shape; a {@code chash} upstream has a {@code
-   * key} (unless it hashes on the consumer) that suits its {@code hash_on}.
+   * key} (unless it hashes on the consumer) that suits its {@code hash_on}. Beyond APISIX (see
+   * schema/NOTES.md): {@code type} is not empty, and {@code checks} makes sense (see {@link
+   * #checks}).
+   *
+   * <p>{@code type} is not restricted to the built-in balancers here, as in APISIX's schema: the
+   * balancer registry of dynconf-radix ({@code io.dynconf.radix.balance.Balancers}) knows the
+   * custom balancers plugged in through {@code ServiceLoader} and rejects an unknown name when it
+   * builds a picker.
    */
   public static void upstream(Upstream upstream) {
     if (upstream.passHost().equals("rewrite") && upstream.upstreamHost() == null) {
       throw new InvalidConfigException("/upstream_host", "`upstream_host` can't be empty when `pass_host` is `rewrite`");
     }
+    if (upstream.type().isBlank()) {
+      throw new InvalidConfigException("/type", "empty balancer type: expected roundrobin, chash, ewma, least_conn "
+          + "or the name of a custom balancer");
+    }
+    checks(upstream.checks());
     Upstream.Tls tls = upstream.tls();
     if (tls != null && tls.clientCert() != null) {
       certificate(tls.clientCert(), "/tls/client_cert");
@@ -84,6 +96,44 @@ public final class StdCheckers {
         throw new InvalidConfigException("/key", "\"" + key + "\" is not a valid key for hash_on " + upstream.hashOn()
             + (upstream.hashOn().equals("vars") ? " (expected an nginx variable such as remote_addr, uri or arg_name)"
                 : " (expected a header or cookie name: letters, digits, '-' and '_')"));
+      }
+    }
+  }
+
+  /**
+   * Health check settings that APISIX's schema accepts but that cannot work (lua-resty-healthcheck
+   * would fail or misbehave at run time): an active {@code timeout} that is not above 0, a {@code
+   * concurrency} below 1, an HTTP probe path that does not start with {@code /}, and a status that
+   * is listed as both healthy and unhealthy (when both lists are written).
+   */
+  static void checks(Map<String, @Nullable Object> checks) {
+    if (checks.get("active") instanceof Map<?, ?> active) {
+      if (active.get("timeout") instanceof Number timeout && timeout.doubleValue() <= 0) {
+        throw new InvalidConfigException("/checks/active/timeout", "must be greater than 0 seconds, was " + timeout);
+      }
+      if (active.get("concurrency") instanceof Number concurrency && concurrency.longValue() < 1) {
+        throw new InvalidConfigException("/checks/active/concurrency", "must be at least 1, was " + concurrency);
+      }
+      Object type = active.get("type");
+      if (!"tcp".equals(type) && active.get("http_path") instanceof String path && !path.startsWith("/")) {
+        throw new InvalidConfigException("/checks/active/http_path", "\"" + path + "\" must start with '/' for "
+            + (type == null ? "http" : type) + " probes");
+      }
+      disjointStatuses(active, "/checks/active");
+    }
+    if (checks.get("passive") instanceof Map<?, ?> passive) {
+      disjointStatuses(passive, "/checks/passive");
+    }
+  }
+
+  private static void disjointStatuses(Map<?, ?> check, String pointer) {
+    if (check.get("healthy") instanceof Map<?, ?> healthy && healthy.get("http_statuses") instanceof List<?> good
+        && check.get("unhealthy") instanceof Map<?, ?> unhealthy && unhealthy.get("http_statuses") instanceof List<?> bad) {
+      for (Object status : good) {
+        if (bad.contains(status)) {
+          throw new InvalidConfigException(pointer + "/unhealthy/http_statuses", "status " + status
+              + " is also listed in " + pointer.substring(1) + "/healthy/http_statuses: a status is healthy or unhealthy, not both");
+        }
       }
     }
   }
