@@ -174,12 +174,16 @@ public final class PathTree<V> {
   static final int HOST_INDEX_MIN = 8;
 
   private final Node<V> root;
+  /** Exact (all-literal) patterns by their whole text: looked up before the walk, never walked. */
+  private final SegmentTable<Place<V>> exact;
   private final int size;
   private final int maxCaptures;
   private final @Nullable HostKeys<? super V> hostKeys;
 
-  private PathTree(Node<V> root, int size, int maxCaptures, @Nullable HostKeys<? super V> hostKeys) {
+  private PathTree(Node<V> root, SegmentTable<Place<V>> exact, int size, int maxCaptures,
+      @Nullable HostKeys<? super V> hostKeys) {
     this.root = root;
+    this.exact = exact;
     this.size = size;
     this.maxCaptures = maxCaptures;
     this.hostKeys = hostKeys;
@@ -242,6 +246,15 @@ public final class PathTree<V> {
     }
     params.ensureCapacity(maxCaptures + 1);
     params.host(host, host == null ? 0 : HostMatcher.hostEnd(host));
+    if (exact.size() > 0) {
+      Place<V> place = exact.getWhole(path);
+      if (place != null) {
+        Entry<V> hit = offer(place, path, params, (Tester) tester, context, null);
+        if (hit != null) {
+          return hit;
+        }
+      }
+    }
     return walk(root, path, 1, 0, params, (Tester) tester, context, null);
   }
 
@@ -252,6 +265,10 @@ public final class PathTree<V> {
     }
     PathParams params = new PathParams(maxCaptures + 1);
     params.host(null, 0);
+    Place<V> place = exact.getWhole(path);
+    if (place != null && offer(place, path, params, null, null, visitor) != null) {
+      return;
+    }
     walk(root, path, 1, 0, params, null, null, visitor);
   }
 
@@ -385,8 +402,14 @@ public final class PathTree<V> {
   }
 
   PathTree<V> plus(Entry<V> entry) {
+    if (entry.pattern.isExact()) {
+      String text = entry.pattern.text();
+      Place<V> old = exact.get(text);
+      Place<V> place = Place.of(inserted(old != null ? old.all : noEntries(), entry), hostKeys);
+      return new PathTree<>(root, exact.with(text, place), size + 1, maxCaptures, hostKeys);
+    }
     Node<V> newRoot = insert(root, entry.pattern, 0, entry, hostKeys);
-    return new PathTree<>(newRoot, size + 1, Math.max(maxCaptures, entry.names.length), hostKeys);
+    return new PathTree<>(newRoot, exact, size + 1, Math.max(maxCaptures, entry.names.length), hostKeys);
   }
 
   /**
@@ -396,11 +419,24 @@ public final class PathTree<V> {
    */
   public PathTree<V> minus(PathPattern pattern, V value) {
     int[] removed = new int[1];
+    if (pattern.isExact()) {
+      Place<V> old = exact.get(pattern.text());
+      if (old == null) {
+        return this;
+      }
+      Entry<V>[] kept = removed(old.all, pattern, value, removed);
+      if (kept == old.all) {
+        return this;
+      }
+      SegmentTable<Place<V>> table = kept.length == 0 ? exact.without(pattern.text())
+          : exact.with(pattern.text(), Place.of(kept, hostKeys));
+      return new PathTree<>(root, table, size - removed[0], maxCaptures, hostKeys);
+    }
     Node<V> newRoot = remove(root, pattern, 0, value, removed, hostKeys);
     if (removed[0] == 0) {
       return this;
     }
-    return new PathTree<>(newRoot != null ? newRoot : emptyNode(), size - removed[0], maxCaptures, hostKeys);
+    return new PathTree<>(newRoot != null ? newRoot : emptyNode(), exact, size - removed[0], maxCaptures, hostKeys);
   }
 
   @SuppressWarnings("unchecked")
@@ -546,6 +582,7 @@ public final class PathTree<V> {
   public List<Entry<V>> entries() {
     List<Entry<V>> out = new ArrayList<>(size);
     collect(root, out);
+    exact.forEach((k, place) -> out.addAll(Arrays.asList(place.all)));
     return out;
   }
 
@@ -669,6 +706,7 @@ public final class PathTree<V> {
     }
 
     private final MNode<V> root = new MNode<>();
+    private final Map<String, List<Entry<V>>> exact = new HashMap<>();
     private final @Nullable HostKeys<? super V> hostKeys;
     private int size;
     private int maxCaptures;
@@ -698,6 +736,11 @@ public final class PathTree<V> {
 
     Builder<V> add(Entry<V> entry) {
       PathPattern p = entry.pattern;
+      if (p.isExact()) {
+        exact.computeIfAbsent(p.text(), k -> new ArrayList<>()).add(entry);
+        size++;
+        return this;
+      }
       MNode<V> node = root;
       for (int i = 0; i < p.size(); i++) {
         String text = p.segmentText(i);
@@ -738,7 +781,10 @@ public final class PathTree<V> {
     public boolean remove(String pattern, long sequence) {
       PathPattern p = PathPattern.parse(pattern);
       MNode<V> node = root;
-      List<Entry<V>> list = null;
+      List<Entry<V>> list = p.isExact() ? exact.get(p.text()) : null;
+      if (p.isExact()) {
+        node = null;
+      }
       for (int i = 0; i < p.size() && node != null; i++) {
         String text = p.segmentText(i);
         switch (p.kind(i)) {
@@ -769,7 +815,14 @@ public final class PathTree<V> {
     /** Compiles the entries added so far; the builder stays usable. */
     public PathTree<V> build() {
       Node<V> frozen = freeze(root, false, hostKeys);
-      return new PathTree<>(frozen != null ? frozen : freeze(new MNode<>(), true, hostKeys), size, maxCaptures, hostKeys);
+      Map<String, Place<V>> places = new HashMap<>();
+      exact.forEach((text, list) -> {
+        if (!list.isEmpty()) {
+          places.put(text, Place.of(sorted(list), hostKeys));
+        }
+      });
+      return new PathTree<>(frozen != null ? frozen : freeze(new MNode<>(), true, hostKeys), SegmentTable.of(places),
+          size, maxCaptures, hostKeys);
     }
 
     @SuppressWarnings("unchecked")

@@ -4,6 +4,11 @@ import io.dynconf.core.Upstream;
 import io.dynconf.radix.MatchResult;
 import io.dynconf.radix.ResolvedRoute;
 import io.dynconf.radix.RouteTable;
+import io.dynconf.radix.balance.BalancerRequest;
+import io.dynconf.radix.balance.Balancers;
+import io.dynconf.radix.balance.Node;
+import io.dynconf.radix.balance.Outcome;
+import io.dynconf.radix.balance.Picker;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -64,7 +69,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private static final long DEFAULT_TIMEOUT_MS = 60_000;
 
   /** Shared by every connection of one listener. */
-  public record Settings(RouteTable routes, Balancing balancing, UpstreamPool pool, String scheme) {}
+  public record Settings(RouteTable routes, Balancers balancers, UpstreamPool pool, String scheme) {}
 
   private final Settings settings;
   private final MatchResult<ResolvedRoute> match = new MatchResult<>();
@@ -137,7 +142,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
           + " is not supported by the example gateway (http only)\n", keepAlive, false);
       return;
     }
-    exchange = new Exchange(rr, route, upstream, keepAlive, client, local);
+    Picker picker;
+    try {
+      picker = settings.balancers().picker(String.valueOf(route.upstreamKey()), route.upstreamRevision(), upstream);
+    } catch (RuntimeException e) {
+      discard(HttpResponseStatus.BAD_GATEWAY, "502 Bad Gateway: " + e.getMessage() + "\n", keepAlive, false);
+      return;
+    }
+    exchange = new Exchange(rr, route, upstream, picker, keepAlive, client, local);
     exchange.attempt();
   }
 
@@ -225,33 +237,36 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     final long connectMs;
     final long sendMs;
     final long readMs;
-    final int maxRetries;
-    final long retryDeadline;
+    final Picker picker;
+    final BalancerRequest balancerRequest;
     final boolean websocket;
-    final List<Balancing.Pick> tried = new ArrayList<>();
+    final List<Node> tried = new ArrayList<>();
     final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
     List<HttpContent> replay = new ArrayList<>();
     int replayBytes;
     boolean replayable = true;
     boolean requestDone;
-    int retries;
+    int attempts;
+    long firstStart;
+    long nodeStart;
     int freeRetries = 1;
-    @Nullable Balancing.Pick pick;
+    @Nullable Node pick;
     @Nullable Channel backend;
     boolean reused;
     boolean responseStarted;
     boolean sentBody;
     boolean finished;
-    long attemptStart;
     long lastActivity;
     @Nullable HttpResponse response;
     @Nullable ScheduledFuture<?> timer;
 
-    Exchange(NettyRouteRequest request, ResolvedRoute route, Upstream upstream, boolean keepAlive,
+    Exchange(NettyRouteRequest request, ResolvedRoute route, Upstream upstream, Picker picker, boolean keepAlive,
         @Nullable String client, @Nullable InetSocketAddress local) {
       this.request = request;
       this.route = route;
       this.upstream = upstream;
+      this.picker = picker;
+      this.balancerRequest = new NettyBalancerRequest(request);
       this.keepAlive = keepAlive;
       this.client = client;
       this.local = local;
@@ -259,9 +274,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       this.connectMs = t == null ? DEFAULT_TIMEOUT_MS : Math.max(1, (long) (t.connect() * 1000));
       this.sendMs = t == null ? DEFAULT_TIMEOUT_MS : Math.max(1, (long) (t.send() * 1000));
       this.readMs = t == null ? DEFAULT_TIMEOUT_MS : Math.max(1, (long) (t.read() * 1000));
-      this.maxRetries = upstream.retries() != null ? upstream.retries() : Math.max(0, upstream.nodes().size() - 1);
-      this.retryDeadline = upstream.retryTimeout() == null || upstream.retryTimeout() <= 0 ? Long.MAX_VALUE
-          : System.nanoTime() + (long) (upstream.retryTimeout() * 1e9);
       HttpHeaders h = request.request().headers();
       this.websocket = route.enableWebsocket()
           && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
@@ -269,16 +281,20 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     void attempt() {
-      Balancing.Pick p = settings.balancing().pick(route, request, tried);
+      Node p = picker.pick(balancerRequest, tried);
       if (p == null) {
         fail(HttpResponseStatus.BAD_GATEWAY, "no upstream node available");
         return;
       }
       pick = p;
       tried.add(p);
-      attemptStart = System.nanoTime();
-      Balancing.Pick chosen = p;
-      settings.pool().acquire(ctx.channel().eventLoop(), p.node().host(), p.port(), (int) Math.min(Integer.MAX_VALUE, connectMs),
+      attempts++;
+      nodeStart = picker.start(p);
+      if (attempts == 1) {
+        firstStart = nodeStart;
+      }
+      Node chosen = p;
+      settings.pool().acquire(ctx.channel().eventLoop(), p.host(), p.port(), (int) Math.min(Integer.MAX_VALUE, connectMs),
           (ch, wasReused, cause) -> {
             if (finished || pick != chosen) {
               if (ch != null) {
@@ -287,7 +303,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
               return;
             }
             if (ch == null) {
-              attemptFailed(false, "connect to " + chosen.node().host() + ":" + chosen.port() + " failed: " + cause);
+              attemptFailed(false, "connect to " + chosen.address() + " failed: " + cause);
               return;
             }
             if (!ctx.channel().isActive()) {
@@ -380,11 +396,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         h.set("X-Forwarded-Port", local.getPort());
       }
       switch (upstream.passHost()) {
-        case "node" -> h.set(HttpHeaderNames.HOST, Headers.hostHeader(pick.node().host(), pick.port(), upstream.scheme()));
+        case "node" -> h.set(HttpHeaderNames.HOST, Headers.hostHeader(pick.host(), pick.port(), upstream.scheme()));
         case "rewrite" -> h.set(HttpHeaderNames.HOST, upstream.upstreamHost());
         default -> {
           if (host == null) {
-            h.set(HttpHeaderNames.HOST, Headers.hostHeader(pick.node().host(), pick.port(), upstream.scheme()));
+            h.set(HttpHeaderNames.HOST, Headers.hostHeader(pick.host(), pick.port(), upstream.scheme()));
           }
         }
       }
@@ -491,8 +507,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       Channel b = backend;
       boolean reusable = response != null && HttpUtil.isKeepAlive(response) && requestDone;
       backend = null;
-      settings.balancing().finished(route, pick, response.status().code() < 500, System.nanoTime() - attemptStart,
-          response.status().code());
+      picker.finish(pick, nodeStart, Outcome.RESPONSE, response.status().code());
       if (b != null) {
         b.pipeline().get(BackendHandler.class).listener(null);
         if (reusable) {
@@ -574,7 +589,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         b.pipeline().get(BackendHandler.class).listener(null);
         b.close();
       }
-      settings.balancing().finished(route, pick, false, System.nanoTime() - attemptStart, 0);
+      boolean stale = reused && !timeout && freeRetries > 0 && !responseStarted;
+      // a keep-alive connection the upstream had already closed is not the node's failure
+      picker.finish(pick, nodeStart, stale ? Outcome.CANCELLED : timeout ? Outcome.TIMEOUT : Outcome.FAILURE, 0);
       if (responseStarted) {
         LOG.info("route {}: {} after the response started; closing the client connection", route.id(), why);
         finished = true;
@@ -583,17 +600,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       boolean bodyIntact = replayable || !sentBody;
-      boolean stale = reused && !timeout && freeRetries > 0;
       if (bodyIntact && stale) {
         freeRetries--;
         tried.remove(tried.size() - 1);
+        attempts--;
         attempt();
         return;
       }
-      if (bodyIntact && retries < maxRetries && System.nanoTime() < retryDeadline
-          && tried.size() < upstream.nodes().size()) {
-        retries++;
-        LOG.debug("route {}: {}; retry {} of {}", route.id(), why, retries, maxRetries);
+      if (bodyIntact && picker.mayRetry(attempts, firstStart)) {
+        LOG.debug("route {}: {}; retry {} of {}", route.id(), why, attempts, picker.retries());
         attempt();
         return;
       }
@@ -615,6 +630,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     void abort() {
+      if (pick != null && !finished) {
+        picker.finish(pick, nodeStart, Outcome.CANCELLED, 0);
+      }
       finished = true;
       cancelTimer();
       releaseBuffers();
@@ -632,6 +650,35 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       pending.clear();
       replay.forEach(ReferenceCountUtil::release);
       replay = new ArrayList<>();
+    }
+  }
+
+  /** The balancer's view of a request (hash keys). */
+  private record NettyBalancerRequest(NettyRouteRequest request) implements BalancerRequest {
+    @Override
+    public @Nullable String var(String name) {
+      Object v = request.get(name);
+      return v == null ? null : v instanceof List<?> l ? (l.isEmpty() ? null : String.valueOf(l.get(0))) : v.toString();
+    }
+
+    @Override
+    public @Nullable String header(String name) {
+      return request.request().headers().get(name);
+    }
+
+    @Override
+    public @Nullable String cookie(String name) {
+      return request.cookie(name);
+    }
+
+    @Override
+    public @Nullable String consumer() {
+      return null; // consumers arrive with the key-auth plugin
+    }
+
+    @Override
+    public @Nullable String clientAddress() {
+      return request.remoteAddress();
     }
   }
 

@@ -1,0 +1,225 @@
+package io.dynconf.examples.gateway;
+
+import io.dynconf.core.ConfigRegistry;
+import io.dynconf.core.FileSource;
+import io.dynconf.core.spi.ConfigSource;
+import io.dynconf.etcd.EtcdSource;
+import io.dynconf.examples.gateway.internal.AdminServer;
+import io.dynconf.examples.gateway.internal.EchoServer;
+import io.dynconf.examples.gateway.internal.ProxyHandler;
+import io.dynconf.examples.gateway.internal.UpstreamPool;
+import io.dynconf.radix.RouteTable;
+import io.dynconf.radix.balance.Balancers;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The example gateway: an APISIX-compatible reverse proxy on Netty, configured from an APISIX
+ * standalone file or from etcd through dynconf, with the admin API on its own listener.
+ *
+ * <pre>{@code
+ * try (Gateway gw = Gateway.start(GatewayConfig.parse(args))) {
+ *   gw.awaitClose();
+ * }
+ * }</pre>
+ */
+public final class Gateway implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+  private final GatewayConfig config;
+  private final ConfigSource source;
+  private final ConfigRegistry registry;
+  private final RouteTable routes;
+  private final Balancers balancers;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final Channel data;
+  private final AdminServer admin;
+  private final @Nullable EchoServer echo;
+  private final @Nullable String generatedAdminKey;
+  private final Path standaloneFile;
+
+  private Gateway(GatewayConfig config) throws Exception {
+    this.config = config;
+    boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    workers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
+    Files.createDirectories(config.dataDir());
+    EchoServer echoServer = null;
+    try {
+      if (config.echoListen() != null) {
+        echoServer = new EchoServer(workers, config.echoListen().host(), config.echoListen().port());
+      }
+      this.echo = echoServer;
+      if (config.etcdMode()) {
+        standaloneFile = config.dataDir().resolve("lkg-etcd.json");
+        source = EtcdSource.builder().endpoints(config.etcd().toArray(String[]::new)).prefix(config.prefix()).build();
+        registry = ConfigRegistry.builder(source).lastKnownGood(standaloneFile).build();
+      } else {
+        standaloneFile = config.standalone() != null ? config.standalone() : config.dataDir().resolve("apisix.yaml");
+        if (!Files.exists(standaloneFile)) {
+          writeDefault(standaloneFile, echoServer == null ? 9081 : echoServer.port());
+        }
+        source = FileSource.builder(standaloneFile).prefix(config.prefix()).pollInterval(Duration.ofMillis(200)).build();
+        registry = ConfigRegistry.builder(source).build();
+      }
+      registry.start();
+      if (!registry.awaitReady(Duration.ofSeconds(30))) {
+        throw new IllegalStateException("no configuration within 30 s from " + source + ": " + registry.status());
+      }
+      routes = RouteTable.attach(registry);
+      balancers = Balancers.create();
+      String key = config.adminKey();
+      String generated = null;
+      if (key == null) {
+        Path keyFile = config.dataDir().resolve("admin.key");
+        if (Files.exists(keyFile)) {
+          key = Files.readString(keyFile, StandardCharsets.UTF_8).trim();
+        } else {
+          byte[] random = new byte[24];
+          new SecureRandom().nextBytes(random);
+          key = HexFormat.of().formatHex(random);
+          writePrivate(keyFile, key + "\n");
+          generated = key;
+        }
+      }
+      this.generatedAdminKey = generated;
+      ProxyHandler.Settings settings = new ProxyHandler.Settings(routes, balancers, new UpstreamPool(64, 60_000), "http");
+      data = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+          .option(ChannelOption.SO_BACKLOG, 1024)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              ch.pipeline().addLast(new HttpServerCodec(8192, 16384, 16384));
+              ch.pipeline().addLast(new HttpServerExpectContinueHandler());
+              ch.pipeline().addLast(new ProxyHandler(settings));
+            }
+          })
+          .bind(config.listen().host(), config.listen().port()).sync().channel();
+      admin = new AdminServer(boss, workers, config.adminListen(), source, registry, config.prefix(), key,
+          config.viewerKey());
+    } catch (Exception e) {
+      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  /** Starts a gateway; returns when it serves. */
+  public static Gateway start(GatewayConfig config) throws Exception {
+    return new Gateway(config);
+  }
+
+  public InetSocketAddress dataAddress() {
+    return (InetSocketAddress) data.localAddress();
+  }
+
+  public InetSocketAddress adminAddress() {
+    return admin.address();
+  }
+
+  public @Nullable InetSocketAddress echoAddress() {
+    return echo == null ? null : new InetSocketAddress(config.echoListen().host(), echo.port());
+  }
+
+  /** The admin key generated on this start (print it once), or null. */
+  public @Nullable String generatedAdminKey() {
+    return generatedAdminKey;
+  }
+
+  /** The configuration source: a {@code FileSource} (standalone) or an {@code EtcdSource}. */
+  public ConfigSource source() {
+    return source;
+  }
+
+  public ConfigRegistry registry() {
+    return registry;
+  }
+
+  public RouteTable routes() {
+    return routes;
+  }
+
+  public Balancers balancers() {
+    return balancers;
+  }
+
+  /** The standalone file served (standalone mode), or the last-known-good file (etcd mode). */
+  public Path configFile() {
+    return standaloneFile;
+  }
+
+  public GatewayConfig config() {
+    return config;
+  }
+
+  /** Blocks until the data listener closes. */
+  public void awaitClose() throws InterruptedException {
+    data.closeFuture().sync();
+  }
+
+  @Override
+  public void close() {
+    data.close().syncUninterruptibly();
+    admin.close();
+    if (echo != null) {
+      echo.close();
+    }
+    routes.close();
+    registry.close();
+    try {
+      source.close();
+    } catch (Exception e) {
+      LOG.debug("closing the source", e);
+    }
+    balancers.close();
+    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  private static void writeDefault(Path file, int echoPort) throws IOException {
+    try (InputStream in = Gateway.class.getResourceAsStream("default-apisix.yaml")) {
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("${ECHO_PORT}", String.valueOf(echoPort));
+      Path parent = file.toAbsolutePath().getParent();
+      Files.createDirectories(parent);
+      Path tmp = Files.createTempFile(parent, ".apisix", ".yaml");
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    }
+  }
+
+  private static void writePrivate(Path file, String text) throws IOException {
+    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".key", ".tmp");
+    try {
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system
+    }
+    Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+  }
+}

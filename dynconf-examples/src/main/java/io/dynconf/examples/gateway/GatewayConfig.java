@@ -1,0 +1,160 @@
+package io.dynconf.examples.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The gateway's settings, from flags and an optional YAML file ({@code --config FILE}) with the
+ * same keys (flags win). Without {@code --etcd} the gateway runs standalone on an APISIX
+ * {@code apisix.yaml}: {@code --standalone FILE}, else {@code DATA_DIR/apisix.yaml}, written from
+ * the bundled default on first start.
+ *
+ * @param listen the data plane, default {@code 127.0.0.1:9080}
+ * @param adminListen the admin API, default {@code 127.0.0.1:9180}
+ * @param adminKey the admin key; null: read from {@code DATA_DIR/admin.key}, generated on first start
+ * @param viewerKey an optional read-only admin key
+ * @param etcd etcd endpoints; empty for standalone mode
+ * @param prefix the etcd prefix, default {@code /apisix}
+ * @param standalone the standalone file; null for the default in the data directory
+ * @param dataDir where the gateway keeps its state, default {@code ./dynconf-gateway-data}
+ * @param echoListen the demo echo upstream, default {@code 127.0.0.1:9081}; null when {@code off}
+ */
+public record GatewayConfig(
+    ListenAddress listen,
+    ListenAddress adminListen,
+    @Nullable String adminKey,
+    @Nullable String viewerKey,
+    List<String> etcd,
+    String prefix,
+    @Nullable Path standalone,
+    Path dataDir,
+    @Nullable ListenAddress echoListen) {
+
+  private static final Set<String> KEYS = Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
+      "standalone", "data-dir", "echo-listen", "config");
+
+  public GatewayConfig {
+    etcd = List.copyOf(etcd);
+  }
+
+  /** The defaults: standalone, loopback listeners. */
+  public static GatewayConfig defaults() {
+    return parse(new String[0]);
+  }
+
+  /**
+   * Parses flags ({@code --name value} or {@code --name=value}); {@code --config FILE} reads a
+   * YAML file of the same keys (with {@code -} or {@code _}).
+   *
+   * @throws IllegalArgumentException naming the flag and the problem
+   */
+  public static GatewayConfig parse(String[] args) {
+    Map<String, String> flags = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument \"" + a + "\" (flags look like --listen 127.0.0.1:9080)");
+      }
+      String name = a.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException("--" + name + " needs a value");
+        }
+        value = args[++i];
+      }
+      if (!KEYS.contains(name)) {
+        throw new IllegalArgumentException("unknown flag --" + name + " (known: --" + String.join(", --", sorted(KEYS)) + ")");
+      }
+      flags.put(name, value);
+    }
+    Map<String, String> merged = new LinkedHashMap<>();
+    if (flags.containsKey("config")) {
+      merged.putAll(readFile(Path.of(flags.get("config"))));
+    }
+    merged.putAll(flags);
+    String echo = merged.getOrDefault("echo-listen", "127.0.0.1:9081");
+    List<String> etcd = new ArrayList<>();
+    for (String e : merged.getOrDefault("etcd", "").split(",")) {
+      if (!e.isBlank()) {
+        String url = e.trim();
+        etcd.add(url.contains("://") ? url : "http://" + url);
+      }
+    }
+    String prefix = merged.getOrDefault("prefix", "/apisix");
+    if (!prefix.startsWith("/") || prefix.endsWith("/")) {
+      throw new IllegalArgumentException("--prefix: must start with / and not end with / (got \"" + prefix + "\")");
+    }
+    return new GatewayConfig(
+        ListenAddress.parse("--listen", merged.getOrDefault("listen", "127.0.0.1:9080")),
+        ListenAddress.parse("--admin-listen", merged.getOrDefault("admin-listen", "127.0.0.1:9180")),
+        blankToNull(merged.get("admin-key")),
+        blankToNull(merged.get("viewer-key")),
+        etcd,
+        prefix,
+        merged.containsKey("standalone") ? Path.of(merged.get("standalone")) : null,
+        Path.of(merged.getOrDefault("data-dir", "dynconf-gateway-data")),
+        echo.equals("off") ? null : ListenAddress.parse("--echo-listen", echo));
+  }
+
+  private static List<String> sorted(Set<String> keys) {
+    List<String> l = new ArrayList<>(keys);
+    l.sort(null);
+    return l;
+  }
+
+  private static @Nullable String blankToNull(@Nullable String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  private static Map<String, String> readFile(Path file) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--config " + file + ": " + e.getMessage(), e);
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    if (root == null || root.isNull()) {
+      return out;
+    }
+    if (!root.isObject()) {
+      throw new IllegalArgumentException("--config " + file + ": expected a mapping of settings");
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = e.getKey().replace('_', '-');
+      if (!KEYS.contains(key) || key.equals("config")) {
+        throw new IllegalArgumentException("--config " + file + ": unknown setting \"" + e.getKey() + "\"");
+      }
+      JsonNode v = e.getValue();
+      if (v.isArray()) {
+        List<String> parts = new ArrayList<>();
+        v.forEach(x -> parts.add(x.asText()));
+        out.put(key, String.join(",", parts));
+      } else {
+        out.put(key, v.asText());
+      }
+    }
+    return out;
+  }
+
+  public boolean etcdMode() {
+    return !etcd.isEmpty();
+  }
+}

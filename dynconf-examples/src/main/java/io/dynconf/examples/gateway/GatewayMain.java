@@ -1,0 +1,75 @@
+package io.dynconf.examples.gateway;
+
+import java.io.PrintStream;
+
+/**
+ * {@code java -jar dynconf-gateway.jar [flags]}: runs the example gateway until interrupted.
+ *
+ * <pre>
+ * --listen HOST:PORT        data plane (default 127.0.0.1:9080)
+ * --admin-listen HOST:PORT  admin API (default 127.0.0.1:9180)
+ * --admin-key KEY           admin key (default: generated on first start, kept in the data dir)
+ * --viewer-key KEY          an optional read-only admin key
+ * --etcd URL[,URL...]       etcd mode (default: standalone)
+ * --prefix PREFIX           etcd prefix (default /apisix)
+ * --standalone FILE         standalone file (default DATA_DIR/apisix.yaml, written on first start)
+ * --data-dir DIR            state directory (default ./dynconf-gateway-data)
+ * --echo-listen HOST:PORT   the demo echo upstream (default 127.0.0.1:9081; "off" disables it)
+ * --config FILE             a YAML file with the same keys
+ * </pre>
+ */
+public final class GatewayMain {
+  private GatewayMain() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      usage(System.out);
+      return;
+    }
+    GatewayConfig config;
+    try {
+      config = GatewayConfig.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("dynconf-gateway: " + e.getMessage());
+      usage(System.err);
+      System.exit(2);
+      return;
+    }
+    Gateway gateway = Gateway.start(config);
+    Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "dynconf-gateway-shutdown"));
+    PrintStream out = System.out;
+    out.println("dynconf-gateway serving on http://" + hostPort(gateway.dataAddress().getHostString(), gateway.dataAddress().getPort()));
+    out.println("  admin API:   http://" + hostPort(gateway.adminAddress().getHostString(), gateway.adminAddress().getPort()) + "/apisix/admin");
+    out.println("  config:      " + (config.etcdMode() ? "etcd " + String.join(",", config.etcd()) + " prefix " + config.prefix()
+        : "standalone file " + gateway.configFile().toAbsolutePath()));
+    if (gateway.echoAddress() != null) {
+      out.println("  demo echo upstream: http://" + hostPort(gateway.echoAddress().getHostString(), gateway.echoAddress().getPort())
+          + " (try: curl http://" + hostPort(gateway.dataAddress().getHostString(), gateway.dataAddress().getPort()) + "/hello)");
+    }
+    if (gateway.generatedAdminKey() != null) {
+      out.println("  admin key (generated now, shown once, kept in " + config.dataDir().resolve("admin.key") + "):");
+      out.println("    " + gateway.generatedAdminKey());
+    }
+    out.flush();
+    gateway.awaitClose();
+  }
+
+  private static String hostPort(String host, int port) {
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  private static void usage(PrintStream out) {
+    out.println("""
+        usage: java -jar dynconf-gateway.jar [flags]
+          --listen HOST:PORT        data plane (default 127.0.0.1:9080)
+          --admin-listen HOST:PORT  admin API (default 127.0.0.1:9180)
+          --admin-key KEY           admin key (default: generated on first start, kept in the data dir)
+          --viewer-key KEY          an optional read-only admin key
+          --etcd URL[,URL...]       etcd mode (default: standalone file)
+          --prefix PREFIX           etcd prefix (default /apisix)
+          --standalone FILE         standalone file (default DATA_DIR/apisix.yaml, written on first start)
+          --data-dir DIR            state directory (default ./dynconf-gateway-data)
+          --echo-listen HOST:PORT   demo echo upstream (default 127.0.0.1:9081; off to disable)
+          --config FILE             YAML file with the same keys (flags win)""");
+  }
+}

@@ -1,0 +1,121 @@
+package io.dynconf.examples.gateway.internal;
+
+import io.dynconf.core.ConfigRegistry;
+import io.dynconf.core.admin.AdminApi;
+import io.dynconf.core.admin.AdminRequest;
+import io.dynconf.core.admin.AdminResponse;
+import io.dynconf.core.admin.AdminRole;
+import io.dynconf.core.spi.ConfigSource;
+import io.dynconf.examples.gateway.ListenAddress;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The admin listener: dynconf-core's transport-agnostic {@link AdminApi} over HTTP/1.1. Bodies
+ * over {@link AdminApi#MAX_BODY_BYTES} answer 413 (the aggregator's answer); the API runs on its
+ * own threads, never on the event loop, since it waits for the source.
+ */
+public final class AdminServer implements AutoCloseable {
+  private final Channel channel;
+  private final AdminApi api;
+  private final ExecutorService executor;
+
+  public AdminServer(EventLoopGroup boss, EventLoopGroup workers, ListenAddress listen, ConfigSource source,
+      ConfigRegistry registry, String prefix, String adminKey, @Nullable String viewerKey) throws InterruptedException {
+    AdminApi.Builder b = AdminApi.builder(source).types(registry.types()).apiKey(adminKey, AdminRole.ADMIN);
+    if (viewerKey != null) {
+      b.apiKey(viewerKey, AdminRole.VIEWER);
+    }
+    this.api = b.build();
+    this.executor = Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, "dynconf-admin");
+      t.setDaemon(true);
+      return t;
+    });
+    this.channel = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
+                new HttpServerExpectContinueHandler(), new HttpObjectAggregator(AdminApi.MAX_BODY_BYTES), new Handler());
+          }
+        })
+        .bind(listen.host(), listen.port()).sync().channel();
+  }
+
+  public InetSocketAddress address() {
+    return (InetSocketAddress) channel.localAddress();
+  }
+
+  @Override
+  public void close() {
+    channel.close().syncUninterruptibly();
+    executor.shutdownNow();
+  }
+
+  private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+      boolean keepAlive = HttpUtil.isKeepAlive(req);
+      if (req.decoderResult().isFailure()) {
+        write(ctx, new AdminResponse(400, Map.of("Content-Type", "application/json"),
+            "{\"error_msg\":\"malformed HTTP request\"}".getBytes(StandardCharsets.UTF_8)), false);
+        return;
+      }
+      Map<String, String> headers = new LinkedHashMap<>();
+      req.headers().forEach(h -> headers.putIfAbsent(h.getKey(), h.getValue()));
+      AdminRequest request = AdminRequest.of(req.method().name(), req.uri(), headers, ByteBufUtil.getBytes(req.content()));
+      try {
+        executor.execute(() -> {
+          AdminResponse response = api.handle(request);
+          ctx.executor().execute(() -> write(ctx, response, keepAlive));
+        });
+      } catch (RejectedExecutionException e) {
+        write(ctx, new AdminResponse(503, Map.of("Content-Type", "application/json"),
+            "{\"error_msg\":\"the gateway is shutting down\"}".getBytes(StandardCharsets.UTF_8)), false);
+      }
+    }
+
+    private void write(ChannelHandlerContext ctx, AdminResponse response, boolean keepAlive) {
+      FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(response.status()),
+          Unpooled.wrappedBuffer(response.body()));
+      response.headers().forEach((k, v) -> r.headers().set(k, v));
+      r.headers().set(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
+      r.headers().set(HttpHeaderNames.SERVER, "dynconf-gateway");
+      HttpUtil.setKeepAlive(r, keepAlive);
+      if (keepAlive) {
+        ctx.writeAndFlush(r);
+      } else {
+        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+  }
+}

@@ -1,0 +1,349 @@
+package io.dynconf.examples.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway's data plane in standalone mode, end to end over real sockets. */
+class GatewayProxyTest {
+  private static final Duration WAIT = Duration.ofSeconds(15);
+
+  @TempDir Path dir;
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private Backend a;
+  private Backend b;
+  private Gateway gateway;
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  @BeforeEach
+  void backends() throws IOException {
+    a = new Backend("a");
+    b = new Backend("b");
+    closeables.add(a);
+    closeables.add(b);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    if (gateway != null) {
+      gateway.close();
+    }
+    for (AutoCloseable c : closeables) {
+      c.close();
+    }
+  }
+
+  private Gateway start(String yaml) throws Exception {
+    Path file = dir.resolve("apisix.yaml");
+    Files.writeString(file, yaml + "\n#END\n");
+    gateway = Gateway.start(GatewayConfig.parse(new String[] {"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+        "--echo-listen", "off", "--data-dir", dir.resolve("data").toString(), "--standalone", file.toString(),
+        "--admin-key", "test-admin-key"}));
+    return gateway;
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + gateway.dataAddress().getPort() + path);
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri(path)).timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A raw HTTP/1.1 exchange, for headers the JDK client will not send. */
+  private String raw(String request) throws IOException {
+    try (Socket s = new Socket("127.0.0.1", gateway.dataAddress().getPort())) {
+      s.setSoTimeout(15_000);
+      s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  @Test
+  void proxiesWithForwardingHeadersAndWithoutHopByHopHeaders() throws Exception {
+    start("""
+        routes:
+          - id: r1
+            uri: /api/*
+            upstream:
+              nodes:
+                "%s": 1
+        """.formatted(a.node()));
+    String response = raw("GET /api/x?q=1 HTTP/1.1\r\nHost: shop.test\r\nConnection: close, X-Drop-Me\r\n"
+        + "X-Drop-Me: 1\r\nKeep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nX-Forwarded-For: 203.0.113.9\r\n"
+        + "X-Keep: yes\r\n\r\n");
+    assertThat(response).startsWith("HTTP/1.1 200").contains("a GET /api/x?q=1 body=0");
+    assertThat(a.header(0, "Host")).isEqualTo("shop.test");
+    assertThat(a.header(0, "X-forwarded-for")).isEqualTo("203.0.113.9, 127.0.0.1");
+    assertThat(a.header(0, "X-real-ip")).isEqualTo("127.0.0.1");
+    assertThat(a.header(0, "X-forwarded-proto")).isEqualTo("http");
+    assertThat(a.header(0, "X-forwarded-host")).isEqualTo("shop.test");
+    assertThat(a.header(0, "X-keep")).isEqualTo("yes");
+    assertThat(a.header(0, "X-drop-me")).as("named in Connection: hop-by-hop").isNull();
+    assertThat(a.header(0, "Keep-alive")).isNull();
+    assertThat(a.header(0, "Proxy-connection")).isNull();
+    assertThat(response.toLowerCase()).as("the backend's Keep-Alive header is not passed on").doesNotContain("keep-alive: timeout");
+  }
+
+  @Test
+  void answers404AsApisixDoesWhenNoRouteMatches() throws Exception {
+    start("""
+        routes:
+          - id: r1
+            uri: /only
+            upstream:
+              nodes:
+                "%s": 1
+        """.formatted(a.node()));
+    HttpResponse<String> r = get("/nothing/here");
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(r.body()).contains("\\"error_msg\\":\\"404 Route Not Found\\"");
+    assertThat(get("/only").statusCode()).as("the connection stays usable").isEqualTo(200);
+  }
+
+  @Test
+  void retriesAnotherNodeWhenOneRefusesConnectionsAndAnswers502WhenAllDo() throws Exception {
+    int dead;
+    try (ServerSocket s = new ServerSocket(0)) {
+      dead = s.getLocalPort();
+    }
+    start("""
+        routes:
+          - id: mixed
+            uri: /mixed
+            upstream:
+              nodes:
+                "127.0.0.1:%d": 1
+                "%s": 1
+          - id: down
+            uri: /down
+            upstream:
+              nodes:
+                "127.0.0.1:%d": 1
+        """.formatted(dead, a.node(), dead));
+    for (int i = 0; i < 10; i++) {
+      HttpResponse<String> r = get("/mixed");
+      assertThat(r.statusCode()).as("request %d", i).isEqualTo(200);
+      assertThat(r.body()).startsWith("a GET /mixed");
+    }
+    HttpResponse<String> down = get("/down");
+    assertThat(down.statusCode()).isEqualTo(502);
+  }
+
+  @Test
+  void answers504WhenTheUpstreamDoesNotAnswerInTime() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0)) {
+      List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            accepted.add(silent.accept()); // accept, read nothing, answer nothing
+          }
+        } catch (IOException e) {
+          // closed
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      start("""
+          routes:
+            - id: slow
+              uri: /slow
+              timeout: {connect: 1, send: 1, read: 0.3}
+              upstream:
+                retries: 0
+                nodes:
+                  "127.0.0.1:%d": 1
+          """.formatted(silent.getLocalPort()));
+      long t0 = System.nanoTime();
+      HttpResponse<String> r = get("/slow");
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertThat(r.statusCode()).isEqualTo(504);
+      assertThat(ms).as("answered after the read timeout, not the default 60 s").isBetween(250L, 10_000L);
+      for (Socket s : accepted) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void passHostNodeAndRewrite() throws Exception {
+    start("""
+        routes:
+          - id: node
+            uri: /node
+            upstream:
+              pass_host: node
+              nodes:
+                "%s": 1
+          - id: rewrite
+            uri: /rewrite
+            upstream:
+              pass_host: rewrite
+              upstream_host: internal.test
+              nodes:
+                "%s": 1
+        """.formatted(a.node(), b.node()));
+    assertThat(get("/node").statusCode()).isEqualTo(200);
+    assertThat(a.header(0, "Host")).isEqualTo(a.node());
+    assertThat(get("/rewrite").statusCode()).isEqualTo(200);
+    assertThat(b.header(0, "Host")).isEqualTo("internal.test");
+  }
+
+  @Test
+  void keepAliveConnectionsToTheUpstreamAreReused() throws Exception {
+    start("""
+        routes:
+          - id: r
+            uri: /k
+            upstream:
+              nodes:
+                "%s": 1
+        """.formatted(a.node()));
+    for (int i = 0; i < 30; i++) {
+      assertThat(get("/k").statusCode()).isEqualTo(200);
+    }
+    assertThat(a.hits.get()).isEqualTo(30);
+    assertThat(a.connections).as("30 sequential requests over few upstream connections").hasSizeLessThanOrEqualTo(3);
+  }
+
+  @Test
+  void requestBodiesStreamToTheUpstreamBeforeTheyEnd() throws Exception {
+    start("""
+        routes:
+          - id: up
+            uri: /upload
+            upstream:
+              nodes:
+                "%s": 1
+        """.formatted(a.node()));
+    long total = 64L << 20;
+    InputStream body = new InputStream() {
+      long sent;
+
+      @Override
+      public int read() {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public int read(byte[] buf, int off, int len) throws IOException {
+        if (sent >= total) {
+          return -1;
+        }
+        if (sent >= (8L << 20) && sent < (8L << 20) + len) {
+          // half-way: the upstream must already have bytes, or the gateway is buffering the body
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+          while (a.uploaded.get() == 0) {
+            if (System.nanoTime() > deadline) {
+              throw new IOException("the upstream saw nothing of the first 8 MiB: the body is not streamed");
+            }
+            Thread.onSpinWait();
+          }
+        }
+        int n = (int) Math.min(len, total - sent);
+        sent += n;
+        return n;
+      }
+    };
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/upload")).timeout(Duration.ofSeconds(60))
+        .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> body), total)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("received " + total);
+  }
+
+  @Test
+  void responseBodiesStreamToTheClientBeforeTheyEnd() throws Exception {
+    start("""
+        routes:
+          - id: down
+            uri: /gated
+            upstream:
+              nodes:
+                "%s": 1
+        """.formatted(a.node()));
+    long total = 32L << 20;
+    HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri("/gated?bytes=" + total)).timeout(Duration.ofSeconds(60)).build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(r.statusCode()).isEqualTo(200);
+    try (InputStream in = r.body()) {
+      byte[] buf = new byte[65536];
+      long got = 0;
+      while (got < (1 << 20)) {
+        int n = in.read(buf);
+        assertThat(n).isPositive();
+        got += n;
+      }
+      a.gate.countDown(); // the first MiB arrived while the upstream still held the rest
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        got += n;
+      }
+      assertThat(got).isEqualTo(total);
+    }
+  }
+
+  @Test
+  void aBrokenConfigFileIsRejectedAndTheOldRoutesKeepServing() throws Exception {
+    start("""
+        routes:
+          - id: r
+            uri: /v1
+            upstream:
+              nodes:
+                "%s": 1
+        """.formatted(a.node()));
+    assertThat(get("/v1").statusCode()).isEqualTo(200);
+    Path file = dir.resolve("apisix.yaml");
+    Path tmp = dir.resolve("apisix.yaml.tmp");
+    Files.writeString(tmp, """
+        routes:
+          - id: r
+            uri: /v2
+            methods: [GETX]
+            upstream:
+              nodes:
+                "%s": 1
+        #END
+        """.formatted(a.node()));
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    await().atMost(WAIT).until(() -> ((io.dynconf.core.FileSource) gateway.source()).lastError().isPresent());
+    assertThat(get("/v1").statusCode()).isEqualTo(200);
+    assertThat(get("/v2").statusCode()).isEqualTo(404);
+
+    Files.writeString(tmp, """
+        routes:
+          - id: r
+            uri: /v2
+            upstream:
+              nodes:
+                "%s": 1
+        #END
+        """.formatted(a.node()));
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    await().atMost(WAIT).until(() -> get("/v2").statusCode() == 200);
+    assertThat(get("/v1").statusCode()).isEqualTo(404);
+  }
+}
