@@ -519,8 +519,14 @@ public final class AdminApi implements AutoCloseable {
       throw Problem.badRequest("wrong " + kind(type) + " id, do not need it: POST generates the id; use PUT to choose one");
     }
     forbidTimestamps(body);
+    // validate before an id is spent, so that a rejected POST writes nothing at all
+    String placeholder = "0".repeat(20);
+    ObjectNode trial = body.deepCopy();
+    injectId(type, trial, placeholder);
+    stamp(type, trial, null, true);
+    validate(type, key(type, placeholder), Json.bytes(trial), "");
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      String id = flags.dryRun() ? "0".repeat(20) : generateId(calls);
+      String id = flags.dryRun() ? placeholder : generateId(calls);
       ResourceKey key = key(type, id);
       AdminResponse r = write(calls, type, key, Mode.POST, Conditions.NONE, flags, (prev, prevJson) -> {
         ObjectNode value = body.deepCopy();

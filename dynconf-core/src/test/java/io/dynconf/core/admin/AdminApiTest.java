@@ -1,0 +1,159 @@
+package io.dynconf.core.admin;
+
+import static io.dynconf.core.admin.AdminTesting.UPSTREAM;
+import static io.dynconf.core.admin.AdminTesting.json;
+import static io.dynconf.core.admin.AdminTesting.request;
+import static io.dynconf.core.admin.AdminTesting.route;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dynconf.core.InMemorySource;
+import io.dynconf.core.ResourceType;
+import io.dynconf.core.spi.SourceException;
+import io.dynconf.core.spi.Txn;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Behaviours of the admin API that need a hand on the source: lost races at exact points, slow and broken sources. */
+class AdminApiTest {
+  private final InMemorySource memory = new InMemorySource();
+  private final HookedSource source = new HookedSource(memory);
+  private final AdminApi admin = AdminTesting.builder(source, new AdminTesting.TestClock(1_700_000_000L)).build();
+
+  @AfterEach
+  void close() {
+    admin.close();
+  }
+
+  private AdminResponse call(String method, String target, String body, String... headers) {
+    return admin.handle(request(method, target, body, headers));
+  }
+
+  private static boolean writes(Txn txn, String key) {
+    return txn.ops().stream().anyMatch(o -> o.key().equals(key));
+  }
+
+  @Test
+  void patchAnswers409WhenTheValueChangesBetweenItsReadAndItsWrite() {
+    assertThat(call("PUT", "/apisix/admin/upstreams/1", UPSTREAM).status()).isEqualTo(201);
+    source.onceBeforeTxn(t -> writes(t, "/apisix/upstreams/1"),
+        t -> memory.put("/apisix/upstreams/1", "{\"id\":\"1\",\"nodes\":{\"10.0.0.1:80\":1},\"type\":\"roundrobin\"}"));
+    AdminResponse r = call("PATCH", "/apisix/admin/upstreams/1", "{\"desc\":\"mine\"}");
+    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(409);
+    assertThat(r.bodyUtf8()).contains("changed while the patch was applied");
+    assertThat(memory.get("/apisix/upstreams/1").utf8()).contains("10.0.0.1").doesNotContain("mine");
+  }
+
+  @Test
+  void putWithIfMatchAnswers412WhenTheValueChangesBetweenItsReadAndItsWrite() {
+    String etag = call("PUT", "/apisix/admin/upstreams/1", UPSTREAM).header("ETag");
+    source.onceBeforeTxn(t -> writes(t, "/apisix/upstreams/1"), t -> memory.put("/apisix/upstreams/1", "{\"id\":\"1\",\"nodes\":{\"10.0.0.1:80\":1}}"));
+    AdminResponse r = call("PUT", "/apisix/admin/upstreams/1", UPSTREAM, "If-Match", etag);
+    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(412);
+    assertThat(memory.get("/apisix/upstreams/1").utf8()).contains("10.0.0.1");
+  }
+
+  @Test
+  void aWriteRetriesWhenOnlyAReferencedObjectChanged() {
+    call("PUT", "/apisix/admin/upstreams/1", UPSTREAM);
+    source.onceBeforeTxn(t -> writes(t, "/apisix/routes/1"), t -> memory.put("/apisix/upstreams/1", memory.get("/apisix/upstreams/1").value()));
+    AdminResponse r = call("PUT", "/apisix/admin/routes/1", route("/a", "1"));
+    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(201);
+    AdminTesting.assertStoreIsSound(memory);
+  }
+
+  @Test
+  void aRouteCannotBeCreatedWhenItsUpstreamIsDeletedBetweenTheCheckAndTheWrite() {
+    call("PUT", "/apisix/admin/upstreams/1", UPSTREAM);
+    source.onceBeforeTxn(t -> writes(t, "/apisix/routes/1"), t -> memory.delete("/apisix/upstreams/1"));
+    AdminResponse r = call("PUT", "/apisix/admin/routes/1", route("/a", "1"));
+    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(400);
+    assertThat(r.bodyUtf8()).contains("/upstream_id").contains("does not exist");
+    assertThat(memory.get("/apisix/routes/1")).isNull();
+  }
+
+  @Test
+  void anUpstreamCannotBeDeletedWhenARouteReferencingItIsCreatedBetweenTheCheckAndTheWrite() {
+    call("PUT", "/apisix/admin/upstreams/1", UPSTREAM);
+    source.onceBeforeTxn(t -> t.ops().stream().anyMatch(Txn.Op::isDelete), t -> {
+      AdminResponse created = call("PUT", "/apisix/admin/routes/late", route("/late", "1"));
+      assertThat(created.status()).as(created.bodyUtf8()).isEqualTo(201);
+    });
+    AdminResponse r = call("DELETE", "/apisix/admin/upstreams/1", null);
+    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(400);
+    assertThat(r.bodyUtf8()).contains("route [late]");
+    assertThat(memory.get("/apisix/upstreams/1")).isNotNull();
+    AdminTesting.assertStoreIsSound(memory);
+  }
+
+  @Test
+  void aSlowSourceAnswers503WithinTheDeadline() {
+    AdminApi quick = AdminTesting.builder(source, new AdminTesting.TestClock(0)).requestTimeout(Duration.ofMillis(200)).build();
+    source.getHook = () -> {
+      try {
+        Thread.sleep(3_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    try {
+      long start = System.nanoTime();
+      AdminResponse r = quick.handle(request("PUT", "/apisix/admin/upstreams/1", UPSTREAM));
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertThat(r.status()).isEqualTo(503);
+      assertThat(json(r).path("error_msg").asText()).contains("unavailable").contains("deadline of 200 ms");
+      assertThat(millis).isLessThan(1_500);
+      assertThat(quick.handle(request("GET", "/apisix/admin/routes", null)).status()).isEqualTo(503);
+    } finally {
+      source.getHook = null;
+      quick.close();
+    }
+  }
+
+  @Test
+  void aBrokenSourceAnswers503WithItsReason() {
+    source.getHook = () -> {
+      throw new SourceException("etcd [http://127.0.0.1:1]: get timed out after 5s");
+    };
+    AdminResponse r = call("GET", "/apisix/admin/upstreams/1", null);
+    assertThat(r.status()).isEqualTo(503);
+    assertThat(r.bodyUtf8()).contains("get timed out after 5s");
+  }
+
+  @Test
+  void aClosedApiAnswers503() {
+    admin.close();
+    assertThat(call("GET", "/apisix/admin/upstreams/1", null).status()).isEqualTo(503);
+  }
+
+  @Test
+  void theBuilderRefusesWeakOrMissingKeysAndReservedPaths() {
+    assertThatThrownBy(() -> AdminApi.builder(memory).build()).hasMessageContaining("no default key");
+    assertThatThrownBy(() -> AdminApi.builder(memory).apiKey("short", AdminRole.ADMIN)).hasMessageContaining("at least 16");
+    assertThatThrownBy(() -> AdminApi.builder(memory).apiKey("0123456789abcdef", AdminRole.ADMIN).apiKey("0123456789abcdef", AdminRole.VIEWER))
+        .hasMessageContaining("twice");
+    ResourceType<?> bulk = ResourceType.builder("bulk", com.fasterxml.jackson.databind.node.ObjectNode.class).build();
+    assertThatThrownBy(() -> AdminApi.builder(memory).types(List.of(bulk)).apiKey("0123456789abcdef", AdminRole.ADMIN).build())
+        .hasMessageContaining("reserved");
+    assertThatThrownBy(() -> AdminApi.builder(memory).pathPrefix("admin/")).hasMessageContaining("pathPrefix");
+  }
+
+  @Test
+  void customTypesAndPathPrefixesWork() {
+    ResourceType<com.fasterxml.jackson.databind.node.ObjectNode> quotas = ResourceType
+        .builder("quotas", com.fasterxml.jackson.databind.node.ObjectNode.class)
+        .schema("{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"limit\":{\"type\":\"integer\"}},\"required\":[\"limit\"],\"additionalProperties\":false}")
+        .build();
+    try (AdminApi custom = AdminApi.builder(memory).types(List.of(quotas)).pathPrefix("/ops/admin").apiKey(AdminTesting.ADMIN_KEY, AdminRole.ADMIN).build()) {
+      AdminResponse r = custom.handle(request("PUT", "/ops/admin/quotas/q1", "{\"limit\":5}"));
+      assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(201);
+      assertThat(json(r).path("value").has("create_time")).as("the schema has no room for timestamps").isFalse();
+      assertThat(custom.handle(request("POST", "/ops/admin/quotas", "{\"limit\":6}")).status()).isEqualTo(201);
+      assertThat(custom.handle(request("PUT", "/ops/admin/quotas/q2", "{\"limit\":\"x\"}")).status()).isEqualTo(400);
+      assertThat(custom.handle(request("GET", "/apisix/admin/quotas", null)).status()).isEqualTo(404);
+      assertThat(json(custom.handle(request("GET", "/ops/admin/schema/quotas", null))).path("required").get(0).asText()).isEqualTo("limit");
+    }
+  }
+}
