@@ -602,13 +602,13 @@ public final class AdminApi implements AutoCloseable {
     String k = key.toKey();
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       KeyValue prev = calls.call("get " + k, false, () -> source.get(k));
-      if (mode == Mode.PATCH && prev == null) {
-        throw notFound(type, key.id());
-      }
       if (mode == Mode.POST && prev != null) {
         return null;
       }
-      conditions.check(type, key.id(), prev);
+      conditions.check(type, key.id(), prev); // first: If-Match on an absent object is a 412
+      if (mode == Mode.PATCH && prev == null) {
+        throw notFound(type, key.id());
+      }
       ObjectNode prevJson = prev == null ? null : Json.parseStored(prev.valueUnsafe());
       ObjectNode value = build.build(prev, prevJson);
       byte[] bytes = Json.bytes(value);
@@ -633,11 +633,14 @@ public final class AdminApi implements AutoCloseable {
       }
       KeyValue now = calls.call("get " + k, false, () -> source.get(k));
       if (modRevision(now) != modRevision(prev)) {
+        conditions.check(type, key.id(), now); // 412 when the change broke the client's condition
+        if (mode == Mode.PATCH && now == null) {
+          throw notFound(type, key.id());
+        }
         if (mode == Mode.PATCH) {
           throw new Problem(409, kind(type) + " " + key.id() + " changed while the patch was applied (revision " + modRevision(prev)
               + ", now " + modRevision(now) + "); read it again and retry");
         }
-        conditions.check(type, key.id(), now); // 412 when the change broke the client's condition; else retry
         if (mode == Mode.POST) {
           return null;
         }
@@ -710,10 +713,10 @@ public final class AdminApi implements AutoCloseable {
       } else {
         current = calls.call("get " + k, false, () -> source.get(k));
       }
+      conditions.check(type, id, current); // first: If-Match on an absent object is a 412
       if (current == null) {
         throw notFound(type, id);
       }
-      conditions.check(type, id, current);
       if (!users.isEmpty()) {
         throw Problem.badRequest(inUse(type, users));
       }
@@ -730,10 +733,10 @@ public final class AdminApi implements AutoCloseable {
         return json(200, body, null);
       }
       KeyValue now = calls.call("get " + k, false, () -> source.get(k));
+      conditions.check(type, id, now); // 412 when the change broke the client's condition; else look again
       if (now == null) {
         throw notFound(type, id);
       }
-      conditions.check(type, id, now); // 412 when the change broke the client's condition; else look again
       // changed (perhaps by a new referrer's guard): look again
     }
     throw new Problem(409, "gave up after " + MAX_ATTEMPTS + " attempts: " + kind(type) + " " + id + " kept changing");

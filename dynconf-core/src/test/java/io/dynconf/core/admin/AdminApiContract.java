@@ -16,6 +16,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,6 +41,11 @@ public abstract class AdminApiContract {
 
   /** A fresh, empty source with prefix {@code /apisix}. */
   protected abstract ConfigSource createSource() throws Exception;
+
+  /** How many rounds the race tests run. */
+  protected int raceRounds() {
+    return 3;
+  }
 
   @BeforeEach
   void setUpAdmin() throws Exception {
@@ -480,5 +492,108 @@ public abstract class AdminApiContract {
     AdminResponse r = call("POST", "/apisix/admin/bulk", ops.append("]}").toString());
     assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(200);
     assertThat(json(ok("GET", "/apisix/admin/routes", null)).path("total").asInt()).isEqualTo(127);
+  }
+
+  // ------------------------------------------------------------------ races
+
+  @Test
+  void concurrentWritersWithIfMatchExactlyOneWins() throws Exception {
+    int writers = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      for (int round = 0; round < raceRounds(); round++) {
+        String etag = ok("PUT", "/apisix/admin/upstreams/1", UPSTREAM).header("ETag");
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<AdminResponse>> results = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+          int n = w;
+          results.add(pool.submit(() -> {
+            start.await();
+            switch (n % 3) {
+              case 0:
+                return call("PUT", "/apisix/admin/upstreams/1", "{\"nodes\":{\"127.0.0.1:80\":1},\"desc\":\"w" + n + "\"}", "If-Match", etag);
+              case 1:
+                return call("PATCH", "/apisix/admin/upstreams/1", "{\"desc\":\"w" + n + "\"}", "If-Match", etag);
+              default:
+                return call("DELETE", "/apisix/admin/upstreams/1", null, "If-Match", etag);
+            }
+          }));
+        }
+        start.countDown();
+        int won = 0;
+        for (Future<AdminResponse> f : results) {
+          AdminResponse r = f.get(30, TimeUnit.SECONDS);
+          if (r.status() == 200) {
+            won++;
+          } else {
+            assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(412);
+          }
+        }
+        assertThat(won).as("round %d", round).isEqualTo(1);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void deletingAnUpstreamWhileRoutesReferencingItAreCreatedNeverLeavesADanglingRoute() throws Exception {
+    int creators = 3;
+    ExecutorService pool = Executors.newFixedThreadPool(creators + 1);
+    try {
+      for (int round = 0; round < raceRounds(); round++) {
+        String up = "u" + round;
+        ok("PUT", "/apisix/admin/upstreams/" + up, UPSTREAM);
+        AtomicBoolean deleted = new AtomicBoolean();
+        ConcurrentLinkedQueue<String> unexpected = new ConcurrentLinkedQueue<>();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Integer>> created = new ArrayList<>();
+        for (int c = 0; c < creators; c++) {
+          int creator = c;
+          created.add(pool.submit(() -> {
+            start.await();
+            int n = 0;
+            for (int i = 0; i < 15; i++) {
+              AdminResponse r = call("PUT", "/apisix/admin/routes/" + up + "-" + creator + "-" + i, route("/r/" + i, up));
+              if (r.status() == 201) {
+                n++;
+              } else if (!(r.status() == 400 && r.bodyUtf8().contains("does not exist"))) {
+                unexpected.add(r.status() + " " + r.bodyUtf8());
+              }
+            }
+            return n;
+          }));
+        }
+        Future<Integer> deleter = pool.submit(() -> {
+          start.await();
+          for (int attempt = 0; attempt < 1_000; attempt++) {
+            AdminResponse r = call("DELETE", "/apisix/admin/upstreams/" + up, null);
+            if (r.status() == 200) {
+              deleted.set(true);
+              return attempt;
+            }
+            if (r.status() != 400) {
+              unexpected.add(r.status() + " " + r.bodyUtf8());
+            }
+            for (JsonNode item : json(call("GET", "/apisix/admin/routes", null)).path("list")) {
+              if (item.path("value").path("upstream_id").asText().equals(up)) {
+                call("DELETE", "/apisix/admin/routes/" + item.path("value").path("id").asText(), null);
+              }
+            }
+          }
+          return -1;
+        });
+        start.countDown();
+        for (Future<Integer> f : created) {
+          f.get(120, TimeUnit.SECONDS);
+        }
+        assertThat(deleter.get(120, TimeUnit.SECONDS)).isNotNegative();
+        assertThat(unexpected).isEmpty();
+        assertThat(deleted).isTrue();
+        AdminTesting.assertStoreIsSound(source);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }

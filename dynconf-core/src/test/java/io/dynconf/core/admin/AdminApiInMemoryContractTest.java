@@ -9,4 +9,9 @@ class AdminApiInMemoryContractTest extends AdminApiContract {
   protected ConfigSource createSource() {
     return new InMemorySource();
   }
+
+  @Override
+  protected int raceRounds() {
+    return 30;
+  }
 }
