@@ -1011,10 +1011,16 @@ public final class AdminApi implements AutoCloseable {
   // ---------------------------------------------------------------- helpers
 
   private ConfigItem<?> validate(ResourceType<?> type, ResourceKey key, byte[] bytes, String context) {
+    String outOfRange = Json.firstNonFiniteNumber(bytes);
+    if (outOfRange != null) {
+      throw Problem.badRequest(context + "invalid configuration: " + outOfRange + ": number out of range (beyond a 64-bit float)");
+    }
     try {
       return Pipeline.decode(type, key, bytes, 1, 1);
     } catch (InvalidConfigException e) {
       throw Problem.badRequest(context + "invalid configuration: " + e.getMessage());
+    } catch (RuntimeException e) { // a node's registry rejects the value in the same way
+      throw Problem.badRequest(context + "invalid configuration: " + type.name() + " checker failed: " + e);
     }
   }
 

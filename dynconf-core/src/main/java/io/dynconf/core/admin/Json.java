@@ -1,6 +1,8 @@
 package io.dynconf.core.admin;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,7 +25,12 @@ import org.jspecify.annotations.Nullable;
  * become {@code Infinity}); duplicate names and trailing tokens are errors.
  */
 final class Json {
-  static final ObjectMapper MAPPER = JsonMapper.builder()
+  /** The deepest nesting accepted in a request body (configuration is shallow; this keeps every recursion short). */
+  static final int MAX_DEPTH = 128;
+
+  static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+          .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+          .build())
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -74,6 +81,39 @@ final class Json {
       // fall through: not JSON
     }
     return MAPPER.getNodeFactory().textNode(new String(value, java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** The JSON pointer of the first number a double cannot hold (the data plane reads doubles), or null. */
+  static @Nullable String firstNonFiniteNumber(byte[] json) {
+    try {
+      return nonFinite(new ObjectMapper().readTree(json), "");
+    } catch (IOException e) {
+      return null; // the pipeline reports it
+    }
+  }
+
+  private static @Nullable String nonFinite(JsonNode node, String pointer) {
+    if (node.isNumber()) {
+      return Double.isFinite(node.doubleValue()) ? null : pointer;
+    }
+    if (node.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+      while (fields.hasNext()) {
+        Map.Entry<String, JsonNode> f = fields.next();
+        String found = nonFinite(f.getValue(), pointer + "/" + f.getKey().replace("~", "~0").replace("/", "~1"));
+        if (found != null) {
+          return found;
+        }
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        String found = nonFinite(node.get(i), pointer + "/" + i);
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
   }
 
   static byte[] bytes(JsonNode node) {
