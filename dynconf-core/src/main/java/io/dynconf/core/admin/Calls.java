@@ -16,6 +16,7 @@ import java.util.function.Supplier;
  * it) and the request answers 503. Not thread-safe: one instance per request.
  */
 final class Calls {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Calls.class);
   private final ExecutorService executor;
   private final Duration timeout;
   private final long deadlineNanos;
@@ -51,8 +52,9 @@ final class Calls {
       if (cause instanceof SourceException se) {
         throw unavailable(what, se.getMessage(), write);
       }
-      if (cause instanceof RuntimeException re) {
-        throw re;
+      if (cause instanceof RuntimeException re) { // a source that fails otherwise than documented is still unavailable
+        LOG.warn("dynconf admin: {} failed", what, re);
+        throw unavailable(what, re.toString(), write);
       }
       if (cause instanceof Error err) {
         throw err;
