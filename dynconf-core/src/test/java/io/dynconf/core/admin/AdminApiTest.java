@@ -156,4 +156,25 @@ class AdminApiTest {
       assertThat(json(custom.handle(request("GET", "/ops/admin/schema/quotas", null))).path("required").get(0).asText()).isEqualTo("limit");
     }
   }
+
+  @Test
+  void theReadmeExampleRuns() {
+    String key = AdminTesting.ADMIN_KEY;
+    AdminApi admin = AdminApi.builder(memory)
+        .apiKey(key, AdminRole.ADMIN)
+        .apiKey(AdminTesting.VIEWER_KEY, AdminRole.VIEWER)
+        .requestTimeout(Duration.ofSeconds(3))
+        .build();
+    AdminResponse r = admin.handle(AdminRequest.of("PUT", "/apisix/admin/routes/1",
+        java.util.Map.of("X-API-KEY", key), "{\"uri\":\"/hello\",\"upstream_id\":\"1\"}"));
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.bodyUtf8()).isEqualTo("{\"error_msg\":\"invalid configuration: /upstream_id: upstream \\\"1\\\" does not exist\"}");
+    admin.handle(AdminRequest.of("PUT", "/apisix/admin/upstreams/1", java.util.Map.of("X-API-KEY", key), UPSTREAM));
+    r = admin.handle(AdminRequest.of("PUT", "/apisix/admin/routes/1",
+        java.util.Map.of("X-API-KEY", key), "{\"uri\":\"/hello\",\"upstream_id\":\"1\"}"));
+    assertThat(r.status()).isEqualTo(201);
+    assertThat(r.header("ETag")).isEqualTo("\"" + memory.get("/apisix/routes/1").modRevision() + "\"");
+    assertThat(r.bodyUtf8()).startsWith("{\"key\":\"/apisix/routes/1\",\"value\":{");
+    admin.close();
+  }
 }
