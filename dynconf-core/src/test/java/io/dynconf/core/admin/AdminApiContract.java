@@ -35,7 +35,11 @@ import org.junit.jupiter.api.Test;
 public abstract class AdminApiContract {
   protected static final long T0 = 1_700_000_000L;
 
+  /** What the API writes to: {@link #raw} behind a hook that lets a test slip a write in before a transaction. */
   protected ConfigSource source;
+  /** The source under test, for writes that bypass the API. */
+  protected ConfigSource raw;
+  HookedSource hooked;
   protected AdminApi admin;
   protected AdminTesting.TestClock clock;
 
@@ -49,7 +53,9 @@ public abstract class AdminApiContract {
 
   @BeforeEach
   void setUpAdmin() throws Exception {
-    source = createSource();
+    raw = createSource();
+    hooked = new HookedSource(raw);
+    source = hooked;
     clock = new AdminTesting.TestClock(T0);
     admin = AdminTesting.builder(source, clock).requestTimeout(Duration.ofSeconds(10)).build();
   }
@@ -492,6 +498,65 @@ public abstract class AdminApiContract {
     AdminResponse r = call("POST", "/apisix/admin/bulk", ops.append("]}").toString());
     assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(200);
     assertThat(json(ok("GET", "/apisix/admin/routes", null)).path("total").asInt()).isEqualTo(127);
+  }
+
+  // ------------------------------------------------------------------ lost races at exact points
+
+  @Test
+  void patchAnswers409WhenTheValueChangesBetweenItsReadAndItsWrite() {
+    assertThat(call("PUT", "/apisix/admin/upstreams/1", UPSTREAM).status()).isEqualTo(201);
+    hooked.onceBeforeTxn(t -> writes(t, "/apisix/upstreams/1"),
+        t -> raw.put("/apisix/upstreams/1", "{\"id\":\"1\",\"nodes\":{\"10.0.0.1:80\":1},\"type\":\"roundrobin\"}"));
+    AdminResponse r = call("PATCH", "/apisix/admin/upstreams/1", "{\"desc\":\"mine\"}");
+    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(409);
+    assertThat(r.bodyUtf8()).contains("changed while the patch was applied");
+    assertThat(raw.get("/apisix/upstreams/1").utf8()).contains("10.0.0.1").doesNotContain("mine");
+  }
+
+  @Test
+  void putWithIfMatchAnswers412WhenTheValueChangesBetweenItsReadAndItsWrite() {
+    String etag = call("PUT", "/apisix/admin/upstreams/1", UPSTREAM).header("ETag");
+    hooked.onceBeforeTxn(t -> writes(t, "/apisix/upstreams/1"), t -> raw.put("/apisix/upstreams/1", "{\"id\":\"1\",\"nodes\":{\"10.0.0.1:80\":1}}"));
+    AdminResponse r = call("PUT", "/apisix/admin/upstreams/1", UPSTREAM, "If-Match", etag);
+    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(412);
+    assertThat(raw.get("/apisix/upstreams/1").utf8()).contains("10.0.0.1");
+  }
+
+  @Test
+  void aWriteRetriesWhenOnlyAReferencedObjectChanged() {
+    call("PUT", "/apisix/admin/upstreams/1", UPSTREAM);
+    hooked.onceBeforeTxn(t -> writes(t, "/apisix/routes/1"), t -> raw.put("/apisix/upstreams/1", raw.get("/apisix/upstreams/1").value()));
+    AdminResponse r = call("PUT", "/apisix/admin/routes/1", route("/a", "1"));
+    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(201);
+    AdminTesting.assertStoreIsSound(raw);
+  }
+
+  @Test
+  void aRouteCannotBeCreatedWhenItsUpstreamIsDeletedBetweenTheCheckAndTheWrite() {
+    call("PUT", "/apisix/admin/upstreams/1", UPSTREAM);
+    hooked.onceBeforeTxn(t -> writes(t, "/apisix/routes/1"), t -> raw.delete("/apisix/upstreams/1"));
+    AdminResponse r = call("PUT", "/apisix/admin/routes/1", route("/a", "1"));
+    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(400);
+    assertThat(r.bodyUtf8()).contains("/upstream_id").contains("does not exist");
+    assertThat(raw.get("/apisix/routes/1")).isNull();
+  }
+
+  @Test
+  void anUpstreamCannotBeDeletedWhenARouteReferencingItIsCreatedBetweenTheCheckAndTheWrite() {
+    call("PUT", "/apisix/admin/upstreams/1", UPSTREAM);
+    hooked.onceBeforeTxn(t -> t.ops().stream().anyMatch(io.dynconf.core.spi.Txn.Op::isDelete), t -> {
+      AdminResponse created = call("PUT", "/apisix/admin/routes/late", route("/late", "1"));
+      assertThat(created.status()).as(created.bodyUtf8()).isEqualTo(201);
+    });
+    AdminResponse r = call("DELETE", "/apisix/admin/upstreams/1", null);
+    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(400);
+    assertThat(r.bodyUtf8()).contains("route [late]");
+    assertThat(raw.get("/apisix/upstreams/1")).isNotNull();
+    AdminTesting.assertStoreIsSound(raw);
+  }
+
+  private static boolean writes(io.dynconf.core.spi.Txn txn, String key) {
+    return txn.ops().stream().anyMatch(o -> o.key().equals(key));
   }
 
   // ------------------------------------------------------------------ races

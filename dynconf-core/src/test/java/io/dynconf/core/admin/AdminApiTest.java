@@ -3,20 +3,18 @@ package io.dynconf.core.admin;
 import static io.dynconf.core.admin.AdminTesting.UPSTREAM;
 import static io.dynconf.core.admin.AdminTesting.json;
 import static io.dynconf.core.admin.AdminTesting.request;
-import static io.dynconf.core.admin.AdminTesting.route;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dynconf.core.InMemorySource;
 import io.dynconf.core.ResourceType;
 import io.dynconf.core.spi.SourceException;
-import io.dynconf.core.spi.Txn;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Behaviours of the admin API that need a hand on the source: lost races at exact points, slow and broken sources. */
+/** Behaviours of the admin API on the in-memory source only: slow and broken sources, the builder, custom types. */
 class AdminApiTest {
   private final InMemorySource memory = new InMemorySource();
   private final HookedSource source = new HookedSource(memory);
@@ -29,63 +27,6 @@ class AdminApiTest {
 
   private AdminResponse call(String method, String target, String body, String... headers) {
     return admin.handle(request(method, target, body, headers));
-  }
-
-  private static boolean writes(Txn txn, String key) {
-    return txn.ops().stream().anyMatch(o -> o.key().equals(key));
-  }
-
-  @Test
-  void patchAnswers409WhenTheValueChangesBetweenItsReadAndItsWrite() {
-    assertThat(call("PUT", "/apisix/admin/upstreams/1", UPSTREAM).status()).isEqualTo(201);
-    source.onceBeforeTxn(t -> writes(t, "/apisix/upstreams/1"),
-        t -> memory.put("/apisix/upstreams/1", "{\"id\":\"1\",\"nodes\":{\"10.0.0.1:80\":1},\"type\":\"roundrobin\"}"));
-    AdminResponse r = call("PATCH", "/apisix/admin/upstreams/1", "{\"desc\":\"mine\"}");
-    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(409);
-    assertThat(r.bodyUtf8()).contains("changed while the patch was applied");
-    assertThat(memory.get("/apisix/upstreams/1").utf8()).contains("10.0.0.1").doesNotContain("mine");
-  }
-
-  @Test
-  void putWithIfMatchAnswers412WhenTheValueChangesBetweenItsReadAndItsWrite() {
-    String etag = call("PUT", "/apisix/admin/upstreams/1", UPSTREAM).header("ETag");
-    source.onceBeforeTxn(t -> writes(t, "/apisix/upstreams/1"), t -> memory.put("/apisix/upstreams/1", "{\"id\":\"1\",\"nodes\":{\"10.0.0.1:80\":1}}"));
-    AdminResponse r = call("PUT", "/apisix/admin/upstreams/1", UPSTREAM, "If-Match", etag);
-    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(412);
-    assertThat(memory.get("/apisix/upstreams/1").utf8()).contains("10.0.0.1");
-  }
-
-  @Test
-  void aWriteRetriesWhenOnlyAReferencedObjectChanged() {
-    call("PUT", "/apisix/admin/upstreams/1", UPSTREAM);
-    source.onceBeforeTxn(t -> writes(t, "/apisix/routes/1"), t -> memory.put("/apisix/upstreams/1", memory.get("/apisix/upstreams/1").value()));
-    AdminResponse r = call("PUT", "/apisix/admin/routes/1", route("/a", "1"));
-    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(201);
-    AdminTesting.assertStoreIsSound(memory);
-  }
-
-  @Test
-  void aRouteCannotBeCreatedWhenItsUpstreamIsDeletedBetweenTheCheckAndTheWrite() {
-    call("PUT", "/apisix/admin/upstreams/1", UPSTREAM);
-    source.onceBeforeTxn(t -> writes(t, "/apisix/routes/1"), t -> memory.delete("/apisix/upstreams/1"));
-    AdminResponse r = call("PUT", "/apisix/admin/routes/1", route("/a", "1"));
-    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(400);
-    assertThat(r.bodyUtf8()).contains("/upstream_id").contains("does not exist");
-    assertThat(memory.get("/apisix/routes/1")).isNull();
-  }
-
-  @Test
-  void anUpstreamCannotBeDeletedWhenARouteReferencingItIsCreatedBetweenTheCheckAndTheWrite() {
-    call("PUT", "/apisix/admin/upstreams/1", UPSTREAM);
-    source.onceBeforeTxn(t -> t.ops().stream().anyMatch(Txn.Op::isDelete), t -> {
-      AdminResponse created = call("PUT", "/apisix/admin/routes/late", route("/late", "1"));
-      assertThat(created.status()).as(created.bodyUtf8()).isEqualTo(201);
-    });
-    AdminResponse r = call("DELETE", "/apisix/admin/upstreams/1", null);
-    assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(400);
-    assertThat(r.bodyUtf8()).contains("route [late]");
-    assertThat(memory.get("/apisix/upstreams/1")).isNotNull();
-    AdminTesting.assertStoreIsSound(memory);
   }
 
   @Test
