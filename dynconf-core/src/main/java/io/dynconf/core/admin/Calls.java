@@ -1,0 +1,74 @@
+package io.dynconf.core.admin;
+
+import io.dynconf.core.spi.SourceException;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * Source calls bounded by one request's deadline. Each call runs on the executor and is awaited for
+ * at most the time left; a call still running then is abandoned (the source's own deadline ends
+ * it) and the request answers 503. Not thread-safe: one instance per request.
+ */
+final class Calls {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Calls.class);
+  private final ExecutorService executor;
+  private final Duration timeout;
+  private final long deadlineNanos;
+
+  Calls(ExecutorService executor, Duration timeout) {
+    this.executor = executor;
+    this.timeout = timeout;
+    this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+  }
+
+  <T> T call(String what, boolean write, Supplier<T> op) {
+    long remaining = deadlineNanos - System.nanoTime();
+    if (remaining <= 0) {
+      throw unavailable(what, "the request deadline of " + millis(timeout) + " passed", write);
+    }
+    Future<T> f;
+    try {
+      f = executor.submit(op::get);
+    } catch (RejectedExecutionException e) {
+      throw new Problem(503, "the admin API is closed");
+    }
+    try {
+      return f.get(remaining, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      f.cancel(true);
+      throw unavailable(what, "no answer within the request deadline of " + millis(timeout), write);
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      Thread.currentThread().interrupt();
+      throw unavailable(what, "interrupted", write);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof SourceException se) {
+        throw unavailable(what, se.getMessage(), write);
+      }
+      if (cause instanceof RuntimeException re) { // a source that fails otherwise than documented is still unavailable
+        LOG.warn("dynconf admin: {} failed", what, re);
+        throw unavailable(what, re.toString(), write);
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(cause);
+    }
+  }
+
+  private static Problem unavailable(String what, String reason, boolean write) {
+    return new Problem(503, "the configuration store is unavailable: " + what + ": " + reason
+        + (write ? " (the write may or may not have been applied; read the resource to find out)" : ""));
+  }
+
+  private static String millis(Duration d) {
+    return d.toMillis() + " ms";
+  }
+}
