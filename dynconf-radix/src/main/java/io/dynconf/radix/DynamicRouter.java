@@ -122,7 +122,7 @@ public final class DynamicRouter<V> {
       }
     }
     if (rebuild) {
-      PathTree.Builder<RouteSpec<V>> b = PathTree.builder();
+      PathTree.Builder<RouteSpec<V>> b = PathTree.builder(Router.HOST_KEYS);
       for (RouteSpec<V> r : byId.values()) {
         Router.add(b, r);
       }

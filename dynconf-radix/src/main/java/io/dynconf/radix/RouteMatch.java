@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
 public record RouteMatch<V>(RouteSpec<V> route, String pattern, Map<String, String> params, @Nullable String host) {
 
   public RouteMatch {
-    params = Map.copyOf(params);
+    params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
   }
 
   public String id() {

@@ -3,6 +3,7 @@ package io.dynconf.radix;
 import io.dynconf.radix.internal.HostMatcher;
 import io.dynconf.radix.internal.IpMatcher;
 import io.dynconf.radix.internal.PathPattern;
+import io.dynconf.radix.internal.PathTree;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -36,6 +37,7 @@ public final class RouteSpec<V> {
   final int methodMask;
   final @Nullable IpMatcher remoteMatcher;
   final @Nullable HostMatcher hostMatcher;
+  private final String @Nullable [] hostKeys;
 
   private RouteSpec(Builder<V> b) {
     this.id = b.id;
@@ -76,6 +78,25 @@ public final class RouteSpec<V> {
     } catch (IllegalArgumentException e) {
       throw invalid("hosts", e.getMessage());
     }
+    this.hostKeys = hostMatcher == null ? null : hostMatcher.exactNames();
+  }
+
+  /** A copy of {@code other} with another sequence, sharing every compiled part. */
+  private RouteSpec(RouteSpec<V> other, long sequence) {
+    this.id = other.id;
+    this.value = other.value;
+    this.paths = other.paths;
+    this.hosts = other.hosts;
+    this.methods = other.methods;
+    this.remoteAddrs = other.remoteAddrs;
+    this.vars = other.vars;
+    this.filter = other.filter;
+    this.priority = other.priority;
+    this.sequence = sequence;
+    this.methodMask = other.methodMask;
+    this.remoteMatcher = other.remoteMatcher;
+    this.hostMatcher = other.hostMatcher;
+    this.hostKeys = other.hostKeys;
   }
 
   private IllegalArgumentException invalid(String field, @Nullable String reason) {
@@ -143,12 +164,7 @@ public final class RouteSpec<V> {
 
   /** This route with another sequence. */
   RouteSpec<V> withSequence(long seq) {
-    if (seq == sequence) {
-      return this;
-    }
-    Builder<V> b = toBuilder();
-    b.sequence = seq;
-    return new RouteSpec<>(b);
+    return seq == sequence ? this : new RouteSpec<>(this, seq);
   }
 
   /** A builder holding this route's settings. */
@@ -163,6 +179,11 @@ public final class RouteSpec<V> {
     b.priority = priority;
     b.sequence = sequence;
     return b;
+  }
+
+  /** The host index's view of this route (see {@link PathTree.HostKeys}). */
+  static String @Nullable [] hostKeys(RouteSpec<?> route) {
+    return route.hostKeys;
   }
 
   /** Tests everything but the path, in the documented order. */

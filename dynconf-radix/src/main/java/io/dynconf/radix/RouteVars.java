@@ -8,4 +8,17 @@ package io.dynconf.radix;
 @FunctionalInterface
 public interface RouteVars {
   boolean test(RouteRequest request);
+
+  /**
+   * Compiles a route's {@code vars} in APISIX's expression format (the JSON tree of {@link
+   * io.dynconf.core.Route#vars()}); null for an empty expression (always true).
+   *
+   * @throws IllegalArgumentException naming the offending element and the reason
+   */
+  static @org.jspecify.annotations.Nullable RouteVars compile(java.util.List<?> vars) {
+    if (vars.isEmpty()) {
+      return null;
+    }
+    throw new IllegalArgumentException("vars expressions are not supported yet");
+  }
 }

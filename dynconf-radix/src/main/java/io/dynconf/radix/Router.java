@@ -34,7 +34,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Router<V> {
 
-  private static final Router<?> EMPTY = new Router<>(PathTree.empty(), 0);
+
+  static final PathTree.HostKeys<RouteSpec<?>> HOST_KEYS = RouteSpec::hostKeys;
+
+  private static final Router<?> EMPTY = new Router<>(PathTree.empty(HOST_KEYS), 0);
 
   private static final PathTree.Tester<RouteSpec<?>, MatchResult<?>> ADMITS =
       (route, out) -> route.admits(out.request, out.methodBit, out.scratch);
@@ -60,7 +63,7 @@ public final class Router<V> {
    * @throws IllegalArgumentException if two routes share an id
    */
   public static <V> Router<V> of(Collection<RouteSpec<V>> routes) {
-    PathTree.Builder<RouteSpec<V>> b = PathTree.builder();
+    PathTree.Builder<RouteSpec<V>> b = PathTree.builder(HOST_KEYS);
     Set<String> ids = new HashSet<>();
     long position = 0;
     for (RouteSpec<V> r : routes) {
@@ -85,6 +88,16 @@ public final class Router<V> {
     }
   }
 
+  /** The route with this id, or null (a scan: for tools and tests, not the request path). */
+  public @Nullable RouteSpec<V> route(String id) {
+    for (PathTree.Entry<RouteSpec<V>> e : tree.entries()) {
+      if (e.value().id().equals(id)) {
+        return e.value();
+      }
+    }
+    return null;
+  }
+
   /** Number of routes. */
   public int size() {
     return size;
@@ -100,7 +113,7 @@ public final class Router<V> {
   public boolean match(RouteRequest request, MatchResult<V> result) {
     result.start(request);
     PathTree.Entry<RouteSpec<V>> e =
-        tree.first(request.path(), (PathTree.Tester) ADMITS, result, result.params);
+        tree.first(request.path(), request.host(), (PathTree.Tester) ADMITS, result, result.params);
     if (e == null) {
       return false;
     }

@@ -109,28 +109,41 @@ public final class HostMatcher {
   }
 
   /**
+   * Where the host name of a request's {@code Host} ends: before {@code :port}, or the length.
+   * {@code [v6]:port} ends after the bracket; a bare IPv6 address is taken whole.
+   */
+  public static int hostEnd(String requestHost) {
+    int len = requestHost.length();
+    if (len > 0 && requestHost.charAt(0) == '[') {
+      int close = requestHost.indexOf(']');
+      return close >= 0 && close + 1 < len && requestHost.charAt(close + 1) == ':' ? close + 1 : len;
+    }
+    int colon = requestHost.indexOf(':');
+    if (colon < 0 || requestHost.indexOf(':', colon + 1) >= 0) {
+      return len;
+    }
+    return colon;
+  }
+
+  /** The exact host names (lower case, no port), or null when a pattern is a wildcard. */
+  public String @Nullable [] exactNames() {
+    for (boolean w : wildcard) {
+      if (w) {
+        return null;
+      }
+    }
+    return names.clone();
+  }
+
+  /**
    * The index of the first pattern matching {@code requestHost}, or -1 (also for a null host).
    */
   public int match(@Nullable String requestHost) {
     if (requestHost == null || requestHost.isEmpty()) {
       return -1;
     }
-    int end = requestHost.length();
-    int port = -1;
-    int colon;
-    if (requestHost.charAt(0) == '[') {
-      int close = requestHost.indexOf(']');
-      colon = close >= 0 && close + 1 < end && requestHost.charAt(close + 1) == ':' ? close + 1 : -1;
-    } else {
-      colon = requestHost.indexOf(':');
-      if (colon >= 0 && requestHost.indexOf(':', colon + 1) >= 0) {
-        colon = -1; // bare IPv6
-      }
-    }
-    if (colon >= 0) {
-      port = parsePort(requestHost, colon + 1, end);
-      end = colon;
-    }
+    int end = hostEnd(requestHost);
+    int port = end < requestHost.length() ? parsePort(requestHost, end + 1, requestHost.length()) : -1;
     for (int i = 0; i < names.length; i++) {
       if (ports[i] >= 0 && ports[i] != port) {
         continue;
@@ -138,10 +151,10 @@ public final class HostMatcher {
       String n = names[i];
       int len = n.length();
       if (wildcard[i]) {
-        if (end >= len && requestHost.regionMatches(true, end - len, n, 0, len)) {
+        if (end >= len && SegmentTable.equalsAsciiIgnoreCase(n, requestHost, end - len)) {
           return i;
         }
-      } else if (end == len && requestHost.regionMatches(true, 0, n, 0, len)) {
+      } else if (end == len && SegmentTable.equalsAsciiIgnoreCase(n, requestHost, 0)) {
         return i;
       }
     }

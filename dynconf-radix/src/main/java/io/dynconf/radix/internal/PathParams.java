@@ -14,6 +14,8 @@ public final class PathParams {
   private static final String[] NO_NAMES = new String[0];
 
   private String path = "";
+  private @Nullable String host;
+  private int hostEnd;
   private String[] names = NO_NAMES;
   private int size;
   private int[] starts;
@@ -68,6 +70,20 @@ public final class PathParams {
     size = 0;
     names = NO_NAMES;
     path = "";
+  }
+
+  /** The request host of the current match, and where its name ends (before any port). */
+  void host(@Nullable String host, int hostEnd) {
+    this.host = host;
+    this.hostEnd = hostEnd;
+  }
+
+  @Nullable String host() {
+    return host;
+  }
+
+  int hostEnd() {
+    return hostEnd;
   }
 
   void ensureCapacity(int n) {

@@ -153,23 +153,53 @@ public final class PathTree<V> {
   private static final Entry<?>[] NO_ENTRIES = new Entry<?>[0];
   private static final int[] NO_LENGTHS = new int[0];
 
+  /**
+   * The exact hosts a value is bound to, for the per-place host index: lower-case names without
+   * port, or null when the value must be tried for every request host (no host condition, or a
+   * wildcard). A value is tried only for requests whose host (without port, ASCII
+   * case-insensitively) is one of its names; its own predicate still decides.
+   */
+  @FunctionalInterface
+  public interface HostKeys<V> {
+    String @Nullable [] of(V value);
+  }
+
+  /**
+   * Places with at least this many entries, of which at least half this many are bound to exact
+   * hosts, get a host index: a lookup by the request's host then skips every entry bound to
+   * other hosts (thousands of tenants on one path cost one probe, not a scan).
+   */
+  static final int HOST_INDEX_MIN = 8;
+
   private final Node<V> root;
   private final int size;
   private final int maxCaptures;
+  private final @Nullable HostKeys<? super V> hostKeys;
 
-  private PathTree(Node<V> root, int size, int maxCaptures) {
+  private PathTree(Node<V> root, int size, int maxCaptures, @Nullable HostKeys<? super V> hostKeys) {
     this.root = root;
     this.size = size;
     this.maxCaptures = maxCaptures;
+    this.hostKeys = hostKeys;
   }
 
   public static <V> Builder<V> builder() {
-    return new Builder<>();
+    return new Builder<>(null);
+  }
+
+  /** A builder whose tree indexes crowded places by host (see {@link HostKeys}). */
+  public static <V> Builder<V> builder(@Nullable HostKeys<? super V> hostKeys) {
+    return new Builder<>(hostKeys);
   }
 
   /** An empty tree. */
   public static <V> PathTree<V> empty() {
-    return new Builder<V>().build();
+    return new Builder<V>(null).build();
+  }
+
+  /** An empty tree that indexes crowded places by host. */
+  public static <V> PathTree<V> empty(@Nullable HostKeys<? super V> hostKeys) {
+    return new Builder<V>(hostKeys).build();
   }
 
   /** Number of entries. */
@@ -188,7 +218,7 @@ public final class PathTree<V> {
    * allocation when the tree's deepest capture count fits {@code params} (always on an exact hit).
    */
   public @Nullable Entry<V> first(String path, Predicate<? super V> predicate, PathParams params) {
-    return first(path, PREDICATE, predicate, params);
+    return first(path, null, PREDICATE, predicate, params);
   }
 
   private static final Tester<Object, Predicate<Object>> PREDICATE_TESTER = (v, p) -> p.test(v);
@@ -198,15 +228,18 @@ public final class PathTree<V> {
 
   /**
    * The first candidate for {@code path} whose value passes {@code tester} with {@code context},
-   * or null. On a hit {@code params} holds that candidate's parameters. No allocation when the
+   * or null. {@code host} is the request's host (with or without port; null when none): in a
+   * host-indexed place only entries bound to it or to no exact host are tried. On a hit {@code params} holds that candidate's parameters. No allocation when the
    * tree's deepest capture count fits {@code params}.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public <C> @Nullable Entry<V> first(String path, Tester<? super V, C> tester, C context, PathParams params) {
+  public <C> @Nullable Entry<V> first(
+      String path, @Nullable String host, Tester<? super V, C> tester, C context, PathParams params) {
     if (path.isEmpty() || path.charAt(0) != '/') {
       return null;
     }
     params.ensureCapacity(maxCaptures + 1);
+    params.host(host, host == null ? 0 : HostMatcher.hostEnd(host));
     return walk(root, path, 1, 0, params, (Tester) tester, context, null);
   }
 
@@ -216,6 +249,7 @@ public final class PathTree<V> {
       return;
     }
     PathParams params = new PathParams(maxCaptures + 1);
+    params.host(null, 0);
     walk(root, path, 1, 0, params, null, null, visitor);
   }
 
@@ -262,7 +296,7 @@ public final class PathTree<V> {
       if (l > segLen) {
         continue;
       }
-      Entry<V>[] entries = node.prefixes.get(path, start, start + l);
+      Place<V> entries = node.prefixes.get(path, start, start + l);
       if (entries != null) {
         Entry<V> hit = offer(entries, path, params, tester, context, visitor);
         if (hit != null) {
@@ -279,7 +313,7 @@ public final class PathTree<V> {
       }
     }
     // 4. catch-alls: the rest of the path from this segment, possibly empty
-    if (node.catchAlls.length > 0) {
+    if (node.catchAlls.all.length > 0) {
       params.capture(captures, start, len);
       return offer(node.catchAlls, path, params, tester, context, visitor);
     }
@@ -290,13 +324,32 @@ public final class PathTree<V> {
   private static final Entry<?> STOP = new Entry<>(PathPattern.parse("/"), new Object(), 0, 0);
 
   private @Nullable Entry<V> offer(
-      Entry<V>[] entries,
+      Place<V> place,
       String path,
       PathParams params,
       @Nullable Tester<Object, Object> tester,
       @Nullable Object context,
       @Nullable Visitor<V> visitor) {
-    for (Entry<V> e : entries) {
+    SegmentTable<Entry<V>[]> byHost = place.byHost;
+    if (byHost != null && visitor == null && tester != null) {
+      // entries bound to this host, merged in place order with those tried for every host
+      String host = params.host();
+      Entry<V>[] bound = host == null ? null : byHost.getAsciiIgnoreCase(host, 0, params.hostEnd());
+      Entry<V>[] rest = place.rest;
+      int i = 0;
+      int j = 0;
+      int nb = bound == null ? 0 : bound.length;
+      while (i < nb || j < rest.length) {
+        Entry<V> e = j >= rest.length || (i < nb && PLACE_ORDER.compare(bound[i], rest[j]) <= 0)
+            ? bound[i++] : rest[j++];
+        params.bind(path, e.names);
+        if (tester.test(e.value, context)) {
+          return e;
+        }
+      }
+      return null;
+    }
+    for (Entry<V> e : place.all) {
       params.bind(path, e.names);
       if (visitor != null) {
         if (!visitor.visit(e, params)) {
@@ -330,8 +383,8 @@ public final class PathTree<V> {
   }
 
   PathTree<V> plus(Entry<V> entry) {
-    Node<V> newRoot = insert(root, entry.pattern, 0, entry);
-    return new PathTree<>(newRoot, size + 1, Math.max(maxCaptures, entry.names.length));
+    Node<V> newRoot = insert(root, entry.pattern, 0, entry, hostKeys);
+    return new PathTree<>(newRoot, size + 1, Math.max(maxCaptures, entry.names.length), hostKeys);
   }
 
   /**
@@ -341,11 +394,11 @@ public final class PathTree<V> {
    */
   public PathTree<V> minus(PathPattern pattern, V value) {
     int[] removed = new int[1];
-    Node<V> newRoot = remove(root, pattern, 0, value, removed);
+    Node<V> newRoot = remove(root, pattern, 0, value, removed, hostKeys);
     if (removed[0] == 0) {
       return this;
     }
-    return new PathTree<>(newRoot != null ? newRoot : emptyNode(), size - removed[0], maxCaptures);
+    return new PathTree<>(newRoot != null ? newRoot : emptyNode(), size - removed[0], maxCaptures, hostKeys);
   }
 
   @SuppressWarnings("unchecked")
@@ -355,43 +408,44 @@ public final class PathTree<V> {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static final Node<?> EMPTY_NODE =
-      new Node(SegmentTable.empty(), null, NO_ENTRIES, SegmentTable.empty(), NO_LENGTHS, NO_ENTRIES);
+      new Node(SegmentTable.empty(), null, Place.EMPTY, SegmentTable.empty(), NO_LENGTHS, Place.EMPTY);
 
-  private static <V> Node<V> insert(Node<V> node, PathPattern p, int i, Entry<V> e) {
+  private static <V> Node<V> insert(Node<V> node, PathPattern p, int i, Entry<V> e, @Nullable HostKeys<? super V> hk) {
     if (i == p.size()) {
-      return node.with(node.literals, node.param, inserted(node.terminals, e), node.prefixes,
+      return node.with(node.literals, node.param, Place.of(inserted(node.terminals.all, e), hk), node.prefixes,
           node.prefixLengths, node.catchAlls);
     }
     String text = p.segmentText(i);
     switch (p.kind(i)) {
       case LITERAL: {
         Node<V> child = node.literals.get(text);
-        Node<V> updated = insert(child != null ? child : emptyNode(), p, i + 1, e);
+        Node<V> updated = insert(child != null ? child : emptyNode(), p, i + 1, e, hk);
         return node.with(node.literals.with(text, updated), node.param, node.terminals,
             node.prefixes, node.prefixLengths, node.catchAlls);
       }
       case PARAM: {
-        Node<V> updated = insert(node.param != null ? node.param : emptyNode(), p, i + 1, e);
+        Node<V> updated = insert(node.param != null ? node.param : emptyNode(), p, i + 1, e, hk);
         return node.with(node.literals, updated, node.terminals, node.prefixes,
             node.prefixLengths, node.catchAlls);
       }
       case PREFIX: {
-        Entry<V>[] old = node.prefixes.get(text);
-        SegmentTable<Entry<V>[]> prefixes = node.prefixes.with(text, inserted(old != null ? old : noEntries(), e));
+        Place<V> old = node.prefixes.get(text);
+        SegmentTable<Place<V>> prefixes = node.prefixes.with(text, Place.of(inserted(old != null ? old.all : noEntries(), e), hk));
         return node.with(node.literals, node.param, node.terminals, prefixes,
             old != null ? node.prefixLengths : lengths(prefixes), node.catchAlls);
       }
       default:
         return node.with(node.literals, node.param, node.terminals, node.prefixes,
-            node.prefixLengths, inserted(node.catchAlls, e));
+            node.prefixLengths, Place.of(inserted(node.catchAlls.all, e), hk));
     }
   }
 
-  private static <V> @Nullable Node<V> remove(Node<V> node, PathPattern p, int i, V value, int[] removed) {
+  private static <V> @Nullable Node<V> remove(
+      Node<V> node, PathPattern p, int i, V value, int[] removed, @Nullable HostKeys<? super V> hk) {
     if (i == p.size()) {
-      Entry<V>[] terminals = removed(node.terminals, p, value, removed);
-      return terminals == node.terminals ? node
-          : node.with(node.literals, node.param, terminals, node.prefixes, node.prefixLengths, node.catchAlls).orNull();
+      Entry<V>[] terminals = removed(node.terminals.all, p, value, removed);
+      return terminals == node.terminals.all ? node
+          : node.with(node.literals, node.param, Place.of(terminals, hk), node.prefixes, node.prefixLengths, node.catchAlls).orNull();
     }
     String text = p.segmentText(i);
     switch (p.kind(i)) {
@@ -400,7 +454,7 @@ public final class PathTree<V> {
         if (child == null) {
           return node;
         }
-        Node<V> updated = remove(child, p, i + 1, value, removed);
+        Node<V> updated = remove(child, p, i + 1, value, removed, hk);
         if (updated == child) {
           return node;
         }
@@ -411,29 +465,29 @@ public final class PathTree<V> {
         if (node.param == null) {
           return node;
         }
-        Node<V> updated = remove(node.param, p, i + 1, value, removed);
+        Node<V> updated = remove(node.param, p, i + 1, value, removed, hk);
         if (updated == node.param) {
           return node;
         }
         return node.with(node.literals, updated, node.terminals, node.prefixes, node.prefixLengths, node.catchAlls).orNull();
       }
       case PREFIX: {
-        Entry<V>[] old = node.prefixes.get(text);
+        Place<V> old = node.prefixes.get(text);
         if (old == null) {
           return node;
         }
-        Entry<V>[] kept = removed(old, p, value, removed);
-        if (kept == old) {
+        Entry<V>[] kept = removed(old.all, p, value, removed);
+        if (kept == old.all) {
           return node;
         }
-        SegmentTable<Entry<V>[]> prefixes = kept.length == 0 ? node.prefixes.without(text) : node.prefixes.with(text, kept);
+        SegmentTable<Place<V>> prefixes = kept.length == 0 ? node.prefixes.without(text) : node.prefixes.with(text, Place.of(kept, hk));
         return node.with(node.literals, node.param, node.terminals, prefixes,
             kept.length == 0 ? lengths(prefixes) : node.prefixLengths, node.catchAlls).orNull();
       }
       default: {
-        Entry<V>[] kept = removed(node.catchAlls, p, value, removed);
-        return kept == node.catchAlls ? node
-            : node.with(node.literals, node.param, node.terminals, node.prefixes, node.prefixLengths, kept).orNull();
+        Entry<V>[] kept = removed(node.catchAlls.all, p, value, removed);
+        return kept == node.catchAlls.all ? node
+            : node.with(node.literals, node.param, node.terminals, node.prefixes, node.prefixLengths, Place.of(kept, hk)).orNull();
       }
     }
   }
@@ -494,9 +548,9 @@ public final class PathTree<V> {
   }
 
   private static <V> void collect(Node<V> node, List<Entry<V>> out) {
-    out.addAll(Arrays.asList(node.terminals));
-    out.addAll(Arrays.asList(node.catchAlls));
-    node.prefixes.forEach((k, v) -> out.addAll(Arrays.asList(v)));
+    out.addAll(Arrays.asList(node.terminals.all));
+    out.addAll(Arrays.asList(node.catchAlls.all));
+    node.prefixes.forEach((k, v) -> out.addAll(Arrays.asList(v.all)));
     node.literals.forEach((k, c) -> collect(c, out));
     if (node.param != null) {
       collect(node.param, out);
@@ -505,28 +559,77 @@ public final class PathTree<V> {
 
   /** A builder holding this tree's entries, for a changed copy. */
   public Builder<V> toBuilder() {
-    Builder<V> b = new Builder<>();
+    Builder<V> b = new Builder<>(hostKeys);
     for (Entry<V> e : entries()) {
       b.add(e);
     }
     return b;
   }
 
+  /**
+   * The entries at one place, sorted in place order, and for a crowded place a host index: the
+   * entries bound to each exact host, and the rest (tried for every host), both sorted.
+   */
+  static final class Place<V> {
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static final Place EMPTY = new Place(NO_ENTRIES, null, NO_ENTRIES);
+
+    final Entry<V>[] all;
+    final @Nullable SegmentTable<Entry<V>[]> byHost;
+    final Entry<V>[] rest;
+
+    private Place(Entry<V>[] all, @Nullable SegmentTable<Entry<V>[]> byHost, Entry<V>[] rest) {
+      this.all = all;
+      this.byHost = byHost;
+      this.rest = rest;
+    }
+
+    @SuppressWarnings("unchecked")
+    static <V> Place<V> of(Entry<V>[] sorted, @Nullable HostKeys<? super V> hostKeys) {
+      if (sorted.length == 0) {
+        return (Place<V>) EMPTY;
+      }
+      if (hostKeys == null || sorted.length < HOST_INDEX_MIN) {
+        return new Place<>(sorted, null, sorted);
+      }
+      Map<String, List<Entry<V>>> bound = new HashMap<>();
+      List<Entry<V>> rest = new ArrayList<>();
+      int boundCount = 0;
+      for (Entry<V> e : sorted) {
+        String[] hosts = hostKeys.of(e.value);
+        if (hosts == null) {
+          rest.add(e);
+        } else {
+          boundCount++;
+          for (String h : new java.util.LinkedHashSet<>(Arrays.asList(hosts))) {
+            bound.computeIfAbsent(h, k -> new ArrayList<>()).add(e);
+          }
+        }
+      }
+      if (boundCount < HOST_INDEX_MIN / 2) {
+        return new Place<>(sorted, null, sorted);
+      }
+      Map<String, Entry<V>[]> table = new HashMap<>();
+      bound.forEach((h, list) -> table.put(h, list.toArray((Entry<V>[]) new Entry<?>[0])));
+      return new Place<>(sorted, SegmentTable.of(table), rest.toArray((Entry<V>[]) new Entry<?>[0]));
+    }
+  }
+
   private static final class Node<V> {
     final SegmentTable<Node<V>> literals;
     final @Nullable Node<V> param;
-    final Entry<V>[] terminals;
-    final SegmentTable<Entry<V>[]> prefixes;
+    final Place<V> terminals;
+    final SegmentTable<Place<V>> prefixes;
     final int[] prefixLengths;
-    final Entry<V>[] catchAlls;
+    final Place<V> catchAlls;
 
     Node(
         SegmentTable<Node<V>> literals,
         @Nullable Node<V> param,
-        Entry<V>[] terminals,
-        SegmentTable<Entry<V>[]> prefixes,
+        Place<V> terminals,
+        SegmentTable<Place<V>> prefixes,
         int[] prefixLengths,
-        Entry<V>[] catchAlls) {
+        Place<V> catchAlls) {
       this.literals = literals;
       this.param = param;
       this.terminals = terminals;
@@ -538,17 +641,17 @@ public final class PathTree<V> {
     Node<V> with(
         SegmentTable<Node<V>> literals,
         @Nullable Node<V> param,
-        Entry<V>[] terminals,
-        SegmentTable<Entry<V>[]> prefixes,
+        Place<V> terminals,
+        SegmentTable<Place<V>> prefixes,
         int[] prefixLengths,
-        Entry<V>[] catchAlls) {
+        Place<V> catchAlls) {
       return new Node<>(literals, param, terminals, prefixes, prefixLengths, catchAlls);
     }
 
     /** This node, or null when nothing is left beneath it. */
     @Nullable Node<V> orNull() {
-      return literals.size() == 0 && param == null && terminals.length == 0 && prefixes.size() == 0
-          && catchAlls.length == 0 ? null : this;
+      return literals.size() == 0 && param == null && terminals.all.length == 0 && prefixes.size() == 0
+          && catchAlls.all.length == 0 ? null : this;
     }
   }
 
@@ -564,10 +667,13 @@ public final class PathTree<V> {
     }
 
     private final MNode<V> root = new MNode<>();
+    private final @Nullable HostKeys<? super V> hostKeys;
     private int size;
     private int maxCaptures;
 
-    private Builder() {}
+    private Builder(@Nullable HostKeys<? super V> hostKeys) {
+      this.hostKeys = hostKeys;
+    }
 
     /**
      * Adds {@code pattern}. The same pattern may be added several times (e.g. by different
@@ -660,8 +766,8 @@ public final class PathTree<V> {
 
     /** Compiles the entries added so far; the builder stays usable. */
     public PathTree<V> build() {
-      Node<V> frozen = freeze(root);
-      return new PathTree<>(frozen != null ? frozen : freeze(new MNode<>(), true), size, maxCaptures);
+      Node<V> frozen = freeze(root, false, hostKeys);
+      return new PathTree<>(frozen != null ? frozen : freeze(new MNode<>(), true, hostKeys), size, maxCaptures, hostKeys);
     }
 
     @SuppressWarnings("unchecked")
@@ -674,32 +780,28 @@ public final class PathTree<V> {
       return array;
     }
 
-    /** Null for a node without entries beneath it (left behind by {@link #remove}). */
-    private static <V> @Nullable Node<V> freeze(MNode<V> m) {
-      return freeze(m, false);
-    }
-
-    private static <V> @Nullable Node<V> freeze(MNode<V> m, boolean keepEmpty) {
+    /** Null for a node without entries beneath it (left behind by {@link #remove}), unless {@code keepEmpty}. */
+    private static <V> @Nullable Node<V> freeze(MNode<V> m, boolean keepEmpty, @Nullable HostKeys<? super V> hk) {
       Map<String, Node<V>> children = new HashMap<>();
       m.literals.forEach(
           (k, c) -> {
-            Node<V> child = freeze(c);
+            Node<V> child = freeze(c, false, hk);
             if (child != null) {
               children.put(k, child);
             }
           });
-      Node<V> param = m.param == null ? null : freeze(m.param);
+      Node<V> param = m.param == null ? null : freeze(m.param, false, hk);
       boolean noPrefixes = m.prefixes.values().stream().allMatch(List::isEmpty);
       if (!keepEmpty && children.isEmpty() && param == null && m.terminals.isEmpty()
           && m.catchAlls.isEmpty() && noPrefixes) {
         return null;
       }
-      Map<String, Entry<V>[]> prefixes = new HashMap<>();
+      Map<String, Place<V>> prefixes = new HashMap<>();
       TreeSet<Integer> lengths = new TreeSet<>(Comparator.reverseOrder());
       m.prefixes.forEach(
           (k, list) -> {
             if (!list.isEmpty()) {
-              prefixes.put(k, sorted(list));
+              prefixes.put(k, Place.of(sorted(list), hk));
               lengths.add(k.length());
             }
           });
@@ -708,10 +810,10 @@ public final class PathTree<V> {
       return new Node<>(
           SegmentTable.of(children),
           param,
-          sorted(m.terminals),
+          Place.of(sorted(m.terminals), hk),
           SegmentTable.of(prefixes),
           prefixLengths,
-          sorted(m.catchAlls));
+          Place.of(sorted(m.catchAlls), hk));
     }
   }
 }

@@ -74,6 +74,46 @@ final class SegmentTable<T> {
     }
   }
 
+  /**
+   * The value for the key equal to {@code s.substring(from, to)} compared ASCII
+   * case-insensitively, or null; every key of this table must be lower case.
+   */
+  @SuppressWarnings("unchecked")
+  @Nullable T getAsciiIgnoreCase(String s, int from, int to) {
+    if (size == 0) {
+      return null;
+    }
+    int h = 0;
+    for (int i = from; i < to; i++) {
+      h = 31 * h + lower(s.charAt(i));
+    }
+    int len = to - from;
+    for (int i = spread(h) & mask; ; i = (i + 1) & mask) {
+      String k = keys[i];
+      if (k == null) {
+        return null;
+      }
+      if (k.length() == len && equalsAsciiIgnoreCase(k, s, from)) {
+        return (T) values[i];
+      }
+    }
+  }
+
+  /** {@code c} with ASCII upper case mapped to lower case; other characters unchanged. */
+  static char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+  }
+
+  /** Whether lower-case {@code key} equals {@code s[from, from + key.length())}, ASCII case-insensitively. */
+  static boolean equalsAsciiIgnoreCase(String key, String s, int from) {
+    for (int i = 0; i < key.length(); i++) {
+      if (key.charAt(i) != lower(s.charAt(from + i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The value for {@code key}, or null. */
   @Nullable T get(String key) {
     return get(key, 0, key.length());

@@ -94,7 +94,7 @@ class PathTreeDifferentialTest {
     }
   }
 
-  private static String randomPattern(SplittableRandom rnd) {
+  static String randomPattern(SplittableRandom rnd) {
     int segments = 1 + rnd.nextInt(4);
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < segments; i++) {
@@ -113,7 +113,7 @@ class PathTreeDifferentialTest {
     return sb.toString();
   }
 
-  private static String randomPath(SplittableRandom rnd) {
+  static String randomPath(SplittableRandom rnd) {
     int segments = 1 + rnd.nextInt(5);
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < segments; i++) {
@@ -123,7 +123,7 @@ class PathTreeDifferentialTest {
   }
 
   /** A path the pattern (probably) matches, sometimes perturbed. */
-  private static String instantiate(String pattern, SplittableRandom rnd) {
+  static String instantiate(String pattern, SplittableRandom rnd) {
     StringBuilder sb = new StringBuilder();
     String[] segs = pattern.substring(1).split("/", -1);
     for (String seg : segs) {

@@ -1,0 +1,55 @@
+package io.dynconf.radix;
+
+import io.dynconf.core.PluginConfig;
+import io.dynconf.core.Route;
+import io.dynconf.core.Service;
+import io.dynconf.core.Upstream;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A route combined with what it refers to, as APISIX combines them at match time: the value a
+ * {@link RouteTable} match returns. Immutable.
+ *
+ * <p>The upstream is the route's own ({@code upstream}), else the one it names ({@code
+ * upstream_id}), else its service's own, else the one its service names; {@link #upstreamKey}
+ * says which object holds it ({@code /routes/1}, {@code /upstreams/u1}, {@code /services/s1},
+ * without the etcd prefix) and {@link #upstreamRevision} that object's mod revision, so a
+ * balancer cache can key pickers by both. Hosts are the route's, else its service's.
+ *
+ * @param route the route as stored
+ * @param routeRevision the route's mod revision
+ * @param service the route's service, or null
+ * @param upstream the effective upstream, or null when neither the route nor its service has one
+ * @param pluginConfig the route's plugin config ({@code plugin_config_id}), or null
+ * @param hosts the effective hosts; empty means any
+ */
+public record ResolvedRoute(
+    Route route,
+    long routeRevision,
+    @Nullable Service service,
+    @Nullable Upstream upstream,
+    @Nullable String upstreamKey,
+    long upstreamRevision,
+    @Nullable PluginConfig pluginConfig,
+    List<String> hosts) {
+
+  public ResolvedRoute {
+    Objects.requireNonNull(route, "route");
+    hosts = List.copyOf(hosts);
+  }
+
+  public String id() {
+    return route.id();
+  }
+
+  /** Whether WebSocket upgrades are enabled: the route's setting, else its service's, else false. */
+  public boolean enableWebsocket() {
+    if (route.enableWebsocket() != null) {
+      return route.enableWebsocket();
+    }
+    return service != null && Boolean.TRUE.equals(service.enableWebsocket());
+  }
+
+}

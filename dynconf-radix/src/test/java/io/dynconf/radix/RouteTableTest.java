@@ -1,0 +1,170 @@
+package io.dynconf.radix;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dynconf.core.ConfigRegistry;
+import io.dynconf.core.InMemorySource;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** {@link RouteTable} over a real {@link ConfigRegistry} fed by an {@link InMemorySource}. */
+class RouteTableTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  private final InMemorySource source = new InMemorySource("/apisix");
+  private ConfigRegistry registry;
+  private RouteTable table;
+
+  private RouteTable start() throws Exception {
+    registry = ConfigRegistry.builder(source).build();
+    registry.start();
+    assertThat(registry.awaitReady(WAIT)).isTrue();
+    table = RouteTable.attach(registry);
+    return table;
+  }
+
+  @AfterEach
+  void close() {
+    if (table != null) {
+      table.close();
+    }
+    if (registry != null) {
+      registry.close();
+    }
+    source.close();
+  }
+
+  private static String upstream(String node) {
+    return "{\"type\":\"roundrobin\",\"nodes\":{\"" + node + "\":1}}";
+  }
+
+  private @Nullable RouteMatch<ResolvedRoute> match(String method, String path, @Nullable String host) {
+    return table.match(RouteRequest.of(method, path, host, "127.0.0.1"));
+  }
+
+  private void awaitRevision(long revision) {
+    await().atMost(WAIT).until(() -> table.revision() >= revision);
+  }
+
+  @Test
+  void routesResolveTheirUpstreamDirectlyOrThroughTheirService() throws Exception {
+    source.put("/apisix/upstreams/u1", upstream("10.0.0.1:80"));
+    source.put("/apisix/upstreams/u2", upstream("10.0.0.2:80"));
+    source.put("/apisix/services/s1", "{\"upstream_id\":\"u2\",\"hosts\":[\"svc.test\"]}");
+    source.put("/apisix/services/s2", "{\"upstream\":" + upstream("10.0.0.3:80") + "}");
+    source.put("/apisix/routes/direct", "{\"uri\":\"/direct\",\"upstream_id\":\"u1\"}");
+    source.put("/apisix/routes/inline", "{\"uri\":\"/inline/*\",\"upstream\":" + upstream("10.0.0.9:80") + "}");
+    source.put("/apisix/routes/via-service", "{\"uri\":\"/svc/:id\",\"service_id\":\"s1\"}");
+    source.put("/apisix/routes/service-inline", "{\"uri\":\"/svc2\",\"service_id\":\"s2\",\"hosts\":[\"own.test\"]}");
+    start();
+
+    RouteMatch<ResolvedRoute> direct = match("GET", "/direct", null);
+    assertThat(direct.value().upstream().nodes().get(0).host()).isEqualTo("10.0.0.1");
+    assertThat(direct.value().upstreamKey()).isEqualTo("/upstreams/u1");
+
+    RouteMatch<ResolvedRoute> inline = match("GET", "/inline/x", null);
+    assertThat(inline.value().upstreamKey()).isEqualTo("/routes/inline");
+    assertThat(inline.params()).isEmpty();
+
+    assertThat(match("GET", "/svc/7", null)).as("the service's hosts apply to its routes").isNull();
+    RouteMatch<ResolvedRoute> viaService = match("GET", "/svc/7", "svc.test");
+    assertThat(viaService.value().service().id()).isEqualTo("s1");
+    assertThat(viaService.value().upstream().nodes().get(0).host()).isEqualTo("10.0.0.2");
+    assertThat(viaService.params()).containsEntry("id", "7");
+
+    assertThat(match("GET", "/svc2", "svc.test")).isNull();
+    RouteMatch<ResolvedRoute> own = match("GET", "/svc2", "own.test");
+    assertThat(own.value().hosts()).as("a route's own hosts override its service's").containsExactly("own.test");
+    assertThat(own.value().upstreamKey()).isEqualTo("/services/s2");
+  }
+
+  @Test
+  void followsChangesToRoutesServicesAndUpstreams() throws Exception {
+    source.put("/apisix/upstreams/u1", upstream("10.0.0.1:80"));
+    source.put("/apisix/services/s1", "{\"upstream_id\":\"u1\"}");
+    source.put("/apisix/routes/r1", "{\"uri\":\"/a\",\"service_id\":\"s1\"}");
+    source.put("/apisix/routes/r2", "{\"uri\":\"/b\",\"upstream_id\":\"u1\"}");
+    start();
+    assertThat(match("GET", "/a", null).value().upstream().nodes().get(0).host()).isEqualTo("10.0.0.1");
+
+    awaitRevision(source.put("/apisix/upstreams/u1", upstream("10.0.0.5:80")));
+    assertThat(match("GET", "/a", null).value().upstream().nodes().get(0).host())
+        .as("a route sees its service's upstream change").isEqualTo("10.0.0.5");
+    assertThat(match("GET", "/b", null).value().upstream().nodes().get(0).host()).isEqualTo("10.0.0.5");
+
+    awaitRevision(source.put("/apisix/services/s1", "{\"upstream_id\":\"u1\",\"hosts\":[\"only.test\"]}"));
+    assertThat(match("GET", "/a", null)).isNull();
+    assertThat(match("GET", "/a", "only.test")).isNotNull();
+
+    awaitRevision(source.put("/apisix/routes/r1", "{\"uri\":\"/a2\",\"methods\":[\"POST\"],\"service_id\":\"s1\"}"));
+    assertThat(match("POST", "/a", "only.test")).isNull();
+    assertThat(match("POST", "/a2", "only.test").id()).isEqualTo("r1");
+    assertThat(match("GET", "/a2", "only.test")).isNull();
+
+    assertThat(source.delete("/apisix/routes/r2")).isTrue();
+    awaitRevision(source.revision());
+    assertThat(match("GET", "/b", null)).isNull();
+    assertThat(table.router().size()).isEqualTo(1);
+  }
+
+  @Test
+  void disabledAndLuaFilterRoutesAreLeftOutWithAReason() throws Exception {
+    source.put("/apisix/upstreams/u1", upstream("10.0.0.1:80"));
+    source.put("/apisix/routes/off", "{\"uri\":\"/off\",\"upstream_id\":\"u1\",\"status\":0}");
+    source.put("/apisix/routes/lua", "{\"uri\":\"/lua\",\"upstream_id\":\"u1\",\"filter_func\":\"function(vars) return true end\"}");
+    start();
+    assertThat(match("GET", "/off", null)).isNull();
+    assertThat(match("GET", "/lua", null)).isNull();
+    assertThat(table.skipped()).containsOnlyKeys("off", "lua");
+    assertThat(table.skipped().get("off")).contains("status 0");
+    assertThat(table.skipped().get("lua")).contains("filter_func");
+
+    awaitRevision(source.put("/apisix/routes/off", "{\"uri\":\"/off\",\"upstream_id\":\"u1\",\"status\":1}"));
+    assertThat(match("GET", "/off", null)).isNotNull();
+    assertThat(table.skipped()).containsOnlyKeys("lua");
+  }
+
+  @Test
+  void aFilterFactoryServesFilterFuncRoutes() throws Exception {
+    source.put("/apisix/routes/lua", "{\"uri\":\"/lua\",\"upstream\":" + upstream("10.0.0.1:80")
+        + ",\"filter_func\":\"function(vars) return vars.http_x_channel == 'beta' end\"}");
+    registry = ConfigRegistry.builder(source).build();
+    registry.start();
+    assertThat(registry.awaitReady(WAIT)).isTrue();
+    table = RouteTable.builder()
+        // a user's stand-in for the Lua function: here, recognise one known function by its text
+        .filterFunctions(route -> req -> route.filterFunc().contains("'" + req.var("http_x_channel") + "'"))
+        .attach(registry);
+    assertThat(table.match(RouteRequest.of("GET", "/lua", null, null, java.util.Map.of("http_x_channel", "beta")))).isNotNull();
+    assertThat(table.match(RouteRequest.of("GET", "/lua", null, null))).isNull();
+  }
+
+  @Test
+  void tiesGoToTheOlderRouteOnEveryNode() throws Exception {
+    source.put("/apisix/upstreams/u1", upstream("10.0.0.1:80"));
+    source.put("/apisix/routes/zz-older", "{\"uri\":\"/t/:id\",\"upstream_id\":\"u1\"}");
+    source.put("/apisix/routes/aa-newer", "{\"uri\":\"/t/:id\",\"upstream_id\":\"u1\"}");
+    start();
+    assertThat(match("GET", "/t/1", null).id()).isEqualTo("zz-older");
+    // replacing the older route keeps its create revision, hence its place
+    awaitRevision(source.put("/apisix/routes/zz-older", "{\"uri\":\"/t/:id\",\"upstream_id\":\"u1\",\"desc\":\"v2\"}"));
+    assertThat(match("GET", "/t/1", null).id()).isEqualTo("zz-older");
+    // and a higher priority beats age
+    awaitRevision(source.put("/apisix/routes/aa-newer", "{\"uri\":\"/t/:id\",\"upstream_id\":\"u1\",\"priority\":1}"));
+    assertThat(match("GET", "/t/1", null).id()).isEqualTo("aa-newer");
+  }
+
+  @Test
+  void aTableBuiltFromASnapshotMatchesTheRegistry() throws Exception {
+    source.put("/apisix/routes/r", "{\"uri\":\"/r\",\"upstream\":" + upstream("10.0.0.1:80") + "}");
+    registry = ConfigRegistry.builder(source).build();
+    registry.start();
+    assertThat(registry.awaitReady(WAIT)).isTrue();
+    RouteTable fixed = RouteTable.builder().build(registry.snapshot());
+    assertThat(fixed.match(RouteRequest.of("GET", "/r", null, null)).id()).isEqualTo("r");
+    assertThat(fixed.revision()).isEqualTo(registry.snapshot().revision());
+  }
+}
