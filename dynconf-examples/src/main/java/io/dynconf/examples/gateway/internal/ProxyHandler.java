@@ -93,6 +93,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (tunnel) {
       Exchange ex = exchange;
+      if (msg instanceof io.netty.handler.codec.http.HttpObject) {
+        ReferenceCountUtil.release(msg); // the upgrade request's end, decoded before the codec left
+        return;
+      }
       if (ex != null && ex.backend != null) {
         ex.backend.writeAndFlush(msg).addListener(f -> {
           if (f.isSuccess() && ex.backend.isWritable()) {
@@ -450,6 +454,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       lastActivity = System.nanoTime();
       if (tunnel) {
+        if (msg instanceof io.netty.handler.codec.http.HttpObject) {
+          ReferenceCountUtil.release(msg); // the 101's empty end, decoded before the codec left
+          return;
+        }
         ctx.writeAndFlush(msg).addListener(f -> {
           if (!ctx.channel().isWritable() && backend != null) {
             backend.config().setAutoRead(false);
@@ -537,6 +545,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status());
       out.headers().set(r.headers());
       releaseBuffers();
+      // the upstream connection is a byte pipe from here on (never pooled again); what its decoder
+      // still holds is handed on as bytes when the codec leaves
+      backend.pipeline().remove("http");
       ctx.writeAndFlush(out).addListener(f -> {
         if (!f.isSuccess()) {
           abort();
