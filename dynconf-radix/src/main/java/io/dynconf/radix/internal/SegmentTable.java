@@ -15,12 +15,54 @@ final class SegmentTable<T> {
   private final @Nullable Object[] values;
   private final int mask;
   private final int size;
+  /**
+   * A filter in front of the hash: bit {@code n} of {@code lengths} is set when some key has length
+   * {@code n} (bit 63: 63 or more); {@code firstLo}/{@code firstHi} hold the keys' first characters
+   * below 128 (bit 0 of {@code firstLo}, for NUL, also stands for every character from 128 on and
+   * for the empty key). A segment whose length or first character no key has is a miss without
+   * hashing: a parameter value among literal siblings usually is.
+   */
+  private final long lengths;
+  private final long firstLo;
+  private final long firstHi;
 
   private SegmentTable(@Nullable String[] keys, @Nullable Object[] values, int mask, int size) {
     this.keys = keys;
     this.values = values;
     this.mask = mask;
     this.size = size;
+    long l = 0;
+    long lo = 0;
+    long hi = 0;
+    for (String k : keys) {
+      if (k != null) {
+        l |= 1L << Math.min(63, k.length());
+        char c = k.isEmpty() ? 0 : k.charAt(0);
+        if (c >= 128) {
+          c = 0;
+        }
+        if (c < 64) {
+          lo |= 1L << c;
+        } else {
+          hi |= 1L << (c - 64);
+        }
+      }
+    }
+    this.lengths = l;
+    this.firstLo = lo;
+    this.firstHi = hi;
+  }
+
+  /** Whether the filter admits a key of length {@code len} starting with {@code s[from]}. */
+  private boolean mayContain(String s, int from, int len) {
+    if ((lengths & (1L << Math.min(63, len))) == 0) {
+      return false;
+    }
+    char c = len == 0 ? 0 : s.charAt(from);
+    if (c >= 128) {
+      c = 0;
+    }
+    return c < 64 ? (firstLo & (1L << c)) != 0 : (firstHi & (1L << (c - 64))) != 0;
   }
 
   @SuppressWarnings("unchecked")
@@ -55,7 +97,7 @@ final class SegmentTable<T> {
   /** The value for the key equal to {@code s.substring(from, to)}, or null. */
   @SuppressWarnings("unchecked")
   @Nullable T get(String s, int from, int to) {
-    if (size == 0) {
+    if (size == 0 || !mayContain(s, from, to - from)) {
       return null;
     }
     int h = 0;
