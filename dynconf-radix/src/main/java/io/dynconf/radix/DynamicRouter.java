@@ -16,8 +16,9 @@ import org.jspecify.annotations.Nullable;
  * publish a new immutable router.
  *
  * <p>A single-route change copies only the tree nodes on that route's paths (from the root to the
- * pattern's place), sharing everything else with the previous router, so its cost does not grow
- * with the number of routes. {@link #apply} publishes a batch at once; {@link #replaceAll}
+ * pattern's place), sharing everything else with the previous router: its cost grows with the
+ * depth of the route's paths and the fan-out of the nodes on them (each copied node's table is
+ * copied), not with the number of routes as such. {@link #apply} publishes a batch at once; {@link #replaceAll}
  * rebuilds from scratch (the initial load). A reader sees each change whole or not at all: a
  * route being replaced is matched either in its old form or its new one, and routes not named by
  * a change are never missed while it is applied.
