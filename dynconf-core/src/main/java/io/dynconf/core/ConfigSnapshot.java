@@ -45,11 +45,15 @@ public final class ConfigSnapshot {
     return version;
   }
 
-  /** The store of {@code type}; fails for a type the registry does not know. */
+  /**
+   * The store of {@code type}, found by name (a variant of a type, such as the standard types with
+   * plugin checks, finds the same store); fails for a type the registry does not know or whose
+   * Java type differs.
+   */
   @SuppressWarnings("unchecked")
   public <T> ConfigStore<T> store(ResourceType<T> type) {
     StoreState<?> s = stores.get(type.name());
-    if (s == null || s.type() != type) {
+    if (s == null || s.type().javaType() != type.javaType()) {
       throw new IllegalArgumentException("the registry has no resource type " + type.name() + " (known: " + stores.keySet() + ")");
     }
     return (ConfigStore<T>) s;

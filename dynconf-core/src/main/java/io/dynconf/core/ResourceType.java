@@ -80,6 +80,30 @@ public final class ResourceType<T> {
     return new Builder<>(name, javaType);
   }
 
+  /**
+   * This type with {@code extra} run after its own checker: the same name, path, schema, decoder,
+   * compiler and references, so a registry built with the variant serves the same store (found by
+   * name). For checks that depend on the deployment, such as the plugins a gateway knows.
+   */
+  public ResourceType<T> withExtraChecker(Checker<T> extra) {
+    Objects.requireNonNull(extra, "extra");
+    Checker<T> own = checker;
+    Builder<T> b = new Builder<>(name, javaType);
+    b.path = path;
+    b.schema = schema;
+    b.decoder = decoder;
+    b.checker = v -> {
+      own.check(v);
+      extra.check(v);
+    };
+    b.compiler = compiler;
+    b.references = references;
+    b.referencedTypes = referencedTypes;
+    b.idField = idField;
+    b.idSegments = idSegments;
+    return new ResourceType<>(b);
+  }
+
   /** The type's name, for example {@code routes}. */
   public String name() {
     return name;

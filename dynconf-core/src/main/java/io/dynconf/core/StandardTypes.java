@@ -5,7 +5,9 @@ import io.dynconf.core.internal.StdDecoders;
 import io.dynconf.core.internal.StdSchemas;
 import io.dynconf.core.internal.StdReferences;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The resource types of Apache APISIX 3.18, with its etcd layout ({@code /apisix/routes/1}, ...),
@@ -120,5 +122,46 @@ public final class StandardTypes {
   /** Every standard type, each after the types it references. */
   public static List<ResourceType<?>> all() {
     return ALL;
+  }
+
+  /**
+   * Every standard type, with the {@code plugins} of routes, services, plugin configs, global
+   * rules, consumers and consumer groups checked by {@code catalog}. The variants share names
+   * with the standard types, so {@code snapshot.store(StandardTypes.ROUTES)} finds their stores.
+   */
+  public static List<ResourceType<?>> withPlugins(PluginCatalog catalog) {
+    java.util.Objects.requireNonNull(catalog, "catalog");
+    List<ResourceType<?>> out = new java.util.ArrayList<>(ALL.size());
+    for (ResourceType<?> t : ALL) {
+      out.add(withPlugins(t, catalog));
+    }
+    return List.copyOf(out);
+  }
+
+  private static ResourceType<?> withPlugins(ResourceType<?> t, PluginCatalog catalog) {
+    if (t == ROUTES) {
+      return ROUTES.withExtraChecker(v -> checkPlugins(v.plugins(), catalog));
+    } else if (t == SERVICES) {
+      return SERVICES.withExtraChecker(v -> checkPlugins(v.plugins(), catalog));
+    } else if (t == PLUGIN_CONFIGS) {
+      return PLUGIN_CONFIGS.withExtraChecker(v -> checkPlugins(v.plugins(), catalog));
+    } else if (t == GLOBAL_RULES) {
+      return GLOBAL_RULES.withExtraChecker(v -> checkPlugins(v.plugins(), catalog));
+    } else if (t == CONSUMERS) {
+      return CONSUMERS.withExtraChecker(v -> checkPlugins(v.plugins(), catalog));
+    } else if (t == CONSUMER_GROUPS) {
+      return CONSUMER_GROUPS.withExtraChecker(v -> checkPlugins(v.plugins(), catalog));
+    }
+    return t;
+  }
+
+  private static void checkPlugins(Map<String, Map<String, @Nullable Object>> plugins, PluginCatalog catalog) {
+    for (Map.Entry<String, Map<String, @Nullable Object>> e : plugins.entrySet()) {
+      try {
+        catalog.check(e.getKey(), e.getValue());
+      } catch (InvalidConfigException x) {
+        throw x.under("/plugins/" + e.getKey().replace("~", "~0").replace("/", "~1"));
+      }
+    }
   }
 }

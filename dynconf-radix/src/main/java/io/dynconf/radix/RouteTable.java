@@ -312,7 +312,7 @@ public final class RouteTable implements AutoCloseable {
 
   private static boolean has(ConfigSnapshot snapshot, ResourceType<?> type) {
     for (ConfigStore<?> s : snapshot.stores()) {
-      if (s.type() == type) {
+      if (s.type().name().equals(type.name()) && s.type().javaType() == type.javaType()) {
         return true;
       }
     }
