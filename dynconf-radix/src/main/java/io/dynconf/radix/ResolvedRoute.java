@@ -24,6 +24,7 @@ import org.jspecify.annotations.Nullable;
  * @param upstream the effective upstream, or null when neither the route nor its service has one
  * @param pluginConfig the route's plugin config ({@code plugin_config_id}), or null
  * @param hosts the effective hosts; empty means any
+ * @param attachment what the table's attachment factory computed for this route, or null
  */
 public record ResolvedRoute(
     Route route,
@@ -33,7 +34,8 @@ public record ResolvedRoute(
     @Nullable String upstreamKey,
     long upstreamRevision,
     @Nullable PluginConfig pluginConfig,
-    List<String> hosts) {
+    List<String> hosts,
+    @Nullable Object attachment) {
 
   public ResolvedRoute {
     Objects.requireNonNull(route, "route");
@@ -42,6 +44,12 @@ public record ResolvedRoute(
 
   public String id() {
     return route.id();
+  }
+
+  /** This route with another attachment. */
+  public ResolvedRoute withAttachment(@Nullable Object attachment) {
+    return new ResolvedRoute(route, routeRevision, service, upstream, upstreamKey, upstreamRevision, pluginConfig, hosts,
+        attachment);
   }
 
   /** Whether WebSocket upgrades are enabled: the route's setting, else its service's, else false. */

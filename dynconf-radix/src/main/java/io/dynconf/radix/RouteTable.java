@@ -55,6 +55,7 @@ public final class RouteTable implements AutoCloseable {
 
   private final DynamicRouter<ResolvedRoute> router = new DynamicRouter<>();
   private final @Nullable Function<Route, RouteFilter> filterFunctions;
+  private final @Nullable Function<ResolvedRoute, ?> attachments;
   private final @Nullable ConfigRegistry registry;
   private final ConfigRegistry.Listener listener = this::onUpdate;
   private final Map<String, Set<String>> routesByService = new HashMap<>();
@@ -67,6 +68,7 @@ public final class RouteTable implements AutoCloseable {
 
   private RouteTable(Builder b, @Nullable ConfigRegistry registry) {
     this.filterFunctions = b.filterFunctions;
+    this.attachments = b.attachments;
     this.registry = registry;
   }
 
@@ -286,7 +288,14 @@ public final class RouteTable implements AutoCloseable {
       filter = filterFunctions.apply(r);
     }
     ResolvedRoute resolved = new ResolvedRoute(r, item.modRevision(), s, upstream, upstreamKey, upstreamRevision,
-        pluginConfig, hosts);
+        pluginConfig, hosts, null);
+    if (attachments != null) {
+      try {
+        resolved = resolved.withAttachment(attachments.apply(resolved));
+      } catch (RuntimeException e) {
+        return skip(r.id(), "attachment failed: " + e.getMessage());
+      }
+    }
     try {
       return RouteSpec.builder(r.id(), resolved)
           .paths(r.uris())
@@ -337,6 +346,7 @@ public final class RouteTable implements AutoCloseable {
   /** Settings of a {@link RouteTable}. */
   public static final class Builder {
     private @Nullable Function<Route, RouteFilter> filterFunctions;
+    private @Nullable Function<ResolvedRoute, ?> attachments;
 
     private Builder() {}
 
@@ -345,6 +355,17 @@ public final class RouteTable implements AutoCloseable {
      * (APISIX runs Lua there, which dynconf cannot). Called on the notifier thread per changed
      * route; it may throw to refuse a route (reported by {@link RouteTable#skipped()}).
      */
+    /**
+     * Computes a value to keep with each resolved route ({@link ResolvedRoute#attachment()}), such
+     * as the route's compiled plugin chain: called on the notifier thread whenever the route, its
+     * service, upstream or plugin config changes, never on the request path. It may throw to
+     * refuse the route (reported by {@link RouteTable#skipped()}).
+     */
+    public Builder attachments(@Nullable Function<ResolvedRoute, ?> factory) {
+      this.attachments = factory;
+      return this;
+    }
+
     public Builder filterFunctions(@Nullable Function<Route, RouteFilter> factory) {
       this.filterFunctions = factory;
       return this;

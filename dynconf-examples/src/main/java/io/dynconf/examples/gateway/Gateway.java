@@ -2,6 +2,8 @@ package io.dynconf.examples.gateway;
 
 import io.dynconf.core.ConfigRegistry;
 import io.dynconf.core.FileSource;
+import io.dynconf.core.StandardTypes;
+import io.dynconf.examples.gateway.plugin.Plugins;
 import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.etcd.EtcdSource;
 import io.dynconf.examples.gateway.internal.AdminServer;
@@ -55,6 +57,7 @@ public final class Gateway implements AutoCloseable {
   private final ConfigRegistry registry;
   private final RouteTable routes;
   private final Balancers balancers;
+  private final Plugins plugins;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Channel data;
@@ -69,6 +72,7 @@ public final class Gateway implements AutoCloseable {
     workers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
     Files.createDirectories(config.dataDir());
     EchoServer echoServer = null;
+    plugins = Plugins.load(Gateway.class.getClassLoader());
     try {
       if (config.echoListen() != null) {
         echoServer = new EchoServer(workers, config.echoListen().host(), config.echoListen().port());
@@ -77,20 +81,21 @@ public final class Gateway implements AutoCloseable {
       if (config.etcdMode()) {
         standaloneFile = config.dataDir().resolve("lkg-etcd.json");
         source = EtcdSource.builder().endpoints(config.etcd().toArray(String[]::new)).prefix(config.prefix()).build();
-        registry = ConfigRegistry.builder(source).lastKnownGood(standaloneFile).build();
+        registry = ConfigRegistry.builder(source).types(StandardTypes.withPlugins(plugins)).lastKnownGood(standaloneFile).build();
       } else {
         standaloneFile = config.standalone() != null ? config.standalone() : config.dataDir().resolve("apisix.yaml");
         if (!Files.exists(standaloneFile)) {
           writeDefault(standaloneFile, echoServer == null ? 9081 : echoServer.port());
         }
         source = FileSource.builder(standaloneFile).prefix(config.prefix()).pollInterval(Duration.ofMillis(200)).build();
-        registry = ConfigRegistry.builder(source).build();
+        registry = ConfigRegistry.builder(source).types(StandardTypes.withPlugins(plugins)).build();
       }
       registry.start();
       if (!registry.awaitReady(Duration.ofSeconds(30))) {
         throw new IllegalStateException("no configuration within 30 s from " + source + ": " + registry.status());
       }
-      routes = RouteTable.attach(registry);
+      plugins.init(registry);
+      routes = RouteTable.builder().attachments(plugins::chain).attach(registry);
       balancers = Balancers.create();
       String key = config.adminKey();
       String generated = null;
@@ -107,7 +112,7 @@ public final class Gateway implements AutoCloseable {
         }
       }
       this.generatedAdminKey = generated;
-      ProxyHandler.Settings settings = new ProxyHandler.Settings(routes, balancers, new UpstreamPool(64, 60_000), "http");
+      ProxyHandler.Settings settings = new ProxyHandler.Settings(routes, balancers, new UpstreamPool(64, 60_000), "http", plugins);
       data = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.TCP_NODELAY, true)
@@ -162,6 +167,11 @@ public final class Gateway implements AutoCloseable {
 
   public RouteTable routes() {
     return routes;
+  }
+
+  /** The plugins this gateway runs, by name. */
+  public Plugins plugins() {
+    return plugins;
   }
 
   public Balancers balancers() {

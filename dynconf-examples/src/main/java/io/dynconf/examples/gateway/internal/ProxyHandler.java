@@ -3,6 +3,11 @@ package io.dynconf.examples.gateway.internal;
 import io.dynconf.core.Upstream;
 import io.dynconf.radix.MatchResult;
 import io.dynconf.radix.ResolvedRoute;
+import io.dynconf.examples.gateway.plugin.PluginChain;
+import io.dynconf.examples.gateway.plugin.PluginContext;
+import io.dynconf.examples.gateway.plugin.PluginResponse;
+import io.dynconf.examples.gateway.plugin.Plugins;
+import io.dynconf.examples.gateway.plugin.ResponseHead;
 import io.dynconf.radix.RouteTable;
 import io.dynconf.radix.balance.BalancerRequest;
 import io.dynconf.radix.balance.Balancers;
@@ -69,12 +74,28 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private static final long DEFAULT_TIMEOUT_MS = 60_000;
 
   /** Shared by every connection of one listener. */
-  public record Settings(RouteTable routes, Balancers balancers, UpstreamPool pool, String scheme) {}
+  public record Settings(RouteTable routes, Balancers balancers, UpstreamPool pool, String scheme, Plugins plugins) {}
+
+  /** The plugins of the current request: the global rules' chain, the route's, and their context. */
+  private record Filtering(PluginContext ctx, PluginChain global, PluginChain chain, long start) {
+    void headerFilter(ResponseHead head) {
+      head.headers().add(ctx.responseHeaders());
+      global.headerFilter(ctx, head);
+      chain.headerFilter(ctx, head);
+    }
+
+    void log(int status) {
+      long nanos = System.nanoTime() - start;
+      global.log(ctx, status, nanos);
+      chain.log(ctx, status, nanos);
+    }
+  }
 
   private final Settings settings;
   private final MatchResult<ResolvedRoute> match = new MatchResult<>();
   private @Nullable ChannelHandlerContext ctx;
   private @Nullable Exchange exchange;
+  private @Nullable Filtering filtering;
   private boolean discarding;
   private boolean tunnel;
 
@@ -136,6 +157,28 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ResolvedRoute route = match.value();
+    filtering = null;
+    PluginChain chain = route.attachment() instanceof PluginChain pc ? pc : PluginChain.EMPTY;
+    PluginChain global = settings.plugins().global();
+    PluginContext pctx = new PluginContext(rr, route);
+    if (!chain.isEmpty() || !global.isEmpty()) {
+      filtering = new Filtering(pctx, global, chain, System.nanoTime());
+      PluginResponse r = global.rewrite(pctx);
+      if (r == null) {
+        r = global.access(pctx);
+      }
+      if (r == null) {
+        r = chain.rewrite(pctx);
+      }
+      if (r == null) {
+        r = chain.access(pctx);
+      }
+      if (r != null) {
+        discarding = true;
+        writeResponse(HttpResponseStatus.valueOf(r.status()), r.headers(), r.body(), keepAlive);
+        return;
+      }
+    }
     Upstream upstream = route.upstream();
     if (upstream == null || upstream.nodes().isEmpty()) {
       discard(HttpResponseStatus.BAD_GATEWAY, "502 Bad Gateway: the route has no upstream nodes\n", keepAlive, false);
@@ -153,7 +196,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       discard(HttpResponseStatus.BAD_GATEWAY, "502 Bad Gateway: " + e.getMessage() + "\n", keepAlive, false);
       return;
     }
-    exchange = new Exchange(rr, route, upstream, picker, keepAlive, client, local);
+    exchange = new Exchange(rr, route, upstream, picker, keepAlive, client, local, pctx);
     exchange.attempt();
   }
 
@@ -187,12 +230,28 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void writeError(HttpResponseStatus status, String body, boolean keepAlive, boolean json) {
+    writeResponse(status, java.util.Map.of("Content-Type", json ? "application/json" : "text/plain; charset=utf-8"),
+        body.getBytes(StandardCharsets.UTF_8), keepAlive);
+  }
+
+  /** Writes a response the gateway makes itself, through the route's header filters when it has plugins. */
+  private void writeResponse(HttpResponseStatus status, java.util.Map<String, String> headers, byte[] body, boolean keepAlive) {
     ChannelHandlerContext c = ctx;
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-        Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-    r.headers().set(HttpHeaderNames.CONTENT_TYPE, json ? "application/json" : "text/plain; charset=utf-8");
-    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.buffer(body.length).writeBytes(body));
+    headers.forEach((k, v) -> r.headers().set(k, v));
     r.headers().set(HttpHeaderNames.SERVER, "dynconf-gateway");
+    Filtering filters = filtering;
+    filtering = null;
+    if (filters != null) {
+      ResponseHead head = new ResponseHead(status.code(), r.headers());
+      filters.headerFilter(head);
+      r.setStatus(HttpResponseStatus.valueOf(head.status()));
+      if (head.body() != null) {
+        r.content().clear().writeBytes(head.body());
+      }
+      filters.log(head.status());
+    }
+    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
     HttpUtil.setKeepAlive(r, keepAlive);
     if (keepAlive) {
       c.writeAndFlush(r).addListener(f -> {
@@ -264,8 +323,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Nullable HttpResponse response;
     @Nullable ScheduledFuture<?> timer;
 
+    final PluginContext pctx;
+    byte @Nullable [] replacedBody;
+
     Exchange(NettyRouteRequest request, ResolvedRoute route, Upstream upstream, Picker picker, boolean keepAlive,
-        @Nullable String client, @Nullable InetSocketAddress local) {
+        @Nullable String client, @Nullable InetSocketAddress local, PluginContext pctx) {
+      this.pctx = pctx;
       this.request = request;
       this.route = route;
       this.upstream = upstream;
@@ -384,9 +447,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private HttpRequest head() {
       HttpRequest in = request.request();
-      HttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), in.uri());
+      HttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), pctx.uri());
       HttpHeaders h = out.headers();
-      h.set(in.headers());
+      h.set(pctx.upstreamHeaders());
       Headers.removeHopByHop(h, websocket);
       String xff = in.headers().get("X-Forwarded-For");
       h.set("X-Forwarded-For", xff == null || client == null ? client : xff + ", " + client);
@@ -407,6 +470,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             h.set(HttpHeaderNames.HOST, Headers.hostHeader(pick.host(), pick.port(), upstream.scheme()));
           }
         }
+      }
+      if (pctx.host() != null) {
+        h.set(HttpHeaderNames.HOST, pctx.host());
       }
       if (websocket) {
         h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -481,6 +547,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       if (msg instanceof HttpContent content) {
         boolean last = content instanceof LastHttpContent;
+        if (replacedBody != null) {
+          content.release(); // replaced by a plugin: drop the upstream's body
+          if (last) {
+            boolean head = request.request().method() == HttpMethod.HEAD;
+            complete(head ? LastHttpContent.EMPTY_LAST_CONTENT
+                : new io.netty.handler.codec.http.DefaultLastHttpContent(Unpooled.wrappedBuffer(replacedBody)));
+          }
+          return;
+        }
         if (last) {
           complete(content);
         } else {
@@ -506,6 +581,17 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         HttpUtil.setTransferEncodingChunked(out, true);
       }
       HttpUtil.setKeepAlive(out, keepAlive);
+      Filtering f = filtering;
+      if (f != null) {
+        ResponseHead head = new ResponseHead(in.status().code(), h);
+        f.headerFilter(head);
+        out.setStatus(HttpResponseStatus.valueOf(head.status()));
+        if (head.body() != null) {
+          replacedBody = head.body();
+          h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+          h.set(HttpHeaderNames.CONTENT_LENGTH, hasBody ? replacedBody.length : 0);
+        }
+      }
       return out;
     }
 
@@ -516,6 +602,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       boolean reusable = response != null && HttpUtil.isKeepAlive(response) && requestDone;
       backend = null;
       picker.finish(pick, nodeStart, Outcome.RESPONSE, response.status().code());
+      Filtering filters = filtering;
+      filtering = null;
+      if (filters != null) {
+        filters.log(response.status().code());
+      }
       if (b != null) {
         b.pipeline().get(BackendHandler.class).listener(null);
         if (reusable) {
