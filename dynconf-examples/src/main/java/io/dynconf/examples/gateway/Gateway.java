@@ -8,6 +8,8 @@ import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.etcd.EtcdSource;
 import io.dynconf.examples.gateway.internal.AdminServer;
 import io.dynconf.examples.gateway.internal.EchoServer;
+import io.dynconf.examples.gateway.internal.GatewayMetrics;
+import io.dynconf.examples.gateway.internal.Operators;
 import io.dynconf.examples.gateway.internal.ProxyHandler;
 import io.dynconf.examples.gateway.internal.UpstreamPool;
 import io.dynconf.radix.RouteTable;
@@ -58,6 +60,7 @@ public final class Gateway implements AutoCloseable {
   private final RouteTable routes;
   private final Balancers balancers;
   private final Plugins plugins;
+  private final GatewayMetrics metrics;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Channel data;
@@ -96,7 +99,9 @@ public final class Gateway implements AutoCloseable {
       }
       plugins.init(registry);
       routes = RouteTable.builder().attachments(plugins::chain).attach(registry);
-      balancers = Balancers.create();
+      metrics = new GatewayMetrics();
+      Operators operators = new Operators(source, registry, routes, metrics);
+      balancers = Balancers.builder().listener(operators).build();
       String key = config.adminKey();
       String generated = null;
       if (key == null) {
@@ -112,7 +117,8 @@ public final class Gateway implements AutoCloseable {
         }
       }
       this.generatedAdminKey = generated;
-      ProxyHandler.Settings settings = new ProxyHandler.Settings(routes, balancers, new UpstreamPool(64, 60_000), "http", plugins);
+      ProxyHandler.Settings settings = new ProxyHandler.Settings(routes, balancers, new UpstreamPool(64, 60_000), "http", plugins,
+          metrics);
       data = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.TCP_NODELAY, true)
@@ -125,7 +131,7 @@ public final class Gateway implements AutoCloseable {
             }
           })
           .bind(config.listen().host(), config.listen().port()).sync().channel();
-      admin = new AdminServer(boss, workers, config.adminListen(), source, registry, config.prefix(), key,
+      admin = new AdminServer(boss, workers, config.adminListen(), source, registry, operators, key,
           config.viewerKey());
     } catch (Exception e) {
       workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -192,9 +198,32 @@ public final class Gateway implements AutoCloseable {
     data.closeFuture().sync();
   }
 
+  /** Requests being served now. */
+  public int inFlight() {
+    return metrics.inFlight();
+  }
+
+  /** {@link #close(Duration)} with a 10 s deadline. */
   @Override
   public void close() {
+    close(Duration.ofSeconds(10));
+  }
+
+  /**
+   * Graceful shutdown: stops accepting connections, lets requests in flight finish until {@code
+   * deadline}, then closes everything (requests still running are cut).
+   */
+  public void close(Duration deadline) {
     data.close().syncUninterruptibly();
+    long end = System.nanoTime() + deadline.toNanos();
+    while (metrics.inFlight() > 0 && System.nanoTime() < end) {
+      try {
+        Thread.sleep(10); // polling a counter at shutdown; no event to await
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     admin.close();
     if (echo != null) {
       echo.close();

@@ -48,8 +48,13 @@ public final class AdminServer implements AutoCloseable {
   private final AdminApi api;
   private final ExecutorService executor;
 
+  private final Operators operators;
+  private final byte[][] keyDigests;
+
   public AdminServer(EventLoopGroup boss, EventLoopGroup workers, ListenAddress listen, ConfigSource source,
-      ConfigRegistry registry, String prefix, String adminKey, @Nullable String viewerKey) throws InterruptedException {
+      ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey) throws InterruptedException {
+    this.operators = operators;
+    this.keyDigests = viewerKey == null ? new byte[][] {sha256(adminKey)} : new byte[][] {sha256(adminKey), sha256(viewerKey)};
     AdminApi.Builder b = AdminApi.builder(source).types(registry.types()).apiKey(adminKey, AdminRole.ADMIN);
     if (viewerKey != null) {
       b.apiKey(viewerKey, AdminRole.VIEWER);
@@ -71,6 +76,14 @@ public final class AdminServer implements AutoCloseable {
         .bind(listen.host(), listen.port()).sync().channel();
   }
 
+  private static byte[] sha256(String s) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public InetSocketAddress address() {
     return (InetSocketAddress) channel.localAddress();
   }
@@ -90,6 +103,20 @@ public final class AdminServer implements AutoCloseable {
             "{\"error_msg\":\"malformed HTTP request\"}".getBytes(StandardCharsets.UTF_8)), false);
         return;
       }
+      String path = new io.netty.handler.codec.http.QueryStringDecoder(req.uri()).path();
+      if (path.equals("/apisix/prometheus/metrics") || path.equals("/dynconf/status")) {
+        if (!req.method().name().equals("GET")) {
+          write(ctx, json(405, "{\"error_msg\":\"method not allowed\"}"), keepAlive);
+        } else if (path.equals("/apisix/prometheus/metrics")) {
+          write(ctx, new AdminResponse(200, Map.of("Content-Type", "text/plain; version=0.0.4; charset=utf-8"),
+              operators.prometheus().getBytes(StandardCharsets.UTF_8)), keepAlive);
+        } else if (!knownKey(req.headers().get(AdminApi.API_KEY_HEADER))) {
+          write(ctx, json(401, "{\"error_msg\":\"missing or invalid X-API-KEY\"}"), keepAlive);
+        } else {
+          write(ctx, json(200, operators.statusJson()), keepAlive);
+        }
+        return;
+      }
       Map<String, String> headers = new LinkedHashMap<>();
       req.headers().forEach(h -> headers.putIfAbsent(h.getKey(), h.getValue()));
       AdminRequest request = AdminRequest.of(req.method().name(), req.uri(), headers, ByteBufUtil.getBytes(req.content()));
@@ -102,6 +129,22 @@ public final class AdminServer implements AutoCloseable {
         write(ctx, new AdminResponse(503, Map.of("Content-Type", "application/json"),
             "{\"error_msg\":\"the gateway is shutting down\"}".getBytes(StandardCharsets.UTF_8)), false);
       }
+    }
+
+    private AdminResponse json(int status, String body) {
+      return new AdminResponse(status, Map.of("Content-Type", "application/json"), body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private boolean knownKey(@Nullable String key) {
+      if (key == null) {
+        return false;
+      }
+      byte[] d = sha256(key);
+      boolean ok = false;
+      for (byte[] k : keyDigests) {
+        ok |= java.security.MessageDigest.isEqual(k, d);
+      }
+      return ok;
     }
 
     private void write(ChannelHandlerContext ctx, AdminResponse response, boolean keepAlive) {

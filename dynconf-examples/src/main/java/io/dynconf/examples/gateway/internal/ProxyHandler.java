@@ -74,7 +74,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private static final long DEFAULT_TIMEOUT_MS = 60_000;
 
   /** Shared by every connection of one listener. */
-  public record Settings(RouteTable routes, Balancers balancers, UpstreamPool pool, String scheme, Plugins plugins) {}
+  public record Settings(RouteTable routes, Balancers balancers, UpstreamPool pool, String scheme, Plugins plugins,
+      GatewayMetrics metrics) {}
 
   /** The plugins of the current request: the global rules' chain, the route's, and their context. */
   private record Filtering(PluginContext ctx, PluginChain global, PluginChain chain, long start) {
@@ -97,6 +98,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private @Nullable Exchange exchange;
   private @Nullable Filtering filtering;
   private boolean discarding;
+  private long requestStart;
+  private String routeId = "";
+  private boolean counting;
   private boolean tunnel;
 
   public ProxyHandler(Settings settings) {
@@ -152,11 +156,16 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     String client = remote == null ? null : remote.getAddress().getHostAddress();
     NettyRouteRequest rr = new NettyRouteRequest(request, client, settings.scheme(), local == null ? 0 : local.getPort());
     boolean keepAlive = HttpUtil.isKeepAlive(request);
+    requestStart = System.nanoTime();
+    routeId = "";
+    counting = true;
+    settings.metrics().started();
     if (!settings.routes().match(rr, match)) {
       discard(HttpResponseStatus.NOT_FOUND, "{\"error_msg\":\"404 Route Not Found\"}\n", keepAlive, true);
       return;
     }
     ResolvedRoute route = match.value();
+    routeId = route.id();
     filtering = null;
     PluginChain chain = route.attachment() instanceof PluginChain pc ? pc : PluginChain.EMPTY;
     PluginChain global = settings.plugins().global();
@@ -251,6 +260,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       filters.log(head.status());
     }
+    ended(r.status().code());
     r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
     HttpUtil.setKeepAlive(r, keepAlive);
     if (keepAlive) {
@@ -272,6 +282,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     Exchange ex = exchange;
     if (ex != null) {
       ex.abort();
+    }
+    ended(0);
+  }
+
+  /** Counts the current request once: its route and final status (0: the client went away). */
+  private void ended(int status) {
+    if (counting) {
+      counting = false;
+      settings.metrics().finished(routeId, status, System.nanoTime() - requestStart);
     }
   }
 
@@ -607,6 +626,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       if (filters != null) {
         filters.log(response.status().code());
       }
+      ended(response.status().code());
       if (b != null) {
         b.pipeline().get(BackendHandler.class).listener(null);
         if (reusable) {
