@@ -14,6 +14,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
@@ -250,8 +251,9 @@ public final class DynconfProxyHandler implements Handler<HttpServerRequest> {
         response.setStatusMessage(in.statusMessage());
       }
       copyEndToEnd(in.headers(), response.headers());
-      if (!in.headers().contains("Content-Length")) {
-        response.setChunked(true);
+      boolean bodyless = request.method() == HttpMethod.HEAD || status < 200 || status == 204 || status == 304;
+      if (!bodyless && !in.headers().contains("Content-Length")) {
+        response.setChunked(true); // a body of unknown length: stream it in chunks
       }
       in.pipe().endOnFailure(false).to(response).onComplete(ar -> {
         if (ar.succeeded()) {
