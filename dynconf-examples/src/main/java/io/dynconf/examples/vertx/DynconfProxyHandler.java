@@ -198,11 +198,11 @@ public final class DynconfProxyHandler implements Handler<HttpServerRequest> {
     private RequestOptions options(Node n) {
       MultiMap headers = MultiMap.caseInsensitiveMultiMap();
       copyEndToEnd(request.headers(), headers);
-      String client = routeRequest.remoteAddress();
-      if (client != null) {
+      String clientAddress = routeRequest.remoteAddress();
+      if (clientAddress != null) {
         String xff = request.headers().get("X-Forwarded-For");
-        headers.set("X-Forwarded-For", xff == null ? client : xff + ", " + client);
-        headers.set("X-Real-IP", client);
+        headers.set("X-Forwarded-For", xff == null ? clientAddress : xff + ", " + clientAddress);
+        headers.set("X-Real-IP", clientAddress);
       }
       headers.set("X-Forwarded-Proto", request.scheme() == null ? "http" : request.scheme());
       String host = request.headers().get("Host");
