@@ -1,8 +1,10 @@
 /**
- * The gateway example on Undertow: the same etcd-fed routing as the Netty gateway, implemented
- * as an Undertow {@code HttpHandler}, to show how dynconf fits a blocking-capable server with its
- * own worker pool. It reuses the command-line types of {@code io.dynconf.examples.gateway} and
- * contains only what is specific to Undertow.
+ * dynconf embedded in Undertow: {@link io.dynconf.examples.undertow.DynconfRoutingHandler}, an
+ * {@code HttpHandler} that routes with a {@code RouteTable} and proxies through Undertow's own
+ * {@code ProxyHandler} to the node a {@code Picker} chooses, and {@link
+ * io.dynconf.examples.undertow.UndertowDynconfApp}, which runs it as a server over any {@code
+ * ConfigRegistry} (APISIX standalone file, etcd or in memory). Non-blocking: everything runs on
+ * Undertow's IO threads. Independent of the Netty gateway in {@code io.dynconf.examples.gateway}.
  */
 @org.jspecify.annotations.NullMarked
 package io.dynconf.examples.undertow;

@@ -1,8 +1,10 @@
 /**
- * The gateway example on Vert.x Web: the same etcd-fed routing as the Netty gateway, plugged into
- * a Vert.x {@code Router}, to show how dynconf runs on an event loop without blocking it. It
- * reuses the command-line types of {@code io.dynconf.examples.gateway} and contains only what is
- * specific to Vert.x.
+ * dynconf embedded in Vert.x: {@link io.dynconf.examples.vertx.DynconfProxyHandler}, a {@code
+ * Handler<HttpServerRequest>} that routes with a {@code RouteTable} and forwards with Vert.x's
+ * pooled {@code HttpClient} to the node a {@code Picker} chooses, and {@link
+ * io.dynconf.examples.vertx.VertxDynconfApp}, which runs it as a server over any {@code
+ * ConfigRegistry} (APISIX standalone file, etcd or in memory). Runs on the event loop and never
+ * blocks it. Independent of the Netty gateway in {@code io.dynconf.examples.gateway}.
  */
 @org.jspecify.annotations.NullMarked
 package io.dynconf.examples.vertx;

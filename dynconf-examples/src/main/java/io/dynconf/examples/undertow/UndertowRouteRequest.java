@@ -1,0 +1,110 @@
+package io.dynconf.examples.undertow;
+
+import io.dynconf.radix.RouteRequest;
+import io.dynconf.radix.balance.BalancerRequest;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.handlers.Cookie;
+import io.undertow.util.Headers;
+import java.net.InetSocketAddress;
+import java.util.Deque;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An Undertow exchange as the router and the balancers see it. {@link #path()} is Undertow's
+ * decoded request path (nginx's {@code $uri} is decoded too); variables: {@code arg_<name>} (a
+ * repeated argument is a list), {@code http_<name>} ({@code _} for {@code -}, case-insensitive),
+ * {@code cookie_<name>}, {@code scheme}, {@code server_port}, {@code request_uri}, {@code args}.
+ * Reads the exchange on its IO thread; nothing is copied or parsed beyond what Undertow already did.
+ */
+final class UndertowRouteRequest implements RouteRequest {
+  private final HttpServerExchange exchange;
+
+  UndertowRouteRequest(HttpServerExchange exchange) {
+    this.exchange = exchange;
+  }
+
+  @Override
+  public String method() {
+    return exchange.getRequestMethod().toString();
+  }
+
+  @Override
+  public String path() {
+    return exchange.getRequestPath();
+  }
+
+  @Override
+  public @Nullable String host() {
+    return exchange.getRequestHeaders().getFirst(Headers.HOST);
+  }
+
+  @Override
+  public @Nullable String remoteAddress() {
+    InetSocketAddress source = exchange.getSourceAddress();
+    return source == null || source.getAddress() == null ? null : source.getAddress().getHostAddress();
+  }
+
+  @Override
+  public @Nullable Object var(String name) {
+    if (name.startsWith("arg_")) {
+      Deque<String> values = exchange.getQueryParameters().get(name.substring(4));
+      return values == null || values.isEmpty() ? null : values.size() == 1 ? values.getFirst() : List.copyOf(values);
+    }
+    if (name.startsWith("http_")) {
+      return exchange.getRequestHeaders().getFirst(name.substring(5).replace('_', '-'));
+    }
+    if (name.startsWith("cookie_")) {
+      Cookie c = exchange.getRequestCookie(name.substring(7));
+      return c == null ? null : c.getValue();
+    }
+    String query = exchange.getQueryString();
+    switch (name) {
+      case "scheme":
+        return exchange.getRequestScheme();
+      case "server_port":
+        return String.valueOf(exchange.getHostPort());
+      case "request_uri":
+        return query.isEmpty() ? exchange.getRequestURI() : exchange.getRequestURI() + "?" + query;
+      case "args":
+        return query.isEmpty() ? null : query;
+      default:
+        return null;
+    }
+  }
+
+  /** The same request for {@code chash}: variables as text (a list's first value), headers, cookies. */
+  BalancerRequest balancerRequest() {
+    return new BalancerRequest() {
+      @Override
+      public @Nullable String var(String name) {
+        Object v = get(name);
+        if (v instanceof List<?> list) {
+          v = list.isEmpty() ? null : list.get(0);
+        }
+        return v == null ? null : v.toString();
+      }
+
+      @Override
+      public @Nullable String header(String name) {
+        return exchange.getRequestHeaders().getFirst(name);
+      }
+
+      @Override
+      public @Nullable String cookie(String name) {
+        Cookie c = exchange.getRequestCookie(name);
+        return c == null ? null : c.getValue();
+      }
+
+      @Override
+      public @Nullable String consumer() {
+        return null;
+      }
+
+      @Override
+      public @Nullable String clientAddress() {
+        return remoteAddress();
+      }
+    };
+  }
+}

@@ -1,0 +1,109 @@
+package io.dynconf.examples.vertx;
+
+import io.dynconf.radix.RouteRequest;
+import io.dynconf.radix.balance.BalancerRequest;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A Vert.x request as the router and the balancers see it. {@link #path()} is Vert.x's path (as
+ * received, not percent-decoded); variables: {@code arg_<name>} (decoded; a repeated argument is a
+ * list), {@code http_<name>} ({@code _} for {@code -}, case-insensitive), {@code cookie_<name>},
+ * {@code scheme}, {@code server_port}, {@code request_uri}, {@code args}. Used on the request's
+ * event loop only.
+ */
+final class VertxRouteRequest implements RouteRequest {
+  private final HttpServerRequest request;
+
+  VertxRouteRequest(HttpServerRequest request) {
+    this.request = request;
+  }
+
+  @Override
+  public String method() {
+    return request.method().name();
+  }
+
+  @Override
+  public String path() {
+    String path = request.path();
+    return path == null || path.isEmpty() ? "/" : path;
+  }
+
+  @Override
+  public @Nullable String host() {
+    return request.headers().get("Host");
+  }
+
+  @Override
+  public @Nullable String remoteAddress() {
+    SocketAddress remote = request.remoteAddress();
+    return remote == null ? null : remote.hostAddress();
+  }
+
+  @Override
+  public @Nullable Object var(String name) {
+    if (name.startsWith("arg_")) {
+      List<String> values = request.params().getAll(name.substring(4));
+      return values.isEmpty() ? null : values.size() == 1 ? values.get(0) : values;
+    }
+    if (name.startsWith("http_")) {
+      return request.headers().get(name.substring(5).replace('_', '-'));
+    }
+    if (name.startsWith("cookie_")) {
+      Cookie c = request.getCookie(name.substring(7));
+      return c == null ? null : c.getValue();
+    }
+    switch (name) {
+      case "scheme":
+        return request.scheme();
+      case "server_port":
+        SocketAddress local = request.localAddress();
+        return local == null ? null : String.valueOf(local.port());
+      case "request_uri":
+        return request.uri();
+      case "args":
+        return request.query();
+      default:
+        return null;
+    }
+  }
+
+  /** The same request for {@code chash}: variables as text (a list's first value), headers, cookies. */
+  BalancerRequest balancerRequest() {
+    return new BalancerRequest() {
+      @Override
+      public @Nullable String var(String name) {
+        Object v = get(name);
+        if (v instanceof List<?> list) {
+          v = list.isEmpty() ? null : list.get(0);
+        }
+        return v == null ? null : v.toString();
+      }
+
+      @Override
+      public @Nullable String header(String name) {
+        return request.headers().get(name);
+      }
+
+      @Override
+      public @Nullable String cookie(String name) {
+        Cookie c = request.getCookie(name);
+        return c == null ? null : c.getValue();
+      }
+
+      @Override
+      public @Nullable String consumer() {
+        return null;
+      }
+
+      @Override
+      public @Nullable String clientAddress() {
+        return remoteAddress();
+      }
+    };
+  }
+}

@@ -1,0 +1,16 @@
+package io.dynconf.examples.undertow;
+
+import io.dynconf.core.ConfigRegistry;
+
+/** {@link UndertowDynconfApp} against the embedding contract. */
+class UndertowDynconfAppTest extends EmbeddedProxyContract {
+  @Override
+  protected AutoCloseable startApp(ConfigRegistry registry) {
+    return UndertowDynconfApp.start(registry, "127.0.0.1", 0);
+  }
+
+  @Override
+  protected int port(AutoCloseable app) {
+    return ((UndertowDynconfApp) app).port();
+  }
+}
