@@ -1,6 +1,7 @@
 package io.dynconf.examples.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,8 +29,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -205,6 +208,37 @@ class GatewayTlsTest {
     }
     try (SSLSocket socket = connect("dual.example.com", "TLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")) {
       assertThat(serial(socket)).as("a client that only takes ECDSA").isEqualTo(serial(ec));
+    }
+  }
+
+  @Test
+  void aClientCaRequiresAClientCertificateThatChainsToIt() throws Exception {
+    Certificates.Issued server = leaf("mtls.example.com");
+    ObjectNode body = (ObjectNode) JSON.readTree(ssl(server.certificatePem(), server.keyPem(), "mtls.example.com"));
+    body.putObject("client").put("ca", CA.certificatePem());
+    assertThat(admin("PUT", "/apisix/admin/ssls/mtls", body.toString()).statusCode()).isEqualTo(201);
+    await().atMost(WAIT).until(() -> gateway.certificates().sslIdFor("mtls.example.com").equals("mtls"));
+
+    Certificates.Issued user = Certificates.builder("user").issuer(CA).issue();
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    keys.setKeyEntry("user", user.key(), "pw".toCharArray(), new X509Certificate[] {user.certificate()});
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keys, "pw".toCharArray());
+    SSLContext withCertificate = SSLContext.getInstance("TLS");
+    withCertificate.init(kmf.getKeyManagers(), trust, null);
+    try (SSLSocket socket = (SSLSocket) withCertificate.getSocketFactory().createSocket("127.0.0.1", gateway.tlsAddress().getPort())) {
+      SSLParameters p = socket.getSSLParameters();
+      p.setServerNames(List.of(new SNIHostName("mtls.example.com")));
+      socket.setSSLParameters(p);
+      socket.setSoTimeout((int) WAIT.toMillis());
+      assertThat(request(socket, "mtls.example.com", "/echo/mtls")).startsWith("HTTP/1.1 200");
+    }
+
+    try (SSLSocket anonymous = connect("mtls.example.com")) { // TLS 1.3: the server's refusal arrives with the first read
+      assertThatThrownBy(() -> request(anonymous, "mtls.example.com", "/echo/anonymous")).isInstanceOf(IOException.class);
+    } catch (SSLException refusedInTheHandshake) {
+      // TLS 1.2 clients learn it here
     }
   }
 
