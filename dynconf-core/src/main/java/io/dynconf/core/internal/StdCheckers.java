@@ -7,6 +7,9 @@ import io.dynconf.core.Ssl;
 import io.dynconf.core.StreamRoute;
 import io.dynconf.core.Upstream;
 import io.dynconf.core.match.VarsExpression;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -22,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * Checkers of the standard types: the rules of APISIX's {@code check_conf} functions that JSON
  * Schema cannot express (see schema/NOTES.md). Rules the schemas already enforce (uri or uris, one
  * of plugins/upstream/upstream_id/service_id/script, host and hosts exclusive, ...) are not
- * repeated. Certificates and keys are checked for their PEM shape only; nothing is decrypted.
+ * repeated. An ssl's certificates and keys are parsed and paired (see {@link #ssl}); an upstream's
+ * client certificate and key are checked for their PEM shape only. Nothing is decrypted.
  */
 public final class StdCheckers {
   private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
@@ -139,12 +143,21 @@ public final class StdCheckers {
   }
 
   /**
-   * APISIX's {@code check_ssl_conf}: certificates and keys have the PEM shape (keys may be in
-   * APISIX's encrypted form; a pair with a secret reference is skipped); a server ssl has as many
-   * {@code keys} as {@code certs}; {@code client.ca} has the PEM shape.
+   * APISIX's {@code check_ssl_conf}, checked deeper: every certificate parses as X.509 and has not
+   * expired (at the time of the check), every PEM private key parses (PKCS#8, PKCS#1 RSA or SEC1
+   * EC) and belongs to its certificate, a server ssl has as many {@code keys} as {@code certs}, and
+   * {@code client.ca} parses. A pair with a secret reference is skipped. An encrypted key (APISIX's
+   * base64 AES-CBC form, or the gateway's {@code $aesgcm$<key id>$<base64>}) is checked for its
+   * shape only: the keys that open it are not here, so the server that serves it reports a key
+   * that does not open or does not match.
    */
   public static void ssl(Ssl ssl) {
-    pair(ssl.cert(), ssl.key(), "/cert", "/key");
+    ssl(ssl, Instant.now());
+  }
+
+  /** {@link #ssl(Ssl)} with the instant at which certificates must be valid. */
+  public static void ssl(Ssl ssl, Instant now) {
+    sslPair(ssl.cert(), ssl.key(), "/cert", "/key", now);
     if (ssl.type().equals("client")) {
       return;
     }
@@ -153,10 +166,28 @@ public final class StdCheckers {
           + " certs, " + ssl.keys().size() + " keys");
     }
     for (int i = 0; i < ssl.certs().size(); i++) {
-      pair(ssl.certs().get(i), ssl.keys().get(i), "/certs/" + i, "/keys/" + i);
+      sslPair(ssl.certs().get(i), ssl.keys().get(i), "/certs/" + i, "/keys/" + i, now);
     }
     if (ssl.client() != null && !isSecretRef(ssl.client().ca())) {
       certificate(ssl.client().ca(), "/client/ca");
+      SslMaterial.certificates(ssl.client().ca(), "/client/ca", null);
+    }
+  }
+
+  private static void sslPair(String cert, String key, String certPointer, String keyPointer, Instant now) {
+    if (isSecretRef(cert) || isSecretRef(key)) {
+      return;
+    }
+    certificate(cert, certPointer);
+    privateKey(key, keyPointer);
+    List<X509Certificate> chain = SslMaterial.certificates(cert, certPointer, now);
+    if (!key.strip().startsWith("---")) {
+      return; // encrypted: the shape was checked by privateKey
+    }
+    PrivateKey privateKey = SslMaterial.privateKey(key, keyPointer);
+    if (!SslMaterial.matches(privateKey, chain.get(0))) {
+      throw new InvalidConfigException(keyPointer, "the private key does not match the certificate in "
+          + certPointer.substring(1) + " (" + SslMaterial.describe(chain.get(0)) + "): its public key differs");
     }
   }
 
@@ -164,13 +195,6 @@ public final class StdCheckers {
   public static void streamRoute(StreamRoute route) {
     if (route.protocol() != null && route.id().equals(route.protocol().superiorId())) {
       throw new InvalidConfigException("/protocol/superior_id", "a stream route cannot be its own superior");
-    }
-  }
-
-  private static void pair(String cert, String key, String certPointer, String keyPointer) {
-    if (!isSecretRef(cert) && !isSecretRef(key)) {
-      certificate(cert, certPointer);
-      privateKey(key, keyPointer);
     }
   }
 
@@ -186,13 +210,20 @@ public final class StdCheckers {
     }
   }
 
-  /** A PEM private key, or (when it does not start with {@code ---}) APISIX's encrypted form. */
+  /**
+   * A PEM private key, or (when it does not start with {@code ---}) an encrypted one: the gateway's
+   * {@code $aesgcm$} envelope or APISIX's form.
+   */
   private static void privateKey(String key, String pointer) {
+    if (key.strip().startsWith("$aesgcm$")) {
+      SslMaterial.envelope(key, pointer);
+      return;
+    }
     if (!key.strip().startsWith("---")) {
       byte[] ciphertext = base64(key);
       if (ciphertext == null || ciphertext.length % 16 != 0) {
         throw new InvalidConfigException(pointer, "neither a PEM private key (-----BEGIN ... PRIVATE KEY-----) "
-            + "nor APISIX's encrypted form (base64 of AES-CBC ciphertext)");
+            + "nor an encrypted one ($aesgcm$<key id>$<base64>, or APISIX's base64 of AES-CBC ciphertext)");
       }
       return;
     }

@@ -12,6 +12,8 @@ import io.dynconf.examples.gateway.internal.GatewayMetrics;
 import io.dynconf.examples.gateway.internal.Operators;
 import io.dynconf.examples.gateway.internal.ProxyHandler;
 import io.dynconf.examples.gateway.internal.UpstreamPool;
+import io.dynconf.examples.gateway.tls.KeyEncryption;
+import io.dynconf.examples.gateway.tls.SniCertificates;
 import io.dynconf.radix.RouteTable;
 import io.dynconf.radix.balance.Balancers;
 import io.netty.bootstrap.ServerBootstrap;
@@ -25,6 +27,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.ssl.SniHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -34,6 +37,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +68,8 @@ public final class Gateway implements AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Channel data;
+  private final @Nullable Channel tls;
+  private final @Nullable SniCertificates certificates;
   private final AdminServer admin;
   private final @Nullable EchoServer echo;
   private final @Nullable String generatedAdminKey;
@@ -117,8 +123,8 @@ public final class Gateway implements AutoCloseable {
         }
       }
       this.generatedAdminKey = generated;
-      ProxyHandler.Settings settings = new ProxyHandler.Settings(routes, balancers, new UpstreamPool(64, 60_000), "http", plugins,
-          metrics);
+      UpstreamPool pool = new UpstreamPool(64, 60_000);
+      ProxyHandler.Settings settings = new ProxyHandler.Settings(routes, balancers, pool, "http", plugins, metrics);
       data = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.TCP_NODELAY, true)
@@ -131,12 +137,59 @@ public final class Gateway implements AutoCloseable {
             }
           })
           .bind(config.listen().host(), config.listen().port()).sync().channel();
+      if (config.tlsListen() != null) {
+        certificates = SniCertificates.start(registry, defaultIdentity(config), KeyEncryption.parse(config.tlsKeyEncryptionKeys()),
+            Clock.systemUTC());
+        tls = bindTls(config.tlsListen(), certificates,
+            new ProxyHandler.Settings(routes, balancers, pool, "https", plugins, metrics));
+      } else {
+        certificates = null;
+        tls = null;
+      }
       admin = new AdminServer(boss, workers, config.adminListen(), source, registry, operators, key,
           config.viewerKey());
     } catch (Exception e) {
       workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
+    }
+  }
+
+  /**
+   * The HTTPS listener: {@code SniHandler} reads the ClientHello, asks {@code certificates} for the
+   * context of its server name and replaces itself with that context's {@code SslHandler}; the
+   * rest of the pipeline is the plain listener's.
+   */
+  private Channel bindTls(ListenAddress address, SniCertificates certificates, ProxyHandler.Settings settings)
+      throws InterruptedException {
+    return new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast(new SniHandler(certificates, 16 * 1024, 10_000)); // ClientHello within 10 s
+            ch.pipeline().addLast(new HttpServerCodec(8192, 16384, 16384));
+            ch.pipeline().addLast(new HttpServerExpectContinueHandler());
+            ch.pipeline().addLast(new ProxyHandler(settings));
+          }
+        })
+        .bind(address.host(), address.port()).sync().channel();
+  }
+
+  private static SniCertificates.Identity defaultIdentity(GatewayConfig config) throws IOException {
+    if (config.tlsDefaultCert() == null || config.tlsDefaultKey() == null) {
+      SniCertificates.Identity generated = SniCertificates.Identity.selfSigned(Clock.systemUTC());
+      LOG.info("TLS: no --tls-default-cert; handshakes that match no ssl get a self-signed certificate ({})",
+          generated.chain().get(0).getSubjectX500Principal().getName());
+      return generated;
+    }
+    try {
+      return SniCertificates.Identity.fromPem(Files.readString(config.tlsDefaultCert(), StandardCharsets.US_ASCII),
+          Files.readString(config.tlsDefaultKey(), StandardCharsets.US_ASCII));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--tls-default-cert " + config.tlsDefaultCert() + " / --tls-default-key "
+          + config.tlsDefaultKey() + ": " + e.getMessage(), e);
     }
   }
 
@@ -151,6 +204,16 @@ public final class Gateway implements AutoCloseable {
 
   public InetSocketAddress adminAddress() {
     return admin.address();
+  }
+
+  /** The HTTPS listener's address, or null without {@code --tls-listen}. */
+  public @Nullable InetSocketAddress tlsAddress() {
+    return tls == null ? null : (InetSocketAddress) tls.localAddress();
+  }
+
+  /** The certificates of the HTTPS listener, or null without {@code --tls-listen}. */
+  public @Nullable SniCertificates certificates() {
+    return certificates;
   }
 
   public @Nullable InetSocketAddress echoAddress() {
@@ -215,6 +278,9 @@ public final class Gateway implements AutoCloseable {
    */
   public void close(Duration deadline) {
     data.close().syncUninterruptibly();
+    if (tls != null) {
+      tls.close().syncUninterruptibly();
+    }
     long end = System.nanoTime() + deadline.toNanos();
     while (metrics.inFlight() > 0 && System.nanoTime() < end) {
       try {
@@ -223,6 +289,9 @@ public final class Gateway implements AutoCloseable {
         Thread.currentThread().interrupt();
         break;
       }
+    }
+    if (certificates != null) {
+      certificates.close();
     }
     admin.close();
     if (echo != null) {

@@ -3,6 +3,7 @@ package io.dynconf.examples.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.dynconf.examples.gateway.tls.KeyEncryption;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +30,13 @@ import org.jspecify.annotations.Nullable;
  * @param standalone the standalone file; null for the default in the data directory
  * @param dataDir where the gateway keeps its state, default {@code ./dynconf-gateway-data}
  * @param echoListen the demo echo upstream, default {@code 127.0.0.1:9081}; null when {@code off}
+ * @param tlsListen the HTTPS data plane ({@code --tls-listen}); null (the default) for none
+ * @param tlsDefaultCert PEM certificate (chain) served when no ssl matches the SNI; null: a
+ *     self-signed one generated at start
+ * @param tlsDefaultKey the default certificate's PEM private key; set with {@code tlsDefaultCert}
+ * @param tlsKeyEncryptionKeys keys that open {@code $aesgcm$} private keys, {@code ID:BASE64}, the
+ *     first one seals ({@code --tls-key-encryption-key}, comma-separated, or a YAML list under
+ *     {@code tls_key_encryption_key} or {@code data_encryption_keys})
  */
 public record GatewayConfig(
     ListenAddress listen,
@@ -39,13 +47,24 @@ public record GatewayConfig(
     String prefix,
     @Nullable Path standalone,
     Path dataDir,
-    @Nullable ListenAddress echoListen) {
+    @Nullable ListenAddress echoListen,
+    @Nullable ListenAddress tlsListen,
+    @Nullable Path tlsDefaultCert,
+    @Nullable Path tlsDefaultKey,
+    List<String> tlsKeyEncryptionKeys) {
 
   private static final Set<String> KEYS = Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
-      "standalone", "data-dir", "echo-listen", "config");
+      "standalone", "data-dir", "echo-listen", "config", "tls-listen", "tls-default-cert", "tls-default-key",
+      "tls-key-encryption-key");
 
   public GatewayConfig {
     etcd = List.copyOf(etcd);
+    tlsKeyEncryptionKeys = List.copyOf(tlsKeyEncryptionKeys);
+    if ((tlsDefaultCert == null) != (tlsDefaultKey == null)) {
+      throw new IllegalArgumentException("--tls-default-cert and --tls-default-key go together (got only "
+          + (tlsDefaultCert == null ? "--tls-default-key" : "--tls-default-cert") + ")");
+    }
+    KeyEncryption.parse(tlsKeyEncryptionKeys); // fails now, naming the bad entry
   }
 
   /** The defaults: standalone, loopback listeners. */
@@ -109,7 +128,21 @@ public record GatewayConfig(
         prefix,
         merged.containsKey("standalone") ? Path.of(merged.get("standalone")) : null,
         Path.of(merged.getOrDefault("data-dir", "dynconf-gateway-data")),
-        echo.equals("off") ? null : ListenAddress.parse("--echo-listen", echo));
+        echo.equals("off") ? null : ListenAddress.parse("--echo-listen", echo),
+        merged.containsKey("tls-listen") ? ListenAddress.parse("--tls-listen", merged.get("tls-listen")) : null,
+        merged.containsKey("tls-default-cert") ? Path.of(merged.get("tls-default-cert")) : null,
+        merged.containsKey("tls-default-key") ? Path.of(merged.get("tls-default-key")) : null,
+        list(merged.getOrDefault("tls-key-encryption-key", "")));
+  }
+
+  private static List<String> list(String commaSeparated) {
+    List<String> out = new ArrayList<>();
+    for (String part : commaSeparated.split(",")) {
+      if (!part.isBlank()) {
+        out.add(part.trim());
+      }
+    }
+    return out;
   }
 
   private static List<String> sorted(Set<String> keys) {
@@ -138,7 +171,7 @@ public record GatewayConfig(
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      String key = e.getKey().replace('_', '-');
+      String key = e.getKey().equals("data_encryption_keys") ? "tls-key-encryption-key" : e.getKey().replace('_', '-');
       if (!KEYS.contains(key) || key.equals("config")) {
         throw new IllegalArgumentException("--config " + file + ": unknown setting \"" + e.getKey() + "\"");
       }

@@ -15,6 +15,10 @@ import java.io.PrintStream;
  * --standalone FILE         standalone file (default DATA_DIR/apisix.yaml, written on first start)
  * --data-dir DIR            state directory (default ./dynconf-gateway-data)
  * --echo-listen HOST:PORT   the demo echo upstream (default 127.0.0.1:9081; "off" disables it)
+ * --tls-listen HOST:PORT    HTTPS data plane, certificates by SNI from the ssls (default: none)
+ * --tls-default-cert FILE   PEM certificate for handshakes that match no ssl (default: self-signed)
+ * --tls-default-key FILE    its PEM private key
+ * --tls-key-encryption-key ID:BASE64[,...]  AES keys that open $aesgcm$ private keys
  * --config FILE             a YAML file with the same keys
  * </pre>
  */
@@ -39,6 +43,10 @@ public final class GatewayMain {
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "dynconf-gateway-shutdown"));
     PrintStream out = System.out;
     out.println("dynconf-gateway serving on http://" + hostPort(gateway.dataAddress().getHostString(), gateway.dataAddress().getPort()));
+    if (gateway.tlsAddress() != null) {
+      out.println("  HTTPS:       https://" + hostPort(gateway.tlsAddress().getHostString(), gateway.tlsAddress().getPort())
+          + " (certificates by SNI from the ssls)");
+    }
     out.println("  admin API:   http://" + hostPort(gateway.adminAddress().getHostString(), gateway.adminAddress().getPort()) + "/apisix/admin");
     out.println("  config:      " + (config.etcdMode() ? "etcd " + String.join(",", config.etcd()) + " prefix " + config.prefix()
         : "standalone file " + gateway.configFile().toAbsolutePath()));
@@ -70,6 +78,10 @@ public final class GatewayMain {
           --standalone FILE         standalone file (default DATA_DIR/apisix.yaml, written on first start)
           --data-dir DIR            state directory (default ./dynconf-gateway-data)
           --echo-listen HOST:PORT   demo echo upstream (default 127.0.0.1:9081; off to disable)
+          --tls-listen HOST:PORT    HTTPS data plane, certificates by SNI from the ssls (default: none)
+          --tls-default-cert FILE   PEM certificate for handshakes that match no ssl (default: self-signed)
+          --tls-default-key FILE    its PEM private key
+          --tls-key-encryption-key ID:BASE64[,...]  AES keys (16/24/32 bytes) that open $aesgcm$ private keys
           --config FILE             YAML file with the same keys (flags win)""");
   }
 }
