@@ -169,8 +169,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     filtering = null;
     PluginChain chain = route.attachment() instanceof PluginChain pc ? pc : PluginChain.EMPTY;
     PluginChain global = settings.plugins().global();
-    PluginContext pctx = new PluginContext(rr, route);
+    PluginContext pctx = null;
     if (!chain.isEmpty() || !global.isEmpty()) {
+      pctx = new PluginContext(rr, route); // copies the request's headers: only when plugins run
       filtering = new Filtering(pctx, global, chain, System.nanoTime());
       PluginResponse r = global.rewrite(pctx);
       if (r == null) {
@@ -342,11 +343,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Nullable HttpResponse response;
     @Nullable ScheduledFuture<?> timer;
 
-    final PluginContext pctx;
+    final @Nullable PluginContext pctx;
     byte @Nullable [] replacedBody;
 
     Exchange(NettyRouteRequest request, ResolvedRoute route, Upstream upstream, Picker picker, boolean keepAlive,
-        @Nullable String client, @Nullable InetSocketAddress local, PluginContext pctx) {
+        @Nullable String client, @Nullable InetSocketAddress local, @Nullable PluginContext pctx) {
       this.pctx = pctx;
       this.request = request;
       this.route = route;
@@ -466,9 +467,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     private HttpRequest head() {
       HttpRequest in = request.request();
-      HttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), pctx.uri());
+      HttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), pctx != null ? pctx.uri() : in.uri());
       HttpHeaders h = out.headers();
-      h.set(pctx.upstreamHeaders());
+      h.set(pctx != null ? pctx.upstreamHeaders() : in.headers());
       Headers.removeHopByHop(h, websocket);
       String xff = in.headers().get("X-Forwarded-For");
       h.set("X-Forwarded-For", xff == null || client == null ? client : xff + ", " + client);
@@ -490,7 +491,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
           }
         }
       }
-      if (pctx.host() != null) {
+      if (pctx != null && pctx.host() != null) {
         h.set(HttpHeaderNames.HOST, pctx.host());
       }
       if (websocket) {
