@@ -73,8 +73,16 @@ public final class UpstreamPool {
         .connect(connectHost, port);
     f.addListener(x -> {
       if (f.isSuccess()) {
-        f.channel().attr(NODE).set(key);
-        done.acquired(f.channel(), false, null);
+        Channel ch = f.channel();
+        ch.attr(NODE).set(key);
+        // once per connection (not per release): leave the idle list when the upstream closes it
+        ch.closeFuture().addListener(c -> {
+          ArrayDeque<Channel> list = pools(loop).get(key);
+          if (list != null) {
+            list.remove(ch);
+          }
+        });
+        done.acquired(ch, false, null);
       } else {
         done.acquired(null, false, f.cause());
       }
@@ -96,7 +104,6 @@ public final class UpstreamPool {
     ch.attr(IDLE_SINCE).set(System.nanoTime());
     ch.config().setAutoRead(true); // notice a close by the upstream while idle
     idle.addFirst(ch);
-    ch.closeFuture().addListener(x -> idle.remove(ch));
   }
 
   private Map<String, ArrayDeque<Channel>> pools(EventLoop loop) {

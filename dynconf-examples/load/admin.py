@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Admin-API clients of the load run (python3 standard library only; see README.md here).
+
+  admin.py seed   --admin HOST:PORT --key KEY --routes N
+      PUT upstream "be" (127.0.0.1:18081) and N routes (api + svc1..svcN-1), as genconf.py's file.
+  admin.py churn  --admin HOST:PORT --key KEY --rate 100 --conns 2 --duration S --out FILE.json
+      PUTs routes at RATE per second for S seconds, over CONNS connections: /churnK routes (K < 50) get a new uri each time,
+      and once a second the measured route "api" is replaced by an equivalent definition.
+  admin.py probe  --admin HOST:PORT --key KEY --data HOST:PORT -n 300 --out FILE.json
+      N times: PUT route "probe" with a fresh uri, then GET that uri until it answers 200; the
+      time from the PUT's response to the first 200, and whether the first GET was already 200.
+
+Every connection is an http.client.HTTPConnection kept alive (reopened only after an error).
+"""
+import argparse
+import http.client
+import json
+import sys
+import threading
+import time
+
+CHURN_ROUTES = 50
+
+
+class Client:
+    def __init__(self, hostport, key=None, timeout=5.0):
+        host, port = hostport.rsplit(":", 1)
+        self.host, self.port, self.key, self.timeout = host, int(port), key, timeout
+        self.conn = None
+
+    def request(self, method, path, body=None):
+        """(status, body bytes); raises on a transport error (the connection is dropped)."""
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        headers = {}
+        if self.key:
+            headers["X-API-KEY"] = self.key
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            r = self.conn.getresponse()
+            payload = r.read()
+            if r.will_close:
+                self.conn.close()
+                self.conn = None
+            return r.status, payload
+        except Exception:
+            if self.conn is not None:
+                self.conn.close()
+            self.conn = None
+            raise
+
+
+def pct(values, p):
+    if not values:
+        return None
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, int(round(p / 100.0 * len(s) + 0.5)) - 1))]
+
+
+def r3(v):
+    return None if v is None else round(v, 3)
+
+
+def put_route(c, rid, uri):
+    return c.request("PUT", f"/apisix/admin/routes/{rid}", {"uri": uri, "upstream_id": "be"})
+
+
+def seed(a):
+    c = Client(a.admin, a.key)
+    st, body = c.request("PUT", "/apisix/admin/upstreams/be", {"type": "roundrobin", "nodes": {"127.0.0.1:18081": 1}})
+    if st not in (200, 201):
+        sys.exit(f"seed: upstream PUT answered {st}: {body[:200]!r}")
+    for i in range(a.routes):
+        rid, uri = ("api", "/api/*") if i == 0 else (f"svc{i}", f"/svc{i}/*")
+        st, body = put_route(c, rid, uri)
+        if st not in (200, 201):
+            sys.exit(f"seed: route {rid} PUT answered {st}: {body[:200]!r}")
+    print(f"seeded 1 upstream and {a.routes} routes")
+
+
+def churn(a):
+    """Paced PUTs over --conns keep-alive connections (one thread each): change i is due at
+    start + i/rate and goes out on connection i % conns; a late change goes out at once (nothing is
+    skipped until the end), so the achieved rate and the lag show whether the admin API kept up;
+    at the end of the duration it stops, sent or not."""
+    interval = 1.0 / a.rate
+    per_second = int(a.rate)
+    start = time.monotonic() + 0.05
+    end = start + a.duration
+    stats = []
+
+    def worker(j):
+        c = Client(a.admin, a.key)
+        st = {"lat": [], "failed": 0, "errors": [], "n": 0, "lag": 0.0}
+        stats.append(st)
+        i = j
+        while True:
+            due = start + i * interval
+            if due >= end:
+                break
+            now = time.monotonic()
+            if now >= end:
+                break  # behind schedule at the end: what did not go out in time is not sent
+            if due > now:
+                time.sleep(due - now)
+            else:
+                st["lag"] = max(st["lag"], now - due)
+            if i % per_second == per_second - 1:
+                rid, uri = "api", "/api/*"  # the measured route, replaced by an equivalent one
+            else:
+                k = i % CHURN_ROUTES
+                rid, uri = f"churn{k}", f"/churn{k}/v{i}/*"
+            t0 = time.perf_counter()
+            try:
+                code, body = put_route(c, rid, uri)
+                if code not in (200, 201):
+                    st["failed"] += 1
+                    if len(st["errors"]) < 5:
+                        st["errors"].append(f"{rid}: {code} {body[:200]!r}")
+            except Exception as e:  # noqa: BLE001 - counted and reported
+                st["failed"] += 1
+                if len(st["errors"]) < 5:
+                    st["errors"].append(f"{rid}: {e!r}")
+            st["lat"].append((time.perf_counter() - t0) * 1000)
+            st["n"] += 1
+            i += a.conns
+
+    threads = [threading.Thread(target=worker, args=(j,)) for j in range(a.conns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = max(time.monotonic() - start, a.duration)
+    lat_ms = [x for st in stats for x in st["lat"]]
+    n = sum(st["n"] for st in stats)
+    res = {"changes": n, "failed": sum(st["failed"] for st in stats), "conns": a.conns, "elapsed_s": round(elapsed, 2),
+           "rate": round(n / elapsed, 1), "put_p50_ms": r3(pct(lat_ms, 50)), "put_p99_ms": r3(pct(lat_ms, 99)),
+           "put_max_ms": r3(max(lat_ms, default=None)), "max_lag_ms": r3(max(st["lag"] for st in stats) * 1000),
+           "errors": [e for st in stats for e in st["errors"]][:5]}
+    with open(a.out, "w") as f:
+        json.dump(res, f)
+    print("churn:", json.dumps(res))
+
+
+def probe(a):
+    c = Client(a.admin, a.key)
+    d = Client(a.data)
+    vis_ms, put_ms, first_hits, failed, gets = [], [], 0, 0, []
+    run = int(time.time())
+    # the GET round trip itself, on a route that is already visible: the floor of the measurement
+    st, _ = put_route(c, "probe", f"/probe/{run}/warm")
+    for _ in range(200):
+        t0 = time.perf_counter()
+        d.request("GET", f"/probe/{run}/warm")
+        gets.append((time.perf_counter() - t0) * 1000)
+    errors = []
+    for n in range(a.n):
+        uri = f"/probe/{run}/{n}"
+        t0 = time.perf_counter()
+        try:
+            st, body = put_route(c, "probe", uri)
+        except Exception as e:  # noqa: BLE001 - counted and reported
+            st, body = 0, repr(e).encode()
+        t1 = time.perf_counter()
+        if st not in (200, 201):
+            failed += 1
+            errors.append(f"PUT {uri}: {st} {body[:200]!r}")
+            if len(errors) >= 10:
+                break  # the gateway is gone or refusing: stop, report what was measured
+            continue
+        put_ms.append((t1 - t0) * 1000)
+        first, deadline = True, t1 + a.timeout
+        while True:
+            try:
+                st, _ = d.request("GET", uri)
+            except Exception as e:  # noqa: BLE001
+                st = 0
+                errors.append(f"GET {uri}: {e!r}")
+            now = time.perf_counter()
+            if st == 200:
+                vis_ms.append((now - t1) * 1000)
+                first_hits += first
+                break
+            first = False
+            if now > deadline:
+                failed += 1
+                break
+        if a.pause:
+            time.sleep(a.pause)
+    res = {"mode": a.mode, "n": a.n, "visible": len(vis_ms), "failed": failed, "first_get_200": first_hits,
+           "vis_p50_ms": r3(pct(vis_ms, 50)), "vis_p99_ms": r3(pct(vis_ms, 99)),
+           "vis_max_ms": r3(max(vis_ms, default=None)), "put_p50_ms": r3(pct(put_ms, 50)),
+           "put_p99_ms": r3(pct(put_ms, 99)), "get_rtt_p50_ms": r3(pct(gets, 50)), "errors": errors[:5]}
+    with open(a.out, "w") as f:
+        json.dump(res, f)
+    print("probe:", json.dumps(res))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("cmd", choices=["seed", "churn", "probe"])
+    p.add_argument("--admin", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--data")
+    p.add_argument("--routes", type=int, default=1)
+    p.add_argument("--rate", type=float, default=100)
+    p.add_argument("--conns", type=int, default=2, help="churn: admin connections (each its own thread)")
+    p.add_argument("--duration", type=float, default=15)
+    p.add_argument("-n", type=int, default=300)
+    p.add_argument("--timeout", type=float, default=2.0, help="probe: give up on one change after this many seconds")
+    p.add_argument("--pause", type=float, default=0.005, help="probe: pause between changes (s)")
+    p.add_argument("--mode", default="", help="probe: a label for the report (standalone, etcd)")
+    p.add_argument("--out", default="/dev/null")
+    a = p.parse_args()
+    {"seed": seed, "churn": churn, "probe": probe}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
