@@ -229,6 +229,9 @@ if [[ $ETCD == 1 ]] && command -v etcd >/dev/null; then
     --admin "$GW_ADMIN" --key "$KEY" --data "$GW_LISTEN" -n "$PROBES" --out "$TMP/probe-etcd.json" >&2
   PROBE_FILES+=("$TMP/probe-etcd.json")
   kill -0 "$GW_PID" 2>/dev/null || log "the etcd-mode gateway exited during the probe: see $TMP/gw-etcd.out"
+  # route churn where it is cheap: each change is one etcd put, not a rewrite of the whole file
+  measure gateway-1000-churn-etcd gateway 1000 yes "$GW_URL" "$GW_PID" 1
+  echo "gateway-1000-churn-etcd: $(gateway_health "$GW_PID")" >>"$HEALTH"
   stop "$GW_PID"
   stop "$ETCD_PID"
 elif [[ $ETCD == 1 ]]; then
