@@ -344,11 +344,17 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Nullable ScheduledFuture<?> timer;
 
     final @Nullable PluginContext pctx;
+    final @Nullable String clientHost;
+    @Nullable HttpHeaders outgoing;
+    boolean upstreamKeepAlive;
+    int upstreamStatus;
+    boolean upstreamDelimited;
     byte @Nullable [] replacedBody;
 
     Exchange(NettyRouteRequest request, ResolvedRoute route, Upstream upstream, Picker picker, boolean keepAlive,
         @Nullable String client, @Nullable InetSocketAddress local, @Nullable PluginContext pctx) {
       this.pctx = pctx;
+      this.clientHost = request.request().headers().get(HttpHeaderNames.HOST);
       this.request = request;
       this.route = route;
       this.upstream = upstream;
@@ -465,42 +471,50 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
     }
 
+    /**
+     * The request head for this attempt. The headers are prepared once per exchange, in place on
+     * the request's own header object (no copy): hop-by-hop headers out, forwarding headers in;
+     * only {@code Host} may differ per attempt ({@code pass_host: node}).
+     */
     private HttpRequest head() {
       HttpRequest in = request.request();
-      HttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), pctx != null ? pctx.uri() : in.uri());
-      HttpHeaders h = out.headers();
-      h.set(pctx != null ? pctx.upstreamHeaders() : in.headers());
-      Headers.removeHopByHop(h, websocket);
-      String xff = in.headers().get("X-Forwarded-For");
-      h.set("X-Forwarded-For", xff == null || client == null ? client : xff + ", " + client);
-      h.set("X-Real-IP", client);
-      h.set("X-Forwarded-Proto", settings.scheme());
-      String host = in.headers().get(HttpHeaderNames.HOST);
-      if (host != null) {
-        h.set("X-Forwarded-Host", host);
-      }
-      if (local != null) {
-        h.set("X-Forwarded-Port", local.getPort());
-      }
-      switch (upstream.passHost()) {
-        case "node" -> h.set(HttpHeaderNames.HOST, Headers.hostHeader(pick.host(), pick.port(), upstream.scheme()));
-        case "rewrite" -> h.set(HttpHeaderNames.HOST, upstream.upstreamHost());
-        default -> {
-          if (host == null) {
-            h.set(HttpHeaderNames.HOST, Headers.hostHeader(pick.host(), pick.port(), upstream.scheme()));
-          }
+      HttpHeaders h = outgoing;
+      if (h == null) {
+        boolean chunked = HttpUtil.isTransferEncodingChunked(in);
+        h = pctx != null ? pctx.upstreamHeaders() : in.headers();
+        String xff = h.get("X-Forwarded-For");
+        Headers.removeHopByHop(h, websocket);
+        h.set("X-Forwarded-For", xff == null || client == null ? client : xff + ", " + client);
+        h.set("X-Real-IP", client);
+        h.set("X-Forwarded-Proto", settings.scheme());
+        if (clientHost != null) {
+          h.set("X-Forwarded-Host", clientHost);
         }
+        if (local != null) {
+          h.set("X-Forwarded-Port", local.getPort());
+        }
+        if (websocket) {
+          h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+        if (chunked) {
+          h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        outgoing = h;
       }
       if (pctx != null && pctx.host() != null) {
         h.set(HttpHeaderNames.HOST, pctx.host());
+      } else {
+        switch (upstream.passHost()) {
+          case "node" -> h.set(HttpHeaderNames.HOST, Headers.hostHeader(pick.host(), pick.port(), upstream.scheme()));
+          case "rewrite" -> h.set(HttpHeaderNames.HOST, upstream.upstreamHost());
+          default -> {
+            if (clientHost == null) {
+              h.set(HttpHeaderNames.HOST, Headers.hostHeader(pick.host(), pick.port(), upstream.scheme()));
+            }
+          }
+        }
       }
-      if (websocket) {
-        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-      }
-      if (HttpUtil.isTransferEncodingChunked(in)) {
-        HttpUtil.setTransferEncodingChunked(out, true);
-      }
-      return out;
+      return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), pctx != null ? pctx.uri() : in.uri(), h);
     }
 
     private void armTimer(long millis) {
@@ -559,6 +573,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         responseStarted = true;
         response = r;
+        upstreamStatus = r.status().code();
         if (websocket && r.status().code() == 101) {
           startTunnel(r);
           return;
@@ -589,39 +604,41 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
     }
 
+    /** The response head for the client: the upstream's own object, its headers changed in place. */
     private HttpResponse responseHead(HttpResponse in) {
-      HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, in.status());
-      HttpHeaders h = out.headers();
-      h.set(in.headers());
+      HttpHeaders h = in.headers();
       boolean chunked = HttpUtil.isTransferEncodingChunked(in);
+      upstreamKeepAlive = HttpUtil.isKeepAlive(in);
+      upstreamDelimited = chunked || HttpUtil.isContentLengthSet(in);
       Headers.removeHopByHop(h, false);
       boolean hasBody = request.request().method() != HttpMethod.HEAD && in.status().code() >= 200
           && in.status().code() != 204 && in.status().code() != 304;
+      in.setProtocolVersion(HttpVersion.HTTP_1_1);
       if (chunked || (hasBody && !HttpUtil.isContentLengthSet(in))) {
-        HttpUtil.setTransferEncodingChunked(out, true);
+        HttpUtil.setTransferEncodingChunked(in, true);
       }
-      HttpUtil.setKeepAlive(out, keepAlive);
+      HttpUtil.setKeepAlive(in, keepAlive);
       Filtering f = filtering;
       if (f != null) {
         ResponseHead head = new ResponseHead(in.status().code(), h);
         f.headerFilter(head);
-        out.setStatus(HttpResponseStatus.valueOf(head.status()));
+        in.setStatus(HttpResponseStatus.valueOf(head.status()));
         if (head.body() != null) {
           replacedBody = head.body();
           h.remove(HttpHeaderNames.TRANSFER_ENCODING);
           h.set(HttpHeaderNames.CONTENT_LENGTH, hasBody ? replacedBody.length : 0);
         }
       }
-      return out;
+      return in;
     }
 
     private void complete(HttpContent last) {
       finished = true;
       cancelTimer();
       Channel b = backend;
-      boolean reusable = response != null && HttpUtil.isKeepAlive(response) && requestDone;
+      boolean reusable = response != null && upstreamKeepAlive && requestDone;
       backend = null;
-      picker.finish(pick, nodeStart, Outcome.RESPONSE, response.status().code());
+      picker.finish(pick, nodeStart, Outcome.RESPONSE, upstreamStatus);
       Filtering filters = filtering;
       filtering = null;
       if (filters != null) {
@@ -681,8 +698,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
         return;
       }
-      if (responseStarted && response != null && !HttpUtil.isContentLengthSet(response)
-          && !HttpUtil.isTransferEncodingChunked(response)) {
+      if (responseStarted && response != null && !upstreamDelimited) {
         complete(LastHttpContent.EMPTY_LAST_CONTENT); // a body delimited by the close
         return;
       }
