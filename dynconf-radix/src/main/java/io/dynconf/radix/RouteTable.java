@@ -160,17 +160,21 @@ public final class RouteTable implements AutoCloseable {
       }
     }
     for (StoreChange<Service> c : changes(update, StandardTypes.SERVICES)) {
-      affected.addAll(routesByService.getOrDefault(c.id(), Set.of()));
+      if (changedValue(c)) {
+        affected.addAll(routesByService.getOrDefault(c.id(), Set.of()));
+      }
     }
     List<StoreChange<Upstream>> upstreams = changes(update, StandardTypes.UPSTREAMS);
     if (!upstreams.isEmpty()) {
       Set<String> ids = new java.util.HashSet<>();
       for (StoreChange<Upstream> c : upstreams) {
-        ids.add(c.id());
-        affected.addAll(routesByUpstream.getOrDefault(c.id(), Set.of()));
+        if (changedValue(c)) {
+          ids.add(c.id());
+          affected.addAll(routesByUpstream.getOrDefault(c.id(), Set.of()));
+        }
       }
       ConfigStore<Service> services = has(current, StandardTypes.SERVICES) ? current.store(StandardTypes.SERVICES) : null;
-      if (services != null) {
+      if (services != null && !ids.isEmpty()) {
         for (Service s : services.values()) {
           if (s.upstreamId() != null && ids.contains(s.upstreamId())) {
             affected.addAll(routesByService.getOrDefault(s.id(), Set.of()));
@@ -179,7 +183,9 @@ public final class RouteTable implements AutoCloseable {
       }
     }
     for (StoreChange<PluginConfig> c : changes(update, StandardTypes.PLUGIN_CONFIGS)) {
-      affected.addAll(routesByPluginConfig.getOrDefault(c.id(), Set.of()));
+      if (changedValue(c)) {
+        affected.addAll(routesByPluginConfig.getOrDefault(c.id(), Set.of()));
+      }
     }
     if (!affected.isEmpty()) {
       Lookup lookup = new Lookup(current);
@@ -204,6 +210,15 @@ public final class RouteTable implements AutoCloseable {
     skippedView = Collections.unmodifiableMap(new TreeMap<>(skipped));
     revision = snapshot.revision();
     snapshotVersion = snapshot.version();
+  }
+
+  /**
+   * Whether a referenced object's value changed. A rewrite of the same value (the admin API's
+   * reference guard re-puts an upstream unchanged to move its revision) must not recompute every
+   * route that uses it; the routes keep the revision they resolved, so balancer state stays.
+   */
+  private static boolean changedValue(StoreChange<?> c) {
+    return c.before() == null || c.after() == null || !c.before().value().equals(c.after().value());
   }
 
   private static <T> List<StoreChange<T>> changes(ConfigUpdate update, ResourceType<T> type) {

@@ -164,6 +164,27 @@ class RouteTableTest {
   }
 
   @Test
+  void rewritingAnUpstreamWithTheSameValueRecomputesNoRoute() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger computed = new java.util.concurrent.atomic.AtomicInteger();
+    source.put("/apisix/upstreams/u1", upstream("10.0.0.1:80"));
+    for (int i = 0; i < 20; i++) {
+      source.put("/apisix/routes/r" + i, "{\"uri\":\"/r" + i + "\",\"upstream_id\":\"u1\"}");
+    }
+    registry = ConfigRegistry.builder(source).build();
+    registry.start();
+    assertThat(registry.awaitReady(WAIT)).isTrue();
+    table = RouteTable.builder().attachments(r -> computed.incrementAndGet()).attach(registry);
+    assertThat(computed.get()).isEqualTo(20);
+
+    awaitRevision(source.put("/apisix/upstreams/u1", upstream("10.0.0.1:80"))); // same bytes, new revision
+    assertThat(computed.get()).as("an unchanged value is not a change for the routes").isEqualTo(20);
+
+    awaitRevision(source.put("/apisix/upstreams/u1", upstream("10.0.0.2:80")));
+    assertThat(computed.get()).isEqualTo(40);
+    assertThat(match("GET", "/r3", null).value().upstream().nodes().get(0).host()).isEqualTo("10.0.0.2");
+  }
+
+  @Test
   void tiesGoToTheOlderRouteOnEveryNode() throws Exception {
     source.put("/apisix/upstreams/u1", upstream("10.0.0.1:80"));
     source.put("/apisix/routes/zz-older", "{\"uri\":\"/t/:id\",\"upstream_id\":\"u1\"}");
