@@ -81,15 +81,18 @@ public final class Gateway implements AutoCloseable {
     workers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
     Files.createDirectories(config.dataDir());
     EchoServer echoServer = null;
+    java.util.ArrayDeque<AutoCloseable> opened = new java.util.ArrayDeque<>(); // closed in reverse if the start fails
     plugins = Plugins.load(Gateway.class.getClassLoader());
     try {
       if (config.echoListen() != null) {
         echoServer = new EchoServer(workers, config.echoListen().host(), config.echoListen().port());
+        opened.push(echoServer);
       }
       this.echo = echoServer;
       if (config.etcdMode()) {
         standaloneFile = config.dataDir().resolve("lkg-etcd.json");
         source = EtcdSource.builder().endpoints(config.etcd().toArray(String[]::new)).prefix(config.prefix()).build();
+        opened.push(source);
         registry = ConfigRegistry.builder(source).types(StandardTypes.withPlugins(plugins)).lastKnownGood(standaloneFile).build();
       } else {
         standaloneFile = config.standalone() != null ? config.standalone() : config.dataDir().resolve("apisix.yaml");
@@ -97,8 +100,10 @@ public final class Gateway implements AutoCloseable {
           writeDefault(standaloneFile, echoServer == null ? 9081 : echoServer.port());
         }
         source = FileSource.builder(standaloneFile).prefix(config.prefix()).pollInterval(Duration.ofMillis(200)).build();
+        opened.push(source);
         registry = ConfigRegistry.builder(source).types(StandardTypes.withPlugins(plugins)).build();
       }
+      opened.push(registry);
       registry.start();
       if (!registry.awaitReady(Duration.ofSeconds(30))) {
         throw new IllegalStateException("no configuration within 30 s from " + source + ": " + registry.status());
@@ -149,6 +154,13 @@ public final class Gateway implements AutoCloseable {
       admin = new AdminServer(boss, workers, config.adminListen(), source, registry, operators, key,
           config.viewerKey());
     } catch (Exception e) {
+      for (AutoCloseable c : opened) {
+        try {
+          c.close();
+        } catch (Exception suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
       workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;

@@ -110,6 +110,21 @@ class GatewayAdminTest {
   }
 
   @Test
+  void aListenerThatCannotBindFailsTheStartAndReleasesTheRest(@TempDir Path other) throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gateway.start(GatewayConfig.parse(new String[] {
+              "--listen", "127.0.0.1:" + taken.getLocalPort(), "--admin-listen", "127.0.0.1:0", "--echo-listen", "off",
+              "--data-dir", other.toString(), "--admin-key", KEY})))
+          .isInstanceOf(java.net.BindException.class);
+    }
+    // the failed start closed its registry and file source: the same data dir starts cleanly now
+    try (Gateway again = Gateway.start(GatewayConfig.parse(new String[] {"--listen", "127.0.0.1:0", "--admin-listen",
+        "127.0.0.1:0", "--echo-listen", "off", "--data-dir", other.toString(), "--admin-key", KEY}))) {
+      assertThat(again.registry().status().state().name()).isEqualTo("LIVE");
+    }
+  }
+
+  @Test
   void anOversizedBodyAnswers413() throws Exception {
     String big = "{\"uri\":\"/x\",\"desc\":\"" + "a".repeat(2 * 1024 * 1024) + "\"}";
     assertThat(admin("PUT", "/apisix/admin/routes/1", big).statusCode()).isEqualTo(413);
