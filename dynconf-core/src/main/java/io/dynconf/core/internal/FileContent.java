@@ -69,7 +69,29 @@ public final class FileContent {
   }
 
   /** One item: its type, its object and the object's compact JSON (the key's value). */
-  public record Entry(ResourceType<?> type, ObjectNode item, byte[] value) {}
+  /**
+   * One item: its type, its JSON, its stored bytes, and (rendered once, on first need) its YAML
+   * block as it appears in the file ({@code - id: ...} lines), so that a write re-renders only the
+   * items it changed and the file is assembled from cached blocks.
+   */
+  public record Entry(ResourceType<?> type, ObjectNode item, byte[] value, String[] yamlBlock) {
+    public Entry(ResourceType<?> type, ObjectNode item, byte[] value) {
+      this(type, item, value, new String[1]);
+    }
+
+    String yaml() {
+      String y = yamlBlock[0];
+      if (y == null) {
+        try {
+          y = YAML_WRITER.writeValueAsString(COMPACT.createArrayNode().add(item));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        yamlBlock[0] = y; // a benign race: every thread computes the same text
+      }
+      return y;
+    }
+  }
 
   private static final ObjectMapper COMPACT = new ObjectMapper();
   private static final ObjectMapper JSON_READER = new ObjectMapper()
@@ -257,6 +279,11 @@ public final class FileContent {
   }
 
   /** The content after {@code ops}, whose puts were {@link #prepare prepared}; {@code this} when nothing changes. */
+  /** The items by key, in file order (read-only). */
+  public Map<String, Entry> entries() {
+    return java.util.Collections.unmodifiableMap(entries);
+  }
+
   public FileContent with(List<Txn.Op> ops, Map<String, Entry> prepared) {
     LinkedHashMap<String, Entry> next = new LinkedHashMap<>(entries);
     boolean changed = false;
@@ -306,6 +333,17 @@ public final class FileContent {
    * the text ends with APISIX's {@code #END}; JSON is indented by two spaces.
    */
   public byte[] render(Format format) {
+    if (format == Format.YAML) {
+      // the same text YAML_WRITER makes for the whole tree, assembled from each item's cached block
+      Map<String, StringBuilder> groups = new LinkedHashMap<>();
+      entries.values().forEach(e -> groups.computeIfAbsent(e.type().path(), k -> new StringBuilder()).append(e.yaml()));
+      StringBuilder out = new StringBuilder();
+      if (groups.isEmpty()) {
+        out.append("{}\n");
+      }
+      groups.forEach((path, items) -> out.append(path).append(":\n").append(items));
+      return out.append("#END\n").toString().getBytes(StandardCharsets.UTF_8);
+    }
     ObjectNode root = COMPACT.createObjectNode();
     entries.values().forEach(e -> {
       JsonNode list = root.get(e.type().path());

@@ -1,0 +1,71 @@
+package io.dynconf.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.dynconf.core.ResourceType;
+import io.dynconf.core.StandardTypes;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The YAML file assembled from each item's cached block is byte for byte what rendering the whole
+ * tree at once makes (the format users and APISIX read), for files with odd strings, nesting,
+ * several types and no items.
+ */
+class FileContentRenderTest {
+  private static final ObjectMapper WHOLE = new ObjectMapper(YAMLFactory.builder()
+      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
+
+  @Test
+  void assembledBlocksEqualTheWholeTreeRendering() throws Exception {
+    Map<String, ResourceType<?>> types = new LinkedHashMap<>();
+    StandardTypes.all().forEach(t -> types.put(t.path(), t));
+    Random rnd = new Random(7);
+    String[] labels = {"0x10", "yes", "~", "#c", "123", "null", "\u00fcn\u00ef", "a:b", "-x"};
+    String[] odd = {"0x10", "yes", "~", "a: b", "- x", "#c", "\"q\"", "multi\nline", "tab\t", "ünï", "", "123", "null"};
+    for (int run = 0; run < 30; run++) {
+      StringBuilder yaml = new StringBuilder();
+      int upstreams = rnd.nextInt(4);
+      int routes = rnd.nextInt(6);
+      if (upstreams > 0) {
+        yaml.append("upstreams:\n");
+        for (int i = 0; i < upstreams; i++) {
+          yaml.append("  - id: u").append(i).append("\n    desc: ").append(quote(odd[rnd.nextInt(odd.length)]))
+              .append("\n    nodes:\n      \"127.0.0.1:").append(8000 + i).append("\": ").append(1 + rnd.nextInt(5)).append('\n');
+        }
+      }
+      if (routes > 0) {
+        yaml.append("routes:\n");
+        for (int i = 0; i < routes; i++) {
+          yaml.append("  - id: r").append(i).append("\n    uri: /r").append(i).append("/*\n    desc: ")
+              .append(quote(odd[rnd.nextInt(odd.length)])).append("\n    labels: {k: ").append(quote(labels[rnd.nextInt(labels.length)]))
+              .append("}\n    vars: [[\"arg_a\", \"==\", \"").append(i).append("\"]]\n    upstream:\n      nodes:\n        \"10.0.0.1:80\": 1\n");
+        }
+      }
+      yaml.append("#END\n");
+      FileContent content = FileContent.parse("apisix.yaml", FileContent.Format.YAML,
+          yaml.toString().getBytes(StandardCharsets.UTF_8), "/apisix", types);
+      String assembled = new String(content.render(FileContent.Format.YAML), StandardCharsets.UTF_8);
+      com.fasterxml.jackson.databind.node.ObjectNode root = WHOLE.createObjectNode();
+      content.entries().values().forEach(e -> {
+        var list = root.get(e.type().path());
+        (list == null ? root.putArray(e.type().path()) : (com.fasterxml.jackson.databind.node.ArrayNode) list).add(e.item());
+      });
+      assertThat(assembled).as("run %d:\n%s", run, yaml).isEqualTo(WHOLE.writeValueAsString(root) + "#END\n");
+      // and it reads back to the same items
+      FileContent again = FileContent.parse("apisix.yaml", FileContent.Format.YAML, assembled.getBytes(StandardCharsets.UTF_8),
+          "/apisix", types);
+      assertThat(again.entries().keySet()).isEqualTo(content.entries().keySet());
+    }
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\t", "\\t") + "\"";
+  }
+}
