@@ -13,7 +13,8 @@ public final class GatewayMetrics {
   /** Histogram bucket upper bounds in seconds (Prometheus {@code le}), then +Inf. */
   static final double[] BUCKETS = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
-  private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
+  /** Per route, one adder per status code 0..599 (created on first use): no key string per request. */
+  private final Map<String, java.util.concurrent.atomic.AtomicReferenceArray<LongAdder>> requests = new ConcurrentHashMap<>();
   private final LongAdder[] buckets = new LongAdder[BUCKETS.length + 1];
   private final LongAdder latencySumNanos = new LongAdder();
   private final LongAdder latencyCount = new LongAdder();
@@ -32,7 +33,17 @@ public final class GatewayMetrics {
   /** One request ended: {@code route} null when none matched; {@code status} 0 when the client left. */
   void finished(String route, int status, long nanos) {
     inFlight.decrementAndGet();
-    requests.computeIfAbsent(route + "\u0000" + status, k -> new LongAdder()).increment();
+    java.util.concurrent.atomic.AtomicReferenceArray<LongAdder> byStatus = requests.get(route);
+    if (byStatus == null) {
+      byStatus = requests.computeIfAbsent(route, k -> new java.util.concurrent.atomic.AtomicReferenceArray<>(600));
+    }
+    int code = status >= 0 && status < 600 ? status : 0;
+    LongAdder adder = byStatus.get(code);
+    if (adder == null) {
+      byStatus.compareAndSet(code, null, new LongAdder());
+      adder = byStatus.get(code);
+    }
+    adder.increment();
     double seconds = nanos / 1e9;
     int i = 0;
     while (i < BUCKETS.length && seconds > BUCKETS[i]) {
@@ -51,10 +62,14 @@ public final class GatewayMetrics {
   public void write(StringBuilder out) {
     out.append("# HELP dynconf_http_requests_total Requests by route and status (route \"\" when none matched; status 0: client left).\n");
     out.append("# TYPE dynconf_http_requests_total counter\n");
-    new java.util.TreeMap<>(requests).forEach((k, v) -> {
-      int sep = k.indexOf('\u0000');
-      out.append("dynconf_http_requests_total{route=\"").append(escape(k.substring(0, sep))).append("\",code=\"")
-          .append(k.substring(sep + 1)).append("\"} ").append(v.sum()).append('\n');
+    new java.util.TreeMap<>(requests).forEach((route, byStatus) -> {
+      for (int code = 0; code < byStatus.length(); code++) {
+        LongAdder v = byStatus.get(code);
+        if (v != null) {
+          out.append("dynconf_http_requests_total{route=\"").append(escape(route)).append("\",code=\"")
+              .append(code).append("\"} ").append(v.sum()).append('\n');
+        }
+      }
     });
     out.append("# HELP dynconf_http_request_duration_seconds Time from the request head to the end of the response.\n");
     out.append("# TYPE dynconf_http_request_duration_seconds histogram\n");

@@ -324,7 +324,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     final BalancerRequest balancerRequest;
     final boolean websocket;
     final List<Node> tried = new ArrayList<>();
-    final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+    final ArrayDeque<HttpContent> pending = new ArrayDeque<>(4);
     List<HttpContent> replay = new ArrayList<>();
     int replayBytes;
     boolean replayable = true;
