@@ -122,8 +122,14 @@ public final class AdminServer implements AutoCloseable {
       AdminRequest request = AdminRequest.of(req.method().name(), req.uri(), headers, ByteBufUtil.getBytes(req.content()));
       try {
         executor.execute(() -> {
-          AdminResponse response = api.handle(request);
-          ctx.executor().execute(() -> write(ctx, response, keepAlive));
+          AdminResponse response;
+          try {
+            response = api.handle(request);
+          } catch (RuntimeException e) {
+            response = json(500, "{\"error_msg\":\"internal error: " + String.valueOf(e).replace("\"", "'") + "\"}");
+          }
+          AdminResponse answer = response;
+          ctx.executor().execute(() -> write(ctx, answer, keepAlive));
         });
       } catch (RejectedExecutionException e) {
         write(ctx, new AdminResponse(503, Map.of("Content-Type", "application/json"),

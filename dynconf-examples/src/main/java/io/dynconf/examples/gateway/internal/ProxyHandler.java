@@ -114,8 +114,33 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     ctx.read();
   }
 
+  /**
+   * Messages of requests that arrived while an earlier one on this connection was still being
+   * served (HTTP/1.1 pipelining: the codec decodes whatever bytes it has, reads paused or not).
+   * They are taken one by one, in order, whenever the handler asks for more.
+   */
+  private final ArrayDeque<Object> queued = new ArrayDeque<>();
+
+  /** Asks for the next message: a queued one if any (delivered asynchronously), else a socket read. */
+  private void pull() {
+    Object m = queued.poll();
+    if (m == null) {
+      ctx.read();
+    } else {
+      ctx.channel().eventLoop().execute(() -> dispatch(ctx, m));
+    }
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!tunnel && (!queued.isEmpty() || (msg instanceof HttpRequest && (exchange != null || discarding)))) {
+      queued.add(msg); // pipelined: wait for the requests before it
+      return;
+    }
+    dispatch(ctx, msg);
+  }
+
+  private void dispatch(ChannelHandlerContext ctx, Object msg) {
     if (tunnel) {
       Exchange ex = exchange;
       if (msg instanceof io.netty.handler.codec.http.HttpObject) {
@@ -125,7 +150,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       if (ex != null && ex.backend != null) {
         ex.backend.writeAndFlush(msg).addListener(f -> {
           if (f.isSuccess() && ex.backend.isWritable()) {
-            ctx.read();
+            pull();
           }
         });
       } else {
@@ -145,7 +170,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       body(content);
     } else if (!(msg instanceof HttpRequest)) {
       ReferenceCountUtil.release(msg);
-      ctx.read();
+      pull();
     }
   }
 
@@ -218,18 +243,28 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void body(HttpContent content) {
     boolean last = content instanceof LastHttpContent;
+    if (content.decoderResult().isFailure()) {
+      content.release(); // a malformed body (bad chunk): the codec is lost from here on
+      Exchange ex = exchange;
+      if (ex != null) {
+        ex.abort();
+      }
+      discarding = false;
+      sendError(HttpResponseStatus.BAD_REQUEST, "bad request body: " + content.decoderResult().cause().getMessage() + "\n", false);
+      return;
+    }
     if (discarding) {
       content.release();
       if (last) {
         discarding = false;
       }
-      ctx.read();
+      pull();
       return;
     }
     Exchange ex = exchange;
     if (ex == null) {
       content.release();
-      ctx.read();
+      pull();
       return;
     }
     ex.requestBody(content, last);
@@ -267,11 +302,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (keepAlive) {
       c.writeAndFlush(r).addListener(f -> {
         if (!discarding && exchange == null) {
-          c.read(); // the request was complete: take the next one
+          pull(); // the request was complete: take the next one
         }
       });
       if (discarding) {
-        c.read(); // keep draining the body
+        pull(); // keep draining the body
       }
     } else {
       c.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
@@ -280,6 +315,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    queued.forEach(ReferenceCountUtil::release);
+    queued.clear();
     Exchange ex = exchange;
     if (ex != null) {
       ex.abort();
@@ -341,6 +378,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     boolean finished;
     long lastActivity;
     @Nullable HttpResponse response;
+    @Nullable List<Object> tunnelBacklog;
+    boolean interim;
+    boolean headWritten;
     @Nullable ScheduledFuture<?> timer;
 
     final @Nullable PluginContext pctx;
@@ -380,6 +420,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       pick = p;
+      headWritten = false;
       tried.add(p);
       attempts++;
       nodeStart = picker.start(p);
@@ -414,6 +455,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       ch.config().setAutoRead(ctx.channel().isWritable());
       ch.pipeline().get(BackendHandler.class).listener(this);
       ch.write(head());
+      headWritten = true;
       for (HttpContent c : replay) {
         ch.write(c.retainedDuplicate());
       }
@@ -426,7 +468,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       lastActivity = System.nanoTime();
       armTimer(requestDone ? readMs : sendMs);
       if (!requestDone) {
-        ctx.read();
+        pull();
       }
     }
 
@@ -467,7 +509,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         lastActivity = System.nanoTime();
         armTimer(readMs);
       } else if (b.isWritable()) {
-        ctx.read();
+        pull();
       }
     }
 
@@ -558,11 +600,30 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
           ReferenceCountUtil.release(msg); // the 101's empty end, decoded before the codec left
           return;
         }
+        if (tunnelBacklog != null) {
+          tunnelBacklog.add(msg); // arrived with the 101: sent once the 101 is out and the codec gone
+          return;
+        }
         ctx.writeAndFlush(msg).addListener(f -> {
           if (!ctx.channel().isWritable() && backend != null) {
             backend.config().setAutoRead(false);
           }
         });
+        return;
+      }
+      if (msg instanceof HttpResponse r && r.status().code() >= 100 && r.status().code() < 200 && r.status().code() != 101) {
+        interim = true; // 100 Continue, 102, 103: dropped; the final response follows
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      if (interim && msg instanceof LastHttpContent) {
+        interim = false; // the interim response's empty end
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      if (msg instanceof HttpContent bad && bad.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(msg);
+        attemptFailed(false, "bad response body: " + bad.decoderResult().cause());
         return;
       }
       if (msg instanceof HttpResponse r) {
@@ -655,15 +716,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       releaseBuffers();
       exchange = null;
-      boolean drain = !requestDone;
+      if (!requestDone) {
+        discarding = true; // the upstream answered before the body ended: drop the rest
+      }
       ctx.writeAndFlush(last).addListener(f -> {
         if (!keepAlive || !f.isSuccess()) {
           ctx.close();
-        } else if (drain) {
-          discarding = true; // the upstream answered before the body ended: drop the rest
-          ctx.read();
         } else {
-          ctx.read();
+          pull();
         }
       });
     }
@@ -671,6 +731,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private void startTunnel(HttpResponse r) {
       cancelTimer();
       tunnel = true;
+      tunnelBacklog = new ArrayList<>();
+      picker.finish(pick, nodeStart, Outcome.RESPONSE, 101);
+      ended(101);
       HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status());
       out.headers().set(r.headers());
       releaseBuffers();
@@ -683,8 +746,21 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
           return;
         }
         ctx.pipeline().remove(HttpServerCodec.class); // from here on, bytes both ways
+        if (ctx.pipeline().get(io.netty.handler.flow.FlowControlHandler.class) != null) {
+          ctx.pipeline().remove(io.netty.handler.flow.FlowControlHandler.class);
+        }
+        List<Object> backlog = tunnelBacklog;
+        tunnelBacklog = null;
+        if (backlog != null) {
+          for (Object b : backlog) {
+            ctx.write(b);
+          }
+          ctx.flush();
+        }
         ctx.channel().config().setAutoRead(true);
-        backend.config().setAutoRead(true);
+        if (backend != null) {
+          backend.config().setAutoRead(true);
+        }
       });
     }
 
@@ -715,7 +791,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void onBackendWritable() {
       if (!requestDone && !finished) {
-        ctx.read();
+        pull();
       }
     }
 
@@ -738,7 +814,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
         return;
       }
-      boolean bodyIntact = replayable || !sentBody;
+      // once the request went out, only idempotent methods may be tried again (as nginx does)
+      boolean bodyIntact = (replayable || !sentBody) && (!headWritten || idempotent(request.request().method()));
       if (bodyIntact && stale) {
         freeRetries--;
         tried.remove(tried.size() - 1);
@@ -792,6 +869,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  private static boolean idempotent(HttpMethod m) {
+    return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.PUT || m == HttpMethod.DELETE
+        || m == HttpMethod.OPTIONS || m == HttpMethod.TRACE;
+  }
+
   /** The balancer's view of a request (hash keys). */
   private record NettyBalancerRequest(NettyRouteRequest request) implements BalancerRequest {
     @Override
@@ -823,6 +905,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** Header rules. */
   static final class Headers {
+    private static final java.util.Set<String> NEVER_HOP = java.util.Set.of("content-length", "transfer-encoding", "host");
     private static final String[] HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer",
         "transfer-encoding", "upgrade", "proxy-authenticate"};
 
@@ -832,7 +915,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       for (String named : h.getAll(HttpHeaderNames.CONNECTION)) {
         for (String token : named.split(",")) {
           String t = token.trim().toLowerCase(Locale.ROOT);
-          if (!t.isEmpty() && !(keepUpgrade && t.equals("upgrade"))) {
+          // a Connection header may not strip the message's framing or its target: doing so
+          // would let a body reach the upstream unframed, as a request of its own (smuggling)
+          if (!t.isEmpty() && !(keepUpgrade && t.equals("upgrade")) && !NEVER_HOP.contains(t)) {
             h.remove(t);
           }
         }

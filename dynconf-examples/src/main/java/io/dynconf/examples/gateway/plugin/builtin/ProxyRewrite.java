@@ -52,10 +52,50 @@ public final class ProxyRewrite implements GatewayPlugin<ProxyRewrite.Config> {
       } catch (PatternSyntaxException e) {
         throw new InvalidConfigException("/regex_uri/0", "invalid regular expression: " + e.getDescription());
       }
-      replacement = parts.get(1);
+      replacement = javaReplacement(parts.get(1), regex.matcher("").groupCount());
     }
     String host = c.string("host");
     return new Config(uri, regex, replacement, host, c.headers("headers"));
+  }
+
+  /**
+   * APISIX's replacement ({@code $1}, {@code ${1}}, {@code $0}, {@code $$}) as a {@link Matcher} replacement,
+   * checked now: a reference to a group the regex does not have, or a lone {@code $}, is refused
+   * here instead of failing every request.
+   */
+  static String javaReplacement(String apisix, int groups) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < apisix.length(); i++) {
+      char c = apisix.charAt(i);
+      if (c == '\\') {
+        out.append("\\\\");
+      } else if (c == '$' && i + 1 < apisix.length() && apisix.charAt(i + 1) == '$') {
+        out.append("\\$"); // $$: a literal dollar sign, as in nginx
+        i++;
+      } else if (c == '$') {
+        int j = i + 1;
+        boolean braced = j < apisix.length() && apisix.charAt(j) == '{';
+        if (braced) {
+          j++;
+        }
+        int start = j;
+        while (j < apisix.length() && Character.isDigit(apisix.charAt(j))) {
+          j++;
+        }
+        if (j == start || (braced && (j >= apisix.length() || apisix.charAt(j) != '}'))) {
+          throw new InvalidConfigException("/regex_uri/1", "\"$\" must be followed by a group number ($1 or ${1}); write \"$$\" for a dollar sign");
+        }
+        int group = Integer.parseInt(apisix.substring(start, j));
+        if (group > groups) {
+          throw new InvalidConfigException("/regex_uri/1", "group $" + group + " does not exist (the regex has " + groups + ")");
+        }
+        out.append('$').append(group);
+        i = braced ? j : j - 1;
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   @Override
@@ -67,7 +107,7 @@ public final class ProxyRewrite implements GatewayPlugin<ProxyRewrite.Config> {
     } else if (config.regex() != null) {
       Matcher m = config.regex().matcher(path);
       if (m.find()) {
-        String rewritten = m.replaceFirst(config.replacement().replace("\\", "\\\\"));
+        String rewritten = m.replaceFirst(config.replacement());
         ctx.uri(rewritten + (query == null ? "" : "?" + query));
       }
     }
