@@ -147,12 +147,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ReferenceCountUtil.release(msg); // the upgrade request's end, decoded before the codec left
         return;
       }
-      if (ex != null && ex.backend != null) {
-        ex.backend.writeAndFlush(msg).addListener(f -> {
-          if (f.isSuccess() && ex.backend.isWritable()) {
-            pull();
-          }
-        });
+      Channel upstream = ex == null ? null : ex.backend;
+      if (upstream != null) {
+        upstream.writeAndFlush(msg);
+        if (!upstream.isWritable()) {
+          ctx.channel().config().setAutoRead(false); // resumed by onBackendWritable
+        }
       } else {
         ReferenceCountUtil.release(msg);
       }
@@ -790,6 +790,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void onBackendWritable() {
+      if (tunnel) {
+        ctx.channel().config().setAutoRead(true);
+        return;
+      }
       if (!requestDone && !finished) {
         pull();
       }

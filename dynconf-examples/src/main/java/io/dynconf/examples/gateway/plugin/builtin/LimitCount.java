@@ -43,6 +43,7 @@ public final class LimitCount implements GatewayPlugin<LimitCount.Config> {
     final int rejectedCode;
     final @Nullable String rejectedMsg;
     final Map<String, Window> windows = new ConcurrentHashMap<>();
+    final AtomicLong lastSweep = new AtomicLong();
 
     Config(long count, long windowMillis, String key, String keyType, int rejectedCode, @Nullable String rejectedMsg) {
       this.count = count;
@@ -106,8 +107,9 @@ public final class LimitCount implements GatewayPlugin<LimitCount.Config> {
           : ("{\"error_msg\":\"" + config.rejectedMsg.replace("\"", "\\\"") + "\"}\n").getBytes(StandardCharsets.UTF_8);
       return new PluginResponse(config.rejectedCode, config.rejectedMsg == null ? Map.of() : Map.of("Content-Type", "application/json"), body);
     }
-    if (config.windows.size() > 100_000) {
-      config.windows.entrySet().removeIf(e -> e.getValue().start() != start); // drop stale keys
+    long last = config.lastSweep.get();
+    if (now - last >= config.windowMillis && config.lastSweep.compareAndSet(last, now)) {
+      config.windows.entrySet().removeIf(e -> e.getValue().start() != start); // stale keys, at most once a window
     }
     return null;
   }
