@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * Encrypted keys cannot be opened here (the keys live in the gateway's configuration), so only
  * their envelope is checked; see {@link #ENVELOPE}.
  */
-final class SslMaterial {
+public final class SslMaterial {
   /** The gateway's AES-GCM envelope: {@code $aesgcm$<key id>$<base64 of nonce(12) || ciphertext || tag(16)>}. */
   static final Pattern ENVELOPE = Pattern.compile("^\\$aesgcm\\$([A-Za-z0-9_.-]{1,64})\\$([A-Za-z0-9+/=\\s]+)$");
 
@@ -46,7 +46,7 @@ final class SslMaterial {
    *
    * @throws InvalidConfigException at {@code pointer} naming the certificate and the problem
    */
-  static List<X509Certificate> certificates(String pem, String pointer, @Nullable Instant now) {
+  public static List<X509Certificate> certificates(String pem, String pointer, @Nullable Instant now) {
     List<X509Certificate> chain = new ArrayList<>();
     Matcher m = PEM.matcher(pem);
     CertificateFactory factory;
@@ -83,7 +83,7 @@ final class SslMaterial {
    *
    * @throws InvalidConfigException at {@code pointer} when it does not parse or is password-protected
    */
-  static PrivateKey privateKey(String pem, String pointer) {
+  public static PrivateKey privateKey(String pem, String pointer) {
     Matcher m = PEM.matcher(pem);
     while (m.find()) {
       String label = m.group(1);
@@ -121,7 +121,7 @@ final class SslMaterial {
    * Whether {@code key} is the private key of {@code certificate}: RSA keys compare moduli, other
    * keys sign a random challenge that the certificate's public key must verify.
    */
-  static boolean matches(PrivateKey key, X509Certificate certificate) {
+  public static boolean matches(PrivateKey key, X509Certificate certificate) {
     PublicKey publicKey = certificate.getPublicKey();
     if (key instanceof RSAPrivateCrtKey rsa) {
       return publicKey instanceof RSAPublicKey pub && pub.getModulus().equals(rsa.getModulus())

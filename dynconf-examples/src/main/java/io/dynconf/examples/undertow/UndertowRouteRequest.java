@@ -75,36 +75,9 @@ final class UndertowRouteRequest implements RouteRequest {
 
   /** The same request for {@code chash}: variables as text (a list's first value), headers, cookies. */
   BalancerRequest balancerRequest() {
-    return new BalancerRequest() {
-      @Override
-      public @Nullable String var(String name) {
-        Object v = get(name);
-        if (v instanceof List<?> list) {
-          v = list.isEmpty() ? null : list.get(0);
-        }
-        return v == null ? null : v.toString();
-      }
-
-      @Override
-      public @Nullable String header(String name) {
-        return exchange.getRequestHeaders().getFirst(name);
-      }
-
-      @Override
-      public @Nullable String cookie(String name) {
-        Cookie c = exchange.getRequestCookie(name);
-        return c == null ? null : c.getValue();
-      }
-
-      @Override
-      public @Nullable String consumer() {
-        return null;
-      }
-
-      @Override
-      public @Nullable String clientAddress() {
-        return remoteAddress();
-      }
-    };
+    return BalancerRequest.of(this, name -> exchange.getRequestHeaders().getFirst(name), name -> {
+      Cookie c = exchange.getRequestCookie(name);
+      return c == null ? null : c.getValue();
+    });
   }
 }

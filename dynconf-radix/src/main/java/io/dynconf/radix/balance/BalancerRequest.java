@@ -1,5 +1,8 @@
 package io.dynconf.radix.balance;
 
+import io.dynconf.radix.RouteRequest;
+import java.util.List;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,6 +38,46 @@ public interface BalancerRequest {
       return null;
     }
   };
+
+  /**
+   * The balancer's view of a routed request: variables from {@link RouteRequest#get} as text (a
+   * multi-valued one's first value), headers and cookies through the server's own lookups, the
+   * request's client address, no consumer. What a server that already adapts its request to the
+   * router needs to add for {@code chash}.
+   */
+  static BalancerRequest of(RouteRequest request, Function<String, @Nullable String> headers,
+      Function<String, @Nullable String> cookies) {
+    return new BalancerRequest() {
+      @Override
+      public @Nullable String var(String name) {
+        Object v = request.get(name);
+        if (v instanceof List<?> list) {
+          v = list.isEmpty() ? null : list.get(0);
+        }
+        return v == null ? null : v.toString();
+      }
+
+      @Override
+      public @Nullable String header(String name) {
+        return headers.apply(name);
+      }
+
+      @Override
+      public @Nullable String cookie(String name) {
+        return cookies.apply(name);
+      }
+
+      @Override
+      public @Nullable String consumer() {
+        return null;
+      }
+
+      @Override
+      public @Nullable String clientAddress() {
+        return request.remoteAddress();
+      }
+    };
+  }
 
   /** An nginx-style variable ({@code uri}, {@code host}, {@code arg_name}, ...), or null when unset. */
   @Nullable String var(String name);

@@ -399,7 +399,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       this.route = route;
       this.upstream = upstream;
       this.picker = picker;
-      this.balancerRequest = new NettyBalancerRequest(request);
+      this.balancerRequest = BalancerRequest.of(request, name -> request.request().headers().get(name), request::cookie);
       this.keepAlive = keepAlive;
       this.client = client;
       this.local = local;
@@ -876,35 +876,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private static boolean idempotent(HttpMethod m) {
     return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.PUT || m == HttpMethod.DELETE
         || m == HttpMethod.OPTIONS || m == HttpMethod.TRACE;
-  }
-
-  /** The balancer's view of a request (hash keys). */
-  private record NettyBalancerRequest(NettyRouteRequest request) implements BalancerRequest {
-    @Override
-    public @Nullable String var(String name) {
-      Object v = request.get(name);
-      return v == null ? null : v instanceof List<?> l ? (l.isEmpty() ? null : String.valueOf(l.get(0))) : v.toString();
-    }
-
-    @Override
-    public @Nullable String header(String name) {
-      return request.request().headers().get(name);
-    }
-
-    @Override
-    public @Nullable String cookie(String name) {
-      return request.cookie(name);
-    }
-
-    @Override
-    public @Nullable String consumer() {
-      return null; // consumers arrive with the key-auth plugin
-    }
-
-    @Override
-    public @Nullable String clientAddress() {
-      return request.remoteAddress();
-    }
   }
 
   /** Header rules. */

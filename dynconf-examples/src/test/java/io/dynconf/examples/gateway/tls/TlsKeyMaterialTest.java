@@ -60,7 +60,7 @@ class TlsKeyMaterialTest {
     assertThat(Pem.matches(Pem.privateKey(ec.keyPem()), rsa.certificate())).isFalse();
     assertThat(Pem.matches(Pem.privateKey(Certificates.builder("ec2").issue().keyPem()), ec.certificate())).isFalse();
     assertThatThrownBy(() -> Pem.privateKey(ec.keyPem().replace("PRIVATE KEY", "ENCRYPTED PRIVATE KEY")))
-        .hasMessage("password-protected private keys are not supported");
+        .hasMessageStartingWith("password-protected private keys are not supported");
   }
 
   @Test
