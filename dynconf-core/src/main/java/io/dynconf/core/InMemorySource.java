@@ -19,19 +19,22 @@ import org.jspecify.annotations.Nullable;
  * {@code historyLimit} revisions of events are retained for {@link #watch} from an older revision;
  * older ones are compacted automatically, as etcd's auto-compaction would.
  *
- * <p><b>Threads.</b> Thread-safe; one monitor guards the state and no call blocks on anything but
- * that monitor. Values are copied in and out ({@link KeyValue} copies). Writes to keys outside
+ * <p><b>Threads.</b> Thread-safe; one monitor guards the state, and a write waits for nothing but
+ * that monitor and the delivery of its events (see below). Values are copied in and out ({@link KeyValue} copies). Writes to keys outside
  * {@link #prefix()} (and comparisons on them) throw {@link IllegalArgumentException} naming the
  * key; {@link #get} of such a key returns null.
  *
  * <p><b>Delivery.</b> Events are delivered synchronously on the writer's thread, after the change
  * is visible to {@link #get} and {@link #list}, and outside the store's monitor, so a listener may
- * read or write the source. Each watch is drained by one thread at a time: when two writers race,
- * the one already delivering also delivers the other's batch, in revision order. So a write
- * normally returns after its events were delivered, but not always (another thread may still be
- * delivering them); wait for the event, not for the write. One transaction is one {@code
- * onEvents} call. {@link #watch} replays history (or calls {@code onReset} for a compacted
- * revision) on the calling thread before it returns. A listener that throws is logged and skipped.
+ * read or write the source. Each watch is delivered by one thread at a time, in revision order: a
+ * writer that finds another thread delivering waits for it, so a write made outside any listener
+ * returns after its events were delivered (and a fast writer is held back by a slow listener
+ * rather than running ahead of it without bound). A write made from inside a listener is delivered
+ * after that callback returns; a listener must not wait for another thread that writes to this
+ * source. One transaction is one {@code onEvents} call. {@link #watch} replays history (or calls
+ * {@code onReset} for a compacted revision) before it returns, on the calling thread unless a
+ * writer is delivering to the new watch already; it never waits. A listener that throws is logged
+ * and skipped.
  *
  * <p><b>Test controls</b> (public so that tests in any module can provoke what an etcd cluster
  * does): {@link #compact}, {@link #resetWatches}, {@link #redeliverLast} and {@link #wipe}.

@@ -2,6 +2,7 @@ package io.dynconf.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.dynconf.core.spi.ChangeEvent;
 import io.dynconf.core.spi.ConfigSource;
@@ -9,8 +10,18 @@ import io.dynconf.core.spi.SourceException;
 import io.dynconf.core.spi.WatchListener;
 import io.dynconf.core.testing.ConfigSourceContract;
 import io.dynconf.core.testing.RecordingListener;
+import io.dynconf.core.spi.Watch;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class InMemorySourceContractTest extends ConfigSourceContract {
@@ -123,5 +134,63 @@ class InMemorySourceContractTest extends ConfigSourceContract {
     source.close();
     assertThatThrownBy(() -> source.list()).isInstanceOf(SourceException.class);
     assertThatThrownBy(() -> source.put(route("a"), "{}")).isInstanceOf(SourceException.class);
+  }
+
+  @Test
+  void aWatchStartedUnderAFastWriterReturnsAndTheWriterWaitsForItsSlowListener() throws Exception {
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong delivered = new AtomicLong();
+    AtomicInteger writes = new AtomicInteger();
+    List<String> violations = new CopyOnWriteArrayList<>();
+    WatchListener fast = new WatchListener() {
+      @Override
+      public void onEvents(List<ChangeEvent> events) {
+        delivered.set(events.get(events.size() - 1).modRevision());
+      }
+
+      @Override
+      public void onReset(String reason) {
+        violations.add("reset: " + reason);
+      }
+    };
+    source.watch(0, fast);
+    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+      for (int i = 0; !stop.get(); i++) {
+        long rev = source.put(route("w" + (i % 7)), value(route("w" + (i % 7)), i));
+        if (delivered.get() < rev) {
+          violations.add("write at revision " + rev + " returned before its event was delivered");
+        }
+        writes.incrementAndGet();
+      }
+    });
+    try {
+      Awaitility.await().atMost(RecordingListener.TIMEOUT).until(() -> writes.get() >= 50);
+      // A slow listener's watch, started under a writer that nothing slows: without back-pressure
+      // the watch's first drain (on this thread) would chase the writer for ever.
+      AtomicLong second = new AtomicLong();
+      long from = source.list().revision() - 20; // some history to replay first
+      Watch late = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> source.watch(from, new WatchListener() {
+        @Override
+        public void onEvents(List<ChangeEvent> events) {
+          LockSupport.parkNanos(200_000); // a consumer far slower than an in-memory writer
+          second.set(events.get(events.size() - 1).modRevision());
+        }
+
+        @Override
+        public void onReset(String reason) {
+          violations.add("reset of the late watch: " + reason);
+        }
+      }));
+      int before = writes.get();
+      Awaitility.await().atMost(RecordingListener.TIMEOUT).until(() -> writes.get() >= before + 50);
+      stop.set(true);
+      writer.get(10, TimeUnit.SECONDS);
+      late.close();
+      assertThat(violations).isEmpty();
+      assertThat(delivered.get()).isEqualTo(source.list().revision());
+      assertThat(second.get()).isEqualTo(source.list().revision()); // the writer waited for it too
+    } finally {
+      stop.set(true);
+    }
   }
 }

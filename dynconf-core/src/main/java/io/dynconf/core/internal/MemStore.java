@@ -15,7 +15,7 @@ import java.util.Objects;
 import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,10 +29,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>Locking and delivery.</b> One monitor guards the state. Changes are appended, under it, to
  * a queue per watch, so every queue is in revision order. Listeners are never called under the
  * monitor: {@link #deliver()} (and the methods that say so) drain the queues on the calling thread.
- * A watch is drained by one thread at a time; a thread that finds another one draining leaves its
- * batches to that thread, which keeps draining until the queue is empty. So a listener sees
- * revisions in order, from one thread at a time, with no lock of this store held, and may call the
- * store (even write to it) from inside the callback. {@link #apply} does not deliver, so that a
+ * A watch is drained by one thread at a time. A writer that finds another thread delivering waits
+ * for it (back-pressure: a fast writer cannot keep a slow listener's deliverer busy for ever), so a
+ * top-level write returns after its events were delivered. A write from inside a listener never
+ * waits: its batches are delivered after the current callback returns, by the thread already
+ * delivering. So a listener sees revisions in order, from one thread at a time, with no lock of
+ * this store held, and may call the store (even write to it) from inside the callback; it must not
+ * wait for another thread that writes to the same store. {@link #apply} does not deliver, so that a
  * caller can apply under its own lock and deliver after releasing it.
  */
 public final class MemStore {
@@ -159,7 +162,7 @@ public final class MemStore {
         watches.add(w);
       }
     }
-    w.drain();
+    w.drain(false); // never waits: the caller may hold a lock that a listener needs
     return w;
   }
 
@@ -240,13 +243,26 @@ public final class MemStore {
     }
   }
 
-  /** One watch: a queue in revision order and a flag that lets one thread at a time drain it. */
+  /**
+   * One watch: a queue in revision order and a lock that lets one thread at a time deliver it.
+   *
+   * <p>A top-level caller (a writer, not inside any listener of a {@code MemStore}) takes the lock,
+   * waiting for a thread already delivering, and delivers until the queue is empty: so a write
+   * returns only after its events were delivered, and writers are held back while a slow listener
+   * catches up (a writer that never waited could keep the delivering thread busy for ever). A
+   * caller inside a listener never waits: its batches are left to the thread already delivering,
+   * which delivers them after the current callback returns; so is {@link MemStore#watch}, which may
+   * run under a caller's lock that a listener needs.
+   */
   private static final class MemWatch implements Watch {
+    /** How many {@code MemStore} deliveries the current thread is inside (any store). */
+    private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+
     final MemStore store;
     final long from;
     final WatchListener listener;
     final Queue<Object> queue = new ConcurrentLinkedQueue<>();
-    final AtomicBoolean draining = new AtomicBoolean();
+    final ReentrantLock lock = new ReentrantLock();
     volatile boolean closed;
 
     MemWatch(MemStore store, long from, WatchListener listener) {
@@ -255,17 +271,33 @@ public final class MemStore {
       this.listener = listener;
     }
 
+    /** Delivers, waiting for the current deliverer when called at top level. */
     void drain() {
-      while (!closed && !queue.isEmpty() && draining.compareAndSet(false, true)) {
+      drain(DEPTH.get()[0] == 0);
+    }
+
+    void drain(boolean mayWait) {
+      int[] depth = DEPTH.get();
+      while (!closed && !queue.isEmpty()) {
+        if (lock.isHeldByCurrentThread()) {
+          return; // a write from this watch's own callback: the loop below delivers it next
+        }
+        if (mayWait) {
+          lock.lock();
+        } else if (!lock.tryLock()) {
+          return; // the thread holding the lock delivers it: it drains until the queue is empty
+        }
+        depth[0]++;
         try {
           Object item;
           while (!closed && (item = queue.poll()) != null) {
             deliver(item);
           }
         } finally {
-          draining.set(false);
+          depth[0]--;
+          lock.unlock();
         }
-        // loop: a batch queued after our last poll but before the flag was released is ours to deliver
+        // loop: a batch left by a non-waiting caller after our last poll is ours to deliver
       }
     }
 
