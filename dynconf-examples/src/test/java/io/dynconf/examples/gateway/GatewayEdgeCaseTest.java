@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Protocol edge cases found in review, each against a raw-socket upstream that shows exactly what
  * the gateway sent: framing that a Connection header must not strip (request smuggling),
- * pipelined requests, bytes that come with a 101, interim responses, malformed chunked bodies.
+ * pipelined requests, bytes that come with a 101, interim responses, malformed chunked bodies, an
+ * HTTP/1.0 client and a chunked upstream.
  */
 class GatewayEdgeCaseTest {
   @TempDir Path dir;
@@ -178,5 +179,28 @@ class GatewayEdgeCaseTest {
             + "\"plugins\":{\"proxy-rewrite\":{\"regex_uri\":[\"^/a/(.*)$\",\"/b/$2\"]}}}");
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(r.body()).contains("/plugins/proxy-rewrite/regex_uri/1").contains("$2");
+  }
+
+  @Test
+  void anHttp10ClientGetsAnUnchunkedBodyEndedByClose() throws Exception {
+    try (ServerSocket up = new ServerSocket(0)) {
+      CompletableFuture.runAsync(() -> {
+        try (Socket s = up.accept()) {
+          readUntil(s, "\r\n\r\n");
+          send(s, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+          readUntil(s, "never");
+        } catch (IOException e) {
+          throw new RuntimeException(e);
+        }
+      });
+      start(route("r", "/old", up.getLocalPort(), ""));
+      try (Socket c = client()) {
+        // RFC 9112 6.1: no Transfer-Encoding to an HTTP/1.0 client; the close ends the body
+        send(c, "GET /old HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n");
+        String got = readUntil(c, "never"); // returns at the close
+        assertThat(got).startsWith("HTTP/1.1 200").endsWith("\r\n\r\nhello world");
+        assertThat(got.toLowerCase()).doesNotContain("transfer-encoding").doesNotContain("connection: keep-alive");
+      }
+    }
   }
 }

@@ -351,7 +351,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     final NettyRouteRequest request;
     final ResolvedRoute route;
     final Upstream upstream;
-    final boolean keepAlive;
+    /** Whether the client connection stays open after this exchange (false once the close must end a body). */
+    boolean keepAlive;
     final @Nullable String client;
     final @Nullable InetSocketAddress local;
     final long connectMs;
@@ -676,7 +677,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
           && in.status().code() != 204 && in.status().code() != 304;
       in.setProtocolVersion(HttpVersion.HTTP_1_1);
       if (chunked || (hasBody && !HttpUtil.isContentLengthSet(in))) {
-        HttpUtil.setTransferEncodingChunked(in, true);
+        if (request.request().protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+          // an HTTP/1.0 client knows no chunked coding (RFC 9112 6.1): the close ends the body
+          HttpUtil.setTransferEncodingChunked(in, false);
+          keepAlive = false;
+        } else {
+          HttpUtil.setTransferEncodingChunked(in, true);
+        }
       }
       HttpUtil.setKeepAlive(in, keepAlive);
       Filtering f = filtering;
