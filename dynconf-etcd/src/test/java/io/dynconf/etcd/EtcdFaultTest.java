@@ -8,13 +8,11 @@ import io.dynconf.core.ConfigRegistry;
 import io.dynconf.core.ConfigSnapshot;
 import io.dynconf.core.ConfigStore;
 import io.dynconf.core.StandardTypes;
-import io.dynconf.etcd.testing.EtcdCluster;
 import io.dynconf.etcd.testing.EtcdClusterExtension;
 import io.dynconf.etcd.testing.EtcdMember;
+import io.dynconf.etcd.testing.EtcdWriter;
 import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,19 +35,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EtcdFaultTest {
   private static final Duration CONVERGE = Duration.ofSeconds(10);
+  /** How long one write may keep retrying after a fault (elections on a loaded 2-core box take seconds). */
+  private static final Duration WRITE = Duration.ofSeconds(30);
   private static final Duration PROGRESS = Duration.ofMillis(500);
 
   @RegisterExtension static final EtcdClusterExtension ETCD = EtcdClusterExtension.members(3).clearBetweenTests();
 
   private EtcdSource source;
   private ConfigRegistry registry;
-  private Client writer; // the test's own client, straight to the members (no proxy)
+  private EtcdWriter writer; // the test's own writer, straight to the members (no proxy)
   private final List<String> backwards = new CopyOnWriteArrayList<>();
   private volatile boolean etcdRevisionsMayGoBack; // only when the test wipes etcd
 
   @BeforeEach
   void setUp() throws Exception {
-    writer = client(ETCD.cluster().directEndpoints());
+    writer = new EtcdWriter(() -> ETCD.cluster().directEndpoints(), WRITE);
     put("/apisix/upstreams/u1", "{\"nodes\":{\"127.0.0.1:80\":1}}");
     for (int i = 0; i < 5; i++) {
       put("/apisix/routes/r" + i, route(i, 0));
@@ -118,7 +118,7 @@ class EtcdFaultTest {
 
     ETCD.cluster().leader().kill();
     assertServing(5);
-    awaitWrite("/apisix/routes/r7", route(7, 1));
+    put("/apisix/routes/r7", route(7, 1));
     delete("/apisix/routes/r0");
 
     assertConverged();
@@ -133,7 +133,7 @@ class EtcdFaultTest {
     }
     assertServing(5); // etcd is gone: the last good data keeps serving
     ETCD.cluster().heal(); // starts every member again on its data
-    awaitWrite("/apisix/routes/r8", route(8, 1));
+    put("/apisix/routes/r8", route(8, 1));
 
     assertConverged();
   }
@@ -146,11 +146,9 @@ class EtcdFaultTest {
     used.pause();
     long pausedAt = System.nanoTime();
     assertServing(5);
-    try (Client other = client(ETCD.cluster().members().stream().filter(m -> m != used).map(EtcdMember::directEndpoint).toList())) {
-      await().atMost(CONVERGE).ignoreExceptions().until(() -> {
-        other.getKVClient().put(bytes("/apisix/routes/r6"), bytes(route(6, 1))).get(1, TimeUnit.SECONDS);
-        return true;
-      });
+    try (EtcdWriter other = new EtcdWriter(() -> ETCD.cluster().members().stream().filter(m -> m != used)
+        .map(EtcdMember::directEndpoint).toList(), CONVERGE)) {
+      other.put("/apisix/routes/r6", route(6, 1));
     }
     assertConverged(); // through another member, while this one is still paused
     assertThat(System.nanoTime() - pausedAt).isLessThan(TimeUnit.SECONDS.toNanos(10));
@@ -188,8 +186,7 @@ class EtcdFaultTest {
 
     etcdRevisionsMayGoBack = true; // a store's revision is etcd's: it follows etcd back; versions still only grow
     ETCD.cluster().wipe();
-    writer.close();
-    writer = client(ETCD.cluster().directEndpoints());
+    writer.redial();
     put("/apisix/upstreams/u1", "{\"nodes\":{\"127.0.0.1:81\":1}}");
     put("/apisix/routes/x1", route(1, 100));
 
@@ -215,8 +212,7 @@ class EtcdFaultTest {
     assertServing(5);
 
     ETCD.cluster().heal();
-    writer.close();
-    writer = client(ETCD.cluster().directEndpoints());
+    writer.redial();
     put("/apisix/routes/r5", route(5, 1));
     assertConverged();
     assertThat(registry.snapshot().fromLastKnownGood()).isFalse();
@@ -252,7 +248,7 @@ class EtcdFaultTest {
   private void assertConverged() {
     await().atMost(CONVERGE).ignoreExceptions().untilAsserted(() -> {
       Map<String, Long> etcd = new TreeMap<>();
-      for (io.etcd.jetcd.KeyValue kv : writer.getKVClient()
+      for (io.etcd.jetcd.KeyValue kv : writer.client().getKVClient()
           .get(bytes("/apisix/"), GetOption.builder().isPrefix(true).build()).get(2, TimeUnit.SECONDS).getKvs()) {
         etcd.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getModRevision());
       }
@@ -273,26 +269,13 @@ class EtcdFaultTest {
 
   /** A put that retries: right after a fault, the member the writer reaches may still be catching up. */
   private void put(String key, String value) {
-    awaitWrite(key, value);
+    writer.put(key, value);
   }
 
-  private void awaitWrite(String key, String value) {
-    await().atMost(CONVERGE).ignoreExceptions().until(() -> {
-      writer.getKVClient().put(bytes(key), bytes(value)).get(2, TimeUnit.SECONDS);
-      return true;
-    });
+  private void delete(String key) {
+    writer.delete(key);
   }
 
-  private void delete(String key) throws Exception {
-    await().atMost(CONVERGE).ignoreExceptions().until(() -> {
-      writer.getKVClient().delete(bytes(key)).get(2, TimeUnit.SECONDS);
-      return true;
-    });
-  }
-
-  private static Client client(List<URI> endpoints) {
-    return Client.builder().endpoints(endpoints.toArray(URI[]::new)).connectTimeout(Duration.ofSeconds(2)).build();
-  }
 
   private static ByteSequence bytes(String s) {
     return ByteSequence.from(s, StandardCharsets.UTF_8);

@@ -9,10 +9,10 @@ import io.dynconf.core.ConfigStore;
 import io.dynconf.etcd.testing.EtcdCluster;
 import io.dynconf.etcd.testing.EtcdClusterExtension;
 import io.dynconf.etcd.testing.EtcdMember;
+import io.dynconf.etcd.testing.EtcdWriter;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -31,6 +31,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * version back or (except across the wipe) its revision.
  */
 class EtcdRandomizedFaultTest {
+  /** How long one write may keep retrying after a fault (elections on a loaded 2-core box take seconds). */
+  private static final Duration WRITE = Duration.ofSeconds(60);
+
   @RegisterExtension static final EtcdClusterExtension ETCD = EtcdClusterExtension.members(3);
 
   private final List<String> violations = new CopyOnWriteArrayList<>();
@@ -41,8 +44,8 @@ class EtcdRandomizedFaultTest {
     long seed = Long.getLong("faults.seed", System.nanoTime());
     Random random = new Random(seed);
     EtcdCluster etcd = ETCD.cluster();
-    Client writer = client(etcd.directEndpoints());
-    awaitWrite(writer, "/apisix/upstreams/u1", "{\"nodes\":{\"127.0.0.1:80\":1}}");
+    EtcdWriter writer = new EtcdWriter(etcd::directEndpoints, WRITE);
+    writer.put("/apisix/upstreams/u1", "{\"nodes\":{\"127.0.0.1:80\":1}}");
     try (EtcdSource source = EtcdSource.builder().endpoints(etcd.endpoints()).progressInterval(Duration.ofMillis(500))
             .requestTimeout(Duration.ofSeconds(2)).backoff(Duration.ofMillis(20), Duration.ofMillis(500)).build();
         ConfigRegistry registry = ConfigRegistry.builder(source).backoff(Duration.ofMillis(20), Duration.ofMillis(500)).build()) {
@@ -61,24 +64,23 @@ class EtcdRandomizedFaultTest {
       for (int op = 0; op < 2400; op++) {
         if (op > 0 && op % 400 == 0) {
           String fault = faults[(op / 400 - 1) % faults.length];
-          writer = inject(fault, etcd, writer, random);
+          inject(fault, etcd, writer, random);
         }
         String key = "/apisix/routes/r" + random.nextInt(60);
         if (random.nextInt(4) == 0) {
-          awaitDelete(writer, key);
+          writer.delete(key);
         } else {
-          awaitWrite(writer, key, "{\"uri\":\"/p" + op + "\",\"upstream_id\":\"u1\"}");
+          writer.put(key, "{\"uri\":\"/p" + op + "\",\"upstream_id\":\"u1\"}");
         }
       }
-      Client finalWriter = writer;
-      await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> assertThat(held(registry)).isEqualTo(etcdContent(finalWriter)));
+      await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> assertThat(held(registry)).isEqualTo(etcdContent(writer.client())));
       assertThat(violations).as("seed " + seed).isEmpty();
     } finally {
       writer.close();
     }
   }
 
-  private Client inject(String fault, EtcdCluster etcd, Client writer, Random random) throws Exception {
+  private void inject(String fault, EtcdCluster etcd, EtcdWriter writer, Random random) throws Exception {
     switch (fault) {
       case "kill-follower" -> etcd.followers().get(random.nextInt(2)).kill();
       case "kill-leader" -> etcd.leader().kill();
@@ -101,9 +103,8 @@ class EtcdRandomizedFaultTest {
       case "wipe" -> {
         wiping = true;
         etcd.wipe();
-        writer.close();
-        writer = client(etcd.directEndpoints());
-        awaitWrite(writer, "/apisix/upstreams/u1", "{\"nodes\":{\"127.0.0.1:81\":1}}");
+        writer.redial();
+        writer.put("/apisix/upstreams/u1", "{\"nodes\":{\"127.0.0.1:81\":1}}");
       }
       default -> throw new IllegalArgumentException(fault);
     }
@@ -111,12 +112,11 @@ class EtcdRandomizedFaultTest {
       writeSome(writer, 20);
     }
     etcd.heal();
-    return writer;
   }
 
-  private static void writeSome(Client writer, int n) {
+  private static void writeSome(EtcdWriter writer, int n) {
     for (int i = 0; i < n; i++) {
-      awaitWrite(writer, "/apisix/routes/f" + i, "{\"uri\":\"/f" + i + "\",\"upstream_id\":\"u1\"}");
+      writer.put("/apisix/routes/f" + i, "{\"uri\":\"/f" + i + "\",\"upstream_id\":\"u1\"}");
     }
   }
 
@@ -138,23 +138,8 @@ class EtcdRandomizedFaultTest {
     return out;
   }
 
-  private static void awaitWrite(Client c, String key, String value) {
-    await().atMost(Duration.ofSeconds(20)).pollDelay(Duration.ZERO).ignoreExceptions().until(() -> {
-      c.getKVClient().put(bytes(key), bytes(value)).get(2, TimeUnit.SECONDS);
-      return true;
-    });
-  }
 
-  private static void awaitDelete(Client c, String key) {
-    await().atMost(Duration.ofSeconds(20)).pollDelay(Duration.ZERO).ignoreExceptions().until(() -> {
-      c.getKVClient().delete(bytes(key)).get(2, TimeUnit.SECONDS);
-      return true;
-    });
-  }
 
-  private static Client client(List<URI> endpoints) {
-    return Client.builder().endpoints(endpoints.toArray(URI[]::new)).connectTimeout(Duration.ofSeconds(2)).build();
-  }
 
   private static ByteSequence bytes(String s) {
     return ByteSequence.from(s, StandardCharsets.UTF_8);

@@ -155,4 +155,36 @@ class GatewayPluginTest {
     assertThat(redis.body()).contains("/plugins/limit-count/policy");
     assertThat(get("/x").statusCode()).as("nothing was stored").isEqualTo(404);
   }
+
+  @Test
+  void aConsumersPluginsJoinTheRouteOnceAuthenticatedAndWinOverTheRoutes() throws Exception {
+    put("/apisix/admin/consumers", """
+        {"username":"jack","plugins":{"key-auth":{"key":"jack-key"},
+          "limit-count":{"count":2,"time_window":60,"key":"consumer_name","rejected_code":429},
+          "proxy-rewrite":{"headers":{"set":{"X-Tier":"gold"}}}}}""", 201);
+    put("/apisix/admin/consumers", "{\"username\":\"jill\",\"plugins\":{\"key-auth\":{\"key\":\"jill-key\"}}}", 201);
+    put("/apisix/admin/routes/r1", """
+        {"uri":"/metered","upstream_id":"web","plugins":{"key-auth":{},
+          "limit-count":{"count":100,"time_window":60,"key":"consumer_name","rejected_code":429}}}""", 201);
+    awaitStatus("/metered", 200, "apikey", "jill-key");
+
+    HttpResponse<String> jill = get("/metered", "apikey", "jill-key");
+    assertThat(jill.statusCode()).isEqualTo(200);
+    assertThat(jill.headers().firstValue("X-RateLimit-Limit")).as("the route's limit").hasValue("100");
+    assertThat(backend.header(backend.requests.size() - 1, "X-tier")).isNull();
+
+    HttpResponse<String> jack = get("/metered", "apikey", "jack-key");
+    assertThat(jack.statusCode()).isEqualTo(200);
+    assertThat(jack.headers().firstValue("X-RateLimit-Limit")).as("the consumer's limit wins").hasValue("2");
+    assertThat(backend.header(backend.requests.size() - 1, "X-tier")).as("the consumer's proxy-rewrite ran").isEqualTo("gold");
+    assertThat(backend.header(backend.requests.size() - 1, "X-consumer-username")).isEqualTo("jack");
+    int ok = 1;
+    while ((jack = get("/metered", "apikey", "jack-key")).statusCode() == 200) {
+      ok++;
+    }
+    assertThat(jack.statusCode()).isEqualTo(429);
+    assertThat(ok).as("200s before the 429 (a window may roll over once)").isBetween(2, 4);
+    assertThat(get("/metered", "apikey", "jill-key").statusCode()).as("counted per consumer").isEqualTo(200);
+    assertThat(get("/metered").statusCode()).as("authentication still comes first").isEqualTo(401);
+  }
 }

@@ -197,13 +197,23 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     PluginContext pctx = null;
     if (!chain.isEmpty() || !global.isEmpty()) {
       pctx = new PluginContext(rr, route); // copies the request's headers: only when plugins run
-      filtering = new Filtering(pctx, global, chain, System.nanoTime());
+      long started = System.nanoTime();
+      filtering = new Filtering(pctx, global, chain, started);
       PluginResponse r = global.rewrite(pctx);
       if (r == null) {
         r = global.access(pctx);
       }
       if (r == null) {
         r = chain.rewrite(pctx);
+      }
+      String consumer = pctx.consumer();
+      if (r == null && consumer != null) {
+        PluginChain own = settings.plugins().consumer(consumer);
+        if (!own.isEmpty()) { // APISIX: the consumer's plugins join the route's, then their rewrite runs
+          chain = chain.merge(own);
+          filtering = new Filtering(pctx, global, chain, started);
+          r = own.rewrite(pctx);
+        }
       }
       if (r == null) {
         r = chain.access(pctx);

@@ -13,7 +13,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Phases, in APISIX's order: {@link #rewrite} and {@link #access} before the upstream is chosen
  * (either may answer the request itself), {@link #headerFilter} on the response head (the
  * upstream's or a plugin's), {@link #log} when the exchange ends. In each phase global rules' plugins
- * run before the route's, and within one chain plugins run by descending {@link #priority()}.
+ * run before the route's, and within one chain plugins run by descending {@link #priority()}. When an
+ * authentication plugin has set the consumer in the route's rewrite phase, the consumer's own
+ * plugins join the route's chain (the consumer's configuration winning per plugin, as in APISIX):
+ * their rewrite phase runs then, and the access and later phases run on the merged chain.
  * Phases run on the connection's event loop: they must not block. Implementations are singletons
  * shared by every request: thread-safe.
  *
@@ -34,6 +37,15 @@ public interface GatewayPlugin<C> {
    * @throws InvalidConfigException naming the field inside the plugin's object and the reason
    */
   C configure(Map<String, @Nullable Object> config);
+
+  /**
+   * True for an authentication plugin (APISIX's {@code type = "auth"}). On a consumer, such a
+   * plugin's configuration is the consumer's credential; every other plugin of a consumer is merged
+   * into the route's chain once the consumer is known (see {@link PluginChain#merge}).
+   */
+  default boolean authenticates() {
+    return false;
+  }
 
   /** Called once before the gateway serves. */
   default void init(PluginEnvironment environment) {}

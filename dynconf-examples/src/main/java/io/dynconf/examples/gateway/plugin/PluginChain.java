@@ -2,10 +2,17 @@ package io.dynconf.examples.gateway.plugin;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
-/** The plugins of one route (or of the global rules), compiled and ordered by priority. Immutable. */
+/**
+ * The plugins of one route (or of the global rules, or of one consumer), compiled and ordered by
+ * priority. Immutable (it caches its merges with consumers' chains).
+ */
 public final class PluginChain {
   public static final PluginChain EMPTY = new PluginChain(List.of());
 
@@ -28,7 +35,12 @@ public final class PluginChain {
     }
   }
 
+  /** Most merged chains kept per chain; beyond it the cache starts afresh. */
+  private static final int MERGE_CACHE_LIMIT = 256;
+
   private final List<Link<?>> links;
+  /** Merges with consumers' chains, by the consumer chain's identity (rebuilt on every consumers change). */
+  private final Map<PluginChain, PluginChain> merges = new ConcurrentHashMap<>();
 
   PluginChain(List<Link<?>> links) {
     List<Link<?>> sorted = new ArrayList<>(links);
@@ -38,6 +50,36 @@ public final class PluginChain {
 
   public boolean isEmpty() {
     return links.isEmpty();
+  }
+
+  /**
+   * This route's chain with a consumer's plugins merged in, the consumer's configuration winning
+   * for a plugin both have (APISIX's {@code merge_consumer_route}). Built once per pair and cached,
+   * so the counters of a consumer's {@code limit-count} are the same objects on every request.
+   */
+  public PluginChain merge(PluginChain consumer) {
+    if (consumer.isEmpty()) {
+      return this;
+    }
+    PluginChain merged = merges.get(consumer);
+    if (merged == null) {
+      Set<String> overridden = new HashSet<>(consumer.names());
+      List<Link<?>> all = new ArrayList<>(consumer.links);
+      for (Link<?> l : links) {
+        if (!overridden.contains(l.plugin().name())) {
+          all.add(l);
+        }
+      }
+      merged = new PluginChain(all);
+      if (merges.size() >= MERGE_CACHE_LIMIT) {
+        merges.clear(); // chains of consumers since replaced; the live ones are rebuilt on demand
+      }
+      PluginChain raced = merges.putIfAbsent(consumer, merged);
+      if (raced != null) {
+        merged = raced;
+      }
+    }
+    return merged;
   }
 
   /** The plugin names in run order. */

@@ -76,6 +76,19 @@ public final class PluginContext {
     this.consumer = consumer;
   }
 
+  /**
+   * A variable as APISIX's plugins read it: {@code consumer_name} (the authenticated consumer, or
+   * null) and {@code route_id}, else the request's own variables ({@code remote_addr},
+   * {@code arg_name}, {@code http_name}, ...).
+   */
+  public @Nullable Object var(String name) {
+    return switch (name) {
+      case "consumer_name" -> consumer;
+      case "route_id" -> route.id();
+      default -> request.get(name);
+    };
+  }
+
   /** Per-request scratch space shared between phases. */
   public Map<String, Object> state() {
     return state;

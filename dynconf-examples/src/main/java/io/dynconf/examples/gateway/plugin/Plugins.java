@@ -1,12 +1,14 @@
 package io.dynconf.examples.gateway.plugin;
 
 import io.dynconf.core.ConfigRegistry;
+import io.dynconf.core.Consumer;
 import io.dynconf.core.GlobalRule;
 import io.dynconf.core.InvalidConfigException;
 import io.dynconf.core.PluginCatalog;
 import io.dynconf.core.StandardTypes;
 import io.dynconf.radix.ResolvedRoute;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,13 +23,16 @@ import org.slf4j.LoggerFactory;
  * included), as a {@link PluginCatalog} for the registry and the admin API, and the compiler of
  * chains: a route's chain merges its service's plugins, its plugin config's and its own, the later
  * winning for the same plugin (APISIX: route over plugin config over service); the global rules'
- * chain is rebuilt whenever the global rules change. Thread-safe.
+ * chain is rebuilt whenever the global rules change, and so are the consumers' chains (each
+ * consumer's plugins but its credentials, merged into a route's chain once the consumer is known).
+ * Thread-safe.
  */
 public final class Plugins implements PluginCatalog {
   private static final Logger LOG = LoggerFactory.getLogger(Plugins.class);
 
   private final Map<String, GatewayPlugin<?>> byName;
   private volatile PluginChain global = PluginChain.EMPTY;
+  private volatile Map<String, PluginChain> consumers = Map.of();
 
   private Plugins(Map<String, GatewayPlugin<?>> byName) {
     this.byName = byName;
@@ -55,8 +60,38 @@ public final class Plugins implements PluginCatalog {
       if (update.changedTypes().contains(StandardTypes.GLOBAL_RULES.name())) {
         rebuildGlobal(registry);
       }
+      if (update.changedTypes().contains(StandardTypes.CONSUMERS.name())) {
+        rebuildConsumers(registry);
+      }
     });
     rebuildGlobal(registry);
+    rebuildConsumers(registry);
+  }
+
+  private void rebuildConsumers(ConfigRegistry registry) {
+    Map<String, PluginChain> m = new HashMap<>();
+    for (Consumer consumer : registry.snapshot().store(StandardTypes.CONSUMERS).values()) {
+      Map<String, Map<String, @Nullable Object>> own = new LinkedHashMap<>();
+      consumer.plugins().forEach((name, conf) -> {
+        GatewayPlugin<?> p = byName.get(name);
+        if (p != null && !p.authenticates()) {
+          own.put(name, conf);
+        }
+      });
+      if (!own.isEmpty()) {
+        try {
+          m.put(consumer.username(), compile(own));
+        } catch (RuntimeException e) {
+          LOG.error("consumer {}: {} (its plugins are not merged into routes)", consumer.username(), e.getMessage());
+        }
+      }
+    }
+    consumers = Map.copyOf(m);
+  }
+
+  /** The plugins of consumer {@code username} to merge into a route's chain (its credentials left out). */
+  public PluginChain consumer(String username) {
+    return consumers.getOrDefault(username, PluginChain.EMPTY);
   }
 
   private void rebuildGlobal(ConfigRegistry registry) {

@@ -19,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  * (default {@code apikey}), {@code query} (default {@code apikey}), {@code hide_credentials}. On a
  * consumer: {@code key}, the consumer's key. A request's key comes from the header, else the query
  * argument; missing → 401 {@code Missing API key in request}, unknown → 401 {@code Invalid API key in
- * request}; a match sets the consumer ({@code X-Consumer-Username} goes upstream). Keys follow the
- * consumers store as it changes (an index rebuilt off the request path).
+ * request}; a match sets the consumer ({@code X-Consumer-Username} goes upstream). It runs in the
+ * rewrite phase, as in APISIX, so the consumer's own plugins join the chain before the access
+ * phase. Keys follow the consumers store as it changes (an index rebuilt off the request path).
  */
 public final class KeyAuth implements GatewayPlugin<KeyAuth.Config> {
 
@@ -36,6 +37,11 @@ public final class KeyAuth implements GatewayPlugin<KeyAuth.Config> {
   @Override
   public int priority() {
     return 2500;
+  }
+
+  @Override
+  public boolean authenticates() {
+    return true;
   }
 
   @Override
@@ -71,7 +77,7 @@ public final class KeyAuth implements GatewayPlugin<KeyAuth.Config> {
   }
 
   @Override
-  public @Nullable PluginResponse access(Config config, PluginContext ctx) {
+  public @Nullable PluginResponse rewrite(Config config, PluginContext ctx) {
     String key = ctx.request().request().headers().get(config.header());
     boolean fromHeader = key != null;
     if (key == null) {

@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * APISIX's {@code limit-count} with the {@code local} policy: at most {@code count} requests per
  * {@code time_window} seconds per key, in fixed windows; {@code key_type} {@code var} (default; the
- * variable named by {@code key}, default {@code remote_addr}), {@code var_combination} ({@code
+ * variable named by {@code key}, default {@code remote_addr}; {@code consumer_name} counts per
+ * authenticated consumer), {@code var_combination} ({@code
  * $a $b} interpolated) or {@code constant}; over the limit → {@code rejected_code} (default 503) and
  * {@code rejected_msg}. Sets {@code X-RateLimit-Limit}, {@code -Remaining} and {@code -Reset} on
  * the response. Counters live in this gateway (as APISIX's local policy: per node); each
@@ -89,7 +90,7 @@ public final class LimitCount implements GatewayPlugin<LimitCount.Config> {
       case "constant" -> config.key;
       case "var_combination" -> interpolate(config.key, ctx);
       default -> {
-        Object v = ctx.request().get(config.key);
+        Object v = ctx.var(config.key);
         yield v == null ? "" : v.toString();
       }
     };
@@ -124,7 +125,7 @@ public final class LimitCount implements GatewayPlugin<LimitCount.Config> {
         while (j < template.length() && (Character.isLetterOrDigit(template.charAt(j)) || template.charAt(j) == '_')) {
           j++;
         }
-        Object v = ctx.request().get(template.substring(i + 1, j));
+        Object v = ctx.var(template.substring(i + 1, j));
         out.append(v == null ? "" : v);
         i = j;
       } else {
