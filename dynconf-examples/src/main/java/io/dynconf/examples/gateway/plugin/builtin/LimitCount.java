@@ -6,6 +6,7 @@ import io.dynconf.examples.gateway.plugin.GatewayPlugin;
 import io.dynconf.examples.gateway.plugin.PluginContext;
 import io.dynconf.examples.gateway.plugin.PluginResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,18 +22,25 @@ import org.jspecify.annotations.Nullable;
  * $a $b} interpolated) or {@code constant}; over the limit → {@code rejected_code} (default 503) and
  * {@code rejected_msg}. Sets {@code X-RateLimit-Limit}, {@code -Remaining} and {@code -Reset} on
  * the response. Counters live in this gateway (as APISIX's local policy: per node); each
- * configuration object has its own counters, so changing a route's limit starts afresh.
+ * configuration object has its own counters, so changing a route's limit starts afresh. At most
+ * 100,000 keys are counted at once per configuration; beyond that some are forgotten (and start
+ * afresh), as APISIX's shared dict evicts.
  */
 public final class LimitCount implements GatewayPlugin<LimitCount.Config> {
 
+  /** Keys counted at once per configuration, unless told otherwise. */
+  static final int DEFAULT_MAX_KEYS = 100_000;
+
   private final LongSupplier clockMillis;
+  private final int maxKeys;
 
   public LimitCount() {
-    this(System::currentTimeMillis);
+    this(System::currentTimeMillis, DEFAULT_MAX_KEYS);
   }
 
-  LimitCount(LongSupplier clockMillis) {
+  LimitCount(LongSupplier clockMillis, int maxKeys) {
     this.clockMillis = clockMillis;
+    this.maxKeys = maxKeys;
   }
 
   /** Compiled configuration with its own counters. */
@@ -96,8 +104,7 @@ public final class LimitCount implements GatewayPlugin<LimitCount.Config> {
     };
     long now = clockMillis.getAsLong();
     long start = now - Math.floorMod(now, config.windowMillis);
-    Window w = config.windows.compute(key, (k, old) -> old != null && old.start() == start ? old : new Window(start, new AtomicLong()));
-    long used = w.used().incrementAndGet();
+    long used = hit(config, key, now);
     long remaining = Math.max(0, config.count - used);
     long reset = (start + config.windowMillis - now + 999) / 1000;
     ctx.responseHeaders().set("X-RateLimit-Limit", config.count);
@@ -108,11 +115,36 @@ public final class LimitCount implements GatewayPlugin<LimitCount.Config> {
           : ("{\"error_msg\":\"" + config.rejectedMsg.replace("\"", "\\\"") + "\"}\n").getBytes(StandardCharsets.UTF_8);
       return new PluginResponse(config.rejectedCode, config.rejectedMsg == null ? Map.of() : Map.of("Content-Type", "application/json"), body);
     }
+    return null;
+  }
+
+  /** Counts one request of {@code key} at {@code now}; returns the count in its window. */
+  long hit(Config config, String key, long now) {
+    long start = now - Math.floorMod(now, config.windowMillis);
     long last = config.lastSweep.get();
     if (now - last >= config.windowMillis && config.lastSweep.compareAndSet(last, now)) {
       config.windows.entrySet().removeIf(e -> e.getValue().start() != start); // stale keys, at most once a window
     }
-    return null;
+    if (config.windows.size() >= maxKeys && !config.windows.containsKey(key)) {
+      forgetSome(config, start);
+    }
+    Window w = config.windows.compute(key, (k, old) -> old != null && old.start() == start ? old : new Window(start, new AtomicLong()));
+    return w.used().incrementAndGet();
+  }
+
+  /**
+   * Bounds the memory a flood of distinct keys can take (APISIX's local policy lives in a shared
+   * dict that evicts the least recently used): stale windows go first, then, if the current window
+   * alone is full, a tenth of its keys, which start afresh if they come back.
+   */
+  private void forgetSome(Config config, long start) {
+    config.windows.entrySet().removeIf(e -> e.getValue().start() != start);
+    int excess = config.windows.size() - maxKeys + Math.max(1, maxKeys / 10);
+    Iterator<String> it = config.windows.keySet().iterator();
+    while (excess-- > 0 && it.hasNext()) {
+      it.next();
+      it.remove();
+    }
   }
 
   private static String interpolate(String template, PluginContext ctx) {
