@@ -62,6 +62,19 @@ class GatewayEdgeCaseTest {
     return out.toString(StandardCharsets.ISO_8859_1);
   }
 
+  /** A raw upstream that reads one request head, sends {@code response} as is and keeps the connection open. */
+  private static void answerOnce(ServerSocket up, String response) {
+    CompletableFuture.runAsync(() -> {
+      try (Socket s = up.accept()) {
+        readUntil(s, "\r\n\r\n");
+        send(s, response);
+        readUntil(s, "never");
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    });
+  }
+
   private Socket client() throws IOException {
     return new Socket("127.0.0.1", gateway.dataAddress().getPort());
   }
@@ -139,16 +152,8 @@ class GatewayEdgeCaseTest {
   @Test
   void interimResponsesDoNotEndTheExchange() throws Exception {
     try (ServerSocket up = new ServerSocket(0)) {
-      CompletableFuture.runAsync(() -> {
-        try (Socket s = up.accept()) {
-          readUntil(s, "\r\n\r\n");
-          send(s, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
-              + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal");
-          readUntil(s, "never");
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-      });
+      answerOnce(up, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+          + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal");
       start(route("r", "/hints", up.getLocalPort(), ""));
       try (Socket c = client()) {
         send(c, "GET /hints HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -184,15 +189,7 @@ class GatewayEdgeCaseTest {
   @Test
   void anHttp10ClientGetsAnUnchunkedBodyEndedByClose() throws Exception {
     try (ServerSocket up = new ServerSocket(0)) {
-      CompletableFuture.runAsync(() -> {
-        try (Socket s = up.accept()) {
-          readUntil(s, "\r\n\r\n");
-          send(s, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
-          readUntil(s, "never");
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-      });
+      answerOnce(up, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
       start(route("r", "/old", up.getLocalPort(), ""));
       try (Socket c = client()) {
         // RFC 9112 6.1: no Transfer-Encoding to an HTTP/1.0 client; the close ends the body
