@@ -173,6 +173,20 @@ public final class AdminApi implements AutoCloseable {
   }
 
   /** A builder over {@code source}; at least one API key is required. */
+  /**
+   * Checks that {@code key} may be an API key: at least 16 printable ASCII characters, no spaces.
+   * The message never contains the key.
+   *
+   * @throws IllegalArgumentException saying what is wrong
+   */
+  public static void checkApiKey(String key) {
+    Objects.requireNonNull(key, "key");
+    if (key.length() < MIN_KEY_LENGTH || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      throw new IllegalArgumentException("an API key must have at least " + MIN_KEY_LENGTH
+          + " printable ASCII characters and no spaces (got " + key.length() + " characters)");
+    }
+  }
+
   public static Builder builder(ConfigSource source) {
     return new Builder(source);
   }
@@ -1384,12 +1398,8 @@ public final class AdminApi implements AutoCloseable {
      * of the key is kept.
      */
     public Builder apiKey(String key, AdminRole role) {
-      Objects.requireNonNull(key, "key");
       Objects.requireNonNull(role, "role");
-      if (key.length() < MIN_KEY_LENGTH || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-        throw new IllegalArgumentException("an API key must have at least " + MIN_KEY_LENGTH
-            + " printable ASCII characters and no spaces (got " + key.length() + " characters)");
-      }
+      checkApiKey(key);
       byte[] digest = sha256(key);
       for (ApiKey k : keys) {
         if (Arrays.equals(k.digest(), digest)) {

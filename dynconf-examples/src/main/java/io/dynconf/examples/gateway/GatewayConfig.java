@@ -3,6 +3,7 @@ package io.dynconf.examples.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.dynconf.core.admin.AdminApi;
 import io.dynconf.examples.gateway.tls.KeyEncryption;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -118,6 +119,16 @@ public record GatewayConfig(
     String prefix = merged.getOrDefault("prefix", "/apisix");
     if (!prefix.startsWith("/") || prefix.endsWith("/")) {
       throw new IllegalArgumentException("--prefix: must start with / and not end with / (got \"" + prefix + "\")");
+    }
+    for (String flag : List.of("admin-key", "viewer-key")) {
+      String key = blankToNull(merged.get(flag));
+      if (key != null) {
+        try {
+          AdminApi.checkApiKey(key);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("--" + flag + ": " + e.getMessage());
+        }
+      }
     }
     return new GatewayConfig(
         ListenAddress.parse("--listen", merged.getOrDefault("listen", "127.0.0.1:9080")),

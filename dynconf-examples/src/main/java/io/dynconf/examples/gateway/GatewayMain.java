@@ -39,7 +39,19 @@ public final class GatewayMain {
       System.exit(2);
       return;
     }
-    Gateway gateway = Gateway.start(config);
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(config);
+    } catch (IllegalArgumentException e) { // a value the flags let through but the gateway refuses
+      System.err.println("dynconf-gateway: " + e.getMessage());
+      System.exit(2);
+      return;
+    } catch (Exception e) { // a port in use, an unreadable file, ...: the reason, then the detail
+      System.err.println("dynconf-gateway: could not start: " + e);
+      e.printStackTrace();
+      System.exit(1);
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "dynconf-gateway-shutdown"));
     PrintStream out = System.out;
     out.println("dynconf-gateway serving on http://" + hostPort(gateway.dataAddress().getHostString(), gateway.dataAddress().getPort()));
