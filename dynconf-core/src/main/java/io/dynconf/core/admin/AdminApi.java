@@ -85,6 +85,12 @@ public final class AdminApi implements AutoCloseable {
   public static final String DEFAULT_PATH_PREFIX = "/apisix/admin";
   /** The header that carries the API key (the only place a key is accepted). */
   public static final String API_KEY_HEADER = "X-API-KEY";
+  /**
+   * The response header of every successful write (PUT, POST, PATCH, DELETE, bulk; not a dry
+   * run): the source revision the write made. A server can wait until its own registry has applied
+   * it before answering, so the client's next request sees the change (the example gateway does).
+   */
+  public static final String REVISION_HEADER = "X-Dynconf-Revision";
 
   private static final int MAX_ATTEMPTS = 16;
   private static final int MIN_KEY_LENGTH = 16;
@@ -643,7 +649,7 @@ public final class AdminApi implements AutoCloseable {
         body.set("value", value);
         body.put("createdIndex", prev == null ? r.revision() : prev.createRevision());
         body.put("modifiedIndex", r.revision());
-        return json(prev == null ? 201 : 200, body, r.revision());
+        return written(json(prev == null ? 201 : 200, body, r.revision()), r.revision());
       }
       KeyValue now = calls.call("get " + k, false, () -> source.get(k));
       if (modRevision(now) != modRevision(prev)) {
@@ -744,7 +750,7 @@ public final class AdminApi implements AutoCloseable {
       long rev = current.modRevision();
       TxnResult r = calls.call("delete " + k, true, () -> source.txn(Txn.builder().ifModRevision(k, rev).delete(k).build()));
       if (r.succeeded()) {
-        return json(200, body, null);
+        return written(json(200, body, null), r.revision());
       }
       KeyValue now = calls.call("get " + k, false, () -> source.get(k));
       conditions.check(type, id, now); // 412 when the change broke the client's condition; else look again
@@ -961,7 +967,7 @@ public final class AdminApi implements AutoCloseable {
           o.put("modifiedIndex", r.revision());
         }
       }
-      return json(200, out, null);
+      return written(json(200, out, null), r.revision());
     }
     throw new Problem(409, "gave up after " + MAX_ATTEMPTS + " attempts: objects this bulk request reads kept changing");
   }
@@ -1277,6 +1283,13 @@ public final class AdminApi implements AutoCloseable {
       headers.put("ETag", "\"" + etag + "\"");
     }
     return new AdminResponse(status, headers, Json.bytes(body));
+  }
+
+  /** {@code response} with the header {@link #REVISION_HEADER}: the source revision of the write. */
+  private static AdminResponse written(AdminResponse response, long revision) {
+    Map<String, String> headers = new LinkedHashMap<>(response.headers());
+    headers.put(REVISION_HEADER, Long.toString(revision));
+    return new AdminResponse(response.status(), headers, response.body());
   }
 
   private AdminResponse error(Problem p) {

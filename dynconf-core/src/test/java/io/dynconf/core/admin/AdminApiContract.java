@@ -268,6 +268,30 @@ public abstract class AdminApiContract {
     assertError(call("DELETE", "/apisix/admin/upstreams", null), 400, "missing upstream id");
   }
 
+  @Test
+  void everyWriteNamesTheRevisionItMadeAndReadsDoNot() {
+    AdminResponse put = ok("PUT", "/apisix/admin/upstreams/1", UPSTREAM);
+    long putRev = json(put).path("modifiedIndex").asLong();
+    assertThat(put.header(AdminApi.REVISION_HEADER)).isEqualTo(Long.toString(putRev));
+    assertThat(ok("GET", "/apisix/admin/upstreams/1", null).header(AdminApi.REVISION_HEADER)).isNull();
+    assertThat(ok("PUT", "/apisix/admin/upstreams/1?dry_run=true", UPSTREAM).header(AdminApi.REVISION_HEADER)).isNull();
+
+    AdminResponse patch = ok("PATCH", "/apisix/admin/upstreams/1", "{\"desc\":\"d\"}");
+    assertThat(Long.parseLong(patch.header(AdminApi.REVISION_HEADER))).isEqualTo(source.get("/apisix/upstreams/1").modRevision())
+        .isGreaterThan(putRev);
+    AdminResponse post = ok("POST", "/apisix/admin/upstreams", UPSTREAM);
+    assertThat(post.header(AdminApi.REVISION_HEADER)).isEqualTo(json(post).path("modifiedIndex").asText());
+
+    AdminResponse delete = ok("DELETE", "/apisix/admin/upstreams/1", null);
+    long deleteRev = Long.parseLong(delete.header(AdminApi.REVISION_HEADER));
+    assertThat(deleteRev).isGreaterThan(Long.parseLong(patch.header(AdminApi.REVISION_HEADER)));
+    assertThat(source.list().revision()).isGreaterThanOrEqualTo(deleteRev);
+
+    AdminResponse bulk = ok("POST", "/apisix/admin/bulk",
+        "{\"operations\":[{\"method\":\"PUT\",\"type\":\"upstreams\",\"id\":\"b\",\"value\":" + UPSTREAM + "}]}");
+    assertThat(bulk.header(AdminApi.REVISION_HEADER)).isEqualTo(json(bulk).path("revision").asText());
+  }
+
   // ------------------------------------------------------------------ validation
 
   @Test

@@ -3,6 +3,7 @@ package io.dynconf.examples.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dynconf.core.admin.AdminApi;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -81,6 +82,21 @@ class GatewayAdminTest {
 
     assertThat(admin("DELETE", "/apisix/admin/routes/1", null).statusCode()).isEqualTo(200);
     await().atMost(WAIT).until(() -> get("/get").statusCode() == 404);
+  }
+
+  @Test
+  void theNextRequestAfterAnAdminWriteSeesIt() throws Exception {
+    assertThat(admin("PUT", "/apisix/admin/upstreams/1", "{\"nodes\":{\"" + backend.node() + "\":1}}").statusCode()).isEqualTo(201);
+    for (int i = 0; i < 30; i++) { // no waiting between the write and the request: the answer waited for this node
+      HttpResponse<String> put = admin("PUT", "/apisix/admin/routes/ryw", "{\"uri\":\"/ryw/" + i + "\",\"upstream_id\":\"1\"}");
+      assertThat(put.headers().firstValue(AdminApi.REVISION_HEADER)).isPresent();
+      assertThat(get("/ryw/" + i).statusCode()).as("write %d", i).isEqualTo(200);
+      if (i > 0) {
+        assertThat(get("/ryw/" + (i - 1)).statusCode()).as("the replaced uri, write %d", i).isEqualTo(404);
+      }
+    }
+    assertThat(admin("DELETE", "/apisix/admin/routes/ryw", null).statusCode()).isEqualTo(200);
+    assertThat(get("/ryw/29").statusCode()).isEqualTo(404);
   }
 
   @Test

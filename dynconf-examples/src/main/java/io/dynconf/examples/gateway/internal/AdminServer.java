@@ -41,15 +41,21 @@ import org.jspecify.annotations.Nullable;
 /**
  * The admin listener: dynconf-core's transport-agnostic {@link AdminApi} over HTTP/1.1. Bodies
  * over {@link AdminApi#MAX_BODY_BYTES} answer 413 (the aggregator's answer); the API runs on its
- * own threads, never on the event loop, since it waits for the source.
+ * own threads, never on the event loop, since it waits for the source. A successful write is
+ * answered once this node serves it ({@link AppliedRevision}, at most {@value #SERVED_WAIT_MILLIS}
+ * ms later), so a client's next request to this node already sees the change.
  */
 public final class AdminServer implements AutoCloseable {
   private final Channel channel;
   private final AdminApi api;
   private final ExecutorService executor;
 
+  /** The longest a write's answer waits for this node to serve it (the write stands either way). */
+  static final long SERVED_WAIT_MILLIS = 1000;
+
   private final Operators operators;
   private final byte[][] keyDigests;
+  private final AppliedRevision applied;
 
   public AdminServer(EventLoopGroup boss, EventLoopGroup workers, ListenAddress listen, ConfigSource source,
       ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey) throws InterruptedException {
@@ -60,6 +66,7 @@ public final class AdminServer implements AutoCloseable {
       b.apiKey(viewerKey, AdminRole.VIEWER);
     }
     this.api = b.build();
+    this.applied = new AppliedRevision(registry); // the registry's last listener: created after all others
     this.executor = Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "dynconf-admin");
       t.setDaemon(true);
@@ -129,7 +136,12 @@ public final class AdminServer implements AutoCloseable {
             response = json(500, "{\"error_msg\":\"internal error: " + String.valueOf(e).replace("\"", "'") + "\"}");
           }
           AdminResponse answer = response;
-          ctx.executor().execute(() -> write(ctx, answer, keepAlive));
+          String revision = answer.header(AdminApi.REVISION_HEADER);
+          if (revision != null) {
+            applied.whenServed(Long.parseLong(revision), ctx.executor(), SERVED_WAIT_MILLIS, () -> write(ctx, answer, keepAlive));
+          } else {
+            ctx.executor().execute(() -> write(ctx, answer, keepAlive));
+          }
         });
       } catch (RejectedExecutionException e) {
         write(ctx, new AdminResponse(503, Map.of("Content-Type", "application/json"),
