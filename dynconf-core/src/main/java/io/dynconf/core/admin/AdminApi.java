@@ -72,7 +72,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> Thread-safe; each {@code handle} call blocks its caller for at most the
  * request deadline (source calls run on an internal executor and are abandoned when the deadline
- * passes, answering 503). {@link #close()} stops that executor.
+ * passes, answering 503; reads of a source that {@linkplain ConfigSource#readsFromMemory() reads
+ * from memory} run on the caller's thread). {@link #close()} stops that executor.
  */
 public final class AdminApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
@@ -264,7 +265,7 @@ public final class AdminApi implements AutoCloseable {
     }
     Flags flags = flags(request);
     Conditions conditions = conditions(request);
-    Calls calls = new Calls(executor, requestTimeout);
+    Calls calls = new Calls(executor, requestTimeout, source.readsFromMemory());
     switch (method) {
       case "GET":
         return id == null ? list(calls, type, request) : getOne(calls, type, id);
@@ -820,7 +821,7 @@ public final class AdminApi implements AutoCloseable {
     for (int i = 0; i < list.size(); i++) {
       ops.add(bulkOp(i, list.get(i), seen));
     }
-    Calls calls = new Calls(executor, requestTimeout);
+    Calls calls = new Calls(executor, requestTimeout, source.readsFromMemory());
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       Listing listing = calls.call("list " + prefix, false, source::list);
       Map<String, KeyValue> current = new HashMap<>();

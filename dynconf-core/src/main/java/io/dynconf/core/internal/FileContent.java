@@ -278,12 +278,77 @@ public final class FileContent {
     return type;
   }
 
-  /** The content after {@code ops}, whose puts were {@link #prepare prepared}; {@code this} when nothing changes. */
   /** The items by key, in file order (read-only). */
   public Map<String, Entry> entries() {
     return java.util.Collections.unmodifiableMap(entries);
   }
 
+  /**
+   * A change of a content by a transaction, made in place: {@link #next()} is the content after
+   * it, sharing (and having changed) the map of the content it was made from, which must not be
+   * used again unless the edit is {@link #rollback() rolled back} (then it is as it was, order
+   * included). The caller serialises edits (the file source's lock).
+   */
+  public static final class Edit {
+    private final FileContent from;
+    private final FileContent next;
+    private final List<Map.Entry<String, @Nullable Entry>> undo;
+
+    private Edit(FileContent from, FileContent next, List<Map.Entry<String, @Nullable Entry>> undo) {
+      this.from = from;
+      this.next = next;
+      this.undo = undo;
+    }
+
+    /** The content after the transaction; the original content when nothing changed. */
+    public FileContent next() {
+      return next;
+    }
+
+    public boolean changed() {
+      return next != from;
+    }
+
+    /** Restores the original content (keys, values and order). */
+    public void rollback() {
+      if (next.entries != from.entries) {
+        return; // a copy was made: the original is untouched
+      }
+      for (int i = undo.size() - 1; i >= 0; i--) {
+        Map.Entry<String, @Nullable Entry> u = undo.get(i);
+        if (u.getValue() == null) {
+          from.entries.remove(u.getKey());
+        } else {
+          from.entries.put(u.getKey(), u.getValue()); // an existing key keeps its place
+        }
+      }
+    }
+  }
+
+  /**
+   * Applies {@code ops}, whose puts were {@link #prepare prepared}, in place when they are all puts
+   * (no copy of the whole map per write: each put either replaces a value, keeping its place, or
+   * appends, and both are undone exactly); a transaction with a delete works on a copy, as
+   * re-inserting a deleted key would not restore its place.
+   */
+  public Edit edit(List<Txn.Op> ops, Map<String, Entry> prepared) {
+    for (Txn.Op op : ops) {
+      if (op.isDelete()) {
+        return new Edit(this, with(ops, prepared), List.of());
+      }
+    }
+    if (ops.isEmpty()) {
+      return new Edit(this, this, List.of());
+    }
+    List<Map.Entry<String, @Nullable Entry>> undo = new java.util.ArrayList<>(ops.size());
+    for (Txn.Op op : ops) {
+      Entry before = entries.put(op.key(), Objects.requireNonNull(prepared.get(op.key())));
+      undo.add(new java.util.AbstractMap.SimpleImmutableEntry<>(op.key(), before));
+    }
+    return new Edit(this, new FileContent(prefix, types, entries), undo);
+  }
+
+  /** The content after {@code ops}, whose puts were {@link #prepare prepared}, as a copy; {@code this} when nothing changes. */
   public FileContent with(List<Txn.Op> ops, Map<String, Entry> prepared) {
     LinkedHashMap<String, Entry> next = new LinkedHashMap<>(entries);
     boolean changed = false;
