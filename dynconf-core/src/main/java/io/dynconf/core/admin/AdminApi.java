@@ -121,6 +121,9 @@ public final class AdminApi implements AutoCloseable {
   private final ExecutorService executor;
   private final boolean ownsExecutor;
   private final int maxTxnOps;
+  private static final int STORED_VALID_MAX = 1024;
+  /** Referenced values that decoded, by key: see {@link #checkStored}. */
+  private final java.util.concurrent.ConcurrentHashMap<String, KeyValue> storedValid = new java.util.concurrent.ConcurrentHashMap<>();
 
   private AdminApi(Builder b) {
     this.source = b.source;
@@ -680,7 +683,7 @@ public final class AdminApi implements AutoCloseable {
         throw Problem.badRequest(context + "invalid configuration: " + field + ": " + kind(target) + " " + quote(ref.id()) + " does not exist");
       }
       try {
-        Pipeline.decode(target, tk, x.valueUnsafe(), x.createRevision(), x.modRevision());
+        checkStored(target, tk, x);
       } catch (InvalidConfigException e) {
         throw Problem.badRequest(context + "invalid configuration: " + field + ": " + kind(target) + " " + quote(ref.id())
             + " is stored but invalid (" + e.getMessage() + "); fix it first");
@@ -888,7 +891,7 @@ public final class AdminApi implements AutoCloseable {
           }
           if (compared.add(tks)) {
             try {
-              Pipeline.decode(target, tk, x.valueUnsafe(), x.createRevision(), x.modRevision());
+              checkStored(target, tk, x);
             } catch (InvalidConfigException e) {
               throw Problem.badRequest(op.where() + "invalid configuration: " + field + ": " + kind(target) + " " + quote(ref.id())
                   + " is stored but invalid (" + e.getMessage() + "); fix it first");
@@ -1042,6 +1045,27 @@ public final class AdminApi implements AutoCloseable {
         return List.of();
       }
     }
+  }
+
+  /**
+   * Decodes a stored object that a write references (it must be valid), unless this very value (same
+   * key, revisions and bytes) was decoded successfully before: every route written with {@code
+   * upstream_id: be} would otherwise decode upstream {@code be} again. The pipeline is a function of
+   * the bytes, so the answer cannot differ. At most {@value #STORED_VALID_MAX} values are remembered.
+   *
+   * @throws InvalidConfigException when it does not decode
+   */
+  private void checkStored(ResourceType<?> target, ResourceKey tk, KeyValue x) {
+    KeyValue ok = storedValid.get(x.key());
+    if (ok != null && ok.modRevision() == x.modRevision() && ok.createRevision() == x.createRevision()
+        && Arrays.equals(ok.valueUnsafe(), x.valueUnsafe())) {
+      return;
+    }
+    Pipeline.decode(target, tk, x.valueUnsafe(), x.createRevision(), x.modRevision());
+    if (storedValid.size() >= STORED_VALID_MAX) {
+      storedValid.clear();
+    }
+    storedValid.put(x.key(), x);
   }
 
   private Set<String> referencedKeys(ResourceType<?> type, ResourceKey key, byte[] value) {

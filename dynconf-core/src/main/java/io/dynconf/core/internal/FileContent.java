@@ -68,22 +68,22 @@ public final class FileContent {
     }
   }
 
-  /** One item: its type, its object and the object's compact JSON (the key's value). */
   /**
    * One item: its type, its JSON, its stored bytes, and (rendered once, on first need) its YAML
    * block as it appears in the file ({@code - id: ...} lines), so that a write re-renders only the
    * items it changed and the file is assembled from cached blocks.
    */
-  public record Entry(ResourceType<?> type, ObjectNode item, byte[] value, String[] yamlBlock) {
+  public record Entry(ResourceType<?> type, ObjectNode item, byte[] value, byte[][] yamlBlock) {
     public Entry(ResourceType<?> type, ObjectNode item, byte[] value) {
-      this(type, item, value, new String[1]);
+      this(type, item, value, new byte[1][]);
     }
 
-    String yaml() {
-      String y = yamlBlock[0];
+    /** The item's block as UTF-8 bytes (the encoding of the whole file is the blocks' encodings end to end). */
+    byte[] yaml() {
+      byte[] y = yamlBlock[0];
       if (y == null) {
         try {
-          y = YAML_WRITER.writeValueAsString(COMPACT.createArrayNode().add(item));
+          y = YAML_WRITER.writeValueAsString(COMPACT.createArrayNode().add(item)).getBytes(StandardCharsets.UTF_8);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
@@ -103,6 +103,7 @@ public final class FileContent {
       .withArrayIndenter(new DefaultIndenter("  ", "\n"));
   private static final ObjectMapper YAML_READER;
   private static final ObjectMapper YAML_WRITER;
+  private static final byte[] END = "#END\n".getBytes(StandardCharsets.UTF_8);
   private static final Pattern END_MARKER = Pattern.compile("(?m)^#END[ \\t]*(\\r?\\n)?\\s*\\z");
 
   static {
@@ -400,14 +401,37 @@ public final class FileContent {
   public byte[] render(Format format) {
     if (format == Format.YAML) {
       // the same text YAML_WRITER makes for the whole tree, assembled from each item's cached block
-      Map<String, StringBuilder> groups = new LinkedHashMap<>();
-      entries.values().forEach(e -> groups.computeIfAbsent(e.type().path(), k -> new StringBuilder()).append(e.yaml()));
-      StringBuilder out = new StringBuilder();
-      if (groups.isEmpty()) {
-        out.append("{}\n");
+      // (as UTF-8 bytes, copied once into the file's bytes)
+      Map<ResourceType<?>, List<byte[]>> groups = new LinkedHashMap<>();
+      int length = END.length;
+      for (Entry e : entries.values()) {
+        byte[] block = e.yaml();
+        groups.computeIfAbsent(e.type(), k -> new java.util.ArrayList<>()).add(block);
+        length += block.length;
       }
-      groups.forEach((path, items) -> out.append(path).append(":\n").append(items));
-      return out.append("#END\n").toString().getBytes(StandardCharsets.UTF_8);
+      if (groups.isEmpty()) {
+        return "{}\n#END\n".getBytes(StandardCharsets.UTF_8);
+      }
+      List<byte[]> heads = new java.util.ArrayList<>(groups.size());
+      for (ResourceType<?> t : groups.keySet()) {
+        byte[] head = (t.path() + ":\n").getBytes(StandardCharsets.UTF_8);
+        heads.add(head);
+        length += head.length;
+      }
+      byte[] out = new byte[length];
+      int at = 0;
+      int g = 0;
+      for (List<byte[]> blocks : groups.values()) {
+        byte[] head = heads.get(g++);
+        System.arraycopy(head, 0, out, at, head.length);
+        at += head.length;
+        for (byte[] block : blocks) {
+          System.arraycopy(block, 0, out, at, block.length);
+          at += block.length;
+        }
+      }
+      System.arraycopy(END, 0, out, at, END.length);
+      return out;
     }
     ObjectNode root = COMPACT.createObjectNode();
     entries.values().forEach(e -> {
