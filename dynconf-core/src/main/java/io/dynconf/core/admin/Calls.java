@@ -38,6 +38,9 @@ final class Calls {
       throw unavailable(what, "the request deadline of " + millis(timeout) + " passed", write);
     }
     if (inlineReads && !write) {
+      if (executor.isShutdown()) {
+        throw new Problem(503, "the admin API is closed"); // as a call the executor rejects
+      }
       try {
         return op.get();
       } catch (SourceException e) {
