@@ -29,6 +29,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -146,6 +147,15 @@ public final class FileSource implements ConfigSource {
   private volatile @Nullable FileContent content;
   private @Nullable String appliedHash;
   private @Nullable String seenHash;
+  /**
+   * The bytes of this source's own last write, and the token standing for their hash in {@link
+   * #seenHash} and {@link #appliedHash}: the check that follows each write (the directory event,
+   * the poll) recognises the file by comparing bytes, so a write computes no digest and neither
+   * does the check of an unchanged file.
+   */
+  private byte @Nullable [] writtenBytes;
+  private @Nullable String writtenToken;
+  private long writes;
   private @Nullable Stat seenStat;
   private boolean appliedHadEnd;
   private volatile @Nullable LoadError lastError;
@@ -201,6 +211,12 @@ public final class FileSource implements ConfigSource {
     return store.watch(fromRevision, listener);
   }
 
+  /** True: reads answer from the in-memory store (the file is read only by loads, before the first one by the first read). */
+  @Override
+  public boolean readsFromMemory() {
+    return true;
+  }
+
   /** @throws SourceException when no valid content was ever loaded */
   @Override
   public @Nullable KeyValue get(String key) {
@@ -254,11 +270,20 @@ public final class FileSource implements ConfigSource {
             return new TxnResult(false, store.revision());
           }
         }
-        FileContent next = content.with(write.ops(), prepared);
-        if (next != content) {
-          byte[] bytes = next.render(format);
-          writeAtomically(bytes);
-          seenHash = appliedHash = sha256(bytes);
+        FileContent.Edit edit = content.edit(write.ops(), prepared);
+        if (edit.changed()) {
+          FileContent next = edit.next();
+          byte[] bytes;
+          try {
+            bytes = next.render(format);
+            writeAtomically(bytes);
+          } catch (RuntimeException | Error e) {
+            edit.rollback(); // the file was not replaced: the held content stays what it was
+            throw e;
+          }
+          writtenBytes = bytes;
+          writtenToken = "written " + ++writes; // never a hex digest
+          seenHash = appliedHash = writtenToken;
           appliedHadEnd = format == Format.YAML;
           seenStat = statOrNull();
           content = next;
@@ -366,7 +391,7 @@ public final class FileSource implements ConfigSource {
         return false;
       }
       bytes = Files.readAllBytes(file);
-      hash = sha256(bytes);
+      hash = writtenBytes != null && Arrays.equals(bytes, writtenBytes) ? Objects.requireNonNull(writtenToken) : sha256(bytes);
     } catch (NoSuchFileException e) {
       hash = "missing";
       unreadable = fileName + ": cannot read: the file does not exist";

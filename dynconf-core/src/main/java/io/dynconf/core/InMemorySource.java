@@ -81,6 +81,12 @@ public final class InMemorySource implements ConfigSource {
     return store.watch(fromRevision, listener);
   }
 
+  /** True: reads answer from the in-memory store. */
+  @Override
+  public boolean readsFromMemory() {
+    return true;
+  }
+
   @Override
   public @Nullable KeyValue get(String key) {
     return store.get(key);

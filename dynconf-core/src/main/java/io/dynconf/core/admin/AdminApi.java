@@ -72,7 +72,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> Thread-safe; each {@code handle} call blocks its caller for at most the
  * request deadline (source calls run on an internal executor and are abandoned when the deadline
- * passes, answering 503). {@link #close()} stops that executor.
+ * passes, answering 503; reads of a source that {@linkplain ConfigSource#readsFromMemory() reads
+ * from memory} run on the caller's thread). {@link #close()} stops that executor.
  */
 public final class AdminApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
@@ -126,6 +127,9 @@ public final class AdminApi implements AutoCloseable {
   private final ExecutorService executor;
   private final boolean ownsExecutor;
   private final int maxTxnOps;
+  private static final int STORED_VALID_MAX = 1024;
+  /** Referenced values that decoded, by key: see {@link #checkStored}. */
+  private final java.util.concurrent.ConcurrentHashMap<String, KeyValue> storedValid = new java.util.concurrent.ConcurrentHashMap<>();
 
   private AdminApi(Builder b) {
     this.source = b.source;
@@ -284,7 +288,7 @@ public final class AdminApi implements AutoCloseable {
     }
     Flags flags = flags(request);
     Conditions conditions = conditions(request);
-    Calls calls = new Calls(executor, requestTimeout);
+    Calls calls = new Calls(executor, requestTimeout, source.readsFromMemory());
     switch (method) {
       case "GET":
         return id == null ? list(calls, type, request) : getOne(calls, type, id);
@@ -699,7 +703,7 @@ public final class AdminApi implements AutoCloseable {
         throw Problem.badRequest(context + "invalid configuration: " + field + ": " + kind(target) + " " + quote(ref.id()) + " does not exist");
       }
       try {
-        Pipeline.decode(target, tk, x.valueUnsafe(), x.createRevision(), x.modRevision());
+        checkStored(target, tk, x);
       } catch (InvalidConfigException e) {
         throw Problem.badRequest(context + "invalid configuration: " + field + ": " + kind(target) + " " + quote(ref.id())
             + " is stored but invalid (" + e.getMessage() + "); fix it first");
@@ -840,7 +844,7 @@ public final class AdminApi implements AutoCloseable {
     for (int i = 0; i < list.size(); i++) {
       ops.add(bulkOp(i, list.get(i), seen));
     }
-    Calls calls = new Calls(executor, requestTimeout);
+    Calls calls = new Calls(executor, requestTimeout, source.readsFromMemory());
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       Listing listing = calls.call("list " + prefix, false, source::list);
       Map<String, KeyValue> current = new HashMap<>();
@@ -907,7 +911,7 @@ public final class AdminApi implements AutoCloseable {
           }
           if (compared.add(tks)) {
             try {
-              Pipeline.decode(target, tk, x.valueUnsafe(), x.createRevision(), x.modRevision());
+              checkStored(target, tk, x);
             } catch (InvalidConfigException e) {
               throw Problem.badRequest(op.where() + "invalid configuration: " + field + ": " + kind(target) + " " + quote(ref.id())
                   + " is stored but invalid (" + e.getMessage() + "); fix it first");
@@ -1061,6 +1065,27 @@ public final class AdminApi implements AutoCloseable {
         return List.of();
       }
     }
+  }
+
+  /**
+   * Decodes a stored object that a write references (it must be valid), unless this very value (same
+   * key, revisions and bytes) was decoded successfully before: every route written with {@code
+   * upstream_id: be} would otherwise decode upstream {@code be} again. The pipeline is a function of
+   * the bytes, so the answer cannot differ. At most {@value #STORED_VALID_MAX} values are remembered.
+   *
+   * @throws InvalidConfigException when it does not decode
+   */
+  private void checkStored(ResourceType<?> target, ResourceKey tk, KeyValue x) {
+    KeyValue ok = storedValid.get(x.key());
+    if (ok != null && ok.modRevision() == x.modRevision() && ok.createRevision() == x.createRevision()
+        && Arrays.equals(ok.valueUnsafe(), x.valueUnsafe())) {
+      return;
+    }
+    Pipeline.decode(target, tk, x.valueUnsafe(), x.createRevision(), x.modRevision());
+    if (storedValid.size() >= STORED_VALID_MAX) {
+      storedValid.clear();
+    }
+    storedValid.put(x.key(), x);
   }
 
   private Set<String> referencedKeys(ResourceType<?> type, ResourceKey key, byte[] value) {

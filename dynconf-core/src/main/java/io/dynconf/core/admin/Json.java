@@ -83,10 +83,13 @@ final class Json {
     return MAPPER.getNodeFactory().textNode(new String(value, java.nio.charset.StandardCharsets.UTF_8));
   }
 
+  /** Jackson's defaults (floats as doubles, so an out-of-range number reads as an infinity); thread-safe, made once. */
+  private static final ObjectMapper PLAIN = new ObjectMapper();
+
   /** The JSON pointer of the first number a double cannot hold (the data plane reads doubles), or null. */
   static @Nullable String firstNonFiniteNumber(byte[] json) {
     try {
-      return nonFinite(new ObjectMapper().readTree(json), "");
+      return nonFinite(PLAIN.readTree(json), "");
     } catch (IOException e) {
       return null; // the pipeline reports it
     }

@@ -68,22 +68,22 @@ public final class FileContent {
     }
   }
 
-  /** One item: its type, its object and the object's compact JSON (the key's value). */
   /**
    * One item: its type, its JSON, its stored bytes, and (rendered once, on first need) its YAML
    * block as it appears in the file ({@code - id: ...} lines), so that a write re-renders only the
    * items it changed and the file is assembled from cached blocks.
    */
-  public record Entry(ResourceType<?> type, ObjectNode item, byte[] value, String[] yamlBlock) {
+  public record Entry(ResourceType<?> type, ObjectNode item, byte[] value, byte[][] yamlBlock) {
     public Entry(ResourceType<?> type, ObjectNode item, byte[] value) {
-      this(type, item, value, new String[1]);
+      this(type, item, value, new byte[1][]);
     }
 
-    String yaml() {
-      String y = yamlBlock[0];
+    /** The item's block as UTF-8 bytes (the encoding of the whole file is the blocks' encodings end to end). */
+    byte[] yaml() {
+      byte[] y = yamlBlock[0];
       if (y == null) {
         try {
-          y = YAML_WRITER.writeValueAsString(COMPACT.createArrayNode().add(item));
+          y = YAML_WRITER.writeValueAsString(COMPACT.createArrayNode().add(item)).getBytes(StandardCharsets.UTF_8);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
@@ -103,6 +103,7 @@ public final class FileContent {
       .withArrayIndenter(new DefaultIndenter("  ", "\n"));
   private static final ObjectMapper YAML_READER;
   private static final ObjectMapper YAML_WRITER;
+  private static final byte[] END = "#END\n".getBytes(StandardCharsets.UTF_8);
   private static final Pattern END_MARKER = Pattern.compile("(?m)^#END[ \\t]*(\\r?\\n)?\\s*\\z");
 
   static {
@@ -278,12 +279,77 @@ public final class FileContent {
     return type;
   }
 
-  /** The content after {@code ops}, whose puts were {@link #prepare prepared}; {@code this} when nothing changes. */
   /** The items by key, in file order (read-only). */
   public Map<String, Entry> entries() {
     return java.util.Collections.unmodifiableMap(entries);
   }
 
+  /**
+   * A change of a content by a transaction, made in place: {@link #next()} is the content after
+   * it, sharing (and having changed) the map of the content it was made from, which must not be
+   * used again unless the edit is {@link #rollback() rolled back} (then it is as it was, order
+   * included). The caller serialises edits (the file source's lock).
+   */
+  public static final class Edit {
+    private final FileContent from;
+    private final FileContent next;
+    private final List<Map.Entry<String, @Nullable Entry>> undo;
+
+    private Edit(FileContent from, FileContent next, List<Map.Entry<String, @Nullable Entry>> undo) {
+      this.from = from;
+      this.next = next;
+      this.undo = undo;
+    }
+
+    /** The content after the transaction; the original content when nothing changed. */
+    public FileContent next() {
+      return next;
+    }
+
+    public boolean changed() {
+      return next != from;
+    }
+
+    /** Restores the original content (keys, values and order). */
+    public void rollback() {
+      if (next.entries != from.entries) {
+        return; // a copy was made: the original is untouched
+      }
+      for (int i = undo.size() - 1; i >= 0; i--) {
+        Map.Entry<String, @Nullable Entry> u = undo.get(i);
+        if (u.getValue() == null) {
+          from.entries.remove(u.getKey());
+        } else {
+          from.entries.put(u.getKey(), u.getValue()); // an existing key keeps its place
+        }
+      }
+    }
+  }
+
+  /**
+   * Applies {@code ops}, whose puts were {@link #prepare prepared}, in place when they are all puts
+   * (no copy of the whole map per write: each put either replaces a value, keeping its place, or
+   * appends, and both are undone exactly); a transaction with a delete works on a copy, as
+   * re-inserting a deleted key would not restore its place.
+   */
+  public Edit edit(List<Txn.Op> ops, Map<String, Entry> prepared) {
+    for (Txn.Op op : ops) {
+      if (op.isDelete()) {
+        return new Edit(this, with(ops, prepared), List.of());
+      }
+    }
+    if (ops.isEmpty()) {
+      return new Edit(this, this, List.of());
+    }
+    List<Map.Entry<String, @Nullable Entry>> undo = new java.util.ArrayList<>(ops.size());
+    for (Txn.Op op : ops) {
+      Entry before = entries.put(op.key(), Objects.requireNonNull(prepared.get(op.key())));
+      undo.add(new java.util.AbstractMap.SimpleImmutableEntry<>(op.key(), before));
+    }
+    return new Edit(this, new FileContent(prefix, types, entries), undo);
+  }
+
+  /** The content after {@code ops}, whose puts were {@link #prepare prepared}, as a copy; {@code this} when nothing changes. */
   public FileContent with(List<Txn.Op> ops, Map<String, Entry> prepared) {
     LinkedHashMap<String, Entry> next = new LinkedHashMap<>(entries);
     boolean changed = false;
@@ -335,14 +401,37 @@ public final class FileContent {
   public byte[] render(Format format) {
     if (format == Format.YAML) {
       // the same text YAML_WRITER makes for the whole tree, assembled from each item's cached block
-      Map<String, StringBuilder> groups = new LinkedHashMap<>();
-      entries.values().forEach(e -> groups.computeIfAbsent(e.type().path(), k -> new StringBuilder()).append(e.yaml()));
-      StringBuilder out = new StringBuilder();
-      if (groups.isEmpty()) {
-        out.append("{}\n");
+      // (as UTF-8 bytes, copied once into the file's bytes)
+      Map<ResourceType<?>, List<byte[]>> groups = new LinkedHashMap<>();
+      int length = END.length;
+      for (Entry e : entries.values()) {
+        byte[] block = e.yaml();
+        groups.computeIfAbsent(e.type(), k -> new java.util.ArrayList<>()).add(block);
+        length += block.length;
       }
-      groups.forEach((path, items) -> out.append(path).append(":\n").append(items));
-      return out.append("#END\n").toString().getBytes(StandardCharsets.UTF_8);
+      if (groups.isEmpty()) {
+        return "{}\n#END\n".getBytes(StandardCharsets.UTF_8);
+      }
+      List<byte[]> heads = new java.util.ArrayList<>(groups.size());
+      for (ResourceType<?> t : groups.keySet()) {
+        byte[] head = (t.path() + ":\n").getBytes(StandardCharsets.UTF_8);
+        heads.add(head);
+        length += head.length;
+      }
+      byte[] out = new byte[length];
+      int at = 0;
+      int g = 0;
+      for (List<byte[]> blocks : groups.values()) {
+        byte[] head = heads.get(g++);
+        System.arraycopy(head, 0, out, at, head.length);
+        at += head.length;
+        for (byte[] block : blocks) {
+          System.arraycopy(block, 0, out, at, block.length);
+          at += block.length;
+        }
+      }
+      System.arraycopy(END, 0, out, at, END.length);
+      return out;
     }
     ObjectNode root = COMPACT.createObjectNode();
     entries.values().forEach(e -> {

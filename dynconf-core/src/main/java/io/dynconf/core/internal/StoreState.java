@@ -3,58 +3,125 @@ package io.dynconf.core.internal;
 import io.dynconf.core.ConfigItem;
 import io.dynconf.core.ConfigStore;
 import io.dynconf.core.ResourceType;
+import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One immutable version of one store. The next version is a copy of this one plus the batch's
- * changes ({@link #with}); the map is never written after construction, so any thread may read it
- * without a lock once the snapshot holding it is published through a volatile write.
+ * One immutable version of one store. The next version shares everything with this one except
+ * what the batch changed ({@link #with}): the items live in shards (hash maps by the id's hash),
+ * and a batch copies the array of shards and only the shards it touches, so a change to one item
+ * of a store of thousands costs a few dozen entries, not a copy of the whole map. A shard is never
+ * written after construction, so any thread may read it without a lock once the snapshot holding
+ * it is published through a volatile write.
  *
  * <p>The id-ordered lists are built on first use and cached; a racing first use may build them
  * twice, which is harmless because both results are equal immutable lists.
  */
 public final class StoreState<T> implements ConfigStore<T> {
   private static final Comparator<ConfigItem<?>> BY_ID = Comparator.comparing(ConfigItem::id);
+  /** Items per shard aimed at; the shard count is a power of two between 1 and {@link #MAX_SHARDS}. */
+  private static final int PER_SHARD = 16;
+  private static final int MAX_SHARDS = 4096;
+  @SuppressWarnings("rawtypes")
+  private static final HashMap[] NO_SHARDS = new HashMap[1];
 
   private final ResourceType<T> type;
-  private final Map<String, ConfigItem<T>> items;
+  /** A null shard is empty. Never written after construction. */
+  private final @Nullable HashMap<String, ConfigItem<T>>[] shards;
+  private final int size;
   private final long version;
   private final long revision;
   private @Nullable List<ConfigItem<T>> sortedItems; // benign race: see class javadoc
   private @Nullable List<T> sortedValues;
+  private @Nullable Set<String> ids;
 
-  private StoreState(ResourceType<T> type, Map<String, ConfigItem<T>> items, long version, long revision) {
+  private StoreState(ResourceType<T> type, @Nullable HashMap<String, ConfigItem<T>>[] shards, int size, long version, long revision) {
     this.type = type;
-    this.items = items;
+    this.shards = shards;
+    this.size = size;
     this.version = version;
     this.revision = revision;
   }
 
+  @SuppressWarnings("unchecked")
   public static <T> StoreState<T> empty(ResourceType<T> type) {
-    return new StoreState<>(type, Map.of(), 0, 0);
+    return new StoreState<>(type, NO_SHARDS, 0, 0, 0);
   }
 
   /**
    * This state with {@code changes} applied (an entry with a null item removes the id), as the
-   * next version at {@code revision}.
+   * next version at {@code revision}. Copies only the shards the changes fall in.
    */
   public StoreState<T> with(Map<String, @Nullable ConfigItem<T>> changes, long revision) {
-    Map<String, ConfigItem<T>> next = new HashMap<>(items);
+    @Nullable HashMap<String, ConfigItem<T>>[] next = shards.clone();
+    boolean[] copied = new boolean[next.length];
+    int n = size;
     for (Map.Entry<String, @Nullable ConfigItem<T>> e : changes.entrySet()) {
+      String id = e.getKey();
       ConfigItem<T> item = e.getValue();
+      int i = index(id, next.length);
+      HashMap<String, ConfigItem<T>> shard = next[i];
+      if (item == null && (shard == null || !shard.containsKey(id))) {
+        continue;
+      }
+      if (!copied[i]) {
+        shard = shard == null ? new HashMap<>() : new HashMap<>(shard);
+        next[i] = shard;
+        copied[i] = true;
+      }
       if (item == null) {
-        next.remove(e.getKey());
-      } else {
-        next.put(e.getKey(), item);
+        shard.remove(id);
+        n--;
+      } else if (shard.put(id, item) == null) {
+        n++;
       }
     }
-    return new StoreState<>(type, next, version + 1, revision);
+    for (int i = 0; i < next.length; i++) {
+      if (copied[i] && next[i].isEmpty()) {
+        next[i] = null;
+      }
+    }
+    int want = shardCount(n);
+    if (want > next.length * 4 || want * 4 < next.length) {
+      next = reshard(next, want); // the store grew or shrank fourfold: rarely, so O(n) is fine
+    }
+    return new StoreState<>(type, next, n, version + 1, revision);
+  }
+
+  private static int shardCount(int items) {
+    return Math.min(MAX_SHARDS, Integer.highestOneBit(Math.max(1, items / PER_SHARD)));
+  }
+
+  private static int index(String id, int shards) {
+    int h = id.hashCode();
+    return (h ^ (h >>> 16) ^ (h >>> 8)) & (shards - 1);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> @Nullable HashMap<String, ConfigItem<T>>[] reshard(@Nullable HashMap<String, ConfigItem<T>>[] from, int count) {
+    @Nullable HashMap<String, ConfigItem<T>>[] to = new HashMap[count];
+    for (HashMap<String, ConfigItem<T>> shard : from) {
+      if (shard != null) {
+        for (Map.Entry<String, ConfigItem<T>> e : shard.entrySet()) {
+          int i = index(e.getKey(), count);
+          HashMap<String, ConfigItem<T>> s = to[i];
+          if (s == null) {
+            to[i] = s = new HashMap<>();
+          }
+          s.put(e.getKey(), e.getValue());
+        }
+      }
+    }
+    return to;
   }
 
   @Override
@@ -64,20 +131,26 @@ public final class StoreState<T> implements ConfigStore<T> {
 
   @Override
   public @Nullable T get(String id) {
-    ConfigItem<T> item = items.get(id);
+    ConfigItem<T> item = item(id);
     return item == null ? null : item.value();
   }
 
   @Override
   public @Nullable ConfigItem<T> item(String id) {
-    return items.get(id);
+    HashMap<String, ConfigItem<T>> shard = shards[index(id, shards.length)];
+    return shard == null ? null : shard.get(id);
   }
 
   @Override
   public List<ConfigItem<T>> items() {
     List<ConfigItem<T>> sorted = sortedItems;
     if (sorted == null) {
-      List<ConfigItem<T>> list = new ArrayList<>(items.values());
+      List<ConfigItem<T>> list = new ArrayList<>(size);
+      for (HashMap<String, ConfigItem<T>> shard : shards) {
+        if (shard != null) {
+          list.addAll(shard.values());
+        }
+      }
       list.sort(BY_ID);
       sorted = Collections.unmodifiableList(list);
       sortedItems = sorted;
@@ -102,7 +175,7 @@ public final class StoreState<T> implements ConfigStore<T> {
 
   @Override
   public int size() {
-    return items.size();
+    return size;
   }
 
   @Override
@@ -116,12 +189,56 @@ public final class StoreState<T> implements ConfigStore<T> {
   }
 
   /** The ids served now (unordered, unmodifiable view). */
-  public java.util.Set<String> ids() {
-    return Collections.unmodifiableSet(items.keySet());
+  public Set<String> ids() {
+    Set<String> v = ids;
+    if (v == null) {
+      ids = v = new AbstractSet<>() {
+        @Override
+        public Iterator<String> iterator() {
+          return new Iterator<>() {
+            private int shard;
+            private Iterator<String> it = Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+              while (!it.hasNext()) {
+                if (shard == shards.length) {
+                  return false;
+                }
+                HashMap<String, ConfigItem<T>> s = shards[shard++];
+                if (s != null) {
+                  it = s.keySet().iterator();
+                }
+              }
+              return true;
+            }
+
+            @Override
+            public String next() {
+              if (!hasNext()) {
+                throw new NoSuchElementException();
+              }
+              return it.next();
+            }
+          };
+        }
+
+        @Override
+        public int size() {
+          return size;
+        }
+
+        @Override
+        public boolean contains(Object o) {
+          return o instanceof String id && item(id) != null;
+        }
+      };
+    }
+    return v;
   }
 
   @Override
   public String toString() {
-    return "ConfigStore[" + type.name() + ", " + items.size() + " items, version " + version + ", revision " + revision + "]";
+    return "ConfigStore[" + type.name() + ", " + size + " items, version " + version + ", revision " + revision + "]";
   }
 }

@@ -74,6 +74,15 @@ public interface ConfigSource extends AutoCloseable {
     return txn(b.build()).succeeded();
   }
 
+  /**
+   * True when {@link #get} and {@link #list} answer from memory, without I/O or a remote call (the
+   * in-memory and file sources), so a caller bounding its calls by a deadline on another thread
+   * (the admin API) may call them on its own thread instead. Default false.
+   */
+  default boolean readsFromMemory() {
+    return false;
+  }
+
   /** Stops watches and releases resources. */
   @Override
   void close();

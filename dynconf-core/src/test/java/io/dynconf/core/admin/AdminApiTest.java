@@ -70,6 +70,17 @@ class AdminApiTest {
   }
 
   @Test
+  void aClosedApiOverASourceReadFromMemoryAnswers503Too() {
+    AdminApi direct = AdminTesting.builder(memory, new AdminTesting.TestClock(0)).build(); // reads on the caller's thread
+    assertThat(direct.handle(request("GET", "/apisix/admin/upstreams/1", null)).status()).isEqualTo(404);
+    assertThat(direct.handle(request("PUT", "/apisix/admin/upstreams/1", UPSTREAM)).status()).isEqualTo(201);
+    assertThat(direct.handle(request("GET", "/apisix/admin/upstreams/1", null)).status()).isEqualTo(200);
+    direct.close();
+    assertThat(direct.handle(request("GET", "/apisix/admin/upstreams/1", null)).status()).isEqualTo(503);
+    assertThat(direct.handle(request("GET", "/apisix/admin/upstreams", null)).status()).isEqualTo(503);
+  }
+
+  @Test
   void theBuilderRefusesWeakOrMissingKeysAndReservedPaths() {
     assertThatThrownBy(() -> AdminApi.builder(memory).build()).hasMessageContaining("no default key");
     assertThatThrownBy(() -> AdminApi.builder(memory).apiKey("short", AdminRole.ADMIN)).hasMessageContaining("at least 16");

@@ -65,6 +65,40 @@ class FileContentRenderTest {
     }
   }
 
+  @Test
+  void anEditInPlaceRendersTheNewContentAndARollbackRestoresTheOldOneOrderIncluded() throws Exception {
+    Map<String, ResourceType<?>> types = new LinkedHashMap<>();
+    StandardTypes.all().forEach(t -> types.put(t.path(), t));
+    String yaml = "upstreams:\n  - id: u1\n    nodes:\n      \"127.0.0.1:80\": 1\nroutes:\n"
+        + "  - id: r1\n    uri: /a\n    upstream_id: u1\n  - id: r2\n    uri: /b\n    upstream_id: u1\n#END\n";
+    FileContent content = FileContent.parse("apisix.yaml", FileContent.Format.YAML, yaml.getBytes(StandardCharsets.UTF_8), "/apisix", types);
+    byte[] before = content.render(FileContent.Format.YAML);
+    java.util.List<io.dynconf.core.spi.Txn.Op> ops = io.dynconf.core.spi.Txn.builder()
+        .put("/apisix/routes/r1", "{\"uri\":\"/c\",\"upstream_id\":\"u1\"}")
+        .put("/apisix/routes/r3", "{\"uri\":\"/d\",\"upstream_id\":\"u1\"}")
+        .put("/apisix/upstreams/u1", "{\"nodes\":{\"127.0.0.1:81\":1}}")
+        .build().ops();
+    Map<String, FileContent.Entry> prepared = new java.util.HashMap<>();
+    for (var op : ops) {
+      prepared.put(op.key(), content.prepare(op.key(), op.value()));
+    }
+    FileContent expected = content.with(ops, prepared); // the copying path
+    FileContent.Edit edit = content.edit(ops, prepared);
+    assertThat(edit.changed()).isTrue();
+    assertThat(edit.next().render(FileContent.Format.YAML)).isEqualTo(expected.render(FileContent.Format.YAML));
+    assertThat(edit.next().entries().keySet()).containsExactly("/apisix/upstreams/u1", "/apisix/routes/r1", "/apisix/routes/r2", "/apisix/routes/r3");
+    edit.rollback();
+    assertThat(content.render(FileContent.Format.YAML)).isEqualTo(before);
+    assertThat(content.entries().keySet()).containsExactly("/apisix/upstreams/u1", "/apisix/routes/r1", "/apisix/routes/r2");
+
+    java.util.List<io.dynconf.core.spi.Txn.Op> withDelete = io.dynconf.core.spi.Txn.builder()
+        .delete("/apisix/routes/r2").put("/apisix/routes/r3", "{\"uri\":\"/d\",\"upstream_id\":\"u1\"}").build().ops();
+    FileContent.Edit copy = content.edit(withDelete, Map.of("/apisix/routes/r3", prepared.get("/apisix/routes/r3")));
+    assertThat(copy.next().entries().keySet()).containsExactly("/apisix/upstreams/u1", "/apisix/routes/r1", "/apisix/routes/r3");
+    copy.rollback();
+    assertThat(content.render(FileContent.Format.YAML)).isEqualTo(before);
+  }
+
   private static String quote(String s) {
     return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\t", "\\t") + "\"";
   }

@@ -151,7 +151,7 @@ public final class Gateway implements AutoCloseable {
         certificates = null;
         tls = null;
       }
-      admin = new AdminServer(boss, workers, config.adminListen(), source, registry, operators, key,
+      admin = new AdminServer(boss, config.adminListen(), source, registry, operators, key,
           config.viewerKey());
     } catch (Exception e) {
       for (AutoCloseable c : opened) {

@@ -15,6 +15,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -41,14 +43,17 @@ import org.jspecify.annotations.Nullable;
 /**
  * The admin listener: dynconf-core's transport-agnostic {@link AdminApi} over HTTP/1.1. Bodies
  * over {@link AdminApi#MAX_BODY_BYTES} answer 413 (the aggregator's answer); the API runs on its
- * own threads, never on the event loop, since it waits for the source. A successful write is
- * answered once this node serves it ({@link AppliedRevision}, at most {@value #SERVED_WAIT_MILLIS}
- * ms later), so a client's next request to this node already sees the change.
+ * own threads, never on the event loop, since it waits for the source. Its connections have an event
+ * loop of their own, so admin traffic (a route change every 10 ms under churn) never delays the
+ * proxied requests of the data plane's event loops. A successful write is answered once this node
+ * serves it ({@link AppliedRevision}, at most {@value #SERVED_WAIT_MILLIS} ms later), so a client's
+ * next request to this node already sees the change.
  */
 public final class AdminServer implements AutoCloseable {
   private final Channel channel;
   private final AdminApi api;
   private final ExecutorService executor;
+  private final EventLoopGroup io;
 
   /** The longest a write's answer waits for this node to serve it (the write stands either way). */
   static final long SERVED_WAIT_MILLIS = 1000;
@@ -57,7 +62,7 @@ public final class AdminServer implements AutoCloseable {
   private final byte[][] keyDigests;
   private final AppliedRevision applied;
 
-  public AdminServer(EventLoopGroup boss, EventLoopGroup workers, ListenAddress listen, ConfigSource source,
+  public AdminServer(EventLoopGroup boss, ListenAddress listen, ConfigSource source,
       ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey) throws InterruptedException {
     this.operators = operators;
     this.keyDigests = viewerKey == null ? new byte[][] {sha256(adminKey)} : new byte[][] {sha256(adminKey), sha256(viewerKey)};
@@ -72,15 +77,23 @@ public final class AdminServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.channel = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+    this.io = new MultiThreadIoEventLoopGroup(1, new io.netty.util.concurrent.DefaultThreadFactory("dynconf-admin-io", true),
+        NioIoHandler.newFactory());
+    ServerBootstrap bootstrap = new ServerBootstrap().group(boss, io).channel(NioServerSocketChannel.class)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
             ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
                 new HttpServerExpectContinueHandler(), new HttpObjectAggregator(AdminApi.MAX_BODY_BYTES), new Handler());
           }
-        })
-        .bind(listen.host(), listen.port()).sync().channel();
+        });
+    try {
+      this.channel = bootstrap.bind(listen.host(), listen.port()).sync().channel();
+    } catch (InterruptedException | RuntimeException e) {
+      executor.shutdownNow();
+      io.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+      throw e;
+    }
   }
 
   private static byte[] sha256(String s) {
@@ -99,6 +112,7 @@ public final class AdminServer implements AutoCloseable {
   public void close() {
     channel.close().syncUninterruptibly();
     executor.shutdownNow();
+    io.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
   }
 
   private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {

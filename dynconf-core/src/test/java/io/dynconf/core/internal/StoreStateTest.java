@@ -1,0 +1,90 @@
+package io.dynconf.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dynconf.core.ConfigItem;
+import io.dynconf.core.ResourceKey;
+import io.dynconf.core.ResourceType;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A store version made by {@link StoreState#with} holds exactly what a plain map holds after the
+ * same changes, through growth and shrinkage (resharding), and older versions stay as they were.
+ */
+class StoreStateTest {
+  private static final ResourceType<ObjectNode> TYPE = ResourceType.builder("upstreams", ObjectNode.class).build();
+
+  @Test
+  void versionsMatchAPlainMapThroughGrowthAndShrinkage() {
+    Random rnd = new Random(11);
+    StoreState<ObjectNode> state = StoreState.empty(TYPE);
+    Map<String, ConfigItem<ObjectNode>> model = new HashMap<>();
+    List<StoreState<ObjectNode>> versions = new ArrayList<>();
+    List<Map<String, ConfigItem<ObjectNode>>> models = new ArrayList<>();
+    long rev = 0;
+    for (int phase = 0; phase < 6; phase++) {
+      boolean grow = phase % 2 == 0;
+      int space = phase < 2 ? 300 : 5_000;
+      for (int batch = 0; batch < 200; batch++) {
+        Map<String, ConfigItem<ObjectNode>> changes = new HashMap<>();
+        int n = 1 + rnd.nextInt(grow ? 60 : 80);
+        for (int j = 0; j < n; j++) {
+          String id = "u" + rnd.nextInt(space);
+          boolean put = grow ? rnd.nextInt(10) < 8 : rnd.nextInt(10) < 2;
+          changes.put(id, put ? item(id, ++rev) : null);
+        }
+        state = state.with(changes, ++rev);
+        changes.forEach((id, item) -> {
+          if (item == null) {
+            model.remove(id);
+          } else {
+            model.put(id, item);
+          }
+        });
+        if (batch % 25 == 0) {
+          check(state, model);
+        } else {
+          assertThat(state.size()).isEqualTo(model.size());
+          for (String id : changes.keySet()) {
+            assertThat(state.item(id)).isSameAs(model.get(id));
+          }
+        }
+        if (batch % 50 == 0) {
+          versions.add(state);
+          models.add(new HashMap<>(model));
+        }
+      }
+    }
+    for (int i = 0; i < versions.size(); i++) {
+      check(versions.get(i), models.get(i));
+    }
+    assertThat(state.version()).isEqualTo(1200);
+  }
+
+  private static void check(StoreState<ObjectNode> state, Map<String, ConfigItem<ObjectNode>> model) {
+    assertThat(state.size()).isEqualTo(model.size());
+    assertThat(new java.util.HashSet<>(state.ids())).hasSize(model.size()).isEqualTo(model.keySet());
+    assertThat(state.ids()).hasSize(model.size());
+    List<ConfigItem<ObjectNode>> sorted = new ArrayList<>(model.values());
+    sorted.sort(Comparator.comparing(ConfigItem::id));
+    assertThat(state.items()).isEqualTo(sorted);
+    for (int i = 0; i < 20; i++) {
+      String id = "u" + i;
+      assertThat(state.item(id)).isSameAs(model.get(id));
+      assertThat(state.ids().contains(id)).isEqualTo(model.containsKey(id));
+    }
+  }
+
+  private static ConfigItem<ObjectNode> item(String id, long rev) {
+    ObjectNode u = JsonNodeFactory.instance.objectNode().put("rev", rev);
+    return new ConfigItem<>(ResourceKey.of("/apisix", TYPE.path(), id), u, null, rev, rev);
+  }
+}
