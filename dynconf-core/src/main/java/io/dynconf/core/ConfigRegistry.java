@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -29,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,12 +56,18 @@ import org.slf4j.LoggerFactory;
  * capped, jittered backoff while the last good snapshot keeps serving.
  *
  * <p>Listeners run on one notifier thread, after publication, in order; one that throws does not
- * stop the others. Reads ({@link #snapshot()}, stores) never lock. Thread-safe.
+ * stop the others. Updates published while the listeners are still busy are merged into one (the
+ * first one's previous snapshot, the last one's current, their changes in order), so slow
+ * listeners fall behind by at most one merged update, never by a growing queue. Reads ({@link
+ * #snapshot()}, stores) never lock. Thread-safe.
  */
 public final class ConfigRegistry implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigRegistry.class);
 
-  /** Receives every published update, on the registry's notifier thread. */
+  /**
+   * Receives the published updates, on the registry's notifier thread; consecutive updates that
+   * were published while the listeners were busy arrive merged into one.
+   */
   @FunctionalInterface
   public interface Listener {
     void onUpdate(ConfigUpdate update);
@@ -96,6 +104,8 @@ public final class ConfigRegistry implements AutoCloseable {
   private final CountDownLatch ready = new CountDownLatch(1);
   private final Thread applyThread;
   private final ExecutorService notifier;
+  private final ConcurrentLinkedQueue<ConfigUpdate> unnotified = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean notifying = new AtomicBoolean();
   private volatile ConfigSnapshot current;
   private volatile State state = State.STARTING;
   private volatile @Nullable String lastError;
@@ -612,7 +622,28 @@ public final class ConfigRegistry implements AutoCloseable {
     if (listeners.isEmpty()) {
       return;
     }
-    notifier.execute(() -> {
+    unnotified.add(update);
+    if (notifying.compareAndSet(false, true)) {
+      notifier.execute(this::drainUpdates);
+    }
+  }
+
+  /** On the notifier thread: hands everything published so far to the listeners as one update. */
+  private void drainUpdates() {
+    while (true) {
+      List<ConfigUpdate> batch = new ArrayList<>();
+      for (ConfigUpdate u; (u = unnotified.poll()) != null; ) {
+        batch.add(u);
+      }
+      if (batch.isEmpty()) {
+        notifying.set(false);
+        // an update added after the last poll but before the flag fell is ours unless another drain took it
+        if (unnotified.isEmpty() || !notifying.compareAndSet(false, true)) {
+          return;
+        }
+        continue;
+      }
+      ConfigUpdate update = ConfigUpdate.merge(batch);
       for (Listener l : listeners) {
         try {
           l.onUpdate(update);
@@ -620,7 +651,7 @@ public final class ConfigRegistry implements AutoCloseable {
           LOG.error("dynconf: a listener failed on the update to revision {}; the others still run", update.current().revision(), e);
         }
       }
-    });
+    }
   }
 
   private void writeLastKnownGood(boolean idle) {

@@ -287,6 +287,46 @@ class ConfigRegistryTest {
   }
 
   @Test
+  void updatesPublishedWhileAListenerIsBusyArriveMergedInOrderAndNothingQueuesUp() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<ConfigUpdate> updates = new CopyOnWriteArrayList<>();
+    registry = ConfigRegistry.builder(source).types(TestTypes.all()).build();
+    registry.addListener(u -> {
+      updates.add(u);
+      if (updates.size() == 1) {
+        try {
+          release.await(); // busy while the next updates are published
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    registry.start();
+    registry.awaitReady(WAIT);
+    awaitRevision(source.put("/apisix/routes/first", route("/first")));
+    await().atMost(WAIT).until(() -> updates.size() == 1); // the first update, held in the listener
+
+    long last = 0;
+    for (int i = 0; i < 50; i++) { // one write at a time: 50 published updates
+      last = source.put("/apisix/routes/r" + (i % 5), route("/v" + i));
+      awaitRevision(last);
+    }
+    source.delete("/apisix/routes/r0");
+    long end = source.list().revision();
+    awaitRevision(end);
+    release.countDown();
+
+    await().atMost(WAIT).until(() -> !updates.isEmpty() && updates.get(updates.size() - 1).current().revision() == end);
+    assertThat(updates).as("the 51 updates published while the listener was busy arrive as one").hasSize(2);
+    ConfigUpdate merged = updates.get(1);
+    assertThat(merged.previous()).isSameAs(updates.get(0).current());
+    assertThat(merged.current()).isSameAs(registry.snapshot());
+    List<String> changes = merged.changes(ROUTES).stream().map(c -> (c.isRemove() ? "-" : "+") + c.id()).toList();
+    assertThat(changes).hasSize(51).startsWith("+r0", "+r1", "+r2", "+r3", "+r4", "+r0").endsWith("+r4", "-r0");
+    assertThat(last).isLessThan(end);
+  }
+
+  @Test
   void aCheckerThatThrowsAnythingIsARejectionNotACrash() throws Exception {
     ResourceType<ObjectNode> fragile = ResourceType.builder("fragile", ObjectNode.class)
         .checker(v -> { throw new NullPointerException("bug in checker"); })

@@ -32,15 +32,19 @@ public final class AppliedRevision implements ConfigRegistry.Listener {
   }
 
   /**
-   * True when {@code revision} is served. The registry marks a revision applied only after it has
-   * published the snapshot holding it (or found it changes nothing), so after reading the applied
-   * revision, the newest snapshot is the one to have been seen by the listeners.
+   * True when {@code revision} is served: the listeners have seen a snapshot at that revision or
+   * later; or the registry has applied it without publishing a snapshot for it (a revision that
+   * changed nothing it holds), and every snapshot it published has been seen. The registry marks
+   * a revision applied only after publishing the snapshot that holds it, so reading the applied
+   * revision first and the newest snapshot second cannot miss one. (Under steady churn the newest
+   * snapshot is often one the listeners have not reached yet, hence the first test.)
    */
   public boolean served(long revision) {
-    if (registry.status().appliedRevision() < revision) {
-      return false;
+    ConfigSnapshot seen = notified;
+    if (seen.revision() >= revision) {
+      return true;
     }
-    return registry.snapshot() == notified;
+    return registry.status().appliedRevision() >= revision && registry.snapshot() == seen;
   }
 
   /**
