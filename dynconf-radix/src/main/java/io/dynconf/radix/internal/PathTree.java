@@ -296,13 +296,30 @@ public final class PathTree<V> {
       return offer(node.terminals, path, params, tester, context, visitor);
     }
     int len = path.length();
-    int end = path.indexOf('/', start);
-    if (end < 0) {
-      end = len;
+    int end;
+    Node<V> child = null;
+    // 1. literal child. A segment that may be a key is read once: the same pass finds its end and
+    // hashes it. One that no key starts like (a parameter value, usually) is only searched for its end.
+    SegmentTable<Node<V>> literals = node.literals;
+    if (literals.mayHaveSegmentAt(path, start)) {
+      int h = 0;
+      end = start;
+      while (end < len) {
+        char c = path.charAt(end);
+        if (c == '/') {
+          break;
+        }
+        h = 31 * h + c;
+        end++;
+      }
+      child = literals.getHashed(path, start, end, h);
+    } else {
+      end = path.indexOf('/', start);
+      if (end < 0) {
+        end = len;
+      }
     }
     int next = end == len ? -1 : end + 1;
-    // 1. literal child
-    Node<V> child = node.literals.get(path, start, end);
     if (child != null) {
       Entry<V> hit = walk(child, path, next, captures, params, tester, context, visitor);
       if (hit != null) {
@@ -311,15 +328,17 @@ public final class PathTree<V> {
     }
     // 2. prefix entries, longest literal first (a literal never spans a '/')
     int segLen = end - start;
-    for (int l : node.prefixLengths) {
-      if (l > segLen) {
-        continue;
-      }
-      Place<V> entries = node.prefixes.get(path, start, start + l);
-      if (entries != null) {
-        Entry<V> hit = offer(entries, path, params, tester, context, visitor);
-        if (hit != null) {
-          return hit;
+    if (node.hasPrefixes) {
+      for (int l : node.prefixLengths) {
+        if (l > segLen) {
+          continue;
+        }
+        Place<V> entries = node.prefixes.get(path, start, start + l);
+        if (entries != null) {
+          Entry<V> hit = offer(entries, path, params, tester, context, visitor);
+          if (hit != null) {
+            return hit;
+          }
         }
       }
     }
@@ -332,7 +351,7 @@ public final class PathTree<V> {
       }
     }
     // 4. catch-alls: the rest of the path from this segment, possibly empty
-    if (node.catchAlls.all.length > 0) {
+    if (node.hasCatchAlls) {
       params.capture(captures, start, len);
       return offer(node.catchAlls, path, params, tester, context, visitor);
     }
@@ -661,6 +680,12 @@ public final class PathTree<V> {
     final SegmentTable<Place<V>> prefixes;
     final int[] prefixLengths;
     final Place<V> catchAlls;
+    /**
+     * Whether {@code prefixes} and {@code catchAlls} have entries: most nodes have neither, and a
+     * walk that reads these flags leaves the (empty) arrays and places untouched.
+     */
+    final boolean hasPrefixes;
+    final boolean hasCatchAlls;
 
     Node(
         SegmentTable<Node<V>> literals,
@@ -675,6 +700,8 @@ public final class PathTree<V> {
       this.prefixes = prefixes;
       this.prefixLengths = prefixLengths;
       this.catchAlls = catchAlls;
+      this.hasPrefixes = prefixLengths.length > 0;
+      this.hasCatchAlls = catchAlls.all.length > 0;
     }
 
     Node<V> with(
