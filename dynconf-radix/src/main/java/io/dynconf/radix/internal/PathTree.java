@@ -282,6 +282,12 @@ public final class PathTree<V> {
   /**
    * Depth-first walk. {@code start} is the index of the current segment's first character, or -1
    * when the path has no segment left. Returns the accepted entry, or null to continue.
+   *
+   * <p>It recurses only where a dead end below could still be followed by something at this node:
+   * a descent with nothing left to try after it (a literal child at a node without prefixes,
+   * parameter child or catch-alls; a parameter child at a node without catch-alls) is a tail call,
+   * made as the next turn of the loop. Most levels of most walks are such descents, and a loop
+   * turn costs less than a call.
    */
   private @Nullable Entry<V> walk(
       Node<V> node,
@@ -292,70 +298,84 @@ public final class PathTree<V> {
       @Nullable Tester<Object, Object> tester,
       @Nullable Object context,
       @Nullable Visitor<V> visitor) {
-    if (start < 0) {
-      return offer(node.terminals, path, params, tester, context, visitor);
-    }
     int len = path.length();
-    int end;
-    Node<V> child = null;
-    // 1. literal child. A segment that may be a key is read once: the same pass finds its end and
-    // hashes it. One that no key starts like (a parameter value, usually) is only searched for its end.
-    SegmentTable<Node<V>> literals = node.literals;
-    if (literals.mayHaveSegmentAt(path, start)) {
-      int h = 0;
-      end = start;
-      while (end < len) {
-        char c = path.charAt(end);
-        if (c == '/') {
-          break;
+    for (;;) {
+      if (start < 0) {
+        return offer(node.terminals, path, params, tester, context, visitor);
+      }
+      int end;
+      Node<V> child = null;
+      // 1. literal child. A segment that may be a key is read once: the same pass finds its end
+      // and hashes it. One that no key starts like (a parameter value, usually) is only searched
+      // for its end.
+      SegmentTable<Node<V>> literals = node.literals;
+      if (literals.mayHaveSegmentAt(path, start)) {
+        int h = 0;
+        end = start;
+        while (end < len) {
+          char c = path.charAt(end);
+          if (c == '/') {
+            break;
+          }
+          h = 31 * h + c;
+          end++;
         }
-        h = 31 * h + c;
-        end++;
+        child = literals.getHashed(path, start, end, h);
+      } else {
+        end = path.indexOf('/', start);
+        if (end < 0) {
+          end = len;
+        }
       }
-      child = literals.getHashed(path, start, end, h);
-    } else {
-      end = path.indexOf('/', start);
-      if (end < 0) {
-        end = len;
-      }
-    }
-    int next = end == len ? -1 : end + 1;
-    if (child != null) {
-      Entry<V> hit = walk(child, path, next, captures, params, tester, context, visitor);
-      if (hit != null) {
-        return hit;
-      }
-    }
-    // 2. prefix entries, longest literal first (a literal never spans a '/')
-    int segLen = end - start;
-    if (node.hasPrefixes) {
-      for (int l : node.prefixLengths) {
-        if (l > segLen) {
+      int next = end == len ? -1 : end + 1;
+      if (child != null) {
+        if (!node.alternatives) {
+          node = child;
+          start = next;
           continue;
         }
-        Place<V> entries = node.prefixes.get(path, start, start + l);
-        if (entries != null) {
-          Entry<V> hit = offer(entries, path, params, tester, context, visitor);
-          if (hit != null) {
-            return hit;
+        Entry<V> hit = walk(child, path, next, captures, params, tester, context, visitor);
+        if (hit != null) {
+          return hit;
+        }
+      }
+      // 2. prefix entries, longest literal first (a literal never spans a '/')
+      int segLen = end - start;
+      if (node.hasPrefixes) {
+        for (int l : node.prefixLengths) {
+          if (l > segLen) {
+            continue;
+          }
+          Place<V> entries = node.prefixes.get(path, start, start + l);
+          if (entries != null) {
+            Entry<V> hit = offer(entries, path, params, tester, context, visitor);
+            if (hit != null) {
+              return hit;
+            }
           }
         }
       }
-    }
-    // 3. parameter child: one non-empty segment
-    if (node.param != null && segLen > 0) {
-      params.capture(captures, start, end);
-      Entry<V> hit = walk(node.param, path, next, captures + 1, params, tester, context, visitor);
-      if (hit != null) {
-        return hit;
+      // 3. parameter child: one non-empty segment
+      if (node.param != null && segLen > 0) {
+        params.capture(captures, start, end);
+        if (!node.hasCatchAlls) {
+          node = node.param;
+          start = next;
+          captures++;
+          continue;
+        }
+        Entry<V> hit = walk(node.param, path, next, captures + 1, params, tester, context, visitor);
+        if (hit != null) {
+          return hit;
+        }
       }
+      // 4. catch-alls: the rest of the path from this segment, possibly empty
+      if (node.hasCatchAlls) {
+        params.capture(captures, start, len);
+        return offer(node.catchAlls, path, params, tester, context, visitor);
+      }
+      return null;
     }
-    // 4. catch-alls: the rest of the path from this segment, possibly empty
-    if (node.hasCatchAlls) {
-      params.capture(captures, start, len);
-      return offer(node.catchAlls, path, params, tester, context, visitor);
-    }
-    return null;
   }
 
   @SuppressWarnings("unchecked")
@@ -686,6 +706,11 @@ public final class PathTree<V> {
      */
     final boolean hasPrefixes;
     final boolean hasCatchAlls;
+    /**
+     * Whether anything but a literal child can match here (prefixes, a parameter child,
+     * catch-alls): if not, the walk's descent to a literal child is a tail call.
+     */
+    final boolean alternatives;
 
     Node(
         SegmentTable<Node<V>> literals,
@@ -702,6 +727,7 @@ public final class PathTree<V> {
       this.catchAlls = catchAlls;
       this.hasPrefixes = prefixLengths.length > 0;
       this.hasCatchAlls = catchAlls.all.length > 0;
+      this.alternatives = hasPrefixes || param != null || hasCatchAlls;
     }
 
     Node<V> with(
