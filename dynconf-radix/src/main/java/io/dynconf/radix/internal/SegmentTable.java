@@ -207,11 +207,12 @@ final class SegmentTable<T> {
 
   /**
    * The value for {@code key}, or null, using {@code key}'s own (cached) hash code and {@code
-   * equals}: for a whole request path, one hash per string instead of a pass per lookup.
+   * equals}: for a whole request path, one hash per string instead of a pass per lookup. A key
+   * length no key has is a miss before the probe (most paths that only patterns match).
    */
   @SuppressWarnings("unchecked")
   @Nullable T getWhole(String key) {
-    if (size == 0) {
+    if (size == 0 || !mayHaveLength(key.length())) {
       return null;
     }
     int h = key.hashCode();
