@@ -175,12 +175,12 @@ public final class PathTree<V> {
 
   private final Node<V> root;
   /** Exact (all-literal) patterns by their whole text: looked up before the walk, never walked. */
-  private final SegmentTable<Place<V>> exact;
+  private final ExactTable<Place<V>> exact;
   private final int size;
   private final int maxCaptures;
   private final @Nullable HostKeys<? super V> hostKeys;
 
-  private PathTree(Node<V> root, SegmentTable<Place<V>> exact, int size, int maxCaptures,
+  private PathTree(Node<V> root, ExactTable<Place<V>> exact, int size, int maxCaptures,
       @Nullable HostKeys<? super V> hostKeys) {
     this.root = root;
     this.exact = exact;
@@ -467,7 +467,7 @@ public final class PathTree<V> {
       if (kept == old.all) {
         return this;
       }
-      SegmentTable<Place<V>> table = kept.length == 0 ? exact.without(pattern.text())
+      ExactTable<Place<V>> table = kept.length == 0 ? exact.without(pattern.text())
           : exact.with(pattern.text(), Place.of(kept, hostKeys));
       return new PathTree<>(root, table, size - removed[0], maxCaptures, hostKeys);
     }
@@ -874,7 +874,7 @@ public final class PathTree<V> {
           places.put(text, Place.of(sorted(list), hostKeys));
         }
       });
-      return new PathTree<>(frozen != null ? frozen : freeze(new MNode<>(), true, hostKeys), SegmentTable.of(places),
+      return new PathTree<>(frozen != null ? frozen : freeze(new MNode<>(), true, hostKeys), ExactTable.of(places),
           size, maxCaptures, hostKeys);
     }
 
