@@ -77,6 +77,11 @@ final class ExactTable<T> {
     return size;
   }
 
+  /** The single table holding every path while the table is flat; null when it is bucketed. */
+  @Nullable SegmentTable<T> flat() {
+    return flat;
+  }
+
   /** The value for {@code key}, using its cached hash code (see {@link SegmentTable#getWhole}). */
   @Nullable T getWhole(String key) {
     SegmentTable<T> t = flat;
