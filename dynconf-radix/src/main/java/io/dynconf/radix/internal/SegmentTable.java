@@ -6,12 +6,19 @@ import org.jspecify.annotations.Nullable;
 /**
  * An immutable open-addressing hash table from strings to values that is looked up by a region of
  * another string ({@code s[from, to)}) without allocating a substring.
+ *
+ * <p>Each slot's key hash ({@code String.hashCode}) is kept in an {@code int[]} beside the keys, so
+ * a probe that passes other keys compares ints and never loads those keys' strings (on a router's
+ * lookup path, touching a string object and its bytes costs more than the comparison).
  */
 final class SegmentTable<T> {
 
-  private static final SegmentTable<?> EMPTY = new SegmentTable<>(new String[1], new Object[1], 0, 0);
+  private static final SegmentTable<?> EMPTY =
+      new SegmentTable<>(new String[1], new int[1], new Object[1], 0, 0);
 
   private final @Nullable String[] keys;
+  /** {@code keys[i].hashCode()} for every used slot (0 for an empty one). */
+  private final int[] hashes;
   private final @Nullable Object[] values;
   private final int mask;
   private final int size;
@@ -26,8 +33,9 @@ final class SegmentTable<T> {
   private final long firstLo;
   private final long firstHi;
 
-  private SegmentTable(@Nullable String[] keys, @Nullable Object[] values, int mask, int size) {
+  private SegmentTable(@Nullable String[] keys, int[] hashes, @Nullable Object[] values, int mask, int size) {
     this.keys = keys;
+    this.hashes = hashes;
     this.values = values;
     this.mask = mask;
     this.size = size;
@@ -55,14 +63,33 @@ final class SegmentTable<T> {
 
   /** Whether the filter admits a key of length {@code len} starting with {@code s[from]}. */
   private boolean mayContain(String s, int from, int len) {
-    if ((lengths & (1L << Math.min(63, len))) == 0) {
-      return false;
-    }
-    char c = len == 0 ? 0 : s.charAt(from);
+    return mayHaveLength(len) && mayStartWith(len == 0 ? 0 : s.charAt(from));
+  }
+
+  private boolean mayHaveLength(int len) {
+    return (lengths & (1L << Math.min(63, len))) != 0;
+  }
+
+  /** Whether the filter admits a key starting with {@code c} (0 for the empty key). */
+  private boolean mayStartWith(char c) {
     if (c >= 128) {
       c = 0;
     }
     return c < 64 ? (firstLo & (1L << c)) != 0 : (firstHi & (1L << (c - 64))) != 0;
+  }
+
+  /**
+   * Whether some key could equal the segment of {@code s} that starts at {@code from} and ends
+   * before the next {@code '/'} (or at the end), judged by its first character alone: false for
+   * an empty table. A walk asks this before it reads the segment, so that a segment no key could
+   * equal (a parameter value, usually) is only scanned for its end, never hashed.
+   */
+  boolean mayHaveSegmentAt(String s, int from) {
+    if (size == 0) {
+      return false;
+    }
+    char c = from == s.length() ? 0 : s.charAt(from);
+    return mayStartWith(c == '/' ? 0 : c);
   }
 
   @SuppressWarnings("unchecked")
@@ -76,18 +103,13 @@ final class SegmentTable<T> {
     }
     int cap = Integer.highestOneBit(Math.max(2, map.size() * 2 - 1)) << 1;
     String[] keys = new String[cap];
+    int[] hashes = new int[cap];
     Object[] values = new Object[cap];
     int mask = cap - 1;
     for (Map.Entry<String, ? extends T> e : map.entrySet()) {
-      String k = e.getKey();
-      int i = spread(k.hashCode()) & mask;
-      while (keys[i] != null) {
-        i = (i + 1) & mask;
-      }
-      keys[i] = k;
-      values[i] = e.getValue();
+      put(keys, hashes, values, mask, e.getKey(), e.getValue());
     }
-    return new SegmentTable<>(keys, values, mask, map.size());
+    return new SegmentTable<>(keys, hashes, values, mask, map.size());
   }
 
   int size() {
@@ -95,7 +117,6 @@ final class SegmentTable<T> {
   }
 
   /** The value for the key equal to {@code s.substring(from, to)}, or null. */
-  @SuppressWarnings("unchecked")
   @Nullable T get(String s, int from, int to) {
     if (size == 0 || !mayContain(s, from, to - from)) {
       return null;
@@ -104,16 +125,44 @@ final class SegmentTable<T> {
     for (int i = from; i < to; i++) {
       h = 31 * h + s.charAt(i);
     }
+    return probe(s, from, to, h);
+  }
+
+  /**
+   * {@link #get(String, int, int)} for a region whose hash ({@code s.substring(from,
+   * to).hashCode()}) the caller computed in the pass that found the region's end, and whose first
+   * character passed {@link #mayHaveSegmentAt}.
+   */
+  @Nullable T getHashed(String s, int from, int to, int hash) {
+    return mayHaveLength(to - from) ? probe(s, from, to, hash) : null;
+  }
+
+  @SuppressWarnings("unchecked")
+  private @Nullable T probe(String s, int from, int to, int hash) {
     int len = to - from;
-    for (int i = spread(h) & mask; ; i = (i + 1) & mask) {
+    for (int i = spread(hash) & mask; ; i = (i + 1) & mask) {
       String k = keys[i];
       if (k == null) {
         return null;
       }
-      if (k.length() == len && k.regionMatches(0, s, from, len)) {
+      if (hashes[i] == hash && k.length() == len && sameChars(k, s, from, len)) {
         return (T) values[i];
       }
     }
+  }
+
+  /**
+   * Whether {@code k} equals {@code s[from, from + len)}; the caller checked the lengths. A plain
+   * {@code charAt} loop: {@code String.regionMatches} re-checks both strings' bounds and coders
+   * first, which on this path cost as much as the comparison.
+   */
+  private static boolean sameChars(String k, String s, int from, int len) {
+    for (int j = 0; j < len; j++) {
+      if (k.charAt(j) != s.charAt(from + j)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -135,7 +184,7 @@ final class SegmentTable<T> {
       if (k == null) {
         return null;
       }
-      if (k.length() == len && equalsAsciiIgnoreCase(k, s, from)) {
+      if (hashes[i] == h && k.length() == len && equalsAsciiIgnoreCase(k, s, from)) {
         return (T) values[i];
       }
     }
@@ -158,19 +207,21 @@ final class SegmentTable<T> {
 
   /**
    * The value for {@code key}, or null, using {@code key}'s own (cached) hash code and {@code
-   * equals}: for a whole request path, one hash per string instead of a pass per lookup.
+   * equals}: for a whole request path, one hash per string instead of a pass per lookup. A key
+   * length no key has is a miss before the probe (most paths that only patterns match).
    */
   @SuppressWarnings("unchecked")
   @Nullable T getWhole(String key) {
-    if (size == 0) {
+    if (size == 0 || !mayHaveLength(key.length())) {
       return null;
     }
-    for (int i = spread(key.hashCode()) & mask; ; i = (i + 1) & mask) {
+    int h = key.hashCode();
+    for (int i = spread(h) & mask; ; i = (i + 1) & mask) {
       String k = keys[i];
       if (k == null) {
         return null;
       }
-      if (k.equals(key)) {
+      if (hashes[i] == h && k.equals(key)) {
         return (T) values[i];
       }
     }
@@ -191,14 +242,16 @@ final class SegmentTable<T> {
       if (keys[i] != null) {
         Object[] v = values.clone();
         v[i] = value;
-        return new SegmentTable<>(keys, v, mask, size);
+        return new SegmentTable<>(keys, hashes, v, mask, size);
       }
       if ((size + 1) * 2 <= keys.length) {
         String[] k = keys.clone();
+        int[] h = hashes.clone();
         Object[] v = values.clone();
         k[i] = key;
+        h[i] = key.hashCode();
         v[i] = value;
-        return new SegmentTable<>(k, v, mask, size + 1);
+        return new SegmentTable<>(k, h, v, mask, size + 1);
       }
     }
     int cap = Math.max(4, keys.length * 2);
@@ -206,23 +259,26 @@ final class SegmentTable<T> {
       cap *= 2;
     }
     String[] k = new String[cap];
+    int[] h = new int[cap];
     Object[] v = new Object[cap];
     int m = cap - 1;
     for (int i = 0; i < keys.length; i++) {
       if (keys[i] != null) {
-        put(k, v, m, keys[i], values[i]);
+        put(k, h, v, m, keys[i], values[i]);
       }
     }
-    put(k, v, m, key, value);
-    return new SegmentTable<>(k, v, m, size + 1);
+    put(k, h, v, m, key, value);
+    return new SegmentTable<>(k, h, v, m, size + 1);
   }
 
-  private static void put(String[] k, Object[] v, int mask, String key, @Nullable Object value) {
-    int i = spread(key.hashCode()) & mask;
+  private static void put(String[] k, int[] h, Object[] v, int mask, String key, @Nullable Object value) {
+    int hash = key.hashCode();
+    int i = spread(hash) & mask;
     while (k[i] != null) {
       i = (i + 1) & mask;
     }
     k[i] = key;
+    h[i] = hash;
     v[i] = value;
   }
 
@@ -242,20 +298,24 @@ final class SegmentTable<T> {
       return empty();
     }
     String[] k = keys.clone();
+    int[] h = hashes.clone();
     Object[] v = values.clone();
     k[hole] = null;
+    h[hole] = 0;
     v[hole] = null;
     for (int j = (hole + 1) & mask; k[j] != null; j = (j + 1) & mask) {
-      int home = spread(k[j].hashCode()) & mask;
+      int home = spread(h[j]) & mask;
       if (((j - home) & mask) >= ((j - hole) & mask)) { // the hole lies on j's probe path
         k[hole] = k[j];
+        h[hole] = h[j];
         v[hole] = v[j];
         k[j] = null;
+        h[j] = 0;
         v[j] = null;
         hole = j;
       }
     }
-    return new SegmentTable<>(k, v, mask, size - 1);
+    return new SegmentTable<>(k, h, v, mask, size - 1);
   }
 
   /** The slot holding {@code key}, or the empty slot where it would go. */
