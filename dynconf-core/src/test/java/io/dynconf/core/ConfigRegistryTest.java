@@ -306,10 +306,8 @@ class ConfigRegistryTest {
     awaitRevision(source.put("/apisix/routes/first", route("/first")));
     await().atMost(WAIT).until(() -> updates.size() == 1); // the first update, held in the listener
 
-    long last = 0;
     for (int i = 0; i < 50; i++) { // one write at a time: 50 published updates
-      last = source.put("/apisix/routes/r" + (i % 5), route("/v" + i));
-      awaitRevision(last);
+      awaitRevision(source.put("/apisix/routes/r" + (i % 5), route("/v" + i)));
     }
     source.delete("/apisix/routes/r0");
     long end = source.list().revision();
@@ -323,7 +321,6 @@ class ConfigRegistryTest {
     assertThat(merged.current()).isSameAs(registry.snapshot());
     List<String> changes = merged.changes(ROUTES).stream().map(c -> (c.isRemove() ? "-" : "+") + c.id()).toList();
     assertThat(changes).hasSize(51).startsWith("+r0", "+r1", "+r2", "+r3", "+r4", "+r0").endsWith("+r4", "-r0");
-    assertThat(last).isLessThan(end);
   }
 
   @Test

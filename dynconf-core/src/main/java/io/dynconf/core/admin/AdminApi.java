@@ -653,7 +653,7 @@ public final class AdminApi implements AutoCloseable {
         body.set("value", value);
         body.put("createdIndex", prev == null ? r.revision() : prev.createRevision());
         body.put("modifiedIndex", r.revision());
-        return written(json(prev == null ? 201 : 200, body, r.revision()), r.revision());
+        return json(prev == null ? 201 : 200, body, r.revision(), r.revision());
       }
       KeyValue now = calls.call("get " + k, false, () -> source.get(k));
       if (modRevision(now) != modRevision(prev)) {
@@ -754,7 +754,7 @@ public final class AdminApi implements AutoCloseable {
       long rev = current.modRevision();
       TxnResult r = calls.call("delete " + k, true, () -> source.txn(Txn.builder().ifModRevision(k, rev).delete(k).build()));
       if (r.succeeded()) {
-        return written(json(200, body, null), r.revision());
+        return json(200, body, null, r.revision());
       }
       KeyValue now = calls.call("get " + k, false, () -> source.get(k));
       conditions.check(type, id, now); // 412 when the change broke the client's condition; else look again
@@ -971,7 +971,7 @@ public final class AdminApi implements AutoCloseable {
           o.put("modifiedIndex", r.revision());
         }
       }
-      return written(json(200, out, null), r.revision());
+      return json(200, out, null, r.revision());
     }
     throw new Problem(409, "gave up after " + MAX_ATTEMPTS + " attempts: objects this bulk request reads kept changing");
   }
@@ -1301,20 +1301,21 @@ public final class AdminApi implements AutoCloseable {
   }
 
   private AdminResponse json(int status, JsonNode body, @Nullable Long etag) {
+    return json(status, body, etag, null);
+  }
+
+  /** A JSON answer; {@code written}: the source revision of a successful write ({@link #REVISION_HEADER}). */
+  private AdminResponse json(int status, JsonNode body, @Nullable Long etag, @Nullable Long written) {
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Content-Type", "application/json");
     headers.put("X-API-VERSION", "v3");
     if (etag != null) {
       headers.put("ETag", "\"" + etag + "\"");
     }
+    if (written != null) {
+      headers.put(REVISION_HEADER, Long.toString(written));
+    }
     return new AdminResponse(status, headers, Json.bytes(body));
-  }
-
-  /** {@code response} with the header {@link #REVISION_HEADER}: the source revision of the write. */
-  private static AdminResponse written(AdminResponse response, long revision) {
-    Map<String, String> headers = new LinkedHashMap<>(response.headers());
-    headers.put(REVISION_HEADER, Long.toString(revision));
-    return new AdminResponse(response.status(), headers, response.body());
   }
 
   private AdminResponse error(Problem p) {

@@ -2,11 +2,9 @@ package io.dynconf.etcd.testing;
 
 import static org.awaitility.Awaitility.await;
 
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -43,11 +41,11 @@ public final class EtcdWriter implements AutoCloseable {
   }
 
   public void put(String key, String value) {
-    retry(kv -> kv.put(bytes(key), bytes(value)).get(2, TimeUnit.SECONDS));
+    retry(kv -> kv.put(Jetcd.bytes(key), Jetcd.bytes(value)).get(2, TimeUnit.SECONDS));
   }
 
   public void delete(String key) {
-    retry(kv -> kv.delete(bytes(key)).get(2, TimeUnit.SECONDS));
+    retry(kv -> kv.delete(Jetcd.bytes(key)).get(2, TimeUnit.SECONDS));
   }
 
   /** Closes the client and dials the endpoints again (after a wipe or a restart of every member). */
@@ -83,9 +81,5 @@ public final class EtcdWriter implements AutoCloseable {
 
   private Client dial() {
     return Client.builder().endpoints(endpoints.get().toArray(URI[]::new)).connectTimeout(Duration.ofSeconds(2)).build();
-  }
-
-  private static ByteSequence bytes(String s) {
-    return ByteSequence.from(s, StandardCharsets.UTF_8);
   }
 }
