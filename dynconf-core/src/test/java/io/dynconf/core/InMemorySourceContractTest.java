@@ -161,15 +161,16 @@ class InMemorySourceContractTest extends ConfigSourceContract {
           violations.add("write at revision " + rev + " returned before its event was delivered");
         }
         writes.incrementAndGet();
+        LockSupport.parkNanos(20_000); // still far faster than the slow listener below, yet slow enough that
+        // a watch from 20 revisions back is not compacted away (10,000 kept) before it starts
       }
     });
     try {
       Awaitility.await().atMost(RecordingListener.TIMEOUT).until(() -> writes.get() >= 50);
-      // A slow listener's watch, started under a writer that nothing slows: without back-pressure
+      // A slow listener's watch, started under a writer far faster than it: without back-pressure
       // the watch's first drain (on this thread) would chase the writer for ever.
       AtomicLong second = new AtomicLong();
-      long from = source.list().revision() - 20; // some history to replay first
-      Watch late = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> source.watch(from, new WatchListener() {
+      WatchListener slow = new WatchListener() {
         @Override
         public void onEvents(List<ChangeEvent> events) {
           LockSupport.parkNanos(200_000); // a consumer far slower than an in-memory writer
@@ -180,7 +181,9 @@ class InMemorySourceContractTest extends ConfigSourceContract {
         public void onReset(String reason) {
           violations.add("reset of the late watch: " + reason);
         }
-      }));
+      };
+      Watch late = assertTimeoutPreemptively(Duration.ofSeconds(10),
+          () -> source.watch(source.list().revision() - 20, slow)); // some history to replay first
       int before = writes.get();
       Awaitility.await().atMost(RecordingListener.TIMEOUT).until(() -> writes.get() >= before + 50);
       stop.set(true);
