@@ -1,5 +1,8 @@
 package io.dynconf.core;
 
+import io.dynconf.core.apisix.Route;
+import io.dynconf.core.apisix.StandardTypes;
+
 import io.dynconf.core.internal.LastKnownGood;
 import io.dynconf.core.internal.Pipeline;
 import io.dynconf.core.internal.StoreState;

@@ -154,6 +154,17 @@ public final class ResourceType<T> {
     return idSegments;
   }
 
+  /**
+   * Validates one stored value exactly as the registry, the admin API and the file source do
+   * (parse, id matches the key, schema, decode, check, compile) and returns the item the registry
+   * would serve. References are not resolved here: that needs the other stores.
+   *
+   * @throws InvalidConfigException naming the field and the reason when the value is refused
+   */
+  public ConfigItem<T> validate(ResourceKey key, byte[] json, long createRevision, long modRevision) {
+    return io.dynconf.core.internal.Pipeline.decode(this, key, json, createRevision, modRevision);
+  }
+
   @Override
   public String toString() {
     return "ResourceType[" + name + "]";

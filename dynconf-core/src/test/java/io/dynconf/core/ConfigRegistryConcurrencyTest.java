@@ -1,5 +1,7 @@
 package io.dynconf.core;
 
+import io.dynconf.core.source.InMemorySource;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,7 @@
 package io.dynconf.core;
 
+import io.dynconf.core.source.InMemorySource;
+
 import static io.dynconf.core.TestTypes.ROUTES;
 import static io.dynconf.core.TestTypes.SERVICES;
 import static io.dynconf.core.TestTypes.UPSTREAMS;

@@ -1,5 +1,10 @@
 package io.dynconf.core;
 
+import io.dynconf.core.source.FileSource;
+import io.dynconf.core.apisix.Route;
+import io.dynconf.core.apisix.StandardTypes;
+import io.dynconf.core.apisix.Upstream;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -7,7 +7,7 @@ import io.dynconf.core.ConfigItem;
 import io.dynconf.core.ConfigRegistry;
 import io.dynconf.core.ConfigSnapshot;
 import io.dynconf.core.ConfigStore;
-import io.dynconf.core.StandardTypes;
+import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.etcd.testing.EtcdClusterExtension;
 import io.dynconf.etcd.testing.EtcdMember;
 import io.dynconf.etcd.testing.EtcdWriter;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.dynconf.core.ConfigRegistry;
-import io.dynconf.core.StandardTypes;
+import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.core.spi.Listing;
 import io.dynconf.core.spi.SourceException;
 import io.dynconf.etcd.testing.EtcdClusterExtension;

@@ -1,9 +1,9 @@
 package io.dynconf.radix;
 
-import io.dynconf.core.PluginConfig;
-import io.dynconf.core.Route;
-import io.dynconf.core.Service;
-import io.dynconf.core.Upstream;
+import io.dynconf.core.apisix.PluginConfig;
+import io.dynconf.core.apisix.Route;
+import io.dynconf.core.apisix.Service;
+import io.dynconf.core.apisix.Upstream;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;

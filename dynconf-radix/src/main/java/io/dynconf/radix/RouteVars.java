@@ -14,7 +14,7 @@ public interface RouteVars {
 
   /**
    * Compiles a route's {@code vars} in APISIX's expression format (the JSON tree of {@link
-   * io.dynconf.core.Route#vars()}); null for an empty expression (always true).
+   * io.dynconf.core.apisix.Route#vars()}); null for an empty expression (always true).
    *
    * @throws IllegalArgumentException naming the offending element and the reason
    */

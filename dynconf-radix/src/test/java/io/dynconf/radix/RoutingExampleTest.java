@@ -3,8 +3,8 @@ package io.dynconf.radix;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dynconf.core.ConfigRegistry;
-import io.dynconf.core.InMemorySource;
-import io.dynconf.core.Upstream;
+import io.dynconf.core.source.InMemorySource;
+import io.dynconf.core.apisix.Upstream;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -3,8 +3,8 @@ package io.dynconf.jmh;
 import static io.dynconf.jmh.EtcdFixtures.bytes;
 
 import io.dynconf.core.ConfigRegistry;
-import io.dynconf.core.Route;
-import io.dynconf.core.StandardTypes;
+import io.dynconf.core.apisix.Route;
+import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.etcd.EtcdSource;
 import io.dynconf.etcd.testing.EtcdCluster;
 import io.dynconf.etcd.testing.EtcdMember;

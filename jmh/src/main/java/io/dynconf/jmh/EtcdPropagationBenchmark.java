@@ -4,7 +4,7 @@ import static io.dynconf.jmh.EtcdFixtures.ROUTES;
 import static io.dynconf.jmh.EtcdFixtures.bytes;
 
 import io.dynconf.core.ConfigRegistry;
-import io.dynconf.core.StandardTypes;
+import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.etcd.EtcdSource;
 import io.dynconf.etcd.testing.EtcdCluster;
 import io.etcd.jetcd.ByteSequence;

@@ -2,11 +2,10 @@ package io.dynconf.jmh;
 
 import io.dynconf.core.ConfigItem;
 import io.dynconf.core.ConfigRegistry;
-import io.dynconf.core.InMemorySource;
+import io.dynconf.core.source.InMemorySource;
 import io.dynconf.core.ResourceKey;
-import io.dynconf.core.Route;
-import io.dynconf.core.StandardTypes;
-import io.dynconf.core.internal.Pipeline;
+import io.dynconf.core.apisix.Route;
+import io.dynconf.core.apisix.StandardTypes;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -87,7 +86,7 @@ public class RegistryApplyBenchmark {
   public void pipelineOnly(Blackhole bh) {
     for (int k = 0; k < BATCH; k++) {
       int i = next++ % size;
-      ConfigItem<Route> item = Pipeline.decode(StandardTypes.ROUTES, ResourceKey.of("/apisix", "routes", Integer.toString(i)), routes[i], 2, 3);
+      ConfigItem<Route> item = StandardTypes.ROUTES.validate(ResourceKey.of("/apisix", "routes", Integer.toString(i)), routes[i], 2, 3);
       bh.consume(item);
     }
   }

@@ -2,11 +2,10 @@ package io.dynconf.jmh;
 
 import io.dynconf.core.ConfigItem;
 import io.dynconf.core.ConfigRegistry;
-import io.dynconf.core.InMemorySource;
+import io.dynconf.core.source.InMemorySource;
 import io.dynconf.core.ResourceKey;
-import io.dynconf.core.Route;
-import io.dynconf.core.StandardTypes;
-import io.dynconf.core.internal.Pipeline;
+import io.dynconf.core.apisix.Route;
+import io.dynconf.core.apisix.StandardTypes;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -71,7 +70,7 @@ public class RegistryFullLoadBenchmark {
   @Benchmark
   public void pipelineOnly(Blackhole bh) {
     for (int i = 0; i < routes; i++) {
-      ConfigItem<Route> item = Pipeline.decode(StandardTypes.ROUTES, ResourceKey.of("/apisix", "routes", Integer.toString(i)), values[i], 2, 3);
+      ConfigItem<Route> item = StandardTypes.ROUTES.validate(ResourceKey.of("/apisix", "routes", Integer.toString(i)), values[i], 2, 3);
       bh.consume(item);
     }
   }

@@ -2,8 +2,8 @@ package io.dynconf.jmh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dynconf.core.Route;
-import io.dynconf.core.StandardTypes;
+import io.dynconf.core.apisix.Route;
+import io.dynconf.core.apisix.StandardTypes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

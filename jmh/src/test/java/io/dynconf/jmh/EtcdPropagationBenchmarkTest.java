@@ -3,8 +3,8 @@ package io.dynconf.jmh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dynconf.core.ConfigItem;
-import io.dynconf.core.Route;
-import io.dynconf.core.StandardTypes;
+import io.dynconf.core.apisix.Route;
+import io.dynconf.core.apisix.StandardTypes;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 

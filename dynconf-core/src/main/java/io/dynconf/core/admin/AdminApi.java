@@ -8,7 +8,7 @@ import io.dynconf.core.InvalidConfigException;
 import io.dynconf.core.Reference;
 import io.dynconf.core.ResourceKey;
 import io.dynconf.core.ResourceType;
-import io.dynconf.core.StandardTypes;
+import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.core.internal.Pipeline;
 import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.core.spi.KeyValue;

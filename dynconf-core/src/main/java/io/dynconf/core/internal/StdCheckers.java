@@ -1,11 +1,11 @@
 package io.dynconf.core.internal;
 
 import io.dynconf.core.InvalidConfigException;
-import io.dynconf.core.Route;
-import io.dynconf.core.Service;
-import io.dynconf.core.Ssl;
-import io.dynconf.core.StreamRoute;
-import io.dynconf.core.Upstream;
+import io.dynconf.core.apisix.Route;
+import io.dynconf.core.apisix.Service;
+import io.dynconf.core.apisix.Ssl;
+import io.dynconf.core.apisix.StreamRoute;
+import io.dynconf.core.apisix.Upstream;
 import io.dynconf.core.match.VarsExpression;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;

@@ -1,11 +1,11 @@
 package io.dynconf.core.internal;
 
-import io.dynconf.core.Consumer;
+import io.dynconf.core.apisix.Consumer;
 import io.dynconf.core.Reference;
-import io.dynconf.core.Route;
-import io.dynconf.core.Service;
-import io.dynconf.core.StreamRoute;
-import io.dynconf.core.Upstream;
+import io.dynconf.core.apisix.Route;
+import io.dynconf.core.apisix.Service;
+import io.dynconf.core.apisix.StreamRoute;
+import io.dynconf.core.apisix.Upstream;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;

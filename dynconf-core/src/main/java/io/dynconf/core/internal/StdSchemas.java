@@ -13,14 +13,14 @@ public final class StdSchemas {
   private StdSchemas() {}
 
   /**
-   * {@code io/dynconf/core/schema/<file>} without its top-level {@code anyOf}, {@code allOf},
+   * {@code io/dynconf/core/apisix/schema/<file>} without its top-level {@code anyOf}, {@code allOf},
    * {@code oneOf} and {@code not}. Those encode which fields must or must not appear together;
    * everit evaluates every branch and builds a formatted exception for each one that fails, which
    * made them three quarters of the cost of validating a route. The caller checks the same rules
    * in Java, on field presence (see {@code StdDecoders#routePresence}).
    */
   public static Schema withoutTopLevelCombinators(String file) {
-    String resource = "/io/dynconf/core/schema/" + file;
+    String resource = "/io/dynconf/core/apisix/schema/" + file;
     try (InputStream in = StdSchemas.class.getResourceAsStream(resource)) {
       if (in == null) {
         throw new IllegalStateException("missing schema resource " + resource);
@@ -35,9 +35,9 @@ public final class StdSchemas {
     }
   }
 
-  /** {@code #/definitions/<name>} of {@code io/dynconf/core/schema/<file>}. */
+  /** {@code #/definitions/<name>} of {@code io/dynconf/core/apisix/schema/<file>}. */
   static Schema definition(String file, String name) {
-    String resource = "/io/dynconf/core/schema/" + file;
+    String resource = "/io/dynconf/core/apisix/schema/" + file;
     try (InputStream in = StdSchemas.class.getResourceAsStream(resource)) {
       if (in == null) {
         throw new IllegalStateException("missing schema resource " + resource);

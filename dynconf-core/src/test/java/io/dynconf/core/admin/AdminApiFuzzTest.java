@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.dynconf.core.InMemorySource;
+import io.dynconf.core.source.InMemorySource;
 import io.dynconf.core.ResourceKey;
 import io.dynconf.core.ResourceType;
 import io.dynconf.core.internal.Pipeline;

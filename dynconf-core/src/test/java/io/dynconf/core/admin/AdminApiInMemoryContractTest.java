@@ -1,6 +1,6 @@
 package io.dynconf.core.admin;
 
-import io.dynconf.core.InMemorySource;
+import io.dynconf.core.source.InMemorySource;
 import io.dynconf.core.spi.ConfigSource;
 
 /** The admin API contract on the in-memory source. */

@@ -6,7 +6,7 @@ import static io.dynconf.core.admin.AdminTesting.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dynconf.core.InMemorySource;
+import io.dynconf.core.source.InMemorySource;
 import io.dynconf.core.ResourceType;
 import io.dynconf.core.spi.SourceException;
 import java.time.Duration;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dynconf.core.ResourceKey;
 import io.dynconf.core.ResourceType;
-import io.dynconf.core.StandardTypes;
+import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.core.internal.Pipeline;
 import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.core.spi.KeyValue;

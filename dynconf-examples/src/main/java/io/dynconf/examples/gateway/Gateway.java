@@ -1,8 +1,8 @@
 package io.dynconf.examples.gateway;
 
 import io.dynconf.core.ConfigRegistry;
-import io.dynconf.core.FileSource;
-import io.dynconf.core.StandardTypes;
+import io.dynconf.core.source.FileSource;
+import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.examples.gateway.plugin.Plugins;
 import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.etcd.EtcdSource;

@@ -1,6 +1,6 @@
 package io.dynconf.examples.undertow;
 
-import io.dynconf.core.Upstream;
+import io.dynconf.core.apisix.Upstream;
 import io.dynconf.radix.MatchResult;
 import io.dynconf.radix.ResolvedRoute;
 import io.dynconf.radix.RouteTable;

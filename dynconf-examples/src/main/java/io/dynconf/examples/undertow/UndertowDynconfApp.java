@@ -1,7 +1,7 @@
 package io.dynconf.examples.undertow;
 
 import io.dynconf.core.ConfigRegistry;
-import io.dynconf.core.FileSource;
+import io.dynconf.core.source.FileSource;
 import io.dynconf.radix.RouteTable;
 import io.dynconf.radix.balance.Balancers;
 import io.undertow.Undertow;

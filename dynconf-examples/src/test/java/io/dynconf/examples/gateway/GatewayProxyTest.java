@@ -329,7 +329,7 @@ class GatewayProxyTest {
         #END
         """.formatted(a.node()));
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    await().atMost(WAIT).until(() -> ((io.dynconf.core.FileSource) gateway.source()).lastError().isPresent());
+    await().atMost(WAIT).until(() -> ((io.dynconf.core.source.FileSource) gateway.source()).lastError().isPresent());
     assertThat(get("/v1").statusCode()).isEqualTo(200);
     assertThat(get("/v2").statusCode()).isEqualTo(404);
 

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.dynconf.core.ConfigRegistry;
-import io.dynconf.core.InMemorySource;
+import io.dynconf.core.source.InMemorySource;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

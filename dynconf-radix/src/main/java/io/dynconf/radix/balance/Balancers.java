@@ -1,7 +1,7 @@
 package io.dynconf.radix.balance;
 
 import io.dynconf.core.InvalidConfigException;
-import io.dynconf.core.Upstream;
+import io.dynconf.core.apisix.Upstream;
 import io.dynconf.radix.balance.internal.Ewma;
 import io.dynconf.radix.balance.internal.GroupImpl;
 import io.dynconf.radix.balance.internal.HealthPolicy;

@@ -1,6 +1,6 @@
 package io.dynconf.radix.balance;
 
-import io.dynconf.core.Upstream;
+import io.dynconf.core.apisix.Upstream;
 import io.dynconf.radix.balance.internal.GroupImpl;
 import io.dynconf.radix.balance.internal.HealthPolicy;
 import io.dynconf.radix.balance.internal.NodeState;

@@ -1,6 +1,6 @@
 /**
  * Load balancing for APISIX upstreams: {@link io.dynconf.radix.balance.Balancers} turns an {@link
- * io.dynconf.core.Upstream} into a {@link io.dynconf.radix.balance.Picker} that a host server calls
+ * io.dynconf.core.apisix.Upstream} into a {@link io.dynconf.radix.balance.Picker} that a host server calls
  * on every request ({@code pick}, {@code start}, {@code finish}), with the balancers {@code
  * roundrobin} (smooth weighted), {@code chash} (Maglev), {@code ewma}, {@code least_conn}, node
  * priority groups, passive and active health checks, slow start and retries.

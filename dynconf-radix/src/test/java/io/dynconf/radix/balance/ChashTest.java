@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.dynconf.core.InvalidConfigException;
-import io.dynconf.core.Upstream;
+import io.dynconf.core.apisix.Upstream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

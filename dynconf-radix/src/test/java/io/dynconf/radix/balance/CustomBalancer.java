@@ -1,6 +1,6 @@
 package io.dynconf.radix.balance;
 
-import io.dynconf.core.Upstream;
+import io.dynconf.core.apisix.Upstream;
 import io.dynconf.radix.balance.spi.Algorithm;
 import io.dynconf.radix.balance.spi.BalancerFactory;
 import io.dynconf.radix.balance.spi.Group;

@@ -1,6 +1,6 @@
 package io.dynconf.radix.balance;
 
-import io.dynconf.core.Upstream;
+import io.dynconf.core.apisix.Upstream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

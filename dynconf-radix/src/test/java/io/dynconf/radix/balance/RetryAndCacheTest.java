@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dynconf.core.InvalidConfigException;
-import io.dynconf.core.Upstream;
+import io.dynconf.core.apisix.Upstream;
 import io.dynconf.radix.balance.spi.BalancerFactory;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,11 +1,11 @@
 package io.dynconf.examples.gateway.plugin;
 
 import io.dynconf.core.ConfigRegistry;
-import io.dynconf.core.Consumer;
-import io.dynconf.core.GlobalRule;
+import io.dynconf.core.apisix.Consumer;
+import io.dynconf.core.apisix.GlobalRule;
 import io.dynconf.core.InvalidConfigException;
-import io.dynconf.core.PluginCatalog;
-import io.dynconf.core.StandardTypes;
+import io.dynconf.core.apisix.PluginCatalog;
+import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.radix.ResolvedRoute;
 import java.util.ArrayList;
 import java.util.HashMap;

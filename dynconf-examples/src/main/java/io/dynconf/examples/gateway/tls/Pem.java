@@ -1,7 +1,7 @@
 package io.dynconf.examples.gateway.tls;
 
 import io.dynconf.core.InvalidConfigException;
-import io.dynconf.core.PemMaterial;
+import io.dynconf.core.apisix.PemMaterial;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;

@@ -1,6 +1,6 @@
 package io.dynconf.radix.balance.internal;
 
-import io.dynconf.core.Upstream;
+import io.dynconf.core.apisix.Upstream;
 import io.dynconf.radix.balance.BalancerRequest;
 import io.dynconf.radix.balance.Node;
 import io.dynconf.radix.balance.spi.Algorithm;

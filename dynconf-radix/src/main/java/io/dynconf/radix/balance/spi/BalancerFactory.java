@@ -1,6 +1,6 @@
 package io.dynconf.radix.balance.spi;
 
-import io.dynconf.core.Upstream;
+import io.dynconf.core.apisix.Upstream;
 
 /**
  * Makes the {@link Algorithm} of one balancer {@linkplain #type() type}. Found through {@link

@@ -1,9 +1,9 @@
 package io.dynconf.examples.gateway.plugin.builtin;
 
 import io.dynconf.core.ConfigRegistry;
-import io.dynconf.core.Consumer;
+import io.dynconf.core.apisix.Consumer;
 import io.dynconf.core.InvalidConfigException;
-import io.dynconf.core.StandardTypes;
+import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.examples.gateway.plugin.Conf;
 import io.dynconf.examples.gateway.plugin.GatewayPlugin;
 import io.dynconf.examples.gateway.plugin.PluginContext;

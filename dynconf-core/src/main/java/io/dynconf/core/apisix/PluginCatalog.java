@@ -1,0 +1,29 @@
+package io.dynconf.core.apisix;
+
+import io.dynconf.core.InvalidConfigException;
+
+
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The plugins a deployment knows, for checking the {@code plugins} of routes, services, plugin
+ * configs, global rules, consumers and consumer groups (APISIX checks each against its plugin's
+ * schema). Use with {@link StandardTypes#withPlugins}; the registry and the admin API then reject
+ * an unknown plugin or an invalid configuration with the object's key, {@code /plugins/<name>...}
+ * and the reason, so nothing half-configured is ever stored or served.
+ */
+@FunctionalInterface
+public interface PluginCatalog {
+
+  /**
+   * Checks one plugin's configuration.
+   *
+   * @param name the plugin's name, as the key of the {@code plugins} object
+   * @param config its configuration object
+   * @throws InvalidConfigException for an unknown plugin ({@code field} "") or an invalid
+   *     configuration ({@code field} a JSON pointer inside the plugin's object, such as {@code
+   *     /count}, or "")
+   */
+  void check(String name, Map<String, @Nullable Object> config);
+}
