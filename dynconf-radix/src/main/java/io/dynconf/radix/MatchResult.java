@@ -49,7 +49,7 @@ public final class MatchResult<V> {
   /** The path pattern that matched. */
   public String pattern() {
     route();
-    return pattern;
+    return java.util.Objects.requireNonNull(pattern, "set with the route");
   }
 
   /** The value bound to parameter {@code name}, or null. */

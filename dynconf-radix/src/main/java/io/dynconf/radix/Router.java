@@ -40,7 +40,10 @@ public final class Router<V> {
   private static final Router<?> EMPTY = new Router<>(PathTree.empty(HOST_KEYS), 0);
 
   private static final PathTree.Tester<RouteSpec<?>, MatchResult<?>> ADMITS =
-      (route, out) -> route.admits(out.request, out.methodBit, out.scratch);
+      (route, out) -> {
+        MatchResult<?> o = java.util.Objects.requireNonNull(out, "a match always passes its result");
+        return route.admits(java.util.Objects.requireNonNull(o.request, "set by start"), o.methodBit, o.scratch);
+      };
 
   final PathTree<RouteSpec<V>> tree;
   private final int size;

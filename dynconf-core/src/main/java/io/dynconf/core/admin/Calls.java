@@ -44,7 +44,7 @@ final class Calls {
       try {
         return op.get();
       } catch (SourceException e) {
-        throw unavailable(what, e.getMessage(), false);
+        throw unavailable(what, String.valueOf(e.getMessage() != null ? e.getMessage() : e), false);
       } catch (RuntimeException e) {
         LOG.warn("dynconf admin: {} failed", what, e);
         throw unavailable(what, e.toString(), false);
@@ -68,7 +68,7 @@ final class Calls {
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof SourceException se) {
-        throw unavailable(what, se.getMessage(), write);
+        throw unavailable(what, String.valueOf(se.getMessage() != null ? se.getMessage() : se), write);
       }
       if (cause instanceof RuntimeException re) { // a source that fails otherwise than documented is still unavailable
         LOG.warn("dynconf admin: {} failed", what, re);

@@ -51,7 +51,10 @@ public final class LastKnownGood {
   public void write(long revision, Collection<KeyValue> kvs) {
     List<KeyValue> sorted = new ArrayList<>(kvs);
     sorted.sort((a, b) -> a.key().compareTo(b.key()));
-    Path dir = path.getParent();
+    Path dir = path.toAbsolutePath().getParent();
+    if (dir == null) {
+      throw new IllegalStateException("last-known-good file " + path + " has no directory");
+    }
     Path tmp = dir.resolve(path.getFileName() + ".tmp");
     try {
       Files.createDirectories(dir);

@@ -50,7 +50,7 @@ public final class StdDecoders {
       try {
         PathPattern.parse(uris.get(i));
       } catch (IllegalArgumentException e) {
-        throw new InvalidConfigException(o.at(o.text("uri") != null ? "uri" : "uris/" + i), e.getMessage());
+        throw new InvalidConfigException(o.at(o.text("uri") != null ? "uri" : "uris/" + i), String.valueOf(e.getMessage()));
       }
     }
     List<String> remoteAddrs = o.oneOrMany("remote_addr", "remote_addrs");

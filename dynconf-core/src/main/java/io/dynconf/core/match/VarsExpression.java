@@ -5,6 +5,7 @@ import io.dynconf.core.internal.JsonTree;
 import io.dynconf.core.internal.StdAddresses;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map;
 import java.util.RandomAccess;
 import java.util.regex.Pattern;
@@ -424,7 +425,7 @@ public final class VarsExpression {
           if (l == null || Boolean.FALSE.equals(l)) {
             return FALSE;
           }
-          return l instanceof String ? bool(ips.contains((String) l)) : ERROR;
+          return l instanceof String ? bool(Objects.requireNonNull(ips).contains((String) l)) : ERROR;
         default:
           throw new AssertionError(op);
       }
@@ -441,7 +442,7 @@ public final class VarsExpression {
       } else {
         return false; // nil, false (v1.lua:123), and lists or unknown objects (see the class doc)
       }
-      return regex.matcher(subject).find();
+      return Objects.requireNonNull(regex).matcher(subject).find();
     }
 
     private boolean in(@Nullable Object l) {

@@ -85,7 +85,7 @@ final class ExactTable<T> {
   /** The value for {@code key}, using its cached hash code (see {@link SegmentTable#getWhole}). */
   @Nullable T getWhole(String key) {
     SegmentTable<T> t = flat;
-    return (t != null ? t : buckets[bucket(key.hashCode())]).getWhole(key);
+    return (t != null ? t : buckets()[bucket(key.hashCode())]).getWhole(key);
   }
 
   @Nullable T get(String key) {
@@ -105,9 +105,10 @@ final class ExactTable<T> {
       return of(all);
     }
     int i = bucket(key.hashCode());
-    SegmentTable<T> old = buckets[i];
+    SegmentTable<T>[] bs = buckets();
+    SegmentTable<T> old = bs[i];
     SegmentTable<T> updated = old.with(key, value);
-    SegmentTable<T>[] b = buckets.clone();
+    SegmentTable<T>[] b = bs.clone();
     b[i] = updated;
     return new ExactTable<>(null, b, size + updated.size() - old.size());
   }
@@ -120,14 +121,24 @@ final class ExactTable<T> {
       return updated == f ? this : new ExactTable<>(updated, null, updated.size());
     }
     int i = bucket(key.hashCode());
-    SegmentTable<T> old = buckets[i];
+    SegmentTable<T>[] bs = buckets();
+    SegmentTable<T> old = bs[i];
     SegmentTable<T> updated = old.without(key);
     if (updated == old) {
       return this;
     }
-    SegmentTable<T>[] b = buckets.clone();
+    SegmentTable<T>[] b = bs.clone();
     b[i] = updated;
     return new ExactTable<>(null, b, size - 1);
+  }
+
+  /** The buckets of a bucketed table (a table is flat or bucketed, never neither). */
+  private SegmentTable<T>[] buckets() {
+    SegmentTable<T>[] b = buckets;
+    if (b == null) {
+      throw new AssertionError("a flat table has no buckets");
+    }
+    return b;
   }
 
   void forEach(BiConsumer<String, T> action) {
@@ -135,7 +146,7 @@ final class ExactTable<T> {
       flat.forEach(action);
       return;
     }
-    for (SegmentTable<T> b : buckets) {
+    for (SegmentTable<T> b : buckets()) {
       b.forEach(action);
     }
   }

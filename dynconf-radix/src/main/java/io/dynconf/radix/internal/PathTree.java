@@ -131,7 +131,7 @@ public final class PathTree<V> {
    */
   @FunctionalInterface
   public interface Tester<V, C> {
-    boolean test(V value, C context);
+    boolean test(V value, @Nullable C context);
   }
 
   /** Receives candidates in order; returns false to stop the walk. */
@@ -234,7 +234,7 @@ public final class PathTree<V> {
     return first(path, null, PREDICATE, predicate, params);
   }
 
-  private static final Tester<Object, Predicate<Object>> PREDICATE_TESTER = (v, p) -> p.test(v);
+  private static final Tester<Object, Predicate<Object>> PREDICATE_TESTER = (v, p) -> p != null && p.test(v);
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static final Tester<Object, Object> PREDICATE = (Tester) PREDICATE_TESTER;
@@ -400,11 +400,13 @@ public final class PathTree<V> {
     if (byHost != null && visitor == null && tester != null) {
       // entries bound to this host, merged in place order with those tried for every host
       String host = params.host();
-      Entry<V>[] bound = host == null ? null : byHost.getAsciiIgnoreCase(host, 0, params.hostEnd());
+      Entry<V>[] found = host == null ? null : byHost.getAsciiIgnoreCase(host, 0, params.hostEnd());
+      @SuppressWarnings("unchecked")
+      Entry<V>[] bound = found != null ? found : (Entry<V>[]) NO_ENTRIES;
       Entry<V>[] rest = place.rest;
       int i = 0;
       int j = 0;
-      int nb = bound == null ? 0 : bound.length;
+      int nb = bound.length;
       while (i < nb || j < rest.length) {
         Entry<V> e = j >= rest.length || (i < nb && PLACE_ORDER.compare(bound[i], rest[j]) <= 0)
             ? bound[i++] : rest[j++];
@@ -882,7 +884,8 @@ public final class PathTree<V> {
           places.put(text, Place.of(sorted(list), hostKeys));
         }
       });
-      return new PathTree<>(frozen != null ? frozen : freeze(new MNode<>(), true, hostKeys), ExactTable.of(places),
+      Node<V> top = frozen != null ? frozen : freeze(new MNode<>(), true, hostKeys);
+      return new PathTree<>(Objects.requireNonNull(top, "an empty root freezes to a node"), ExactTable.of(places),
           size, maxCaptures, hostKeys);
     }
 

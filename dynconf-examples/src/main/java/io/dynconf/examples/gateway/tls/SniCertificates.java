@@ -214,7 +214,7 @@ public final class SniCertificates implements Mapping<String, SslContext>, AutoC
         if (b.problem() != null) {
           LOG.warn("TLS: ssl {} is not served: {}", ssl.id(), b.problem());
         } else {
-          LOG.info("TLS: ssl {} serves {} ({})", ssl.id(), ssl.snis(), describe(b.entry().leaf()));
+          LOG.info("TLS: ssl {} serves {} ({})", ssl.id(), ssl.snis(), describe(Objects.requireNonNull(b.entry()).leaf()));
         }
       }
       built.put(ssl.id(), b);
@@ -223,7 +223,7 @@ public final class SniCertificates implements Mapping<String, SslContext>, AutoC
         continue;
       }
       for (String sni : ssl.snis()) {
-        SniIndex.Entry holder = index.add(sni, b.entry());
+        SniIndex.Entry holder = index.add(sni, Objects.requireNonNull(b.entry(), "served without a problem"));
         if (holder != null) {
           problems.merge(ssl.id(), "sni " + sni + " is also held by ssl " + holder.sslId() + ", which serves it",
               (a, c) -> a + "; " + c);
