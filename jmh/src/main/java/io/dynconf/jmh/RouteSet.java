@@ -1,7 +1,9 @@
 package io.dynconf.jmh;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,13 +13,24 @@ import java.util.Set;
 
 /**
  * A route set for the routing benchmarks: one {@code METHOD PATH} per line ({@code :name} a
- * one-segment parameter), as in go-http-routing-benchmark's files under
- * {@code shared/bench-data/routes}. Blank lines and lines starting with {@code #} are skipped.
+ * one-segment parameter), as in go-http-routing-benchmark's route lists. Blank lines and lines
+ * starting with {@code #} are skipped.
  *
- * @param file the file it was read from
+ * <p>The sets used by the benchmarks ship in this module as classpath resources under {@value
+ * #RESOURCE_DIR} ({@link #BUNDLED}; provenance and licence in the README there), so a fresh clone
+ * runs every benchmark with its defaults. {@link #load} takes a bundled set's name ({@code
+ * github.txt}) or the path of any other file.
+ *
+ * @param source where it was read from: {@code classpath:<resource>} or the file's path
  * @param routes the routes in file order; route {@code i}'s handler is {@code i}
  */
-public record RouteSet(Path file, List<Route> routes) {
+public record RouteSet(String source, List<Route> routes) {
+
+  /** The classpath folder of the bundled route sets. */
+  public static final String RESOURCE_DIR = "io/dynconf/jmh/routes/";
+
+  /** The bundled route sets, by the name {@link #load} takes. */
+  public static final List<String> BUNDLED = List.of("github.txt", "static.txt");
 
   /** One line of a route file. */
   public record Route(String method, String path) {
@@ -51,54 +64,40 @@ public record RouteSet(Path file, List<Route> routes) {
     routes = List.copyOf(routes);
   }
 
-  /** The directories {@link #resolve} tries a relative name against, in order. */
-  private static final List<Path> BASES =
-      List.of(Path.of(""), Path.of(".."), Path.of("../shared/bench-data/routes"),
-          Path.of("shared/bench-data/routes"), Path.of("/work/shared/bench-data/routes"));
-
   /**
-   * Finds {@code name}: as given (relative to the working directory), then against the working
-   * directory's parent, then by its file name under {@code ../shared/bench-data/routes},
-   * {@code shared/bench-data/routes} and {@code /work/shared/bench-data/routes}, so that the
-   * default works from the repository root, from the {@code jmh} module and from a worktree.
+   * Reads a route set: {@code name} is one of the {@link #BUNDLED} sets (read from the classpath),
+   * else the path of a file (absolute, or relative to the working directory). A local file that
+   * has a bundled set's name is read with a path, e.g. {@code ./github.txt}.
    *
-   * @throws IllegalArgumentException naming every place tried when none exists
+   * @throws IllegalArgumentException when {@code name} is neither, or the file is malformed
    */
-  public static Path resolve(String name) {
-    Path given = Path.of(name);
-    if (Files.isRegularFile(given)) {
-      return given;
-    }
-    List<Path> tried = new ArrayList<>();
-    tried.add(given.toAbsolutePath());
-    Set<Path> candidates = new LinkedHashSet<>();
-    if (!given.isAbsolute()) {
-      candidates.add(Path.of("..").resolve(given));
-    }
-    Path fileName = given.getFileName();
-    for (Path base : BASES) {
-      if (fileName != null) {
-        candidates.add(base.resolve(fileName));
-      }
-    }
-    for (Path p : candidates) {
-      if (Files.isRegularFile(p)) {
-        return p;
-      }
-      tried.add(p.toAbsolutePath().normalize());
-    }
-    throw new IllegalArgumentException("route file " + name + " not found; tried " + tried);
-  }
-
-  /** Reads the route file {@code name} (see {@link #resolve}). */
   public static RouteSet load(String name) {
-    Path file = resolve(name);
-    List<String> lines;
+    if (BUNDLED.contains(name)) {
+      String resource = RESOURCE_DIR + name;
+      InputStream in = RouteSet.class.getClassLoader().getResourceAsStream(resource);
+      if (in == null) {
+        throw new IllegalStateException("bundled route set " + resource + " missing from the classpath");
+      }
+      try (in) {
+        String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        return parse("classpath:" + resource, text.lines().toList());
+      } catch (IOException e) {
+        throw new UncheckedIOException("route set " + resource + ": " + e.getMessage(), e);
+      }
+    }
+    Path file = Path.of(name);
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("route set " + name + " not found: not a bundled set "
+          + BUNDLED + " and no file " + file.toAbsolutePath().normalize());
+    }
     try {
-      lines = Files.readAllLines(file);
+      return parse(file.toString(), Files.readAllLines(file, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("route file " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  private static RouteSet parse(String source, List<String> lines) {
     List<Route> routes = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
     int lineNo = 0;
@@ -111,17 +110,17 @@ public record RouteSet(Path file, List<Route> routes) {
       String[] parts = t.split("\\s+");
       if (parts.length != 2 || !parts[1].startsWith("/")) {
         throw new IllegalArgumentException(
-            "route file " + file + " line " + lineNo + ": expected 'METHOD /path', got '" + t + "'");
+            "route file " + source + " line " + lineNo + ": expected 'METHOD /path', got '" + t + "'");
       }
       if (!seen.add(parts[0] + " " + parts[1])) {
         throw new IllegalArgumentException(
-            "route file " + file + " line " + lineNo + ": duplicate route '" + t + "'");
+            "route file " + source + " line " + lineNo + ": duplicate route '" + t + "'");
       }
       routes.add(new Route(parts[0], parts[1]));
     }
     if (routes.isEmpty()) {
-      throw new IllegalArgumentException("route file " + file + ": no routes");
+      throw new IllegalArgumentException("route file " + source + ": no routes");
     }
-    return new RouteSet(file, routes);
+    return new RouteSet(source, routes);
   }
 }

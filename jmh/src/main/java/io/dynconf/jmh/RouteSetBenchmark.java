@@ -41,8 +41,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * handler, and the single-route requests to the expected handler with the same parameters.
  *
  * <p>Run: {@code java -jar jmh/target/benchmarks.jar RouteSetBenchmark -prof gc -f 1 -wi 3 -w 1 -i
- * 5 -r 1}; another route set: {@code -p routeFile=shared/bench-data/routes/static.txt -p
- * lookup=all}.
+ * 5 -r 1}; another route set: {@code -p routeFile=static.txt -p lookup=all,static1} (a bundled set
+ * by name, see {@link RouteSet#BUNDLED}) or {@code -p routeFile=/path/to/routes.txt} (any file).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -55,8 +55,8 @@ public class RouteSetBenchmark {
   /** Lookups per invocation: the GitHub set's size, so that "all" there is every route once. */
   public static final int LOOKUPS = 203;
 
-  /** A file of {@code METHOD PATH} lines; see {@link RouteSet#resolve} for where it is looked for. */
-  @Param({"../shared/bench-data/routes/github.txt"})
+  /** A bundled route set's name or the path of a file of {@code METHOD PATH} lines ({@link RouteSet#load}). */
+  @Param({"github.txt"})
   public String routeFile;
 
   @Param({"dynconf", "spring", "vertx", "undertow"})
@@ -182,7 +182,7 @@ public class RouteSetBenchmark {
 
     private Lookup present(@Nullable Lookup l, String what) {
       if (l == null) {
-        throw new IllegalArgumentException("route file " + set.file() + " has no " + what + " for this case");
+        throw new IllegalArgumentException("route file " + set.source() + " has no " + what + " for this case");
       }
       return l;
     }
@@ -203,7 +203,7 @@ public class RouteSetBenchmark {
       }
       if (!wrong.isEmpty()) {
         throw new IllegalStateException(impl + " routes " + wrong.size() + " of " + all.size() + " requests of "
-            + set.file() + " wrongly, e.g. " + wrong.subList(0, Math.min(5, wrong.size())));
+            + set.source() + " wrongly, e.g. " + wrong.subList(0, Math.min(5, wrong.size())));
       }
       if (static1 != null) {
         matcher.prepare(List.of(static1));

@@ -15,7 +15,8 @@ import java.util.List;
  * JMH's, and are not a substitute for it; quote JMH for results, use this to decide.
  *
  * <p>Run: {@code java -Xms1g -Xmx1g -cp jmh/target/benchmarks.jar io.dynconf.jmh.RouteSetCpuTime
- * [lookup [impl [routeFile]]]} (defaults {@code all}, {@code dynconf}, the GitHub set). Prints the
+ * [lookup [impl [routeFile]]]} (defaults {@code all}, {@code dynconf}, {@code github.txt}; a route
+ * file as {@link RouteSet#load} takes it). Prints the
  * minimum, first quartile and median of 25 rounds of 2,000,000 lookups, after 8 warm-up rounds.
  */
 public final class RouteSetCpuTime {
@@ -31,7 +32,7 @@ public final class RouteSetCpuTime {
   public static void main(String[] args) {
     String lookup = args.length > 0 ? args[0] : "all";
     String impl = args.length > 1 ? args[1] : "dynconf";
-    String file = args.length > 2 ? args[2] : "../shared/bench-data/routes/github.txt";
+    String file = args.length > 2 ? args[2] : "github.txt";
     RouteSet set = RouteSet.load(file);
     RouteMatcher matcher = RouteMatcher.create(impl, set.routes());
     RouteSetBenchmark.Cases cases = RouteSetBenchmark.Cases.of(set);

@@ -60,7 +60,7 @@ class RouteSetBenchmarkTest {
 
   @Test
   void singleRouteCasesAreTheClassicOnesOnTheGitHubSet() {
-    RouteSet github = RouteSet.load("../shared/bench-data/routes/github.txt");
+    RouteSet github = RouteSet.load("github.txt");
     assertThat(github.routes()).hasSize(203);
     RouteSetBenchmark.Cases cases = RouteSetBenchmark.Cases.of(github);
     assertThat(cases.static1()).isEqualTo(new Lookup("GET", "/user/repos"));
@@ -71,7 +71,7 @@ class RouteSetBenchmarkTest {
   @ParameterizedTest
   @ValueSource(strings = {"dynconf", "spring", "vertx", "undertow"})
   void benchmarkSetsUpAndRunsOnBothShippedRouteSets(String impl) {
-    for (String file : List.of("../shared/bench-data/routes/github.txt", "static.txt")) {
+    for (String file : RouteSet.BUNDLED) {
       for (String lookup : List.of("all", "static1", "param2")) {
         if (file.equals("static.txt") && lookup.equals("param2")) {
           continue; // the static set has no parameter route
@@ -117,6 +117,29 @@ class RouteSetBenchmarkTest {
     Path f = dir.resolve("bad.txt");
     Files.writeString(f, "GET /a\nGET\n");
     assertThatThrownBy(() -> RouteSet.load(f.toString())).hasMessageContaining("line 2");
-    assertThatThrownBy(() -> RouteSet.load("no-such-routes.txt")).hasMessageContaining("not found");
+    assertThatThrownBy(() -> RouteSet.load("no-such-routes.txt"))
+        .hasMessageContaining("not found").hasMessageContaining("github.txt");
+  }
+
+  /** A fresh clone runs the benchmark with its default: the default set ships inside the module. */
+  @Test
+  void theDefaultRouteSetIsBundledAndNeedsNoFileOutsideTheModule() throws Exception {
+    String[] defaults = RouteSetBenchmark.class.getField("routeFile")
+        .getAnnotation(org.openjdk.jmh.annotations.Param.class).value();
+    assertThat(defaults).containsExactly("github.txt");
+    RouteSet set = RouteSet.load(defaults[0]);
+    assertThat(set.source()).isEqualTo("classpath:io/dynconf/jmh/routes/github.txt");
+    assertThat(set.routes()).hasSize(203).contains(new RouteSet.Route("GET", "/user/repos"));
+    assertThat(RouteSet.load("static.txt").routes()).hasSize(157);
+  }
+
+  /** Any other set is a file path; a bare bundled name still means the bundled set. */
+  @Test
+  void otherSetsAreReadFromAFilePath() throws IOException {
+    Path f = dir.resolve("github.txt");
+    Files.writeString(f, "GET /only\n");
+    assertThat(RouteSet.load(f.toString()).routes()).containsExactly(new RouteSet.Route("GET", "/only"));
+    assertThat(RouteSet.load(f.toString()).source()).isEqualTo(f.toString());
+    assertThat(RouteSet.load("github.txt").routes()).hasSize(203);
   }
 }
