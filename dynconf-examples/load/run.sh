@@ -27,7 +27,10 @@ GW_URL="http://$GW_LISTEN$URL_PATH"
 ETCD_URL="http://127.0.0.1:23790"
 KEY="load-run-admin-key-0123456789"
 STAMP="$(date -u +%Y-%m-%d-%H%M)"
-RESULTS="$HERE/results-$STAMP.txt"
+# results go to RESULTS_DIR (default: load/results/, ignored by git), never into tracked files
+RESULTS_DIR="${RESULTS_DIR:-$HERE/results}"
+mkdir -p "$RESULTS_DIR"
+RESULTS="$RESULTS_DIR/results-$STAMP.txt"
 
 TMP="$(mktemp -d /tmp/dynconf-load.XXXXXX)"
 PIDS=()
