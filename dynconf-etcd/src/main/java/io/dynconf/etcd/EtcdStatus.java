@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param state the watch's connection state; before any watch runs, {@code RECONNECTING} while the
  *     source's requests fail (etcd down at start) and {@code IDLE} otherwise
- * @param appliedRevision the last revision handed to the watch listener (events or progress)
+ * @param appliedRevision the newest revision of the events handed to the watch listener (a progress notification does not move it: etcd up to 3.4.23 sends one at its current revision while a watcher still catches up)
  * @param etcdRevision the newest store revision etcd reported in any response
  * @param sinceLastActivity time since the last event or progress notification
  * @param reconnects how many times the watch stream was re-established

@@ -36,7 +36,8 @@ import org.jspecify.annotations.Nullable;
  * off (full jitter, doubling up to the cap, back to the minimum after a healthy response) and
  * watches again from {@code next}. A supervisor asks for progress when the stream has been idle
  * for the progress interval and declares it dead after twice that, then reconnects on a fresh
- * client (a black-holed TCP connection would otherwise keep the new watcher silent too). When
+ * client (a black-holed TCP connection would otherwise keep the new watcher silent too). A
+ * progress answer counts as activity only, never as a position (see onNext). When
  * events may be lost for good it hands over {@code onReset} once and ends; when the cause is a
  * compaction it first tells {@code onCompacted} the compaction revision, so the relist that
  * follows can read the state there (still readable) and replay every later revision.
@@ -251,10 +252,11 @@ public final class EtcdWatchLoop {
         listener.onEvents(events);
         next = newest + 1; // only once the listener took them: if it threw, they come again
       }
-      if (response.getEvents().isEmpty() && !response.isCreatedNotify() && revision >= next) {
-        listener.onProgress(revision);
-        next = revision + 1; // progress: nothing under the prefix up to this revision
-      }
+      // A progress notification (empty, not the created one) proves the stream alive, nothing more:
+      // etcd up to 3.4.23 / 3.5.7 answers a progress request with the store's current revision
+      // even while this watcher is still catching up from an older revision (unsynced, or a slow
+      // "victim"), so taking it as "nothing changed up to here" would skip the events still to come
+      // (the chaos soak lost whole catch-ups that way). next advances with events only.
       delayMillis = backoffMinMillis; // a healthy answer, taken by the listener, resets the backoff
       failuresInARow = 0;
     } catch (RuntimeException | Error e) {
