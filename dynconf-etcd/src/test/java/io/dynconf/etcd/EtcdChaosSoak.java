@@ -84,6 +84,7 @@ class EtcdChaosSoak {
   private Random random;
   private SoakWriter writer;
   private int operations;
+  private int wipes;
 
   @Test
   @Timeout(value = 120, unit = TimeUnit.MINUTES)
@@ -120,8 +121,19 @@ class EtcdChaosSoak {
           inject(fault, etcd, nodes);
           faultCounts.merge(fault, 1, Integer::sum);
           etcd.heal();
-          writer.redial();
+          writer.all();
           converge(nodes, fault);
+          if (fault.equals("wipe")) {
+            // Revisions start over: the new u1 may have the old one's mod revision; it must still be the new value.
+            for (Node n : nodes) {
+              ConfigItem<?> u1 = n.registry.store(io.dynconf.core.apisix.StandardTypes.UPSTREAMS).item("u1");
+              String port = "port=" + (8010 + wipes);
+              if (u1 == null || !String.valueOf(u1.value()).contains(port)) {
+                problems.add("after wipe " + wipes + ": " + n.name + " serves u1 " + (u1 == null ? "null" : u1.value() + " at " + u1.modRevision())
+                    + ", not the new value with " + port + " (a value from before the wipe, at the same mod revision)");
+              }
+            }
+          }
           nextFault = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(8_000 + random.nextInt(12_000));
           System.out.println("EtcdChaosSoak: " + Duration.between(started, Instant.now()).toSeconds() + " s, " + operations + " operations, faults "
               + faultCounts);
@@ -213,8 +225,7 @@ class EtcdChaosSoak {
   }
 
   private void delete(String key) {
-    writer.delete(key);
-    model.delete(key);
+    model.delete(key, writer.delete(key));
   }
 
   private void txn() {
@@ -240,7 +251,7 @@ class EtcdChaosSoak {
     long revision = writer.txn(ops);
     ops.forEach((k, v) -> {
       if (v == null) {
-        model.delete(k);
+        model.delete(k, revision);
       } else {
         model.put(k, validity.get(k), revision);
       }
@@ -278,6 +289,9 @@ class EtcdChaosSoak {
       }
       case "pause" -> {
         EtcdMember m = etcd.member(random.nextInt(3));
+        // The writer leaves the paused member out: a request queued in it would be applied after its
+        // retry (a second, later write the writer never saw).
+        writer.only(etcd.members().stream().filter(o -> o != m).map(EtcdMember::directEndpoint).toList());
         m.pause();
         writeFor(Duration.ofSeconds(2 + random.nextInt(6)));
       }
@@ -289,8 +303,13 @@ class EtcdChaosSoak {
       case "compact-cut-off" -> {
         Node cut = nodes.get(random.nextInt(nodes.size()));
         cut.cut(true);
+        await(cut, false, Duration.ofSeconds(30));
+        long applied = cut.source.status().appliedRevision(); // what it saw before the cut
         writeFor(Duration.ofSeconds(1 + random.nextInt(3)));
-        etcd.compact();
+        Map<String, Kv> atCompaction = model.copy();
+        long compacted = etcd.compact();
+        cut.gap = new long[] {applied, compacted};
+        cut.stateAtGap = atCompaction;
         writeFor(Duration.ofMillis(200)); // some changes after the compaction (invalid ones among them)
         cut.pass();
         writeFor(Duration.ofSeconds(1));
@@ -299,7 +318,13 @@ class EtcdChaosSoak {
         etcd.wipe();
         model.clear();
         writer.redial();
-        put(U1, upstream(2), true);
+        wipes++;
+        put(U1, upstream(10 + wipes), true);
+        for (Node n : nodes) { // each relists the new cluster
+          n.base.listing(model.copy());
+          n.gap = null;
+        }
+        model.recent.clear();
       }
       case "cut-drop", "cut-blackhole" -> {
         Node cut = nodes.get(random.nextInt(nodes.size()));
@@ -349,16 +374,26 @@ class EtcdChaosSoak {
 
   private void converge(List<Node> nodes, String after) throws Exception {
     long start = System.nanoTime();
-    Map<String, Long> expected = model.expected();
-    Map<String, Boolean> present = etcdKeys();
-    if (!present.keySet().equals(model.present())) {
-      problems.add("after " + after + ": the model's keys differ from etcd's: model-only " + minus(model.present(), present.keySet())
-          + ", etcd-only " + minus(present.keySet(), model.present()));
+    Map<String, Kv> truth = etcdState();
+    if (!truth.keySet().equals(model.present())) {
+      problems.add("after " + after + ": the model's keys differ from etcd's: model-only " + minus(model.present(), truth.keySet())
+          + ", etcd-only " + minus(truth.keySet(), model.present()));
+    } else {
+      for (Map.Entry<String, Kv> e : truth.entrySet()) {
+        Kv m = model.kvs.get(e.getKey());
+        if (m.modRevision() != e.getValue().modRevision()) {
+          problems.add("after " + after + ": the model has " + e.getKey() + " at " + m.modRevision() + ", etcd at " + e.getValue().modRevision());
+        }
+      }
+    }
+    Map<Node, Map<String, Long>> expected = new HashMap<>();
+    for (Node n : nodes) {
+      expected.put(n, n.expected(model.recent).served());
     }
     long deadline = start + CONVERGE.toNanos();
     List<Node> pending = new ArrayList<>(nodes);
     while (!pending.isEmpty() && System.nanoTime() < deadline) {
-      pending.removeIf(n -> n.held().equals(expected));
+      pending.removeIf(n -> n.held().equals(expected.get(n)));
       if (!pending.isEmpty()) {
         Thread.sleep(10);
       }
@@ -367,23 +402,31 @@ class EtcdChaosSoak {
     convergeMillis.add(took);
     for (Node n : pending) {
       Map<String, Long> held = n.held();
+      Map<String, Long> want = expected.get(n);
       List<String> diff = new ArrayList<>();
-      for (String k : union(held.keySet(), expected.keySet())) {
-        if (!java.util.Objects.equals(held.get(k), expected.get(k))) {
-          diff.add(k + " held " + held.get(k) + " expected " + expected.get(k));
+      for (String k : union(held.keySet(), want.keySet())) {
+        if (!java.util.Objects.equals(held.get(k), want.get(k))) {
+          diff.add(k + " held " + held.get(k) + " expected " + want.get(k) + " etcd " + truth.get(k));
         }
       }
       String shown = diff.size() <= 10 ? diff.toString() : diff.subList(0, 10) + " and " + (diff.size() - 10) + " more";
       problems.add("after " + after + ": " + n.name + " did not converge within " + CONVERGE + ": " + diff.size() + " keys differ: " + shown
-          + "; status " + n.registry.status()
-          + " / " + n.source.status());
+          + (n.gap != null ? "; gap " + n.gap[0] + ".." + n.gap[1] : "") + "; status " + n.registry.status() + " / " + n.source.status());
     }
+    for (Node n : nodes) { // the next check starts from what each node should serve now
+      n.base = n.expected(model.recent);
+      n.gap = null;
+      n.stateAtGap = null;
+    }
+    model.recent.clear();
   }
 
-  private Map<String, Boolean> etcdKeys() throws Exception {
-    Map<String, Boolean> out = new TreeMap<>();
+  private Map<String, Kv> etcdState() {
+    Map<String, Kv> out = new TreeMap<>();
     for (io.etcd.jetcd.KeyValue kv : writer.read()) {
-      out.put(kv.getKey().toString(StandardCharsets.UTF_8), true);
+      String value = kv.getValue().toString(StandardCharsets.UTF_8);
+      boolean valid = !value.startsWith("{not") && !value.contains("\"nodes\":\"x\"") && !value.contains("\"uri\":5");
+      out.put(kv.getKey().toString(StandardCharsets.UTF_8), new Kv(kv.getModRevision(), kv.getCreateRevision(), valid));
     }
     return out;
   }
@@ -452,40 +495,102 @@ class EtcdChaosSoak {
         + " ms";
   }
 
-  // ---- the model of etcd's valid values
+  // ---- the model: etcd's state, and what each node must serve
 
-  /** Per key: present or not, and the mod revision of the last valid value of its current life (0: none). */
+  /** One change: a put (valid or not) or a delete of a key at a revision, with the key's create revision. */
+  private record Change(long revision, String key, boolean delete, boolean valid, long createRevision) {}
+
+  /** etcd's state per key: mod and create revision, and whether the value is valid. */
+  private record Kv(long modRevision, long createRevision, boolean valid) {}
+
+  /** etcd's content as the writer made it (the writer is the only one). */
   private static final class Model {
-    private final Map<String, Long> lastValid = new TreeMap<>();
+    private final Map<String, Kv> kvs = new TreeMap<>();
+    /** Changes since the last convergence check. */
+    private final List<Change> recent = new ArrayList<>();
 
     void put(String key, boolean valid, long revision) {
-      Long held = lastValid.get(key);
-      if (valid) {
-        lastValid.put(key, revision);
-      } else if (held == null) {
-        lastValid.put(key, 0L); // a new life that never had a valid value: not served
-      } // else: an invalid value keeps the last valid one of the same life
+      Kv held = kvs.get(key);
+      long create = held == null ? revision : held.createRevision();
+      kvs.put(key, new Kv(revision, create, valid));
+      recent.add(new Change(revision, key, false, valid, create));
     }
 
-    void delete(String key) {
-      lastValid.remove(key);
+    void delete(String key, long revision) {
+      if (kvs.remove(key) != null) {
+        recent.add(new Change(revision, key, true, false, 0));
+      }
     }
 
     void clear() {
-      lastValid.clear();
+      kvs.clear();
+      recent.clear();
+    }
+
+    Map<String, Kv> copy() {
+      return new TreeMap<>(kvs);
     }
 
     java.util.Set<String> present() {
-      return lastValid.keySet();
+      return kvs.keySet();
+    }
+  }
+
+  /**
+   * What one node must serve, by the registry's rules: a valid value is served; an invalid one is
+   * reported and keeps the last valid value of the same life (same create revision) serving; a
+   * listing is applied as the difference from what was seen.
+   */
+  private static final class Expected {
+    private final Map<String, Long> seen = new TreeMap<>(); // key -> newest mod revision seen, valid or not
+    private final Map<String, Kv> served = new TreeMap<>();
+
+    Expected copy() {
+      Expected e = new Expected();
+      e.seen.putAll(seen);
+      e.served.putAll(served);
+      return e;
     }
 
-    Map<String, Long> expected() {
-      Map<String, Long> out = new TreeMap<>();
-      lastValid.forEach((k, v) -> {
-        if (v > 0) {
-          out.put(k, v);
+    void apply(Change c) {
+      if (c.delete()) {
+        seen.remove(c.key());
+        served.remove(c.key());
+        return;
+      }
+      put(c.key(), new Kv(c.revision(), c.createRevision(), c.valid()));
+    }
+
+    private void put(String key, Kv kv) {
+      seen.put(key, kv.modRevision());
+      if (kv.valid()) {
+        served.put(key, kv);
+      } else {
+        Kv held = served.get(key);
+        if (held != null && held.createRevision() != kv.createRevision()) {
+          served.remove(key); // a new life without a valid value
         }
-      });
+      }
+    }
+
+    void listing(Map<String, Kv> state) {
+      for (Map.Entry<String, Kv> e : state.entrySet()) {
+        Long held = seen.get(e.getKey());
+        if (held == null || held != e.getValue().modRevision()) {
+          put(e.getKey(), e.getValue());
+        }
+      }
+      for (String key : new ArrayList<>(seen.keySet())) {
+        if (!state.containsKey(key)) {
+          seen.remove(key);
+          served.remove(key);
+        }
+      }
+    }
+
+    Map<String, Long> served() {
+      Map<String, Long> out = new TreeMap<>();
+      served.forEach((k, v) -> out.put(k, v.modRevision()));
       return out;
     }
   }
@@ -503,6 +608,31 @@ class EtcdChaosSoak {
     final List<long[]> transitions = new CopyOnWriteArrayList<>();
     final AtomicBoolean sampling = new AtomicBoolean(true);
     final Thread sampler;
+    /** What the node serves at the last convergence check; the model's recent changes apply on top. */
+    Expected base = new Expected();
+    /** A gap in what the node saw: it applied up to {@code [0]}, then relisted at {@code [1]} (compaction while cut off). */
+    long @Nullable [] gap;
+    @Nullable Map<String, Kv> stateAtGap;
+
+    /** What the node must serve now. */
+    Expected expected(List<Change> recent) {
+      Expected e = base.copy();
+      long[] g = gap;
+      for (Change c : recent) {
+        if (g != null && c.revision() > g[0] && c.revision() <= g[1]) {
+          continue; // compacted before the node saw it
+        }
+        if (g != null && c.revision() > g[1] && stateAtGap != null) {
+          e.listing(stateAtGap);
+          g = null;
+        }
+        e.apply(c);
+      }
+      if (g != null && stateAtGap != null) {
+        e.listing(stateAtGap);
+      }
+      return e;
+    }
 
     Node(String name, EtcdCluster etcd) throws IOException {
       this.name = name;
@@ -632,6 +762,7 @@ class EtcdChaosSoak {
     private final java.util.function.Supplier<List<URI>> endpoints;
     private Client client;
     private int failuresInARow;
+    private @Nullable List<URI> chosen;
 
     SoakWriter(java.util.function.Supplier<List<URI>> endpoints) {
       this.endpoints = endpoints;
@@ -660,6 +791,17 @@ class EtcdChaosSoak {
       client.close();
       client = dial();
       failuresInARow = 0;
+    }
+
+    /** Writes through these members only, until {@link #all()}. */
+    void only(List<URI> some) {
+      chosen = some;
+      redial();
+    }
+
+    void all() {
+      chosen = null;
+      redial();
     }
 
     private interface Attempt<T> {
@@ -691,7 +833,8 @@ class EtcdChaosSoak {
     }
 
     private Client dial() {
-      return Client.builder().endpoints(endpoints.get().toArray(URI[]::new)).connectTimeout(Duration.ofSeconds(2)).build();
+      List<URI> to = chosen != null ? chosen : endpoints.get();
+      return Client.builder().endpoints(to.toArray(URI[]::new)).connectTimeout(Duration.ofSeconds(2)).build();
     }
 
     @Override
