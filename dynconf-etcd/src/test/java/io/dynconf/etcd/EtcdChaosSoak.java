@@ -85,6 +85,8 @@ class EtcdChaosSoak {
   private SoakWriter writer;
   private int operations;
   private int wipes;
+  private List<io.etcd.jetcd.KeyValue> lastRead = List.of();
+  private final List<String> duplicates = new ArrayList<>();
 
   @Test
   @Timeout(value = 120, unit = TimeUnit.MINUTES)
@@ -222,6 +224,7 @@ class EtcdChaosSoak {
   private void put(String key, String value, boolean valid) {
     long revision = writer.put(key, value);
     model.put(key, valid, revision);
+    model.lastValue.put(key, value);
   }
 
   private void delete(String key) {
@@ -254,6 +257,7 @@ class EtcdChaosSoak {
         model.delete(k, revision);
       } else {
         model.put(k, validity.get(k), revision);
+        model.lastValue.put(k, v);
       }
     });
   }
@@ -375,6 +379,7 @@ class EtcdChaosSoak {
   private void converge(List<Node> nodes, String after) throws Exception {
     long start = System.nanoTime();
     Map<String, Kv> truth = etcdState();
+    reconcileDuplicates(truth, after);
     if (!truth.keySet().equals(model.present())) {
       problems.add("after " + after + ": the model's keys differ from etcd's: model-only " + minus(model.present(), truth.keySet())
           + ", etcd-only " + minus(truth.keySet(), model.present()));
@@ -421,9 +426,31 @@ class EtcdChaosSoak {
     model.recent.clear();
   }
 
+  /**
+   * A write the writer retried after a timeout can be applied twice, the first attempt after the
+   * retry (it sat in a member that was slow or paused): etcd then holds the same bytes at a later
+   * revision than the writer saw. The nodes must follow etcd, so the model takes that later
+   * revision as one more change (counted in the report).
+   */
+  private void reconcileDuplicates(Map<String, Kv> truth, String after) {
+    Map<String, String> values = new HashMap<>();
+    for (io.etcd.jetcd.KeyValue kv : lastRead) {
+      values.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8));
+    }
+    for (Map.Entry<String, Kv> e : truth.entrySet()) {
+      Kv m = model.kvs.get(e.getKey());
+      if (m != null && m.modRevision() < e.getValue().modRevision() && e.getValue().createRevision() == m.createRevision()
+          && values.get(e.getKey()).equals(model.lastValue.get(e.getKey()))) {
+        model.put(e.getKey(), m.valid(), e.getValue().modRevision());
+        duplicates.add("after " + after + ": " + e.getKey() + " written at " + m.modRevision() + " again at " + e.getValue().modRevision());
+      }
+    }
+  }
+
   private Map<String, Kv> etcdState() {
     Map<String, Kv> out = new TreeMap<>();
-    for (io.etcd.jetcd.KeyValue kv : writer.read()) {
+    lastRead = writer.read();
+    for (io.etcd.jetcd.KeyValue kv : lastRead) {
       String value = kv.getValue().toString(StandardCharsets.UTF_8);
       boolean valid = !value.startsWith("{not") && !value.contains("\"nodes\":\"x\"") && !value.contains("\"uri\":5");
       out.put(kv.getKey().toString(StandardCharsets.UTF_8), new Kv(kv.getModRevision(), kv.getCreateRevision(), valid));
@@ -476,6 +503,11 @@ class EtcdChaosSoak {
     sb.append("| other problems (revisions backwards, bounds, model) | ").append(problems.stream().filter(p -> !p.contains("did not converge")).count())
         .append(" |\n");
     sb.append("| threads that died | ").append(threadDeaths.size()).append(" |\n");
+    sb.append("| writes applied twice by etcd (a retried write's first attempt applied later; nodes must follow) | ").append(duplicates.size())
+        .append(" |\n");
+    for (String d : duplicates) {
+      sb.append("\nduplicate: ").append(d);
+    }
     for (String p : problems) {
       sb.append("\nproblem: ").append(p);
     }
@@ -506,6 +538,8 @@ class EtcdChaosSoak {
   /** etcd's content as the writer made it (the writer is the only one). */
   private static final class Model {
     private final Map<String, Kv> kvs = new TreeMap<>();
+    /** The value of each key's last put: a delayed duplicate of it is recognised by its bytes. */
+    private final Map<String, String> lastValue = new HashMap<>();
     /** Changes since the last convergence check. */
     private final List<Change> recent = new ArrayList<>();
 
@@ -618,7 +652,9 @@ class EtcdChaosSoak {
     Expected expected(List<Change> recent) {
       Expected e = base.copy();
       long[] g = gap;
-      for (Change c : recent) {
+      List<Change> ordered = new ArrayList<>(recent);
+      ordered.sort(java.util.Comparator.comparingLong(Change::revision)); // stable: a transaction keeps its order
+      for (Change c : ordered) {
         if (g != null && c.revision() > g[0] && c.revision() <= g[1]) {
           continue; // compacted before the node saw it
         }
