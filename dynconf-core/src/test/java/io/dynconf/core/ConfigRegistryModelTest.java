@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.ArrayList;
@@ -78,7 +79,8 @@ class ConfigRegistryModelTest {
 
   @Test
   void theStoresAlwaysEqualTheModel() throws Exception {
-    long seed = Long.getLong("model.seed", System.nanoTime());
+    long seed = Long.getLong("dynconf.seed", Long.getLong("model.seed", new SecureRandom().nextLong()));
+    System.out.println("ConfigRegistryModelTest.theStoresAlwaysEqualTheModel: seed " + seed + " (replay with -Ddynconf.seed=" + seed + ")");
     Random random = new Random(seed);
     for (int sequence = 0; sequence < SEQUENCES; sequence++) {
       runSequence(random, "seed " + seed + ", sequence " + sequence);

@@ -30,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -39,7 +40,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
@@ -79,8 +83,16 @@ public final class EtcdSource implements ConfigSource {
   private final RateLimitedLog log;
   private final AtomicReference<Client> client = new AtomicReference<>();
   private final List<EtcdWatchLoop> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Supplier<Client> clientFactory;
+  private final java.util.Set<LeaseKeeper> leases = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** The revision a watch ended at for compaction: the next {@link #list()} reads there, 0 when none. */
+  private final AtomicLong compactedAt = new AtomicLong();
   private volatile long listedClusterId;
   private volatile boolean closed;
+  private volatile long lastContactMillis; // 0: etcd never answered
+  private volatile long lastRequestErrorMillis;
+  private volatile @Nullable String lastRequestError;
+  private volatile boolean lastRequestFailed;
 
   private EtcdSource(Builder b) {
     this.options = b;
@@ -92,7 +104,8 @@ public final class EtcdSource implements ConfigSource {
       return t;
     });
     this.log = new RateLimitedLog(LoggerFactory.getLogger(EtcdSource.class), b.logInterval.toMillis(), b.clock::millis);
-    this.client.set(newClient());
+    this.clientFactory = b.clientFactory.apply(this::newClient);
+    this.client.set(clientFactory.get());
   }
 
   public static Builder builder() {
@@ -109,13 +122,56 @@ public final class EtcdSource implements ConfigSource {
     return client.get();
   }
 
+  /**
+   * Every key under the prefix at one revision: normally the current one. After a watch ended
+   * because etcd compacted the history it needed, the next listing reads the state at the
+   * compaction revision instead (etcd keeps it readable), so that the watch the registry starts at
+   * its revision + 1 replays every later revision etcd still holds, in order: a value that was valid
+   * for a while and then replaced by an invalid one is seen, and kept as the last good value. Only
+   * when that revision is gone too (compacted again, or etcd wiped) does it read the current state.
+   */
   @Override
   public Listing list() {
     requireOpen();
+    long at = compactedAt.getAndSet(0);
+    if (at > 0) {
+      try {
+        return list(at);
+      } catch (SourceException e) {
+        if (!revisionGone(e)) {
+          compactedAt.compareAndSet(0, at); // etcd unreachable: try that revision again next time
+          throw e;
+        }
+        log.warn("dynconf: the compaction revision " + at + " of " + prefix + " is gone too (" + e.getMessage() + "); listing the current state");
+      }
+    }
+    return list(0);
+  }
+
+  /** True when a read failed because the revision asked for is compacted or not yet written (etcd was wiped). */
+  private static boolean revisionGone(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof io.etcd.jetcd.common.exception.CompactedException) {
+        return true;
+      }
+      String m = c.getMessage();
+      if (m != null && (m.contains("required revision has been compacted") || m.contains("required revision is a future revision"))) {
+        return true;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  /** Lists at {@code atRevision}, or at the current revision when it is 0. */
+  private Listing list(long atRevision) {
     List<KeyValue> out = new ArrayList<>();
     ByteSequence end = rangeEnd(prefixBytes);
     ByteSequence from = prefixBytes;
-    long revision = 0;
+    long revision = atRevision;
+    boolean first = true;
     while (true) {
       // No sort option: etcd returns a range in key order anyway, and with any sort order set it
       // ignores the limit (reads the whole rest of the range, sorts, truncates): quadratic paging.
@@ -123,9 +179,12 @@ public final class EtcdSource implements ConfigSource {
       if (revision > 0) {
         option.withRevision(revision);
       }
-      GetResponse page = await(client().getKVClient().get(from, option.build()), "list " + prefix);
-      if (revision == 0) {
-        revision = page.getHeader().getRevision();
+      GetResponse page = await(client().getKVClient().get(from, option.build()), "list " + prefix + (atRevision > 0 ? " at revision " + atRevision : ""));
+      if (first) {
+        first = false;
+        if (revision == 0) {
+          revision = page.getHeader().getRevision(); // a read at a given revision reports the current one here
+        }
         listedClusterId = page.getHeader().getClusterId();
       }
       for (io.etcd.jetcd.KeyValue kv : page.getKvs()) {
@@ -147,8 +206,8 @@ public final class EtcdSource implements ConfigSource {
   @Override
   public Watch watch(long fromRevision, WatchListener listener) {
     requireOpen();
-    EtcdWatchLoop loop = new EtcdWatchLoop(this::client, this::replaceClient, prefixBytes, prefix, fromRevision, listedClusterId,
-        listener, scheduler, options.backoffMin, options.backoffMax, options.progressInterval, options.clock, log);
+    EtcdWatchLoop loop = new EtcdWatchLoop(this::client, this::replaceClient, this::noteCompaction, prefixBytes, prefix, fromRevision,
+        listedClusterId, listener, scheduler, options.backoffMin, options.backoffMax, options.progressInterval, options.clock, log);
     loops.add(loop);
     loop.start();
     return () -> {
@@ -157,14 +216,39 @@ public final class EtcdSource implements ConfigSource {
     };
   }
 
-  /** The state of the newest watch (or IDLE when none runs). */
+  /**
+   * The state of the newest watch. Before any watch runs (etcd down at start, say), the state is
+   * {@code RECONNECTING} with the failing request's error while requests fail, {@code IDLE}
+   * otherwise. The last error is the newest of the watch's and the requests'; the last contact is
+   * when etcd last answered anything.
+   */
   public EtcdStatus status() {
     List<EtcdWatchLoop> now = List.copyOf(loops); // a watch may end concurrently
     EtcdWatchLoop loop = now.isEmpty() ? null : now.get(now.size() - 1);
+    String requestError = lastRequestError;
+    long contact = lastContactMillis;
     if (closed) {
-      return new EtcdStatus(EtcdStatus.State.CLOSED, 0, 0, Duration.ZERO, 0, null);
+      return new EtcdStatus(EtcdStatus.State.CLOSED, 0, 0, Duration.ZERO, 0, requestError, instant(contact));
     }
-    return loop == null ? new EtcdStatus(EtcdStatus.State.IDLE, 0, 0, Duration.ZERO, 0, null) : loop.status();
+    if (loop == null) {
+      EtcdStatus.State state = lastRequestFailed ? EtcdStatus.State.RECONNECTING : EtcdStatus.State.IDLE;
+      Duration since = contact == 0 ? Duration.ZERO : Duration.ofMillis(Math.max(0, options.clock.millis() - contact));
+      return new EtcdStatus(state, 0, 0, since, 0, requestError, instant(contact));
+    }
+    EtcdStatus s = loop.status();
+    if (s.state() == EtcdStatus.State.CONNECTED) {
+      contact = Math.max(contact, loop.lastActivityMillis());
+    }
+    String error = s.lastError() == null || (requestError != null && lastRequestErrorMillis > loop.lastErrorMillis()) ? requestError : s.lastError();
+    return new EtcdStatus(s.state(), s.appliedRevision(), s.etcdRevision(), s.sinceLastActivity(), s.reconnects(), error, instant(contact));
+  }
+
+  private static @Nullable Instant instant(long millis) {
+    return millis == 0 ? null : Instant.ofEpochMilli(millis);
+  }
+
+  private void noteCompaction(long revision) {
+    compactedAt.accumulateAndGet(revision, (held, r) -> held == 0 ? r : Math.min(held, r));
   }
 
   @Override
@@ -204,26 +288,69 @@ public final class EtcdSource implements ConfigSource {
     }
     long lease = await(client().getLeaseClient().grant(ttl.getSeconds()), "lease grant for " + key).getID();
     await(client().getKVClient().put(bytes(key), ByteSequence.from(value), PutOption.builder().withLeaseId(lease).build()), "put " + key);
-    CloseableClient keepAlive = client().getLeaseClient().keepAlive(lease, new StreamObserver<>() {
-      @Override
-      public void onNext(io.etcd.jetcd.lease.LeaseKeepAliveResponse value) {}
-
-      @Override
-      public void onError(Throwable t) {
-        log.warn("dynconf: keep-alive of the lease of " + key + " failed: " + t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    });
+    LeaseKeeper keeper = new LeaseKeeper(key, lease);
+    leases.add(keeper);
+    keeper.keepAliveOn(client());
+    if (client.get() != keeper.on) {
+      keeper.keepAliveOn(client.get()); // the client was replaced meanwhile
+    }
     return () -> {
-      keepAlive.close();
+      leases.remove(keeper);
+      keeper.close();
       try {
         client().getLeaseClient().revoke(lease).get(options.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (ExecutionException | TimeoutException e) {
         log.warn("dynconf: cannot revoke the lease of " + key + ": " + e);
       }
     };
+  }
+
+  /**
+   * Keeps one lease alive on the current client; when the watch replaces the client (a dead
+   * connection), the keep-alive moves to the new one, since the old one is closed soon after.
+   */
+  private final class LeaseKeeper {
+    private final String key;
+    private final long lease;
+    private @Nullable CloseableClient keepAlive;
+    private volatile @Nullable Client on;
+    private boolean closed;
+
+    LeaseKeeper(String key, long lease) {
+      this.key = key;
+      this.lease = lease;
+    }
+
+    synchronized void keepAliveOn(Client c) {
+      if (closed || c == on) {
+        return;
+      }
+      CloseableClient old = keepAlive;
+      keepAlive = c.getLeaseClient().keepAlive(lease, new StreamObserver<>() {
+        @Override
+        public void onNext(io.etcd.jetcd.lease.LeaseKeepAliveResponse value) {}
+
+        @Override
+        public void onError(Throwable t) {
+          log.warn("dynconf: keep-alive of the lease of " + key + " failed: " + t);
+        }
+
+        @Override
+        public void onCompleted() {}
+      });
+      on = c;
+      if (old != null) {
+        old.close();
+      }
+    }
+
+    synchronized void close() {
+      closed = true;
+      CloseableClient k = keepAlive;
+      if (k != null) {
+        k.close();
+      }
+    }
   }
 
   @Override
@@ -248,14 +375,24 @@ public final class EtcdSource implements ConfigSource {
       if (client.get() != dead || closed) {
         return client.get();
       }
-      Client fresh = newClient();
+      Client fresh = clientFactory.get(); // may throw (a TLS file mid-rotation): the watch loop retries
       client.set(fresh);
+      for (LeaseKeeper l : leases) {
+        try {
+          l.keepAliveOn(fresh);
+        } catch (RuntimeException e) {
+          log.warn("dynconf: cannot move the keep-alive of the lease of " + l.key + " to the new client: " + e);
+        }
+      }
       scheduler.schedule(dead::close, 1, TimeUnit.SECONDS);
       return fresh;
     }
   }
 
   private Client newClient() {
+    if (closed) {
+      throw new IllegalStateException("the etcd source is closed");
+    }
     ClientBuilder b = Client.builder()
         .endpoints(options.endpoints.toArray(URI[]::new))
         .connectTimeout(options.connectTimeout)
@@ -276,8 +413,10 @@ public final class EtcdSource implements ConfigSource {
             ssl.keyManager(options.certFile.toFile(), Objects.requireNonNull(options.keyFile).toFile());
           }
         });
-      } catch (javax.net.ssl.SSLException e) {
-        throw new IllegalArgumentException("cannot set up TLS for etcd: " + e.getMessage(), e);
+      } catch (javax.net.ssl.SSLException | RuntimeException e) {
+        // Also at a replacement, when a file may be mid-rotation: the watch loop retries with backoff.
+        throw new IllegalArgumentException("cannot set up TLS for etcd from the CA file " + options.caFile
+            + (options.certFile != null ? " and the client certificate " + options.certFile : "") + ": " + describe(e), e);
       }
       if (options.authority != null) {
         b.authority(options.authority);
@@ -288,17 +427,48 @@ public final class EtcdSource implements ConfigSource {
 
   private <T> T await(CompletableFuture<T> future, String what) {
     try {
-      return future.get(options.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      T answer = future.get(options.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      lastContactMillis = options.clock.millis();
+      lastRequestFailed = false;
+      return answer;
     } catch (TimeoutException e) {
       future.cancel(true);
-      throw new SourceException("etcd " + options.endpoints + ": " + what + " timed out after " + options.requestTimeout);
+      throw requestFailed(new SourceException("etcd " + options.endpoints + ": " + what + " timed out after " + options.requestTimeout));
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new SourceException("etcd " + options.endpoints + ": " + what + " failed: " + describe(cause), cause);
+      if (answered(cause)) {
+        lastContactMillis = options.clock.millis(); // etcd answered, with a refusal
+      }
+      throw requestFailed(new SourceException("etcd " + options.endpoints + ": " + what + " failed: " + describe(cause), cause));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SourceException("interrupted during etcd " + what, e);
     }
+  }
+
+  private SourceException requestFailed(SourceException e) {
+    lastRequestError = e.getMessage();
+    lastRequestErrorMillis = options.clock.millis();
+    lastRequestFailed = true;
+    return e;
+  }
+
+  /** True when the failure is etcd's own answer (a refused request), not a missing connection. */
+  private static boolean answered(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof io.etcd.jetcd.common.exception.CompactedException) {
+        return true;
+      }
+      if (c instanceof io.grpc.StatusRuntimeException || c instanceof io.grpc.StatusException) {
+        io.grpc.Status.Code code = io.grpc.Status.fromThrowable(c).getCode();
+        return code != io.grpc.Status.Code.UNAVAILABLE && code != io.grpc.Status.Code.DEADLINE_EXCEEDED
+            && code != io.grpc.Status.Code.CANCELLED && code != io.grpc.Status.Code.UNKNOWN;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return false;
   }
 
   private void checkKey(String key) {
@@ -378,8 +548,18 @@ public final class EtcdSource implements ConfigSource {
     private Duration progressInterval = Duration.ofSeconds(5);
     private Duration logInterval = Duration.ofSeconds(30);
     private Clock clock = Clock.systemUTC();
+    private UnaryOperator<Supplier<Client>> clientFactory = real -> real;
 
     private Builder() {}
+
+    /**
+     * Test seam: wraps the factory that builds each jetcd client (the first one and every
+     * replacement), for example to make it fail a few times.
+     */
+    Builder clientFactory(UnaryOperator<Supplier<Client>> wrap) {
+      this.clientFactory = Objects.requireNonNull(wrap, "wrap");
+      return this;
+    }
 
     /** etcd endpoints, for example {@code http://127.0.0.1:2379} (https with TLS). */
     public Builder endpoints(String... endpoints) {

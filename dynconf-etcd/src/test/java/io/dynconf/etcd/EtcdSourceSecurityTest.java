@@ -8,9 +8,13 @@ import io.dynconf.core.ConfigRegistry;
 import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.core.spi.SourceException;
 import io.dynconf.etcd.testing.EtcdCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The etcd source against etcd with authentication, and with TLS and client certificates. */
 class EtcdSourceSecurityTest {
@@ -63,6 +67,44 @@ class EtcdSourceSecurityTest {
             .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("bad_certificate", "timed out"));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
         await().atMost(Duration.ofSeconds(5)).until(() -> etcd.member(0).logTail(400).contains("didn't provide a certificate"));
+      }
+    }
+  }
+
+  /**
+   * The CA file is half written (a rotation in progress) exactly when the watch needs a fresh
+   * client: building it fails, is retried with backoff and shown in the status; once the file is
+   * whole again the watch reconnects and later changes are applied.
+   */
+  @Test
+  void aCaFileUnreadableForAWhileDelaysTheNewClientButNeverStopsTheWatch(@TempDir Path dir) throws Exception {
+    try (EtcdCluster etcd = EtcdCluster.builder().members(1).tls(true).start()) {
+      Path ca = dir.resolve("ca.pem");
+      Files.copy(etcd.tlsMaterial().caCert(), ca);
+      try (EtcdSource source = EtcdSource.builder().endpoints(etcd.endpoints()).tls(ca, null, null)
+              .requestTimeout(Duration.ofSeconds(2)).progressInterval(Duration.ofMillis(300))
+              .backoff(Duration.ofMillis(20), Duration.ofMillis(300)).build();
+          ConfigRegistry registry = ConfigRegistry.builder(source).backoff(Duration.ofMillis(20), Duration.ofMillis(300)).build().start()) {
+        assertThat(registry.awaitReady(Duration.ofSeconds(10))).isTrue();
+        source.put("/apisix/upstreams/u1", UPSTREAM);
+        await().atMost(Duration.ofSeconds(10)).until(() -> registry.store(StandardTypes.UPSTREAMS).get("u1") != null);
+
+        Files.writeString(ca, "-----BEGIN CERTIFICATE-----\nMIIB half written\n");
+        etcd.member(0).proxy().blackhole(); // the watch goes silent: it needs a fresh client
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+          EtcdStatus s = source.status();
+          assertThat(s.state()).isEqualTo(EtcdStatus.State.RECONNECTING);
+          assertThat(s.lastError()).contains("cannot build a new etcd client").contains(ca.toString());
+        });
+        Files.copy(etcd.tlsMaterial().caCert(), ca, StandardCopyOption.REPLACE_EXISTING);
+        etcd.member(0).proxy().pass();
+
+        await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() -> {
+          source.put("/apisix/upstreams/u2", UPSTREAM);
+          return true;
+        });
+        await().atMost(Duration.ofSeconds(15)).until(() -> registry.store(StandardTypes.UPSTREAMS).get("u2") != null);
+        await().atMost(Duration.ofSeconds(15)).until(() -> source.status().state() == EtcdStatus.State.CONNECTED);
       }
     }
   }

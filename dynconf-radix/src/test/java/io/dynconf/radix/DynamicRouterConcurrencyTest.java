@@ -35,12 +35,14 @@ class DynamicRouterConcurrencyTest {
     AtomicBoolean done = new AtomicBoolean();
     AtomicLong matches = new AtomicLong();
     ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+    long base = Long.getLong("dynconf.seed", new java.security.SecureRandom().nextLong());
+    System.out.println("DynamicRouterConcurrencyTest: seed " + base + " (replay the draws with -Ddynconf.seed=" + base + "; the interleaving is the scheduler's)");
     int readers = Math.max(2, Runtime.getRuntime().availableProcessors());
     ExecutorService pool = Executors.newFixedThreadPool(readers + 1);
     try {
       List<Future<?>> futures = new ArrayList<>();
       for (int t = 0; t < readers; t++) {
-        int seed = t;
+        long seed = base + t;
         futures.add(pool.submit(() -> {
           SplittableRandom rnd = new SplittableRandom(seed);
           MatchResult<String> result = new MatchResult<>();
@@ -60,7 +62,7 @@ class DynamicRouterConcurrencyTest {
         }));
       }
       futures.add(pool.submit(() -> {
-        SplittableRandom rnd = new SplittableRandom(42);
+        SplittableRandom rnd = new SplittableRandom(base ^ 42);
         try {
           for (int w = 0; w < WRITES; w++) {
             int op = rnd.nextInt(4);
@@ -91,7 +93,7 @@ class DynamicRouterConcurrencyTest {
     } finally {
       pool.shutdownNow();
     }
-    assertThat(failures).isEmpty();
+    assertThat(failures).as("seed " + base).isEmpty();
     assertThat(matches.get()).as("readers ran alongside the writer").isGreaterThan(10_000);
     assertThat(router.version()).isGreaterThan(WRITES / 2);
   }

@@ -2,6 +2,7 @@ package io.dynconf.radix;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,7 +81,8 @@ class DynamicRouterTest {
    */
   @Test
   void randomChangesAgreeWithAFreshBuild() {
-    long seed = Long.getLong("router.seed", new Random().nextLong());
+    long seed = Long.getLong("dynconf.seed", Long.getLong("router.seed", new SecureRandom().nextLong()));
+    System.out.println("DynamicRouterTest.randomChangesAgreeWithAFreshBuild: seed " + seed + " (replay with -Ddynconf.seed=" + seed + ")");
     SplittableRandom rnd = new SplittableRandom(seed);
     for (int run = 0; run < 40; run++) {
       DynamicRouter<String> dyn = new DynamicRouter<>();

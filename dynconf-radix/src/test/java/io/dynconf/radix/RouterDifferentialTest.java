@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dynconf.radix.internal.NaivePathMatcher;
 import java.math.BigInteger;
 import java.net.InetAddress;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,7 +55,8 @@ class RouterDifferentialTest {
   }
 
   private void run(boolean crowded, int minCases) throws Exception {
-    long seed = Long.getLong("router.seed", new Random().nextLong());
+    long seed = Long.getLong("dynconf.seed", Long.getLong("router.seed", new SecureRandom().nextLong()));
+    System.out.println("RouterDifferentialTest.run: seed " + seed + " (replay with -Ddynconf.seed=" + seed + ")");
     SplittableRandom master = new SplittableRandom(seed);
     int cases = 0;
     int hits = 0;

@@ -28,8 +28,11 @@ import org.junit.jupiter.api.Test;
  * Random and mutated requests (methods, paths, queries, headers, bodies) against the admin API on
  * the in-memory source. After each one: no 5xx, a JSON answer, a rejected or read-only call
  * changed no stored value, every stored value changed by a call passes the data plane's pipeline,
- * and (every 50 calls and at the end) every reference in the store resolves. Seeded: set {@code
- * -Dadmin.fuzz.seed=N} to replay, {@code -Dadmin.fuzz.cases=N} for more.
+ * and (every 50 calls and at the end) every reference in the store resolves.
+ *
+ * <p>Two runs: a fixed corpus (the requests behind past findings, and the seed that found them),
+ * and a fresh seed on every run, printed; {@code -Ddynconf.seed=N} replays it ({@code
+ * -Dadmin.fuzz.seed=N} too), {@code -Dadmin.fuzz.cases=N} runs more cases.
  */
 class AdminApiFuzzTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -72,10 +75,42 @@ class AdminApiFuzzTest {
   private boolean seeding;
   private Random random;
 
+  /** The seed of the first run (November 2026), which found the findings of {@link #PAST_FINDINGS}. */
+  private static final long CORPUS_SEED = 20_261_126L;
+
+  /**
+   * Requests behind past findings, replayed on every run: numbers beyond a double, nesting past
+   * the parser's limit (was a 500), a pipeline crash (was a 500), bodies cut short or doubled.
+   */
+  private static final List<String[]> PAST_FINDINGS = List.of(
+      new String[] {"PUT", "/apisix/admin/routes/c1", "{\"uri\":\"/a\",\"upstream_id\":\"1\",\"priority\":1e400}"},
+      new String[] {"PUT", "/apisix/admin/upstreams/c2", "{\"nodes\":{\"127.0.0.1:80\":1e400}}"},
+      new String[] {"PUT", "/apisix/admin/routes/c3", "{\"uri\":\"/a\",\"plugins\":" + "{\"a\":".repeat(129) + "1" + "}".repeat(129) + "}"},
+      new String[] {"PUT", "/apisix/admin/routes/c4", "{\"uri\":\"/a\",\"plugins\":" + "{\"a\":".repeat(1_500) + "1" + "}".repeat(1_500) + "}"},
+      new String[] {"PUT", "/apisix/admin/routes/c5", "[".repeat(10_000) + "]".repeat(10_000)},
+      new String[] {"PATCH", "/apisix/admin/routes/1", "{\"plugins\":" + "{\"a\":".repeat(999) + "1" + "}".repeat(999) + "}"},
+      new String[] {"PATCH", "/apisix/admin/routes/1/vars", "[[\"arg_a\",\"==\",1e400]]"},
+      new String[] {"PUT", "/apisix/admin/routes/c6", "{\"uri\":\"/a\",\"upstream_id\":\"1\",\"vars\":[[\"arg_a\",\"~~\",\"(\"]]}"},
+      new String[] {"PUT", "/apisix/admin/routes/c7", "{\"uri\":\"/a\",\"upstream_id\":\"1\""},
+      new String[] {"PUT", "/apisix/admin/routes/c8", "{\"uri\":\"/a\",\"uri\":\"/b\",\"upstream_id\":\"1\"}"},
+      new String[] {"POST", "/apisix/admin/upstreams", "{\"nodes\":{\"a:1\":-1e400},\"type\":\"chash\"}"},
+      new String[] {"PUT", "/apisix/admin/ssls/c9", "{\"cert\":\"x\",\"key\":\"y\",\"snis\":[" + "\"a\",".repeat(500) + "\"b\"]}"});
+
   @Test
-  void randomAndMutatedRequestsNeverBreakTheStore() throws Exception {
-    long seed = Long.getLong("admin.fuzz.seed", 20_261_126L);
+  void theCorpusOfPastFindingsNeverBreaksTheStore() throws Exception {
     int cases = Integer.getInteger("admin.fuzz.cases", 12_000);
+    run(CORPUS_SEED, cases, true);
+  }
+
+  @Test
+  void randomAndMutatedRequestsOfAFreshSeedNeverBreakTheStore() throws Exception {
+    long seed = Long.getLong("dynconf.seed", Long.getLong("admin.fuzz.seed", new java.security.SecureRandom().nextLong()));
+    System.out.println("AdminApiFuzzTest: seed " + seed + " (replay with -Ddynconf.seed=" + seed + ")");
+    int cases = Integer.getInteger("admin.fuzz.cases", 12_000);
+    run(seed, cases, false);
+  }
+
+  private void run(long seed, int cases, boolean withPastFindings) throws Exception {
     random = new Random(seed);
     for (String type : TEMPLATES.keySet()) {
       List<String> pool = new ArrayList<>();
@@ -90,13 +125,16 @@ class AdminApiFuzzTest {
     int writes = 0;
     try (AdminApi admin = AdminTesting.builder(source, clock).build()) {
       seed(admin);
-      for (int n = 0; n < cases; n++) {
+      int corpus = withPastFindings ? PAST_FINDINGS.size() : 0;
+      for (int n = 0; n < corpus + cases; n++) {
         clock.set(1_700_000_000L + n);
-        AdminRequest request = randomRequest(source);
+        AdminRequest request = n < corpus
+            ? AdminTesting.request(PAST_FINDINGS.get(n)[0], PAST_FINDINGS.get(n)[1], PAST_FINDINGS.get(n)[2])
+            : randomRequest(source);
         Map<String, KeyValue> before = AdminTesting.resources(source);
         AdminResponse r = admin.handle(request);
         statuses.merge(r.status(), 1, Integer::sum);
-        String what = "case " + n + " (seed " + seed + "): " + request + " -> " + r;
+        String what = (n < corpus ? "past finding " + n : "case " + (n - corpus) + " (seed " + seed + ")") + ": " + abbreviate(request) + " -> " + r;
         if (!ALLOWED.contains(r.status())) {
           fail("unexpected status in " + what);
         }
@@ -133,6 +171,11 @@ class AdminApiFuzzTest {
     System.out.println("AdminApiFuzzTest: " + cases + " cases, seed " + seed + ", statuses " + statuses + ", " + writes + " changed the store");
     assertThat(writes).as("enough calls change the store").isGreaterThan(cases / 20);
     assertThat(statuses.getOrDefault(400, 0)).isGreaterThan(cases / 10);
+  }
+
+  private static String abbreviate(AdminRequest request) {
+    String s = request.toString();
+    return s.length() <= 2_000 ? s : s.substring(0, 2_000) + "... (" + s.length() + " chars)";
   }
 
   private static void assertValid(KeyValue kv, String what) {

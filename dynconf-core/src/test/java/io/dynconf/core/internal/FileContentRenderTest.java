@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.dynconf.core.ResourceType;
 import io.dynconf.core.apisix.StandardTypes;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -26,7 +27,9 @@ class FileContentRenderTest {
   void assembledBlocksEqualTheWholeTreeRendering() throws Exception {
     Map<String, ResourceType<?>> types = new LinkedHashMap<>();
     StandardTypes.all().forEach(t -> types.put(t.path(), t));
-    Random rnd = new Random(7);
+    long seed = Long.getLong("dynconf.seed", new SecureRandom().nextLong());
+    System.out.println("FileContentRenderTest.assembledBlocksEqualTheWholeTreeRendering: seed " + seed + " (replay with -Ddynconf.seed=" + seed + ")");
+    Random rnd = new Random(seed);
     String[] labels = {"0x10", "yes", "~", "#c", "123", "null", "\u00fcn\u00ef", "a:b", "-x"};
     String[] odd = {"0x10", "yes", "~", "a: b", "- x", "#c", "\"q\"", "multi\nline", "tab\t", "ünï", "", "123", "null"};
     for (int run = 0; run < 30; run++) {
@@ -57,7 +60,7 @@ class FileContentRenderTest {
         var list = root.get(e.type().path());
         (list == null ? root.putArray(e.type().path()) : (com.fasterxml.jackson.databind.node.ArrayNode) list).add(e.item());
       });
-      assertThat(assembled).as("run %d:\n%s", run, yaml).isEqualTo(WHOLE.writeValueAsString(root) + "#END\n");
+      assertThat(assembled).as("seed %d run %d:\n%s", seed, run, yaml).isEqualTo(WHOLE.writeValueAsString(root) + "#END\n");
       // and it reads back to the same items
       FileContent again = FileContent.parse("apisix.yaml", FileContent.Format.YAML, assembled.getBytes(StandardCharsets.UTF_8),
           "/apisix", types);

@@ -7,6 +7,7 @@ import io.dynconf.core.ResourceKey;
 import io.dynconf.core.ResourceType;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -24,7 +25,9 @@ class StoreStateTest {
 
   @Test
   void versionsMatchAPlainMapThroughGrowthAndShrinkage() {
-    Random rnd = new Random(11);
+    long seed = Long.getLong("dynconf.seed", new SecureRandom().nextLong());
+    System.out.println("StoreStateTest.versionsMatchAPlainMapThroughGrowthAndShrinkage: seed " + seed + " (replay with -Ddynconf.seed=" + seed + ")");
+    Random rnd = new Random(seed);
     StoreState<ObjectNode> state = StoreState.empty(TYPE);
     Map<String, ConfigItem<ObjectNode>> model = new HashMap<>();
     List<StoreState<ObjectNode>> versions = new ArrayList<>();

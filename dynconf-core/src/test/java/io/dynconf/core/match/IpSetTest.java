@@ -7,6 +7,7 @@ import io.dynconf.core.internal.StdAddresses;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,9 @@ class IpSetTest {
 
   @Test
   void ipv6AgreesWithTheJdkOnRandomAddresses() throws UnknownHostException {
-    Random random = new Random(42);
+    long seed = Long.getLong("dynconf.seed", new SecureRandom().nextLong());
+    System.out.println("IpSetTest.ipv6AgreesWithTheJdkOnRandomAddresses: seed " + seed + " (replay with -Ddynconf.seed=" + seed + ")");
+    Random random = new Random(seed);
     for (int i = 0; i < 2000; i++) {
       byte[] bytes = new byte[16];
       random.nextBytes(bytes);
@@ -48,9 +51,9 @@ class IpSetTest {
       long hi = b.getLong();
       long lo = b.getLong();
       for (String s : List.of(text, compressed)) {
-        assertThat(IpSet.ipv6(s, 0, s.length(), 0)).as(s).isEqualTo(1);
-        assertThat(IpSet.ipv6(s, 0, s.length(), 1)).as(s).isEqualTo(hi);
-        assertThat(IpSet.ipv6(s, 0, s.length(), 2)).as(s).isEqualTo(lo);
+        assertThat(IpSet.ipv6(s, 0, s.length(), 0)).as("%s (seed %d)", s, seed).isEqualTo(1);
+        assertThat(IpSet.ipv6(s, 0, s.length(), 1)).as("%s (seed %d)", s, seed).isEqualTo(hi);
+        assertThat(IpSet.ipv6(s, 0, s.length(), 2)).as("%s (seed %d)", s, seed).isEqualTo(lo);
       }
     }
   }
@@ -78,7 +81,9 @@ class IpSetTest {
 
   @Test
   void matchesCidrBlocksAgainstANaiveReference() {
-    Random random = new Random(7);
+    long seed = Long.getLong("dynconf.seed", new SecureRandom().nextLong());
+    System.out.println("IpSetTest.matchesCidrBlocksAgainstANaiveReference: seed " + seed + " (replay with -Ddynconf.seed=" + seed + ")");
+    Random random = new Random(seed);
     for (int i = 0; i < 2000; i++) {
       int network = random.nextInt();
       int prefix = random.nextInt(33);
@@ -86,7 +91,7 @@ class IpSetTest {
       String block = v4(network) + "/" + prefix;
       boolean expected = prefix == 0 || (network >>> (32 - prefix)) == (address >>> (32 - prefix));
 
-      assertThat(IpSet.of(List.of(block)).contains(v4(address))).as("%s in %s", v4(address), block).isEqualTo(expected);
+      assertThat(IpSet.of(List.of(block)).contains(v4(address))).as("%s in %s (seed %d)", v4(address), block, seed).isEqualTo(expected);
     }
   }
 

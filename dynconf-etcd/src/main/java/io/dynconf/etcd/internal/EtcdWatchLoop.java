@@ -16,10 +16,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -34,8 +36,17 @@ import org.jspecify.annotations.Nullable;
  * off (full jitter, doubling up to the cap, back to the minimum after a healthy response) and
  * watches again from {@code next}. A supervisor asks for progress when the stream has been idle
  * for the progress interval and declares it dead after twice that, then reconnects on a fresh
- * client (a black-holed TCP connection would otherwise keep the new watcher silent too). When
- * events may be lost for good it hands over {@code onReset} once and ends.
+ * client (a black-holed TCP connection would otherwise keep the new watcher silent too). A
+ * progress answer counts as activity only, never as a position (see onNext). When
+ * events may be lost for good it hands over {@code onReset} once and ends; when the cause is a
+ * compaction it first tells {@code onCompacted} the compaction revision, so the relist that
+ * follows can read the state there (still readable) and replay every later revision.
+ *
+ * <p>Nothing in the loop fails silently: building a fresh client (which reads TLS files that may
+ * be mid-rotation) is retried with the same backoff and its failure is the status's last error;
+ * an exception from a scheduled task (a reconnect, the supervisor) is caught, reported and
+ * answered by a reconnect, and the supervisor keeps its schedule; a listener that throws gets the
+ * same events again after a reconnect.
  *
  * <p>All state changes happen under this object's monitor; the listener is called under it, so
  * its calls are serialised (the registry's listener only enqueues).
@@ -43,6 +54,7 @@ import org.jspecify.annotations.Nullable;
 public final class EtcdWatchLoop {
   private final Supplier<Client> clients;
   private final UnaryOperator<Client> replaceClient;
+  private final LongConsumer onCompacted;
   private final ByteSequence prefix;
   private final String prefixText;
   private final long knownClusterId;
@@ -59,6 +71,8 @@ public final class EtcdWatchLoop {
   private Watch.@Nullable Watcher watcher;
   private @Nullable Client watcherClient;
   private @Nullable ScheduledFuture<?> supervisor;
+  /** A client whose connection looks dead: the next attempt first swaps in a fresh one. */
+  private @Nullable Client staleClient;
   private long delayMillis;
   private int failuresInARow;
   private boolean ended;
@@ -66,13 +80,29 @@ public final class EtcdWatchLoop {
   private volatile long lastActivityMillis;
   private volatile long etcdRevision;
   private volatile long reconnects;
+  private volatile long clientFailures;
   private volatile @Nullable String lastError;
+  private volatile long lastErrorMillis;
 
   public EtcdWatchLoop(Supplier<Client> clients, UnaryOperator<Client> replaceClient, ByteSequence prefix, String prefixText,
       long fromRevision, long knownClusterId, WatchListener listener, ScheduledExecutorService scheduler,
       Duration backoffMin, Duration backoffMax, Duration progressInterval, Clock clock, RateLimitedLog log) {
+    this(clients, replaceClient, r -> {}, prefix, prefixText, fromRevision, knownClusterId, listener, scheduler, backoffMin, backoffMax,
+        progressInterval, clock, log);
+  }
+
+  /**
+   * @param replaceClient swaps a client that looks dead for a fresh one and returns it; it may throw
+   *     (then the loop retries it with backoff)
+   * @param onCompacted told the compaction revision before {@code onReset} when the history the
+   *     watch needs was compacted
+   */
+  public EtcdWatchLoop(Supplier<Client> clients, UnaryOperator<Client> replaceClient, LongConsumer onCompacted, ByteSequence prefix,
+      String prefixText, long fromRevision, long knownClusterId, WatchListener listener, ScheduledExecutorService scheduler,
+      Duration backoffMin, Duration backoffMax, Duration progressInterval, Clock clock, RateLimitedLog log) {
     this.clients = clients;
     this.replaceClient = replaceClient;
+    this.onCompacted = onCompacted;
     this.prefix = prefix;
     this.prefixText = prefixText;
     this.next = Math.max(1, fromRevision);
@@ -91,6 +121,7 @@ public final class EtcdWatchLoop {
   public synchronized void start() {
     connect();
     long period = Math.max(10, progressMillis / 4);
+    // A periodic task that throws is cancelled for good by the executor: supervise() catches all.
     supervisor = scheduler.scheduleWithFixedDelay(this::supervise, period, period, TimeUnit.MILLISECONDS);
   }
 
@@ -105,6 +136,21 @@ public final class EtcdWatchLoop {
     }
     return new EtcdStatus(state, last, Math.max(etcdRevision, last), Duration.ofMillis(Math.max(0, clock.millis() - lastActivityMillis)),
         reconnects, lastError);
+  }
+
+  /** The wall-clock millis of the last watch response (or of the watch's start), for the status's last contact. */
+  public long lastActivityMillis() {
+    return lastActivityMillis;
+  }
+
+  /** The wall-clock millis of the last error recorded, 0 when none. */
+  public long lastErrorMillis() {
+    return lastErrorMillis;
+  }
+
+  /** How many times building a fresh client failed (each is retried with backoff). */
+  public long clientFailures() {
+    return clientFailures;
   }
 
   /** Test hook: watches again from {@code back} revisions before {@code next}; the repeats must be dropped. */
@@ -130,6 +176,17 @@ public final class EtcdWatchLoop {
   private synchronized void connect(long from) {
     if (ended) {
       return;
+    }
+    Client stale = staleClient;
+    if (stale != null) {
+      try {
+        replaceClient.apply(stale);
+        staleClient = null;
+      } catch (RuntimeException e) {
+        clientFailures++;
+        failed("cannot build a new etcd client for the watch on " + prefixText + ": " + describe(e));
+        return; // staleClient stays set: the next attempt builds again, after a backoff
+      }
     }
     int gen = ++generation;
     Client c = clients.get();
@@ -165,8 +222,6 @@ public final class EtcdWatchLoop {
     }
     lastActivityMillis = clock.millis();
     state = EtcdStatus.State.CONNECTED;
-    delayMillis = backoffMinMillis; // a healthy answer resets the backoff
-    failuresInARow = 0;
     long cluster = response.getHeader().getClusterId();
     if (knownClusterId != 0 && cluster != 0 && cluster != knownClusterId) {
       reset("the etcd cluster id changed from " + Long.toUnsignedString(knownClusterId) + " to " + Long.toUnsignedString(cluster)
@@ -192,13 +247,21 @@ public final class EtcdWatchLoop {
           : ChangeEvent.put(new KeyValue(key, kv.getValue().getBytes(), kv.getCreateRevision(), kv.getModRevision())));
       newest = Math.max(newest, kv.getModRevision());
     }
-    if (!events.isEmpty()) {
-      next = newest + 1;
-      listener.onEvents(events);
-    }
-    if (response.getEvents().isEmpty() && !response.isCreatedNotify() && revision >= next) {
-      next = revision + 1; // progress: nothing under the prefix up to this revision
-      listener.onProgress(revision);
+    try {
+      if (!events.isEmpty()) {
+        listener.onEvents(events);
+        next = newest + 1; // only once the listener took them: if it threw, they come again
+      }
+      // A progress notification (empty, not the created one) proves the stream alive, nothing more:
+      // etcd up to 3.4.23 / 3.5.7 answers a progress request with the store's current revision
+      // even while this watcher is still catching up from an older revision (unsynced, or a slow
+      // "victim"), so taking it as "nothing changed up to here" would skip the events still to come
+      // (the chaos soak lost whole catch-ups that way). next advances with events only.
+      delayMillis = backoffMinMillis; // a healthy answer, taken by the listener, resets the backoff
+      failuresInARow = 0;
+    } catch (RuntimeException | Error e) {
+      // Thrown into jetcd's callback it would vanish; the events were not taken: watch again from next.
+      failed("the watch listener on " + prefixText + " failed: " + describe(e));
     }
   }
 
@@ -208,7 +271,14 @@ public final class EtcdWatchLoop {
     }
     CompactedException compacted = compacted(error);
     if (compacted != null) {
-      reset("etcd compacted its history to revision " + compacted.getCompactedRevision() + ", past the watch's resume revision " + next);
+      long at = compacted.getCompactedRevision();
+      try {
+        onCompacted.accept(at);
+      } catch (RuntimeException e) {
+        log.warn("dynconf: cannot note the compaction revision " + at + ": " + describe(e));
+      }
+      reset("etcd compacted its history to revision " + at + ", past the watch's resume revision " + next
+          + "; the relist reads the state at revision " + at + " while it is still readable");
       return;
     }
     failed(error == null ? "the etcd watch stream on " + prefixText + " closed" : "the etcd watch on " + prefixText + " failed: " + error);
@@ -223,26 +293,73 @@ public final class EtcdWatchLoop {
     return null;
   }
 
-  /** Drops the current watcher and tries again after a jittered backoff. */
+  /**
+   * Drops the current watcher and tries again after a jittered backoff. Never throws: the caller
+   * may be a gRPC callback or a scheduled task, where an exception would vanish.
+   */
   private void failed(String message) {
     lastError = message;
+    lastErrorMillis = clock.millis();
     log.warn("dynconf: " + message + "; resuming from revision " + next);
     Client used = watcherClient;
     closeWatcher();
     if (++failuresInARow >= 3 && used != null) {
       // Repeated failures without an answer: the channel may sit in gRPC's own reconnect backoff
-      // long after the network is back. A fresh client dials at once on the next attempt.
-      replaceClient.apply(used);
+      // long after the network is back. A fresh client dials on the next attempt (built there, so
+      // that a failure to build it is retried like any other).
+      staleClient = used;
     }
     state = EtcdStatus.State.RECONNECTING;
     reconnects++;
-    long wait = ThreadLocalRandom.current().nextLong(delayMillis + 1); // full jitter
-    delayMillis = Math.min(backoffMaxMillis, Math.max(1, delayMillis) * 2);
-    scheduler.schedule((Runnable) this::connect, wait, TimeUnit.MILLISECONDS);
+    scheduleConnect();
   }
 
+  private void scheduleConnect() {
+    long wait = ThreadLocalRandom.current().nextLong(delayMillis + 1); // full jitter
+    delayMillis = Math.min(backoffMaxMillis, Math.max(1, delayMillis) * 2);
+    try {
+      scheduler.schedule(this::reconnect, wait, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      if (!scheduler.isShutdown()) { // shut down: the source is closing
+        lastError = "cannot schedule a reconnect of the watch on " + prefixText + ": " + e;
+        lastErrorMillis = clock.millis();
+        log.warn("dynconf: " + lastError);
+      }
+    }
+  }
+
+  /** A scheduled reconnect: whatever it throws is reported and answered by another one. */
+  private synchronized void reconnect() {
+    try {
+      connect();
+    } catch (RuntimeException | Error e) {
+      if (!ended) {
+        failed("reconnecting the etcd watch on " + prefixText + " failed: " + describe(e));
+      }
+    }
+  }
+
+  /** The periodic supervisor: catches everything, since a periodic task that throws is never run again. */
   private synchronized void supervise() {
-    if (ended || watcher == null) {
+    try {
+      superviseOnce();
+    } catch (RuntimeException | Error e) {
+      lastError = "the supervisor of the etcd watch on " + prefixText + " failed: " + describe(e);
+      lastErrorMillis = clock.millis();
+      log.warn("dynconf: " + lastError + "; it keeps running");
+      if (!ended && watcher != null) {
+        try {
+          failed(lastError); // the watch's health is unknown: rebuild it
+        } catch (RuntimeException | Error again) {
+          log.warn("dynconf: cannot restart the etcd watch on " + prefixText + ": " + describe(again));
+        }
+      }
+    }
+  }
+
+  private void superviseOnce() {
+    Watch.Watcher w = watcher;
+    if (ended || w == null) {
       return;
     }
     long idle = clock.millis() - lastActivityMillis;
@@ -250,22 +367,51 @@ public final class EtcdWatchLoop {
       Client dead = watcherClient;
       failed("the etcd watch on " + prefixText + " was silent for " + idle + " ms (no answer to progress requests)");
       if (dead != null) {
-        replaceClient.apply(dead); // the connection itself may be dead: the next attempt dials anew
+        staleClient = dead; // the connection itself may be dead: the next attempt dials anew
       }
     } else if (idle >= progressMillis) {
       try {
-        watcher.requestProgress();
+        w.requestProgress();
       } catch (RuntimeException e) {
         failed("cannot request progress on the etcd watch: " + e);
       }
     }
   }
 
+  /** The messages down a cause chain (jetcd's own is often only a status code). */
+  static String describe(Throwable t) {
+    StringBuilder sb = new StringBuilder();
+    int depth = 0;
+    for (Throwable c = t; c != null && depth < 5; c = c.getCause(), depth++) {
+      String m = c.getMessage();
+      if (m == null || m.isBlank()) {
+        m = c.getClass().getName();
+      } else if (sb.indexOf(m) >= 0) {
+        continue; // already said (wrappers repeat their cause's message)
+      } else if (sb.length() == 0) {
+        m = c.getClass().getSimpleName() + ": " + m;
+      }
+      if (sb.indexOf(m) < 0) {
+        sb.append(sb.length() == 0 ? "" : "; caused by ").append(m);
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return sb.toString();
+  }
+
   private void reset(String reason) {
     lastError = reason;
+    lastErrorMillis = clock.millis();
     log.warn("dynconf: " + reason + "; asking for a relist");
     end(EtcdStatus.State.IDLE);
-    listener.onReset(reason);
+    try {
+      listener.onReset(reason);
+    } catch (RuntimeException | Error e) {
+      lastError = reason + "; the listener failed to take the reset: " + describe(e);
+      log.warn("dynconf: " + lastError);
+    }
   }
 
   private void end(EtcdStatus.State finalState) {

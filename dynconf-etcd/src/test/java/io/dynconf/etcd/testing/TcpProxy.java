@@ -61,6 +61,15 @@ public final class TcpProxy implements Closeable {
     acceptor.start();
   }
 
+  /**
+   * A proxy of its own on a free loopback port, to whatever {@code target} names at each new
+   * connection: for one client's own path to a member (a node cut off alone, while others keep
+   * their path through the member's shared {@link EtcdMember#proxy()}).
+   */
+  public static TcpProxy to(String name, Supplier<InetSocketAddress> target) throws IOException {
+    return new TcpProxy(name, target);
+  }
+
   /** The address clients use. */
   public InetSocketAddress address() {
     return new InetSocketAddress(server.getInetAddress(), server.getLocalPort());

@@ -2,6 +2,7 @@ package io.dynconf.radix.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,8 @@ class PathTreeDifferentialTest {
 
   @Test
   void treeAgreesWithNaiveReferenceOnRandomPatternsAndPaths() {
-    long seed = Long.getLong("pathtree.seed", new Random().nextLong());
+    long seed = Long.getLong("dynconf.seed", Long.getLong("pathtree.seed", new SecureRandom().nextLong()));
+    System.out.println("PathTreeDifferentialTest.treeAgreesWithNaiveReferenceOnRandomPatternsAndPaths: seed " + seed + " (replay with -Ddynconf.seed=" + seed + ")");
     SplittableRandom master = new SplittableRandom(seed);
     int[] stats = new int[3]; // cases, with >= 1 candidate, with >= 2 candidates
     for (int t = 0; t < TREES; t++) {
