@@ -233,9 +233,17 @@ public final class ConfigRegistry implements AutoCloseable {
     return health.health(lastError, current, appliedRevisionView, notifier);
   }
 
-  /** Keys waiting for the apply thread, coalesced (for tests and status). */
-  int queuedKeys() {
-    return events.size();
+  /** Sizes of the apply thread's maps and of the queue: a test hook, read once the registry is idle. */
+  Map<String, Integer> internalSizes() {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    accepted.forEach((type, items) -> out.put("accepted." + type, items.size()));
+    out.put("acceptedKvs", acceptedKvs.size());
+    out.put("seen", seen.size());
+    out.put("rejections", rejections.size());
+    out.put("pending", pending.size());
+    out.put("queuedKeys", events.size());
+    out.put("notifierPending", notifier.hasPending() ? 1 : 0);
+    return out;
   }
 
   /** Stops the watch and the threads; the last snapshot stays readable. */
