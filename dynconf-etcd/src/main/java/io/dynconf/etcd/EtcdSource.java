@@ -4,6 +4,7 @@ import io.dynconf.core.ResourceKey;
 import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.core.spi.KeyValue;
 import io.dynconf.core.spi.Listing;
+import io.dynconf.core.spi.SourceConnection;
 import io.dynconf.core.spi.SourceException;
 import io.dynconf.core.spi.Txn;
 import io.dynconf.core.spi.TxnResult;
@@ -30,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -165,6 +167,20 @@ public final class EtcdSource implements ConfigSource {
       return new EtcdStatus(EtcdStatus.State.CLOSED, 0, 0, Duration.ZERO, 0, null);
     }
     return loop == null ? new EtcdStatus(EtcdStatus.State.IDLE, 0, 0, Duration.ZERO, 0, null) : loop.status();
+  }
+
+  /**
+   * For the registry's {@code health()}: connected while the newest watch is {@code CONNECTED}; its
+   * last contact is the watch's last answer (events, progress). While reconnecting the contact
+   * time is unknown here (the registry keeps the last one it saw).
+   */
+  @Override
+  public SourceConnection connection() {
+    EtcdStatus s = status();
+    boolean connected = s.state() == EtcdStatus.State.CONNECTED;
+    Instant contact = connected ? options.clock.instant().minus(s.sinceLastActivity()) : null;
+    return new SourceConnection(connected, contact, options.progressInterval,
+        s.state() + (s.lastError() == null ? "" : ", last error: " + s.lastError()));
   }
 
   @Override
