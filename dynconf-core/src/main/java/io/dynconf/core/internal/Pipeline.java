@@ -47,9 +47,12 @@ public final class Pipeline {
     return new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   }
 
-  /** Parses {@code json} within the default limits; the value must be a JSON object. */
+  /**
+   * Parses {@code json} within the default depth (no size limit here: callers such as the admin API
+   * bound their input themselves); the value must be a JSON object.
+   */
   public static ObjectNode parseObject(byte[] json) {
-    return parseObject(json, JSON, DEFAULT_MAX_DEPTH, DEFAULT_MAX_VALUE_BYTES);
+    return parseObject(json, JSON, DEFAULT_MAX_DEPTH, Integer.MAX_VALUE);
   }
 
   /**
