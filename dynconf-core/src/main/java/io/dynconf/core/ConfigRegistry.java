@@ -150,7 +150,7 @@ public final class ConfigRegistry implements AutoCloseable {
         throw new IllegalArgumentException("two resource types are named \"" + t.name() + "\"");
       }
     }
-    this.applyOrder = topologicalOrder(b.types);
+    this.applyOrder = TypeOrder.of(b.types);
     this.lastKnownGood = b.lastKnownGood == null ? null : new LastKnownGood(b.lastKnownGood, prefix);
     this.clock = b.clock;
     this.backoffMin = b.backoffMin;
@@ -324,6 +324,7 @@ public final class ConfigRegistry implements AutoCloseable {
       } catch (Throwable e) { // a bug in user code, a relist that throws, out of memory: resync after a backoff
         failures++;
         resync = true;
+        seen.replaceAll((k, v) -> -1L); // a batch may have stopped half-applied: the relist re-applies every key
         lastError = "applying failed (" + failures + " in a row; resyncing): " + e;
         LOG.error("dynconf: {}", lastError, e);
         if (failures >= FAIL_AFTER) {
@@ -697,39 +698,6 @@ public final class ConfigRegistry implements AutoCloseable {
       lkgWrittenAt = now;
     }
   }
-
-  private static List<ResourceType<?>> topologicalOrder(List<ResourceType<?>> types) {
-    Map<String, ResourceType<?>> byName = new LinkedHashMap<>();
-    for (ResourceType<?> t : types) {
-      byName.put(t.name(), t);
-    }
-    List<ResourceType<?>> out = new ArrayList<>();
-    Set<String> done = new HashSet<>();
-    Set<String> visiting = new HashSet<>();
-    for (ResourceType<?> t : types) {
-      visit(t, byName, done, visiting, out);
-    }
-    return List.copyOf(out);
-  }
-
-  private static void visit(ResourceType<?> t, Map<String, ResourceType<?>> byName, Set<String> done, Set<String> visiting, List<ResourceType<?>> out) {
-    if (done.contains(t.name())) {
-      return;
-    }
-    if (!visiting.add(t.name())) {
-      throw new IllegalArgumentException("resource types reference each other in a cycle through " + t.name());
-    }
-    for (String ref : t.referencedTypes()) {
-      ResourceType<?> r = byName.get(ref);
-      if (r != null) {
-        visit(r, byName, done, visiting, out);
-      }
-    }
-    visiting.remove(t.name());
-    done.add(t.name());
-    out.add(t);
-  }
-
 
   /** Settings for a registry. */
   public static final class Builder {

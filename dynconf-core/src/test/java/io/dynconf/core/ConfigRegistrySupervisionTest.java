@@ -160,6 +160,30 @@ class ConfigRegistrySupervisionTest {
   }
 
   @Test
+  void outOfMemoryHalfwayThroughABatchIsResyncedInFull() throws Exception {
+    AtomicInteger oom = new AtomicInteger(1);
+    ResourceType<ObjectNode> referring = ResourceType.builder("referring", ObjectNode.class)
+        .references(java.util.Set.of("upstreams"), v -> { // runs after the batch was recorded, before publication
+          if (v.path("oom").asBoolean() && oom.getAndDecrement() > 0) {
+            throw new OutOfMemoryError("Java heap space (test)");
+          }
+          return List.of();
+        })
+        .build();
+    registry = ConfigRegistry.builder(source).types(List.of(referring, UPSTREAMS)).backoff(Duration.ofMillis(10), Duration.ofMillis(100)).build();
+    registry.start();
+    assertThat(registry.awaitReady(WAIT)).isTrue();
+
+    source.put("/apisix/referring/1", "{\"oom\":true}");
+
+    await().atMost(WAIT).untilAsserted(() -> assertThat(registry.store(referring).get("1"))
+        .as("%s %s %s", registry.status(), registry.snapshot().pending(), registry.internalSizes()).isNotNull());
+    assertThat(oom.get()).isNegative();
+    assertThat(registry.status().relists()).isGreaterThanOrEqualTo(1);
+    awaitRevision(source.put("/apisix/upstreams/u1", upstream("a")));
+  }
+
+  @Test
   void aRelistThatThrowsOnceDoesNotEndTheApplyThread() throws Exception {
     ThrowingListSource flaky = new ThrowingListSource(source);
     start(flaky).start();
