@@ -1,8 +1,7 @@
 package io.dynconf.core;
 
-import io.dynconf.core.apisix.Route;
+import io.dynconf.core.Validator.Checked;
 import io.dynconf.core.apisix.StandardTypes;
-
 import io.dynconf.core.internal.LastKnownGood;
 import io.dynconf.core.internal.Pipeline;
 import io.dynconf.core.internal.StoreState;
@@ -15,7 +14,6 @@ import io.dynconf.core.spi.WatchListener;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,15 +23,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,22 +42,30 @@ import org.slf4j.LoggerFactory;
  * Route r = registry.store(StandardTypes.ROUTES).get("1");
  * }</pre>
  *
- * <p>One apply thread does all the work in revision order: it routes each key to its type by exact
- * path segment ({@code <prefix>/<type>/<id>}), runs the type's pipeline, holds values whose
- * references do not resolve as {@link Pending}, records invalid values as {@link Rejection}s (the
- * previous good value keeps serving), and publishes the next snapshot with one volatile write.
- * Redelivered events are dropped by revision; a reset from the source is answered by a relist
- * whose difference alone is applied. The apply loop never dies: a failing source is retried with
- * capped, jittered backoff while the last good snapshot keeps serving.
+ * <p>The watch's thread validates each event (the type's pipeline, within the JSON limits) and
+ * queues it coalesced per key ({@link EventQueue}: the newest valid value and the newest rejection
+ * after it). One apply thread then works in revision order: it holds values whose references do
+ * not resolve as {@link Pending}, records invalid values as {@link Rejection}s (the previous good
+ * value keeps serving), and publishes the next snapshot with one volatile write. Redelivered
+ * events are dropped by revision; a reset from the source is answered by a relist whose difference
+ * alone is applied.
  *
- * <p>Listeners run on one notifier thread, after publication, in order; one that throws does not
- * stop the others. Updates published while the listeners are still busy are merged into one (the
- * first one's previous snapshot, the last one's current, their changes in order), so slow
- * listeners fall behind by at most one merged update, never by a growing queue. Reads ({@link
- * #snapshot()}, stores) never lock. Thread-safe.
+ * <p>The apply loop is supervised: a failing source is retried with capped, jittered backoff while
+ * the last good snapshot keeps serving; anything thrown while applying (a bug, an {@link
+ * OutOfMemoryError}) is answered by a resync after a backoff, and after {@value #FAIL_AFTER}
+ * failures in a row the state is {@link State#FAILED} (with the cause) while the loop keeps trying.
+ * {@link #health()} says whether the node is current.
+ *
+ * <p>Listeners run on one notifier thread, after publication, in order; one that throws anything
+ * is reported and skipped for that update, never stopping the others or later updates. Updates
+ * published while the listeners are still busy are merged into one pending update (one change per
+ * item), so slow listeners fall behind by at most one merged update, never by a growing queue.
+ * Reads ({@link #snapshot()}, stores) never lock. Thread-safe.
  */
 public final class ConfigRegistry implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigRegistry.class);
+  /** Failures in a row of the apply loop after which its state is {@link State#FAILED}. */
+  static final int FAIL_AFTER = 3;
 
   /**
    * Receives the published updates, on the registry's notifier thread; consecutive updates that
@@ -84,13 +84,21 @@ public final class ConfigRegistry implements AutoCloseable {
     LIVE,
     /** Serving the last-known-good file because the source could not be reached at start. */
     LAST_KNOWN_GOOD,
-    /** Serving the last good snapshot while the source is retried. */
+    /** Serving the last good snapshot while the source is retried or the loop resyncs. */
     RECOVERING,
+    /** The apply loop failed {@value ConfigRegistry#FAIL_AFTER} times in a row; it keeps retrying. */
+    FAILED,
     CLOSED
   }
 
-  /** What operators see. */
-  public record Status(State state, long appliedRevision, long snapshotVersion, int relists, @Nullable String lastError) {}
+  /**
+   * What operators see.
+   *
+   * @param listenerFailures how many times a listener threw (each time skipped for that update)
+   * @param lastListenerFailure the last such failure, or null
+   */
+  public record Status(State state, long appliedRevision, long snapshotVersion, int relists, @Nullable String lastError,
+      long listenerFailures, @Nullable String lastListenerFailure) {}
 
   private final ConfigSource source;
   private final String prefix;
@@ -100,15 +108,13 @@ public final class ConfigRegistry implements AutoCloseable {
   private final Clock clock;
   private final Duration backoffMin;
   private final Duration backoffMax;
-  private final int maxBatch;
+  private final Validator validator;
+  private final EventQueue events;
+  private final Notifier notifier = new Notifier();
+  private final HealthTracker health;
 
-  private final LinkedBlockingQueue<Signal> queue = new LinkedBlockingQueue<>();
-  private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
   private final CountDownLatch ready = new CountDownLatch(1);
   private final Thread applyThread;
-  private final ExecutorService notifier;
-  private final ConcurrentLinkedQueue<ConfigUpdate> unnotified = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean notifying = new AtomicBoolean();
   private volatile ConfigSnapshot current;
   private volatile State state = State.STARTING;
   private volatile @Nullable String lastError;
@@ -123,8 +129,8 @@ public final class ConfigRegistry implements AutoCloseable {
   private final Map<String, Rejection> rejections = new HashMap<>();
   private final Map<String, Pending> pending = new HashMap<>();
   private long appliedRevision;
-  private int generation;
   private @Nullable Watch watch;
+  private boolean loaded;
   private boolean servingLastKnownGood;
   private boolean lkgDirty;
   private long lkgWrittenAt;
@@ -144,25 +150,22 @@ public final class ConfigRegistry implements AutoCloseable {
         throw new IllegalArgumentException("two resource types are named \"" + t.name() + "\"");
       }
     }
-    this.applyOrder = topologicalOrder(b.types);
+    this.applyOrder = TypeOrder.of(b.types);
     this.lastKnownGood = b.lastKnownGood == null ? null : new LastKnownGood(b.lastKnownGood, prefix);
     this.clock = b.clock;
     this.backoffMin = b.backoffMin;
     this.backoffMax = b.backoffMax;
-    this.maxBatch = b.maxBatch;
+    this.validator = new Validator(prefix, typesByPath, b.maxJsonDepth, b.maxValueBytes);
+    this.events = new EventQueue(validator, b.maxBatch);
+    this.health = new HealthTracker(source, clock, b.staleAfter);
     Map<String, StoreState<?>> empty = new HashMap<>();
     for (ResourceType<?> t : b.types) {
       empty.put(t.name(), StoreState.empty(t));
       accepted.put(t.name(), new HashMap<>());
     }
     this.current = new ConfigSnapshot(0, 0, empty, Map.of(), Map.of(), false, clock.instant());
-    this.applyThread = new Thread(this::run, "dynconf-apply");
+    this.applyThread = new Thread(this::supervise, "dynconf-apply");
     this.applyThread.setDaemon(true);
-    this.notifier = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "dynconf-notify");
-      t.setDaemon(true);
-      return t;
-    });
   }
 
   public static Builder builder(ConfigSource source) {
@@ -200,11 +203,11 @@ public final class ConfigRegistry implements AutoCloseable {
   }
 
   public void addListener(Listener listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener"));
+    notifier.add(Objects.requireNonNull(listener, "listener"));
   }
 
   public void removeListener(Listener listener) {
-    listeners.remove(listener);
+    notifier.remove(listener);
   }
 
   public List<ResourceType<?>> types() {
@@ -217,14 +220,37 @@ public final class ConfigRegistry implements AutoCloseable {
   }
 
   public Status status() {
-    return new Status(state, appliedRevisionView, current.version(), relists, lastError);
+    return new Status(state, appliedRevisionView, current.version(), relists, lastError, notifier.failures(), notifier.lastFailure());
+  }
+
+  /**
+   * UP (the source is reached, the loop applies), STALE (the last good configuration serves, but
+   * the source was not reached for longer than the threshold — default twice the source's
+   * progress interval — or the loop resyncs) or DOWN (nothing loaded, or FAILED); with since when,
+   * why, and the rejected and pending counts. Does not block.
+   */
+  public Health health() {
+    return health.health(lastError, current, appliedRevisionView, notifier);
+  }
+
+  /** Sizes of the apply thread's maps and of the queue: a test hook, read once the registry is idle. */
+  Map<String, Integer> internalSizes() {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    accepted.forEach((type, items) -> out.put("accepted." + type, items.size()));
+    out.put("acceptedKvs", acceptedKvs.size());
+    out.put("seen", seen.size());
+    out.put("rejections", rejections.size());
+    out.put("pending", pending.size());
+    out.put("queuedKeys", events.size());
+    out.put("notifierPending", notifier.hasPending() ? 1 : 0);
+    return out;
   }
 
   /** Stops the watch and the threads; the last snapshot stays readable. */
   @Override
   public void close() {
-    state = State.CLOSED;
-    queue.add(Signal.STOP);
+    enter(State.CLOSED);
+    events.stop();
     if (started && Thread.currentThread() != applyThread) {
       try {
         applyThread.join(TimeUnit.SECONDS.toMillis(10));
@@ -235,105 +261,127 @@ public final class ConfigRegistry implements AutoCloseable {
     notifier.shutdown();
   }
 
+  private void enter(State next) {
+    if (state == State.CLOSED) {
+      return; // closing wins over whatever the apply thread was doing
+    }
+    state = next;
+    health.state(next);
+  }
+
   // ------------------------------------------------------------------------------------------
   // The apply thread
 
+  /** The apply thread: runs the loop again should even its own recovery fail. */
+  private void supervise() {
+    while (state != State.CLOSED) {
+      try {
+        run();
+      } catch (Throwable e) {
+        try {
+          lastError = "the apply loop failed: " + e;
+          enter(State.FAILED);
+          LOG.error("dynconf: {}; restarting it", lastError, e);
+          events.awaitStop(backoffMax.toMillis());
+        } catch (Throwable again) {
+          // nothing left to report with; the loop is tried again
+        }
+      }
+    }
+    Watch w = watch;
+    if (w != null) {
+      w.close();
+    }
+  }
+
   private void run() {
-    try {
-      load();
-      ArrayDeque<Signal> batch = new ArrayDeque<>();
-      while (state != State.CLOSED) {
-        Signal first = queue.poll(lkgDirty ? 50 : 1000, TimeUnit.MILLISECONDS);
-        if (first == null) {
+    boolean resync = loaded; // a restarted loop resyncs first
+    int failures = 0;
+    long delay = backoffMin.toMillis();
+    while (state != State.CLOSED) {
+      try {
+        if (!loaded) {
+          synchronize(true);
+          loaded = true;
+        } else if (resync) {
+          relist();
+        }
+        resync = false;
+        EventQueue.Drained d = events.poll(lkgDirty ? 50 : 1000);
+        health.observe();
+        if (d == null) {
           writeLastKnownGood(true);
           continue;
         }
-        batch.add(first);
-        queue.drainTo(batch, maxBatch);
-        try {
-          process(batch);
-        } catch (RuntimeException e) {
-          // A bug in user code (a references function, say) must not end the loop: resync instead.
-          LOG.error("dynconf: applying a batch failed; relisting to resynchronise", e);
-          lastError = e.toString();
-          relist();
-        }
-        batch.clear();
+        process(d);
+        failures = 0;
+        delay = backoffMin.toMillis();
         writeLastKnownGood(false);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException | Error e) {
-      LOG.error("dynconf apply thread failed; the last snapshot keeps serving", e);
-      lastError = e.toString();
-    } finally {
-      Watch w = watch;
-      if (w != null) {
-        w.close();
-      }
-    }
-  }
-
-  /** Applies the queued signals in order, coalescing consecutive events into one batch. */
-  private void process(ArrayDeque<Signal> batch) throws InterruptedException {
-    List<ChangeEvent> events = new ArrayList<>();
-    long progress = -1;
-    long horizon = appliedRevision; // events at or below it were applied: a redelivery
-    for (Signal s : batch) {
-      if (s == Signal.STOP) {
-        flush(events, progress);
-        state = State.CLOSED;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        enter(State.CLOSED);
         return;
-      }
-      if (s.generation != generation) {
-        continue; // from a watch we already replaced
-      }
-      if (s.reset != null) {
-        flush(events, progress);
-        events = new ArrayList<>();
-        progress = -1;
-        LOG.info("dynconf: source asked for a relist: {}", s.reset);
-        relist();
-        horizon = appliedRevision;
-      } else if (s.events != null) {
-        long newest = horizon;
-        for (ChangeEvent e : s.events) {
-          if (e.modRevision() > horizon) {
-            events.add(e);
-            newest = Math.max(newest, e.modRevision());
-          }
+      } catch (Throwable e) { // a bug in user code, a relist that throws, out of memory: resync after a backoff
+        failures++;
+        resync = true;
+        seen.replaceAll((k, v) -> -1L); // a batch may have stopped half-applied: the relist re-applies every key
+        lastError = "applying failed (" + failures + " in a row; resyncing): " + e;
+        LOG.error("dynconf: {}", lastError, e);
+        if (failures >= FAIL_AFTER) {
+          enter(State.FAILED);
+        } else if (loaded) {
+          enter(State.RECOVERING);
         }
-        horizon = newest; // one onEvents call carries whole revisions, so this is exact
-      } else {
-        progress = Math.max(progress, s.progress);
+        try {
+          delay = sleepBackoff(delay);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          enter(State.CLOSED);
+          return;
+        }
       }
     }
-    flush(events, progress);
   }
 
-  private void flush(List<ChangeEvent> events, long progress) {
-    if (!events.isEmpty()) {
-      apply(events, Math.max(appliedRevision, events.get(events.size() - 1).modRevision()));
+  /** Applies one drain of the queue: its events, its progress, then a stop or a relist it asked for. */
+  private void process(EventQueue.Drained d) throws InterruptedException {
+    if (d.fatal() instanceof Error e) {
+      throw e; // out of memory while validating on the watch's thread: resync after a backoff
     }
+    health.contact();
+    List<Checked> fresh = new ArrayList<>(d.events().size());
+    for (Checked c : d.events()) {
+      if (c.event().modRevision() > appliedRevision) { // at or below: a redelivery
+        fresh.add(c);
+      }
+    }
+    if (!fresh.isEmpty()) {
+      apply(fresh, Math.max(appliedRevision, d.newestRevision()));
+    }
+    long progress = Math.max(d.newestRevision(), d.progress());
     if (progress > appliedRevision) {
       appliedRevision = progress;
       appliedRevisionView = progress;
     }
-  }
-
-  private void load() throws InterruptedException {
-    synchronize(true);
+    if (d.stop()) {
+      enter(State.CLOSED);
+    } else if (d.reset() != null) {
+      LOG.info("dynconf: source asked for a relist: {}", d.reset());
+      relist();
+    }
   }
 
   private void relist() throws InterruptedException {
     relists++;
     Watch w = watch;
     if (w != null) {
-      w.close();
       watch = null;
+      w.close();
     }
-    generation++; // signals of the old watch still queued are ignored
-    state = State.RECOVERING;
+    events.newGeneration(); // signals of the old watch still queued are dropped
+    if (state != State.FAILED) {
+      enter(State.RECOVERING);
+    }
     synchronize(false);
   }
 
@@ -348,9 +396,10 @@ public final class ConfigRegistry implements AutoCloseable {
     while (state != State.CLOSED) {
       try {
         Listing listing = source.list();
-        applyListing(listing, false);
+        health.contact();
+        applyListing(listing, false, initial);
         startWatch(listing.revision() + 1);
-        state = State.LIVE;
+        enter(State.LIVE);
         lastError = null;
         ready.countDown();
         return;
@@ -363,8 +412,8 @@ public final class ConfigRegistry implements AutoCloseable {
           if (saved.isPresent()) {
             LOG.warn("dynconf: serving the last-known-good file {} (revision {}) until the source answers",
                 lastKnownGood.path(), saved.get().revision());
-            applyListing(saved.get(), true);
-            state = State.LAST_KNOWN_GOOD;
+            applyListing(saved.get(), true, false);
+            enter(State.LAST_KNOWN_GOOD);
             ready.countDown();
           }
         }
@@ -375,48 +424,68 @@ public final class ConfigRegistry implements AutoCloseable {
 
   private long sleepBackoff(long delay) throws InterruptedException {
     long jittered = ThreadLocalRandom.current().nextLong(Math.max(1, delay) + 1); // full jitter
-    Signal s = queue.poll(jittered, TimeUnit.MILLISECONDS); // wakes early only to stop
-    if (s == Signal.STOP) {
-      state = State.CLOSED;
+    if (events.awaitStop(jittered)) { // wakes early only to stop
+      enter(State.CLOSED);
     }
     return Math.min(backoffMax.toMillis(), Math.max(1, delay) * 2);
   }
 
   private void startWatch(long from) {
-    int gen = ++generation;
+    int gen = events.newGeneration();
     watch = source.watch(from, new WatchListener() {
       @Override
-      public void onEvents(List<ChangeEvent> events) {
-        queue.add(Signal.events(gen, events));
+      public void onEvents(List<ChangeEvent> changes) {
+        events.events(gen, changes);
       }
 
       @Override
       public void onProgress(long revision) {
-        queue.add(Signal.progress(gen, revision));
+        events.progress(gen, revision);
       }
 
       @Override
       public void onReset(String reason) {
-        queue.add(Signal.reset(gen, reason));
+        events.reset(gen, reason);
       }
     });
   }
 
-  /** Applies a listing as the difference from what is held. */
-  private void applyListing(Listing listing, boolean fromLastKnownGood) {
-    List<ChangeEvent> diff = new ArrayList<>();
+  /**
+   * Applies a listing as the difference from what is held. At the first start with a
+   * last-known-good file ({@code initial}), a key the source holds an invalid value for, of which
+   * the file holds a valid value of the same incarnation (same create revision), serves the file's
+   * value: it is applied first, then the source's value is rejected, so the last-good rule keeps it.
+   */
+  private void applyListing(Listing listing, boolean fromLastKnownGood, boolean initial) {
+    Map<String, KeyValue> saved = initial && lastKnownGood != null ? savedValues() : Map.of();
+    List<Checked> diff = new ArrayList<>();
     Set<String> listed = new HashSet<>();
     for (KeyValue kv : listing.kvs()) {
       listed.add(kv.key());
       Long held = seen.get(kv.key());
       if (held == null || held != kv.modRevision()) {
-        diff.add(ChangeEvent.put(kv));
+        Checked c = validator.check(ChangeEvent.put(kv));
+        if (c == null) {
+          continue;
+        }
+        KeyValue good = saved.get(kv.key());
+        if (c.isRejected() && good != null && good.createRevision() == kv.createRevision() && good.modRevision() < kv.modRevision()) {
+          Checked fallback = validator.check(ChangeEvent.put(good));
+          if (fallback != null && fallback.item() != null) {
+            LOG.warn("dynconf: {} holds an invalid value; serving its last-known-good value of revision {}", kv.key(), good.modRevision());
+            diff.add(fallback);
+          }
+        }
+        diff.add(c);
       }
     }
     long deleteRevision = Math.max(1, listing.revision());
     for (String key : seen.keySet()) {
       if (!listed.contains(key)) {
-        diff.add(ChangeEvent.delete(key, deleteRevision));
+        Checked c = validator.check(ChangeEvent.delete(key, deleteRevision));
+        if (c != null) {
+          diff.add(c);
+        }
       }
     }
     servingLastKnownGood = fromLastKnownGood;
@@ -427,47 +496,44 @@ public final class ConfigRegistry implements AutoCloseable {
     }
   }
 
+  private Map<String, KeyValue> savedValues() {
+    Map<String, KeyValue> out = new HashMap<>();
+    Objects.requireNonNull(lastKnownGood).read().ifPresent(l -> l.kvs().forEach(kv -> out.put(kv.key(), kv)));
+    return out;
+  }
+
   /**
-   * Applies events in order (redeliveries were already dropped by {@link #process}) and makes
-   * {@code revision} the applied revision: the newest event's, or a listing's, which may be lower
-   * than before when etcd went backwards.
+   * Applies checked events in order (redeliveries were already dropped) and makes {@code revision}
+   * the applied revision: the newest event's, or a listing's, which may be lower than before when
+   * etcd went backwards.
    */
-  private void apply(List<ChangeEvent> events, long revision) {
+  private void apply(List<Checked> checked, long revision) {
     Map<String, Set<String>> changed = new HashMap<>();
     boolean recordsChanged = false;
-    for (ChangeEvent e : events) {
-      ResourceType<?> type = route(e.key());
-      if (type == null) {
-        continue; // not a resource key of a registered type
-      }
-      ResourceKey key = ResourceKey.tryParse(prefix, e.key(), type.idSegments()).orElse(null);
-      if (key == null) {
-        continue;
-      }
+    for (Checked c : checked) {
+      ResourceType<?> type = c.type();
+      ResourceKey key = c.key();
+      String k = c.event().key();
       Map<String, ConfigItem<?>> items = accepted.get(type.name());
-      if (e.type() == ChangeEvent.Type.DELETE) {
-        seen.remove(e.key());
-        acceptedKvs.remove(e.key());
-        recordsChanged |= rejections.remove(e.key()) != null;
-        if (items.remove(key.id()) != null || pending.containsKey(e.key())) {
-          changed.computeIfAbsent(type.name(), k -> new HashSet<>()).add(key.id());
+      if (c.isDelete()) {
+        seen.remove(k);
+        acceptedKvs.remove(k);
+        recordsChanged |= rejections.remove(k) != null;
+        if (items.remove(key.id()) != null || pending.containsKey(k)) {
+          changed.computeIfAbsent(type.name(), t -> new HashSet<>()).add(key.id());
         }
         continue;
       }
-      KeyValue kv = Objects.requireNonNull(e.kv());
-      seen.put(e.key(), kv.modRevision());
-      try {
-        ConfigItem<?> item = Pipeline.decode(type, key, kv.valueUnsafe(), kv.createRevision(), kv.modRevision());
+      KeyValue kv = c.kv();
+      seen.put(k, kv.modRevision());
+      ConfigItem<?> item = c.item();
+      if (item != null) {
         items.put(key.id(), item);
-        acceptedKvs.put(e.key(), kv);
-        recordsChanged |= rejections.remove(e.key()) != null;
-        changed.computeIfAbsent(type.name(), k -> new HashSet<>()).add(key.id());
-      } catch (InvalidConfigException ex) {
-        reject(kv, ex.field(), ex.reason());
-        recordsChanged = true;
-        dropIfRecreated(type, key, kv, items, changed);
-      } catch (RuntimeException ex) {
-        reject(kv, "", type.name() + " checker failed: " + ex);
+        acceptedKvs.put(k, kv);
+        recordsChanged |= rejections.remove(k) != null;
+        changed.computeIfAbsent(type.name(), t -> new HashSet<>()).add(key.id());
+      } else {
+        reject(kv, Objects.requireNonNullElse(c.field(), ""), Objects.requireNonNullElse(c.reason(), "rejected"));
         recordsChanged = true;
         dropIfRecreated(type, key, kv, items, changed);
       }
@@ -498,18 +564,6 @@ public final class ConfigRegistry implements AutoCloseable {
     Rejection r = new Rejection(kv.key(), kv.modRevision(), field, reason, clock.instant());
     rejections.put(kv.key(), r);
     LOG.warn("dynconf: rejected {}", r.message());
-  }
-
-  private @Nullable ResourceType<?> route(String key) {
-    int start = prefix.length() + 1;
-    if (!key.startsWith(prefix) || key.length() <= start || key.charAt(prefix.length()) != '/') {
-      return null;
-    }
-    int slash = key.indexOf('/', start);
-    if (slash < 0) {
-      return null;
-    }
-    return typesByPath.get(key.substring(start, slash));
   }
 
   /**
@@ -584,7 +638,12 @@ public final class ConfigRegistry implements AutoCloseable {
               missing.add(ref);
             }
           }
-        } catch (RuntimeException e) { // a bug in the type's references function holds the item back
+        } catch (VirtualMachineError e) {
+          if (!(e instanceof StackOverflowError)) {
+            throw e; // not the item's fault: the apply loop resyncs
+          }
+          missing.add(Reference.to(type.name(), id, "references() failed: " + e));
+        } catch (RuntimeException | Error e) { // a bug in the type's references function holds the item back
           missing.add(Reference.to(type.name(), id, "references() failed: " + e));
         }
         if (missing.isEmpty()) {
@@ -605,6 +664,7 @@ public final class ConfigRegistry implements AutoCloseable {
     return r;
   }
 
+
   /** Publishes the next snapshot with one volatile write, then hands the update to the listeners. */
   private void publish(Resolution r, long revision) {
     ConfigSnapshot previous = current;
@@ -618,43 +678,7 @@ public final class ConfigRegistry implements AutoCloseable {
         clock.instant());
     current = next;
     lkgDirty = true;
-    notifyListeners(new ConfigUpdate(previous, next, r.changes));
-  }
-
-  private void notifyListeners(ConfigUpdate update) {
-    if (listeners.isEmpty()) {
-      return;
-    }
-    unnotified.add(update);
-    if (notifying.compareAndSet(false, true)) {
-      notifier.execute(this::drainUpdates);
-    }
-  }
-
-  /** On the notifier thread: hands everything published so far to the listeners as one update. */
-  private void drainUpdates() {
-    while (true) {
-      List<ConfigUpdate> batch = new ArrayList<>();
-      for (ConfigUpdate u; (u = unnotified.poll()) != null; ) {
-        batch.add(u);
-      }
-      if (batch.isEmpty()) {
-        notifying.set(false);
-        // an update added after the last poll but before the flag fell is ours unless another drain took it
-        if (unnotified.isEmpty() || !notifying.compareAndSet(false, true)) {
-          return;
-        }
-        continue;
-      }
-      ConfigUpdate update = ConfigUpdate.merge(batch);
-      for (Listener l : listeners) {
-        try {
-          l.onUpdate(update);
-        } catch (RuntimeException e) {
-          LOG.error("dynconf: a listener failed on the update to revision {}; the others still run", update.current().revision(), e);
-        }
-      }
-    }
+    notifier.publish(new ConfigUpdate(previous, next, r.changes));
   }
 
   private void writeLastKnownGood(boolean idle) {
@@ -675,122 +699,6 @@ public final class ConfigRegistry implements AutoCloseable {
     }
   }
 
-  private static List<ResourceType<?>> topologicalOrder(List<ResourceType<?>> types) {
-    Map<String, ResourceType<?>> byName = new LinkedHashMap<>();
-    for (ResourceType<?> t : types) {
-      byName.put(t.name(), t);
-    }
-    List<ResourceType<?>> out = new ArrayList<>();
-    Set<String> done = new HashSet<>();
-    Set<String> visiting = new HashSet<>();
-    for (ResourceType<?> t : types) {
-      visit(t, byName, done, visiting, out);
-    }
-    return List.copyOf(out);
-  }
-
-  private static void visit(ResourceType<?> t, Map<String, ResourceType<?>> byName, Set<String> done, Set<String> visiting, List<ResourceType<?>> out) {
-    if (done.contains(t.name())) {
-      return;
-    }
-    if (!visiting.add(t.name())) {
-      throw new IllegalArgumentException("resource types reference each other in a cycle through " + t.name());
-    }
-    for (String ref : t.referencedTypes()) {
-      ResourceType<?> r = byName.get(ref);
-      if (r != null) {
-        visit(r, byName, done, visiting, out);
-      }
-    }
-    visiting.remove(t.name());
-    done.add(t.name());
-    out.add(t);
-  }
-
-  /** A message from a watch (or a stop) to the apply thread. */
-  private static final class Signal {
-    static final Signal STOP = new Signal(-1, null, -1, null);
-
-    final int generation;
-    final @Nullable List<ChangeEvent> events;
-    final long progress;
-    final @Nullable String reset;
-
-    private Signal(int generation, @Nullable List<ChangeEvent> events, long progress, @Nullable String reset) {
-      this.generation = generation;
-      this.events = events;
-      this.progress = progress;
-      this.reset = reset;
-    }
-
-    static Signal events(int generation, List<ChangeEvent> events) {
-      return new Signal(generation, List.copyOf(events), -1, null);
-    }
-
-    static Signal progress(int generation, long revision) {
-      return new Signal(generation, null, revision, null);
-    }
-
-    static Signal reset(int generation, String reason) {
-      return new Signal(generation, null, -1, reason);
-    }
-  }
-
-  /** The live view behind {@link #store(ResourceType)}. */
-  private static final class LiveStore<T> implements ConfigStore<T> {
-    private final ConfigRegistry registry;
-    private final ResourceType<T> type;
-
-    LiveStore(ConfigRegistry registry, ResourceType<T> type) {
-      this.registry = registry;
-      this.type = type;
-    }
-
-    private ConfigStore<T> now() {
-      return registry.current.store(type);
-    }
-
-    @Override
-    public ResourceType<T> type() {
-      return type;
-    }
-
-    @Override
-    public @Nullable T get(String id) {
-      return now().get(id);
-    }
-
-    @Override
-    public @Nullable ConfigItem<T> item(String id) {
-      return now().item(id);
-    }
-
-    @Override
-    public List<T> values() {
-      return now().values();
-    }
-
-    @Override
-    public List<ConfigItem<T>> items() {
-      return now().items();
-    }
-
-    @Override
-    public int size() {
-      return now().size();
-    }
-
-    @Override
-    public long version() {
-      return now().version();
-    }
-
-    @Override
-    public long revision() {
-      return now().revision();
-    }
-  }
-
   /** Settings for a registry. */
   public static final class Builder {
     private final ConfigSource source;
@@ -799,7 +707,10 @@ public final class ConfigRegistry implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Duration backoffMin = Duration.ofMillis(100);
     private Duration backoffMax = Duration.ofSeconds(10);
-    private int maxBatch = 10_000;
+    private int maxBatch = 100_000;
+    private int maxJsonDepth = Pipeline.DEFAULT_MAX_DEPTH;
+    private int maxValueBytes = Pipeline.DEFAULT_MAX_VALUE_BYTES;
+    private @Nullable Duration staleAfter;
 
     private Builder(ConfigSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -838,12 +749,43 @@ public final class ConfigRegistry implements AutoCloseable {
       return this;
     }
 
-    /** How many queued watch signals one applied batch may coalesce (default 10,000). */
+    /**
+     * How many distinct keys may wait for the apply thread (default 100,000). Events are validated
+     * on the watch's thread and coalesced per key (the newest valid value and the newest rejection
+     * after it), so the queue holds at most one slot per key; past this bound it is dropped and
+     * the registry relists.
+     */
     public Builder maxBatch(int maxBatch) {
       if (maxBatch < 1) {
         throw new IllegalArgumentException("maxBatch must be positive, was " + maxBatch);
       }
       this.maxBatch = maxBatch;
+      return this;
+    }
+
+    /**
+     * Limits of the JSON values read from the source: nesting depth (default 1,000, what APISIX's
+     * JSON decoder accepts) and size in bytes (default 1.5 MiB, etcd's default request limit). A
+     * value past them is rejected with that reason.
+     */
+    public Builder jsonLimits(int maxDepth, int maxValueBytes) {
+      if (maxDepth < 1 || maxValueBytes < 2) {
+        throw new IllegalArgumentException("jsonLimits needs maxDepth >= 1 and maxValueBytes >= 2, got " + maxDepth + " and " + maxValueBytes);
+      }
+      this.maxJsonDepth = maxDepth;
+      this.maxValueBytes = maxValueBytes;
+      return this;
+    }
+
+    /**
+     * How long the source may go unreached before {@link ConfigRegistry#health()} says STALE
+     * (default twice the source's progress interval; 10 s for a source without one).
+     */
+    public Builder staleAfter(Duration threshold) {
+      if (threshold.isNegative() || threshold.isZero()) {
+        throw new IllegalArgumentException("staleAfter must be positive, was " + threshold);
+      }
+      this.staleAfter = threshold;
       return this;
     }
 

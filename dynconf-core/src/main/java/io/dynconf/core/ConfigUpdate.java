@@ -23,19 +23,40 @@ public final class ConfigUpdate {
   }
 
   /**
-   * Consecutive updates as one: the first one's previous snapshot, the last one's current, and per
-   * type the changes of all of them in order (an item changed twice appears twice, in order).
+   * Two consecutive updates as one: the first one's previous snapshot, the second one's current,
+   * and per type one change per item (its state before the first, after the second), in the order
+   * items first changed; an item that ends where it began (added, then removed) is left out. So a
+   * merged update is never larger than the items it touches, however many updates it stands for.
    */
-  static ConfigUpdate merge(List<ConfigUpdate> updates) {
-    if (updates.size() == 1) {
-      return updates.get(0);
-    }
+  static ConfigUpdate merge(ConfigUpdate first, ConfigUpdate second) {
     Map<String, List<StoreChange<?>>> changes = new LinkedHashMap<>();
-    for (ConfigUpdate u : updates) {
-      u.changes.forEach((type, list) -> changes.computeIfAbsent(type, t -> new ArrayList<>()).addAll(list));
+    Set<String> types = new java.util.LinkedHashSet<>(first.changes.keySet());
+    types.addAll(second.changes.keySet());
+    for (String type : types) {
+      Map<String, StoreChange<?>> byId = new LinkedHashMap<>();
+      for (StoreChange<?> c : first.changes.getOrDefault(type, List.of())) {
+        combine(byId, c);
+      }
+      for (StoreChange<?> c : second.changes.getOrDefault(type, List.of())) {
+        combine(byId, c);
+      }
+      List<StoreChange<?>> list = new ArrayList<>(byId.size());
+      for (StoreChange<?> c : byId.values()) {
+        if (c.before() != c.after()) {
+          list.add(c);
+        }
+      }
+      if (!list.isEmpty()) {
+        changes.put(type, List.copyOf(list));
+      }
     }
-    changes.replaceAll((type, list) -> List.copyOf(list));
-    return new ConfigUpdate(updates.get(0).previous, updates.get(updates.size() - 1).current, changes);
+    return new ConfigUpdate(first.previous, second.current, changes);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void combine(Map<String, StoreChange<?>> byId, StoreChange<?> c) {
+    StoreChange<?> was = byId.get(c.id());
+    byId.put(c.id(), was == null ? c : new StoreChange(c.id(), was.before(), c.after()));
   }
 
   public ConfigSnapshot previous() {

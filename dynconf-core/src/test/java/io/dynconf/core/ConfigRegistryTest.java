@@ -321,8 +321,14 @@ class ConfigRegistryTest {
     ConfigUpdate merged = updates.get(1);
     assertThat(merged.previous()).isSameAs(updates.get(0).current());
     assertThat(merged.current()).isSameAs(registry.snapshot());
+    // one change per item, from its state before the first merged update to after the last; r0 was
+    // added and removed while the listener was busy, so it ends where it began and is left out
     List<String> changes = merged.changes(ROUTES).stream().map(c -> (c.isRemove() ? "-" : "+") + c.id()).toList();
-    assertThat(changes).hasSize(51).startsWith("+r0", "+r1", "+r2", "+r3", "+r4", "+r0").endsWith("+r4", "-r0");
+    assertThat(changes).containsExactly("+r1", "+r2", "+r3", "+r4");
+    for (StoreChange<ObjectNode> c : merged.changes(ROUTES)) {
+      assertThat(c.before()).isNull();
+      assertThat(c.after()).isSameAs(registry.snapshot().store(ROUTES).item(c.id()));
+    }
   }
 
   @Test

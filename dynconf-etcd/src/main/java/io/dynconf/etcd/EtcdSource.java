@@ -4,6 +4,7 @@ import io.dynconf.core.ResourceKey;
 import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.core.spi.KeyValue;
 import io.dynconf.core.spi.Listing;
+import io.dynconf.core.spi.SourceConnection;
 import io.dynconf.core.spi.SourceException;
 import io.dynconf.core.spi.Txn;
 import io.dynconf.core.spi.TxnResult;
@@ -249,6 +250,20 @@ public final class EtcdSource implements ConfigSource {
 
   private void noteCompaction(long revision) {
     compactedAt.accumulateAndGet(revision, (held, r) -> held == 0 ? r : Math.min(held, r));
+  }
+
+  /**
+   * For the registry's {@code health()}: connected while the newest watch is {@code CONNECTED}; its
+   * last contact is the watch's last answer (events, progress). While reconnecting the contact
+   * time is unknown here (the registry keeps the last one it saw).
+   */
+  @Override
+  public SourceConnection connection() {
+    EtcdStatus s = status();
+    boolean connected = s.state() == EtcdStatus.State.CONNECTED;
+    Instant contact = connected ? options.clock.instant().minus(s.sinceLastActivity()) : null;
+    return new SourceConnection(connected, contact, options.progressInterval,
+        s.state() + (s.lastError() == null ? "" : ", last error: " + s.lastError()));
   }
 
   @Override

@@ -119,8 +119,14 @@ public final class RouteTable implements AutoCloseable {
     }
   }
 
-  /** Rebuilds every route from {@code snapshot}. */
+  /**
+   * Rebuilds every route from {@code snapshot}, unless the table already reflects a newer one (a
+   * listener may have applied a later update before this call took the lock).
+   */
   synchronized void sync(ConfigSnapshot snapshot) {
+    if (snapshot.version() < snapshotVersion) {
+      return; // never install an older snapshot
+    }
     routesByService.clear();
     routesByUpstream.clear();
     routesByPluginConfig.clear();
@@ -138,6 +144,11 @@ public final class RouteTable implements AutoCloseable {
     }
     router.replaceAll(specs);
     published(snapshot);
+  }
+
+  /** Rebuilds from the registry's newest snapshot, read under the lock. */
+  synchronized void syncNewest(ConfigRegistry registry) {
+    sync(registry.snapshot());
   }
 
   private synchronized void onUpdate(ConfigUpdate update) {
@@ -300,15 +311,25 @@ public final class RouteTable implements AutoCloseable {
       if (filterFunctions == null) {
         return skip(r.id(), "filter_func is Lua, which dynconf cannot run; configure RouteTable.builder().filterFunctions(...)");
       }
-      filter = filterFunctions.apply(r);
+      try {
+        filter = filterFunctions.apply(r);
+      } catch (RuntimeException | Error e) { // refuses this route; the table goes on
+        if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+          throw e;
+        }
+        return skip(r.id(), "filter_func refused: " + e);
+      }
     }
     ResolvedRoute resolved = new ResolvedRoute(r, item.modRevision(), s, upstream, upstreamKey, upstreamRevision,
         pluginConfig, hosts, null);
     if (attachments != null) {
       try {
         resolved = resolved.withAttachment(attachments.apply(resolved));
-      } catch (RuntimeException e) {
-        return skip(r.id(), "attachment failed: " + e.getMessage());
+      } catch (RuntimeException | Error e) {
+        if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+          throw e;
+        }
+        return skip(r.id(), "attachment failed: " + (e instanceof RuntimeException ? e.getMessage() : e.toString()));
       }
     }
     try {
@@ -366,11 +387,6 @@ public final class RouteTable implements AutoCloseable {
     private Builder() {}
 
     /**
-     * How to turn a route's {@code filter_func} into a filter; without it such routes are left out
-     * (APISIX runs Lua there, which dynconf cannot). Called on the notifier thread per changed
-     * route; it may throw to refuse a route (reported by {@link RouteTable#skipped()}).
-     */
-    /**
      * Computes a value to keep with each resolved route ({@link ResolvedRoute#attachment()}), such
      * as the route's compiled plugin chain: called on the notifier thread whenever the route, its
      * service, upstream or plugin config changes, never on the request path. It may throw to
@@ -381,6 +397,11 @@ public final class RouteTable implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How to turn a route's {@code filter_func} into a filter; without it such routes are left out
+     * (APISIX runs Lua there, which dynconf cannot). Called on the notifier thread per changed
+     * route; it may throw to refuse a route (reported by {@link RouteTable#skipped()}).
+     */
     public Builder filterFunctions(@Nullable Function<Route, RouteFilter> factory) {
       this.filterFunctions = factory;
       return this;
@@ -397,7 +418,7 @@ public final class RouteTable implements AutoCloseable {
     public RouteTable attach(ConfigRegistry registry) {
       RouteTable t = new RouteTable(this, registry);
       registry.addListener(t.listener);
-      t.sync(registry.snapshot());
+      t.syncNewest(registry);
       return t;
     }
   }

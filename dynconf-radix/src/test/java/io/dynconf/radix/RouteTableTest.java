@@ -143,6 +143,61 @@ class RouteTableTest {
   }
 
   @Test
+  void aFilterFactoryThatThrowsRefusesThatRouteAndTheTableGoesOn() throws Exception {
+    source.put("/apisix/routes/ok", "{\"uri\":\"/ok\",\"upstream\":" + upstream("10.0.0.1:80") + "}");
+    source.put("/apisix/routes/boom", "{\"uri\":\"/boom\",\"upstream\":" + upstream("10.0.0.1:80")
+        + ",\"filter_func\":\"function(vars) return boom end\"}");
+    source.put("/apisix/routes/deep", "{\"uri\":\"/deep\",\"upstream\":" + upstream("10.0.0.1:80")
+        + ",\"filter_func\":\"function(vars) return deep end\"}");
+    registry = ConfigRegistry.builder(source).build();
+    registry.start();
+    assertThat(registry.awaitReady(WAIT)).isTrue();
+    table = RouteTable.builder()
+        .filterFunctions(route -> {
+          if (route.filterFunc().contains("boom")) {
+            throw new IllegalArgumentException("cannot compile filter (test)");
+          }
+          if (route.filterFunc().contains("deep")) {
+            throw new StackOverflowError("filter compiler recursed (test)");
+          }
+          return req -> true;
+        })
+        .attach(registry);
+
+    assertThat(table.match(RouteRequest.of("GET", "/ok", null, null))).isNotNull();
+    assertThat(table.match(RouteRequest.of("GET", "/boom", null, null))).isNull();
+    assertThat(table.skipped()).containsOnlyKeys("boom", "deep");
+    assertThat(table.skipped().get("boom")).contains("filter_func refused").contains("cannot compile filter (test)");
+    assertThat(table.skipped().get("deep")).contains("StackOverflowError");
+
+    // the table goes on: later changes apply, a full rebuild too
+    awaitRevision(source.put("/apisix/routes/later", "{\"uri\":\"/later\",\"upstream\":" + upstream("10.0.0.1:80") + "}"));
+    assertThat(table.match(RouteRequest.of("GET", "/later", null, null))).isNotNull();
+    table.sync(registry.snapshot());
+    assertThat(table.match(RouteRequest.of("GET", "/later", null, null))).isNotNull();
+    assertThat(table.match(RouteRequest.of("GET", "/ok", null, null))).isNotNull();
+    awaitRevision(source.put("/apisix/routes/boom", "{\"uri\":\"/boom\",\"upstream\":" + upstream("10.0.0.1:80") + "}"));
+    assertThat(table.match(RouteRequest.of("GET", "/boom", null, null))).isNotNull();
+    assertThat(table.skipped()).containsOnlyKeys("deep");
+  }
+
+  @Test
+  void anOlderSnapshotIsNeverInstalledOverANewerOne() throws Exception {
+    source.put("/apisix/routes/r", "{\"uri\":\"/v1\",\"upstream\":" + upstream("10.0.0.1:80") + "}");
+    start();
+    io.dynconf.core.ConfigSnapshot v1 = registry.snapshot();
+    awaitRevision(source.put("/apisix/routes/r", "{\"uri\":\"/v2\",\"upstream\":" + upstream("10.0.0.1:80") + "}"));
+    long version = table.snapshotVersion();
+
+    // what attach did when a listener applied a newer update between its read of the snapshot and its sync
+    table.sync(v1);
+
+    assertThat(table.snapshotVersion()).isEqualTo(version);
+    assertThat(match("GET", "/v2", null)).isNotNull();
+    assertThat(match("GET", "/v1", null)).isNull();
+  }
+
+  @Test
   void routesMatchOnTheirVarsExpression() throws Exception {
     source.put("/apisix/routes/json", "{\"uri\":\"/v\",\"vars\":[[\"arg_format\",\"==\",\"json\"]],\"upstream\":"
         + upstream("10.0.0.1:80") + "}");

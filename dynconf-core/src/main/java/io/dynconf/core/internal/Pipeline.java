@@ -1,6 +1,10 @@
 package io.dynconf.core.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,19 +30,52 @@ import org.json.JSONObject;
  * Stateless and thread-safe.
  */
 public final class Pipeline {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  /** APISIX's JSON decoder (lua-cjson) accepts 1,000 levels of nesting. */
+  public static final int DEFAULT_MAX_DEPTH = 1000;
+  /** etcd's default request size limit ({@code --max-request-bytes}): 1.5 MiB. */
+  public static final int DEFAULT_MAX_VALUE_BYTES = 1536 * 1024;
+
+  private static final ObjectMapper JSON = mapper(DEFAULT_MAX_DEPTH);
 
   private Pipeline() {}
 
-  /** Parses {@code json}; the value must be a JSON object. */
+  /** A mapper that refuses trailing tokens and nesting deeper than {@code maxDepth}. */
+  public static ObjectMapper mapper(int maxDepth) {
+    JsonFactory factory = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
+        .build();
+    return new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  }
+
+  /**
+   * Parses {@code json} within the default depth (no size limit here: callers such as the admin API
+   * bound their input themselves); the value must be a JSON object.
+   */
   public static ObjectNode parseObject(byte[] json) {
+    return parseObject(json, JSON, DEFAULT_MAX_DEPTH, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Parses {@code json} with {@code mapper} (made by {@link #mapper(int)} with {@code maxDepth});
+   * a value longer than {@code maxBytes} or nested deeper than {@code maxDepth} is refused with
+   * that reason. The value must be a JSON object.
+   */
+  public static ObjectNode parseObject(byte[] json, ObjectMapper mapper, int maxDepth, int maxBytes) {
+    if (json.length > maxBytes) {
+      throw new InvalidConfigException("", "the value is " + json.length + " bytes, over the limit of " + maxBytes + " bytes");
+    }
     JsonNode node;
     try {
-      node = JSON.readTree(json);
+      node = mapper.readTree(json);
+    } catch (StreamConstraintsException e) {
+      String what = e.getMessage() != null && e.getMessage().contains("nesting depth")
+          ? "nested deeper than the limit of " + maxDepth + " levels"
+          : "over a JSON limit: " + e.getOriginalMessage();
+      throw new InvalidConfigException("", "not accepted: the JSON value is " + what);
     } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
       throw new InvalidConfigException("", "not valid JSON: " + e.getOriginalMessage()
-          + " at line " + e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr());
+          + (at == null ? "" : " at line " + at.getLineNr() + " column " + at.getColumnNr()));
     } catch (IOException e) {
       throw new InvalidConfigException("", "not valid JSON: " + e.getMessage());
     }

@@ -83,6 +83,15 @@ public interface ConfigSource extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Whether the source currently reaches its store, and when it last did; the registry's {@code
+   * health()} reads it. Default: always connected (sources held in memory or read from a file).
+   * Must not block.
+   */
+  default SourceConnection connection() {
+    return SourceConnection.ALWAYS;
+  }
+
   /** Stops watches and releases resources. */
   @Override
   void close();

@@ -7,6 +7,9 @@ import io.dynconf.examples.gateway.plugin.Plugins;
 import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.etcd.EtcdSource;
 import io.dynconf.examples.gateway.internal.AdminServer;
+import io.dynconf.examples.gateway.internal.ForgetDeleted;
+import io.dynconf.examples.gateway.internal.HealthEndpoint;
+import io.dynconf.examples.gateway.internal.StatusServer;
 import io.dynconf.examples.gateway.internal.EchoServer;
 import io.dynconf.examples.gateway.internal.GatewayMetrics;
 import io.dynconf.examples.gateway.internal.Operators;
@@ -71,6 +74,7 @@ public final class Gateway implements AutoCloseable {
   private final @Nullable Channel tls;
   private final @Nullable SniCertificates certificates;
   private final AdminServer admin;
+  private final @Nullable StatusServer status;
   private final @Nullable EchoServer echo;
   private final @Nullable String generatedAdminKey;
   private final Path standaloneFile;
@@ -113,6 +117,7 @@ public final class Gateway implements AutoCloseable {
       metrics = new GatewayMetrics();
       Operators operators = new Operators(source, registry, routes, metrics);
       balancers = Balancers.builder().listener(operators).build();
+      registry.addListener(new ForgetDeleted(balancers, metrics, operators)); // drops state of deleted routes and upstreams
       String key = config.adminKey();
       String generated = null;
       if (key == null) {
@@ -153,6 +158,9 @@ public final class Gateway implements AutoCloseable {
       }
       admin = new AdminServer(boss, config.adminListen(), source, registry, operators, key,
           config.viewerKey());
+      opened.push(admin);
+      status = config.statusListen() == null ? null
+          : new StatusServer(boss, config.statusListen(), new HealthEndpoint(registry, key, config.viewerKey()));
     } catch (Exception e) {
       for (AutoCloseable c : opened) {
         try {
@@ -219,6 +227,11 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** The HTTPS listener's address, or null without {@code --tls-listen}. */
+  /** The status listener's address ({@code --status-listen}), or null. */
+  public @Nullable InetSocketAddress statusAddress() {
+    return status == null ? null : status.address();
+  }
+
   public @Nullable InetSocketAddress tlsAddress() {
     return tls == null ? null : (InetSocketAddress) tls.localAddress();
   }
@@ -304,6 +317,9 @@ public final class Gateway implements AutoCloseable {
     }
     if (certificates != null) {
       certificates.close();
+    }
+    if (status != null) {
+      status.close();
     }
     admin.close();
     if (echo != null) {

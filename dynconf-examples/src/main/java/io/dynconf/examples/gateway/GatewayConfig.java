@@ -38,6 +38,8 @@ import org.jspecify.annotations.Nullable;
  * @param tlsKeyEncryptionKeys keys that open {@code $aesgcm$} private keys, {@code ID:BASE64}, the
  *     first one seals ({@code --tls-key-encryption-key}, comma-separated, or a YAML list under
  *     {@code tls_key_encryption_key} or {@code data_encryption_keys})
+ * @param statusListen the status listener ({@code --status-listen}, YAML {@code status_listen}):
+ *     {@code GET /dynconf/health} only, for probes; null (the default) for none
  */
 public record GatewayConfig(
     ListenAddress listen,
@@ -52,11 +54,12 @@ public record GatewayConfig(
     @Nullable ListenAddress tlsListen,
     @Nullable Path tlsDefaultCert,
     @Nullable Path tlsDefaultKey,
-    List<String> tlsKeyEncryptionKeys) {
+    List<String> tlsKeyEncryptionKeys,
+    @Nullable ListenAddress statusListen) {
 
   private static final Set<String> KEYS = Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
       "standalone", "data-dir", "echo-listen", "config", "tls-listen", "tls-default-cert", "tls-default-key",
-      "tls-key-encryption-key");
+      "tls-key-encryption-key", "status-listen");
 
   public GatewayConfig {
     etcd = List.copyOf(etcd);
@@ -143,7 +146,8 @@ public record GatewayConfig(
         merged.containsKey("tls-listen") ? ListenAddress.parse("--tls-listen", merged.get("tls-listen")) : null,
         merged.containsKey("tls-default-cert") ? Path.of(merged.get("tls-default-cert")) : null,
         merged.containsKey("tls-default-key") ? Path.of(merged.get("tls-default-key")) : null,
-        list(merged.getOrDefault("tls-key-encryption-key", "")));
+        list(merged.getOrDefault("tls-key-encryption-key", "")),
+        merged.containsKey("status-listen") ? ListenAddress.parse("--status-listen", merged.get("status-listen")) : null);
   }
 
   private static List<String> list(String commaSeparated) {

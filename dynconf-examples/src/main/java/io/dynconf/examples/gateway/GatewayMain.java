@@ -16,6 +16,7 @@ import java.io.PrintStream;
  * --data-dir DIR            state directory (default ./dynconf-gateway-data)
  * --echo-listen HOST:PORT   the demo echo upstream (default 127.0.0.1:9081; "off" disables it)
  * --tls-listen HOST:PORT    HTTPS data plane, certificates by SNI from the ssls (default: none)
+ * --status-listen HOST:PORT GET /dynconf/health for probes, on its own listener (default: none)
  * --tls-default-cert FILE   PEM certificate for handshakes that match no ssl (default: self-signed)
  * --tls-default-key FILE    its PEM private key
  * --tls-key-encryption-key ID:BASE64[,...]  AES keys that open $aesgcm$ private keys
@@ -91,6 +92,7 @@ public final class GatewayMain {
           --data-dir DIR            state directory (default ./dynconf-gateway-data)
           --echo-listen HOST:PORT   demo echo upstream (default 127.0.0.1:9081; off to disable)
           --tls-listen HOST:PORT    HTTPS data plane, certificates by SNI from the ssls (default: none)
+          --status-listen HOST:PORT GET /dynconf/health for probes, on its own listener (default: none)
           --tls-default-cert FILE   PEM certificate for handshakes that match no ssl (default: self-signed)
           --tls-default-key FILE    its PEM private key
           --tls-key-encryption-key ID:BASE64[,...]  AES keys (16/24/32 bytes) that open $aesgcm$ private keys

@@ -144,6 +144,11 @@ public final class Balancers implements AutoCloseable {
     build(new UpstreamState("check"), 0, upstream, false);
   }
 
+  /** How many upstreams have a picker and node state here. */
+  public int size() {
+    return upstreams.size();
+  }
+
   /** Forgets an upstream: its picker, node state and active checks. */
   public void remove(String upstreamKey) {
     UpstreamState state = upstreams.remove(upstreamKey);

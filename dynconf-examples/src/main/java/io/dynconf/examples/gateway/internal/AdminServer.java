@@ -61,10 +61,12 @@ public final class AdminServer implements AutoCloseable {
   private final Operators operators;
   private final byte[][] keyDigests;
   private final AppliedRevision applied;
+  private final HealthEndpoint health;
 
   public AdminServer(EventLoopGroup boss, ListenAddress listen, ConfigSource source,
       ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey) throws InterruptedException {
     this.operators = operators;
+    this.health = new HealthEndpoint(registry, adminKey, viewerKey);
     this.keyDigests = viewerKey == null ? new byte[][] {sha256(adminKey)} : new byte[][] {sha256(adminKey), sha256(viewerKey)};
     AdminApi.Builder b = AdminApi.builder(source).types(registry.types()).apiKey(adminKey, AdminRole.ADMIN);
     if (viewerKey != null) {
@@ -125,6 +127,10 @@ public final class AdminServer implements AutoCloseable {
         return;
       }
       String path = new io.netty.handler.codec.http.QueryStringDecoder(req.uri()).path();
+      if (path.equals(HealthEndpoint.PATH)) { // without a key: the status only (probes); with one: the details
+        write(ctx, health.answer(req.method().name(), req.headers().get(AdminApi.API_KEY_HEADER)), keepAlive);
+        return;
+      }
       if (path.equals("/apisix/prometheus/metrics") || path.equals("/dynconf/status")) {
         if (!req.method().name().equals("GET")) {
           write(ctx, json(405, "{\"error_msg\":\"method not allowed\"}"), keepAlive);

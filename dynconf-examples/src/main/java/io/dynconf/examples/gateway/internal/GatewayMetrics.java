@@ -54,6 +54,16 @@ public final class GatewayMetrics {
     latencyCount.increment();
   }
 
+  /** Drops the series of a deleted route. */
+  public void forgetRoute(String route) {
+    requests.remove(route);
+  }
+
+  /** How many routes have series (a bound check for tests and operators). */
+  public int routeSeries() {
+    return requests.size();
+  }
+
   public int inFlight() {
     return inFlight.get();
   }

@@ -48,6 +48,17 @@ public final class Operators implements HealthListener {
   @Override
   public void allUnhealthy(String upstreamKey, boolean allUnhealthy) {}
 
+  /** Drops the node health entries of a deleted upstream (its balancer key). */
+  public void forgetUpstream(String upstreamKey) {
+    String prefix = upstreamKey + "\u0000";
+    nodeHealth.keySet().removeIf(k -> k.startsWith(prefix));
+  }
+
+  /** How many node health entries are kept (a bound check for tests). */
+  public int nodeHealthEntries() {
+    return nodeHealth.size();
+  }
+
   public String statusJson() {
     ConfigSnapshot s = registry.snapshot();
     ConfigRegistry.Status st = registry.status();

@@ -1,0 +1,159 @@
+package io.dynconf.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dynconf.core.ConfigRegistry;
+import io.dynconf.core.Health;
+import io.dynconf.core.apisix.StandardTypes;
+import io.dynconf.etcd.testing.EtcdClusterExtension;
+import io.dynconf.etcd.testing.EtcdMember;
+import io.dynconf.etcd.testing.EtcdWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The registry's {@code health()} over a real etcd (issue 13, item 3), and last-known-good on
+ * restart with an invalid value in etcd (item 7).
+ */
+class RegistryHealthEtcdTest {
+  private static final Duration PROGRESS = Duration.ofMillis(500);
+  private static final Duration THRESHOLD = PROGRESS.multipliedBy(2); // the default: twice the progress interval
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final String UPSTREAM = "{\"nodes\":{\"127.0.0.1:80\":1},\"type\":\"roundrobin\"}";
+
+  @RegisterExtension static final EtcdClusterExtension ETCD = EtcdClusterExtension.members(1).clearBetweenTests();
+
+  private EtcdWriter writer;
+  private EtcdSource source;
+  private ConfigRegistry registry;
+
+  @BeforeEach
+  void setUp() {
+    writer = new EtcdWriter(() -> ETCD.cluster().directEndpoints(), WAIT);
+  }
+
+  @AfterEach
+  void tearDown() {
+    closeRegistry();
+    writer.close();
+  }
+
+  private void closeRegistry() {
+    if (registry != null) {
+      registry.close();
+      registry = null;
+    }
+    if (source != null) {
+      source.close();
+      source = null;
+    }
+  }
+
+  private ConfigRegistry start(Path lastKnownGood) throws Exception {
+    source = EtcdSource.builder()
+        .endpoints(ETCD.cluster().endpoints())
+        .progressInterval(PROGRESS)
+        .requestTimeout(Duration.ofSeconds(2))
+        .backoff(Duration.ofMillis(50), Duration.ofMillis(500))
+        .build();
+    ConfigRegistry.Builder b = ConfigRegistry.builder(source).backoff(Duration.ofMillis(50), Duration.ofMillis(500));
+    if (lastKnownGood != null) {
+      b.lastKnownGood(lastKnownGood);
+    }
+    registry = b.build().start();
+    assertThat(registry.awaitReady(WAIT)).isTrue();
+    return registry;
+  }
+
+  @Test
+  void etcdStoppedIsStaleWithinTheThresholdAndUpAgainWhenItIsBack() throws Exception {
+    writer.put("/apisix/upstreams/u1", UPSTREAM);
+    start(null);
+    await().atMost(WAIT).until(() -> registry.health().status() == Health.Status.UP);
+    Health up = registry.health();
+    assertThat(up.reason()).isNull();
+    assertThat(up.sourceConnected()).isTrue();
+    assertThat(up.lastContact()).isNotNull();
+
+    EtcdMember member = ETCD.cluster().member(0);
+    long stoppedAt = System.nanoTime();
+    member.stop();
+
+    // the threshold, plus the time to notice (the watch's progress interval) and a loaded machine's slack
+    await().atMost(THRESHOLD.plus(PROGRESS).plusSeconds(2)).pollInterval(Duration.ofMillis(20))
+        .until(() -> registry.health().status() == Health.Status.STALE);
+    long staleMillis = (System.nanoTime() - stoppedAt) / 1_000_000;
+    Health stale = registry.health();
+    System.out.println("etcd stopped -> STALE after " + staleMillis + " ms (threshold " + THRESHOLD.toMillis() + " ms): " + stale);
+    assertThat(stale.reason()).contains("not reached");
+    assertThat(stale.since()).isNotNull();
+    assertThat(stale.serving()).isTrue();
+    assertThat(registry.store(StandardTypes.UPSTREAMS).get("u1")).as("the last good configuration serves").isNotNull();
+    assertThat(registry.status().state()).as("the old status said LIVE; health does not").isEqualTo(ConfigRegistry.State.LIVE);
+
+    long startedAt = System.nanoTime();
+    member.start();
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> registry.health().status() == Health.Status.UP);
+    System.out.println("etcd restarted -> UP after " + (System.nanoTime() - startedAt) / 1_000_000 + " ms");
+    writer.put("/apisix/upstreams/u2", UPSTREAM);
+    await().atMost(WAIT).until(() -> registry.store(StandardTypes.UPSTREAMS).get("u2") != null);
+  }
+
+  @Test
+  void nothingLoadedIsDown() throws Exception {
+    EtcdMember member = ETCD.cluster().member(0);
+    member.stop();
+    try {
+      source = EtcdSource.builder().endpoints(ETCD.cluster().endpoints()).progressInterval(PROGRESS)
+          .requestTimeout(Duration.ofSeconds(2)).build();
+      registry = ConfigRegistry.builder(source).backoff(Duration.ofMillis(50), Duration.ofMillis(200)).build().start();
+      await().atMost(WAIT).until(() -> registry.status().lastError() != null);
+      Health h = registry.health();
+      assertThat(h.status()).isEqualTo(Health.Status.DOWN);
+      assertThat(h.reason()).contains("nothing loaded yet").contains("cannot list");
+    } finally {
+      member.start();
+    }
+    await().atMost(WAIT).until(() -> registry.health().status() == Health.Status.UP);
+  }
+
+  @Test
+  void onRestartAnInvalidValueInEtcdServesTheLastKnownGoodValueOfTheSameIncarnation(@TempDir Path dir) throws Exception {
+    Path lkg = dir.resolve("lkg.json");
+    writer.put("/apisix/upstreams/kept", UPSTREAM);
+    writer.put("/apisix/upstreams/recreated", UPSTREAM);
+    start(lkg);
+    await().atMost(WAIT).until(() -> Files.exists(lkg) && Files.readString(lkg).contains("/apisix/upstreams/recreated"));
+    long keptRevision = registry.store(StandardTypes.UPSTREAMS).item("kept").modRevision();
+    closeRegistry();
+
+    // while the node is down: the same key gets an invalid value; the other one is deleted and created again, invalid
+    writer.put("/apisix/upstreams/kept", "{\"nodes\":\"not an object\"}");
+    writer.delete("/apisix/upstreams/recreated");
+    writer.put("/apisix/upstreams/recreated", "{\"nodes\":\"not an object\"}");
+
+    start(lkg);
+
+    assertThat(registry.status().state()).isEqualTo(ConfigRegistry.State.LIVE);
+    assertThat(registry.store(StandardTypes.UPSTREAMS).item("kept").modRevision())
+        .as("the file's valid value of the same incarnation serves").isEqualTo(keptRevision);
+    assertThat(registry.snapshot().rejections()).containsKeys("/apisix/upstreams/kept", "/apisix/upstreams/recreated");
+    assertThat(registry.store(StandardTypes.UPSTREAMS).get("recreated")).as("another incarnation: not served").isNull();
+    // the file keeps the good value (written again after the start), and drops the other incarnation's
+    writer.put("/apisix/upstreams/marker", UPSTREAM);
+    await().atMost(WAIT).until(() -> Files.readString(lkg).contains("/apisix/upstreams/marker"));
+    String file = Files.readString(lkg);
+    assertThat(file).contains("/apisix/upstreams/kept").doesNotContain("/apisix/upstreams/recreated");
+
+    closeRegistry();
+    start(lkg); // and again: still served from the file
+    assertThat(registry.store(StandardTypes.UPSTREAMS).item("kept").modRevision()).isEqualTo(keptRevision);
+  }
+}

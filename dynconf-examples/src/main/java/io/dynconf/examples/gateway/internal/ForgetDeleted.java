@@ -1,0 +1,58 @@
+package io.dynconf.examples.gateway.internal;
+
+import io.dynconf.core.ConfigRegistry;
+import io.dynconf.core.ConfigUpdate;
+import io.dynconf.core.StoreChange;
+import io.dynconf.core.apisix.Route;
+import io.dynconf.core.apisix.Service;
+import io.dynconf.core.apisix.StandardTypes;
+import io.dynconf.core.apisix.Upstream;
+import io.dynconf.radix.balance.Balancers;
+
+/**
+ * A registry listener that drops the gateway's per-route and per-upstream state once the route,
+ * upstream or service is gone from the served configuration: the balancer (picker, node state,
+ * active checks), the route's metric series and the upstream's node health entries. Without it
+ * these maps grow with every id ever created (admin POSTs generate ids). The keys are the
+ * balancer keys {@code RouteTable} gives ({@code /upstreams/ID}, {@code /routes/ID} for an
+ * embedded upstream, {@code /services/ID}).
+ *
+ * <p>A request already past routing may still use a deleted route's picker or record its metric
+ * once more after the drop; that re-creates one entry, which the next delete of the same id drops.
+ */
+public final class ForgetDeleted implements ConfigRegistry.Listener {
+  private final Balancers balancers;
+  private final GatewayMetrics metrics;
+  private final Operators operators;
+
+  public ForgetDeleted(Balancers balancers, GatewayMetrics metrics, Operators operators) {
+    this.balancers = balancers;
+    this.metrics = metrics;
+    this.operators = operators;
+  }
+
+  @Override
+  public void onUpdate(ConfigUpdate update) {
+    for (StoreChange<Route> c : update.changes(StandardTypes.ROUTES)) {
+      if (c.isRemove() && update.current().store(StandardTypes.ROUTES).item(c.id()) == null) {
+        metrics.forgetRoute(c.id());
+        forget("/routes/" + c.id());
+      }
+    }
+    for (StoreChange<Service> c : update.changes(StandardTypes.SERVICES)) {
+      if (c.isRemove() && update.current().store(StandardTypes.SERVICES).item(c.id()) == null) {
+        forget("/services/" + c.id());
+      }
+    }
+    for (StoreChange<Upstream> c : update.changes(StandardTypes.UPSTREAMS)) {
+      if (c.isRemove() && update.current().store(StandardTypes.UPSTREAMS).item(c.id()) == null) {
+        forget("/upstreams/" + c.id());
+      }
+    }
+  }
+
+  private void forget(String upstreamKey) {
+    balancers.remove(upstreamKey);
+    operators.forgetUpstream(upstreamKey);
+  }
+}

@@ -1,0 +1,108 @@
+package io.dynconf.examples.gateway.internal;
+
+import io.dynconf.core.admin.AdminApi;
+import io.dynconf.core.admin.AdminResponse;
+import io.dynconf.examples.gateway.ListenAddress;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The status listener ({@code --status-listen}): {@link HealthEndpoint} on a port of its own, so a
+ * prober (a load balancer, Kubernetes) can reach it without reaching the admin API (as APISIX
+ * serves its status API on its own port). Nothing else is served: other paths are 404. Its one
+ * event loop thread never blocks (health() reads volatile state).
+ */
+public final class StatusServer implements AutoCloseable {
+  private final Channel channel;
+  private final EventLoopGroup io;
+  private final HealthEndpoint health;
+
+  public StatusServer(EventLoopGroup boss, ListenAddress listen, HealthEndpoint health) throws InterruptedException {
+    this.health = health;
+    this.io = new MultiThreadIoEventLoopGroup(1, new io.netty.util.concurrent.DefaultThreadFactory("dynconf-status", true),
+        NioIoHandler.newFactory());
+    try {
+      this.channel = new ServerBootstrap().group(boss, io).channel(NioServerSocketChannel.class)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192), new HttpServerKeepAliveHandler(),
+                  new HttpObjectAggregator(4096), new Handler());
+            }
+          })
+          .bind(listen.host(), listen.port()).sync().channel();
+    } catch (InterruptedException | RuntimeException e) {
+      io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  public InetSocketAddress address() {
+    return (InetSocketAddress) channel.localAddress();
+  }
+
+  @Override
+  public void close() {
+    channel.close().syncUninterruptibly();
+    io.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+      boolean keepAlive = HttpUtil.isKeepAlive(req) && req.decoderResult().isSuccess();
+      AdminResponse r;
+      if (req.decoderResult().isFailure()) {
+        r = new AdminResponse(400, Map.of("Content-Type", "application/json"), bytes("{\"error_msg\":\"malformed HTTP request\"}"));
+      } else if (!new QueryStringDecoder(req.uri()).path().equals(HealthEndpoint.PATH)) {
+        r = new AdminResponse(404, Map.of("Content-Type", "application/json"), bytes("{\"error_msg\":\"not found\"}"));
+      } else {
+        r = health.answer(req.method().name(), req.headers().get(AdminApi.API_KEY_HEADER));
+      }
+      FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
+          Unpooled.wrappedBuffer(r.body()));
+      r.headers().forEach((k, v) -> out.headers().set(k, v));
+      out.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
+      HttpUtil.setKeepAlive(out, keepAlive);
+      if (keepAlive) {
+        ctx.writeAndFlush(out);
+      } else {
+        ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close(); // a broken connection: nothing to answer
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
