@@ -38,6 +38,7 @@ import org.jspecify.annotations.Nullable;
  * @param tlsKeyEncryptionKeys keys that open {@code $aesgcm$} private keys, {@code ID:BASE64}, the
  *     first one seals ({@code --tls-key-encryption-key}, comma-separated, or a YAML list under
  *     {@code tls_key_encryption_key} or {@code data_encryption_keys})
+ * @param admin the admin listener's protections ({@code --metrics-require-key}, {@code --admin-tls})
  */
 public record GatewayConfig(
     ListenAddress listen,
@@ -52,11 +53,36 @@ public record GatewayConfig(
     @Nullable ListenAddress tlsListen,
     @Nullable Path tlsDefaultCert,
     @Nullable Path tlsDefaultKey,
-    List<String> tlsKeyEncryptionKeys) {
+    List<String> tlsKeyEncryptionKeys,
+    AdminOptions admin) {
 
   private static final Set<String> KEYS = Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
       "standalone", "data-dir", "echo-listen", "config", "tls-listen", "tls-default-cert", "tls-default-key",
-      "tls-key-encryption-key");
+      "tls-key-encryption-key", "metrics-require-key", "admin-tls");
+
+  /**
+   * @param metricsRequireKey {@code --metrics-require-key true}: the metrics endpoint needs the admin
+   *     or viewer key (default false, as APISIX)
+   * @param tlsCert {@code --admin-tls CERT,KEY}: the admin API's PEM certificate (chain); null: plain HTTP
+   * @param tlsKey its PEM private key
+   */
+  public record AdminOptions(boolean metricsRequireKey, @Nullable Path tlsCert, @Nullable Path tlsKey) {
+    static AdminOptions parse(Map<String, String> merged) {
+      String require = merged.getOrDefault("metrics-require-key", "false");
+      if (!require.equals("true") && !require.equals("false")) {
+        throw new IllegalArgumentException("--metrics-require-key: true or false, was \"" + require + "\"");
+      }
+      String tls = merged.get("admin-tls");
+      if (tls == null || tls.isBlank()) {
+        return new AdminOptions(require.equals("true"), null, null);
+      }
+      List<String> files = list(tls);
+      if (files.size() != 2) {
+        throw new IllegalArgumentException("--admin-tls: CERT.pem,KEY.pem (a certificate file and its private key file), was \"" + tls + "\"");
+      }
+      return new AdminOptions(require.equals("true"), Path.of(files.get(0)), Path.of(files.get(1)));
+    }
+  }
 
   public GatewayConfig {
     etcd = List.copyOf(etcd);
@@ -143,7 +169,8 @@ public record GatewayConfig(
         merged.containsKey("tls-listen") ? ListenAddress.parse("--tls-listen", merged.get("tls-listen")) : null,
         merged.containsKey("tls-default-cert") ? Path.of(merged.get("tls-default-cert")) : null,
         merged.containsKey("tls-default-key") ? Path.of(merged.get("tls-default-key")) : null,
-        list(merged.getOrDefault("tls-key-encryption-key", "")));
+        list(merged.getOrDefault("tls-key-encryption-key", "")),
+        AdminOptions.parse(merged));
   }
 
   private static List<String> list(String commaSeparated) {
