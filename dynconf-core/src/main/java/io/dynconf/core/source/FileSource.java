@@ -244,6 +244,9 @@ public final class FileSource implements ConfigSource {
       shape.typeOf(c.key());
       canonical.ifModRevision(c.key(), c.modRevision());
     }
+    for (Txn.Unchanged u : txn.unchanged()) {
+      canonical.ifUnchangedSince(u.keyPrefix(), u.revision());
+    }
     for (Txn.Op op : txn.ops()) {
       byte[] value = op.value();
       if (value == null) {
@@ -269,11 +272,8 @@ public final class FileSource implements ConfigSource {
               ? "nothing valid was loaded from " + fileName + ", so nothing is written: " + (error == null ? "" : error.message())
               : fileName + " changed on disk to content that was rejected; not writing over it: " + error.message());
         }
-        for (Txn.Compare c : write.compares()) {
-          KeyValue kv = store.get(c.key());
-          if ((kv == null ? 0 : kv.modRevision()) != c.modRevision()) {
-            return new TxnResult(false, store.revision());
-          }
+        if (!store.holds(write)) {
+          return new TxnResult(false, store.revision());
         }
         FileContent.Edit edit = content.edit(write.ops(), prepared);
         if (edit.changed()) {
