@@ -647,7 +647,10 @@ public final class AdminApi implements AutoCloseable {
       ObjectNode value = build.build(prev, prevJson);
       byte[] bytes = Json.bytes(value);
       ConfigItem<?> item = validate(type, key, bytes, "");
-      Txn.Builder txn = Txn.builder().ifModRevision(k, prev == null ? 0 : prev.modRevision());
+      // a PUT without a condition is last-writer-wins: after two lost races on the key itself it
+      // stops comparing it (it still compares what it references), so a hot key cannot starve it
+      boolean lastWriterWins = mode == Mode.PUT && !conditions.any() && attempt >= 2;
+      Txn.Builder txn = lastWriterWins ? Txn.builder() : Txn.builder().ifModRevision(k, prev == null ? 0 : prev.modRevision());
       Map<String, KeyValue> touched = new LinkedHashMap<>();
       guardReferences(calls, type, item, txn, touched, Set.of(k), "");
       checkTxnSize(1, 1 + touched.size());
