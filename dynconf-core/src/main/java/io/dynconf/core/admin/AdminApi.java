@@ -218,9 +218,19 @@ public final class AdminApi implements AutoCloseable {
    * when the source is unreachable or too slow; 500 only for a bug, which is logged).
    */
   public AdminResponse handle(AdminRequest request) {
+    return handle(request, System.nanoTime());
+  }
+
+  /**
+   * Answers one request whose deadline counts from {@code arrivedNanos} (a {@link System#nanoTime()}
+   * reading taken when the request arrived): a server that queues requests passes their arrival, so
+   * the time spent waiting counts against the request deadline and a request that waited past it
+   * answers 503 at once, without touching the source.
+   */
+  public AdminResponse handle(AdminRequest request, long arrivedNanos) {
     Objects.requireNonNull(request, "request");
     try {
-      return dispatch(request);
+      return dispatch(request, arrivedNanos);
     } catch (Problem p) {
       return error(p);
     } catch (RuntimeException | StackOverflowError e) {
@@ -231,7 +241,7 @@ public final class AdminApi implements AutoCloseable {
 
   // ---------------------------------------------------------------- dispatch
 
-  private AdminResponse dispatch(AdminRequest request) {
+  private AdminResponse dispatch(AdminRequest request, long arrivedNanos) {
     String path = request.path();
     if (!path.equals(pathPrefix) && !path.startsWith(pathPrefix + "/")) {
       throw new Problem(404, "not found: " + quote(path) + " is not under " + pathPrefix);
@@ -259,7 +269,7 @@ public final class AdminApi implements AutoCloseable {
       if (!method.equals("POST")) {
         throw new Problem(405, "not supported `" + method + "` method for bulk; use POST", Map.of("Allow", "POST"), Map.of());
       }
-      return bulk(request, flags(request));
+      return bulk(request, flags(request), arrivedNanos);
     }
     ResourceType<?> type = typesByPath.get(resource);
     if (type == null) {
@@ -287,7 +297,7 @@ public final class AdminApi implements AutoCloseable {
     }
     Flags flags = flags(request);
     Conditions conditions = conditions(request);
-    Calls calls = new Calls(executor, requestTimeout, source.readsFromMemory());
+    Calls calls = new Calls(executor, requestTimeout, arrivedNanos, source.readsFromMemory());
     switch (method) {
       case "GET":
         return id == null ? list(calls, type, request) : getOne(calls, type, id);
@@ -838,7 +848,7 @@ public final class AdminApi implements AutoCloseable {
     }
   }
 
-  private AdminResponse bulk(AdminRequest request, Flags flags) {
+  private AdminResponse bulk(AdminRequest request, Flags flags, long arrivedNanos) {
     if (request.bodyLength() == 0) {
       throw Problem.badRequest("missing configurations: the body is {\"operations\": [{\"method\": \"PUT\", \"type\": \"routes\", \"id\": \"1\", \"value\": {...}}, ...]}");
     }
@@ -855,7 +865,7 @@ public final class AdminApi implements AutoCloseable {
     for (int i = 0; i < list.size(); i++) {
       ops.add(bulkOp(i, list.get(i), seen));
     }
-    Calls calls = new Calls(executor, requestTimeout, source.readsFromMemory());
+    Calls calls = new Calls(executor, requestTimeout, arrivedNanos, source.readsFromMemory());
     for (int attempt = 0; ; attempt++) { // until the request deadline
       calls.backoff(attempt);
       Listing listing = calls.call("list " + prefix, false, source::list);

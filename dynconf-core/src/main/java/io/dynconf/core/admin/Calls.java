@@ -25,11 +25,12 @@ final class Calls {
   private final long deadlineNanos;
   private final boolean inlineReads;
 
-  Calls(ExecutorService executor, Duration timeout, boolean inlineReads) {
+  /** {@code startNanos}: when the request arrived ({@link System#nanoTime()}); the deadline is {@code timeout} after it. */
+  Calls(ExecutorService executor, Duration timeout, long startNanos, boolean inlineReads) {
     this.executor = executor;
     this.timeout = timeout;
     this.inlineReads = inlineReads;
-    this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+    this.deadlineNanos = startNanos + timeout.toNanos();
   }
 
   /**
