@@ -64,7 +64,9 @@ import org.slf4j.LoggerFactory;
  * connection run one at a time, in order (pipelined requests are answered <em>and applied</em> in
  * the order sent; the connection stops reading while one runs); the API's threads take at most
  * {@value #QUEUE} waiting requests, beyond which a request answers 503 with {@code Retry-After}. A
- * connection silent for {@value #IDLE_SECONDS} s is closed.
+ * connection silent for {@value #IDLE_SECONDS} s is closed, and so is one that has not completed a
+ * request (head and body) within {@value #IDLE_SECONDS} s of opening or of its last answer, however
+ * slowly it trickles bytes.
  *
  * <p>A successful write is answered once this node serves it ({@link AppliedRevision}, at most
  * {@value #SERVED_WAIT_MILLIS} ms later), so a client's next request to this node sees the change.
@@ -217,6 +219,18 @@ public final class AdminServer implements AutoCloseable {
     private @Nullable Exchange reading; // the request whose body is arriving
     private boolean running; // the head of the queue is being answered
     private boolean closing; // a final answer is queued: read nothing more
+    private long progressNanos = System.nanoTime(); // opened, a request completed, or an answer written
+    private io.netty.util.concurrent.@Nullable ScheduledFuture<?> progressCheck;
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+      progressCheck = ctx.executor().scheduleAtFixedRate(() -> {
+        if (!running && System.nanoTime() - progressNanos > TimeUnit.SECONDS.toNanos(IDLE_SECONDS)) {
+          ctx.close(); // no complete request for IDLE_SECONDS: a slowloris, or an abandoned connection
+        }
+      }, 5, 5, TimeUnit.SECONDS);
+      super.channelActive(ctx);
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -293,6 +307,7 @@ public final class AdminServer implements AutoCloseable {
       if (content instanceof LastHttpContent) {
         x.complete = true;
         x.arrivedNanos = System.nanoTime();
+        progressNanos = x.arrivedNanos;
         reading = null;
       }
     }
@@ -382,6 +397,7 @@ public final class AdminServer implements AutoCloseable {
       HttpUtil.setKeepAlive(r, keepAlive);
       queue.poll();
       running = false;
+      progressNanos = System.nanoTime();
       if (!keepAlive) {
         closing = true;
         queue.clear();
@@ -403,6 +419,9 @@ public final class AdminServer implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      if (progressCheck != null) {
+        progressCheck.cancel(false);
+      }
       queue.clear();
       reading = null;
       closing = true;
