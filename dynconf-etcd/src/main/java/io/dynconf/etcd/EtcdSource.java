@@ -282,6 +282,11 @@ public final class EtcdSource implements ConfigSource {
     for (Txn.Compare c : txn.compares()) {
       cmps.add(new Cmp(bytes(c.key()), Cmp.Op.EQUAL, CmpTarget.modRevision(c.modRevision())));
     }
+    for (Txn.Unchanged u : txn.unchanged()) { // every key in the prefix's range: mod_revision < revision + 1
+      checkKey(u.keyPrefix());
+      cmps.add(new io.etcd.jetcd.op.DynconfRangeCmp(bytes(u.keyPrefix()), ByteSequence.from(prefixEnd(u.keyPrefix())), Cmp.Op.LESS,
+          CmpTarget.modRevision(u.revision() + 1)));
+    }
     List<Op> ops = new ArrayList<>();
     for (Txn.Op o : txn.ops()) {
       byte[] value = o.value();
@@ -289,6 +294,18 @@ public final class EtcdSource implements ConfigSource {
     }
     TxnResponse r = await(client().getKVClient().txn().If(cmps.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit(), "txn " + txn);
     return new TxnResult(r.isSucceeded(), r.getHeader().getRevision());
+  }
+
+  /** The end of the key range of {@code prefix}: its last byte below 0xff incremented, the rest dropped. */
+  private static byte[] prefixEnd(String prefix) {
+    byte[] end = prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (int i = end.length - 1; i >= 0; i--) {
+      if (end[i] != (byte) 0xff) {
+        end[i]++;
+        return java.util.Arrays.copyOf(end, i + 1);
+      }
+    }
+    throw new IllegalArgumentException("no key range ends after prefix " + prefix);
   }
 
   /**

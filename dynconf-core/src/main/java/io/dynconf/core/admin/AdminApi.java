@@ -93,7 +93,6 @@ public final class AdminApi implements AutoCloseable {
    */
   public static final String REVISION_HEADER = "X-Dynconf-Revision";
 
-  private static final int MAX_ATTEMPTS = 16;
   private static final int MIN_KEY_LENGTH = 16;
   private static final Set<String> METHODS = Set.of("GET", "PUT", "POST", "PATCH", "DELETE");
   private static final String ALLOW = "GET, PUT, POST, PATCH, DELETE";
@@ -219,9 +218,19 @@ public final class AdminApi implements AutoCloseable {
    * when the source is unreachable or too slow; 500 only for a bug, which is logged).
    */
   public AdminResponse handle(AdminRequest request) {
+    return handle(request, System.nanoTime());
+  }
+
+  /**
+   * Answers one request whose deadline counts from {@code arrivedNanos} (a {@link System#nanoTime()}
+   * reading taken when the request arrived): a server that queues requests passes their arrival, so
+   * the time spent waiting counts against the request deadline and a request that waited past it
+   * answers 503 at once, without touching the source.
+   */
+  public AdminResponse handle(AdminRequest request, long arrivedNanos) {
     Objects.requireNonNull(request, "request");
     try {
-      return dispatch(request);
+      return dispatch(request, arrivedNanos);
     } catch (Problem p) {
       return error(p);
     } catch (RuntimeException | StackOverflowError e) {
@@ -232,7 +241,7 @@ public final class AdminApi implements AutoCloseable {
 
   // ---------------------------------------------------------------- dispatch
 
-  private AdminResponse dispatch(AdminRequest request) {
+  private AdminResponse dispatch(AdminRequest request, long arrivedNanos) {
     String path = request.path();
     if (!path.equals(pathPrefix) && !path.startsWith(pathPrefix + "/")) {
       throw new Problem(404, "not found: " + quote(path) + " is not under " + pathPrefix);
@@ -260,7 +269,7 @@ public final class AdminApi implements AutoCloseable {
       if (!method.equals("POST")) {
         throw new Problem(405, "not supported `" + method + "` method for bulk; use POST", Map.of("Allow", "POST"), Map.of());
       }
-      return bulk(request, flags(request));
+      return bulk(request, flags(request), arrivedNanos);
     }
     ResourceType<?> type = typesByPath.get(resource);
     if (type == null) {
@@ -288,7 +297,7 @@ public final class AdminApi implements AutoCloseable {
     }
     Flags flags = flags(request);
     Conditions conditions = conditions(request);
-    Calls calls = new Calls(executor, requestTimeout, source.readsFromMemory());
+    Calls calls = new Calls(executor, requestTimeout, arrivedNanos, source.readsFromMemory());
     switch (method) {
       case "GET":
         return id == null ? list(calls, type, request) : getOne(calls, type, id);
@@ -549,7 +558,8 @@ public final class AdminApi implements AutoCloseable {
     injectId(type, trial, placeholder);
     stamp(type, trial, null, true);
     validate(type, key(type, placeholder), Json.bytes(trial), "");
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    for (int attempt = 0; ; attempt++) { // until the request deadline: a taken id is taken by a newer write
+      calls.backoff(attempt);
       String id = flags.dryRun() ? placeholder : generateId(calls);
       ResourceKey key = key(type, id);
       AdminResponse r = write(calls, type, key, Mode.POST, Conditions.NONE, flags, (prev, prevJson) -> {
@@ -562,11 +572,20 @@ public final class AdminApi implements AutoCloseable {
         return r;
       }
     }
-    throw new Problem(409, "could not find a free id for a new " + kind(type) + " after " + MAX_ATTEMPTS + " attempts");
   }
 
-  /** A 20-digit id from the revision of a write to {@code <prefix>/gen_id}, as APISIX makes them: unique, sorted by creation. */
+  /**
+   * A 20-digit id from the revision of a write to {@code <prefix>/gen_id}, as APISIX makes them:
+   * unique, sorted by creation. A source that reads from memory (the in-memory and standalone file
+   * sources, which hold only resource types: APISIX's standalone file has no {@code gen_id}) gives
+   * the revision after its current one instead; a POST that loses that id to a concurrent write
+   * finds it taken and takes the next.
+   */
   private String generateId(Calls calls) {
+    if (source.readsFromMemory()) {
+      long next = calls.call("list " + prefix, false, source::list).revision() + 1;
+      return String.format(Locale.ROOT, "%020d", next);
+    }
     String genKey = prefix + "/gen_id";
     TxnResult r = calls.call("put " + genKey, true, () -> source.txn(Txn.builder().put(genKey, "1").build()));
     return String.format(Locale.ROOT, "%020d", r.revision());
@@ -624,7 +643,8 @@ public final class AdminApi implements AutoCloseable {
    */
   private @Nullable AdminResponse write(Calls calls, ResourceType<?> type, ResourceKey key, Mode mode, Conditions conditions, Flags flags, ValueBuilder build) {
     String k = key.toKey();
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    for (int attempt = 0; ; attempt++) { // until the request deadline: the calls answer 503 then
+      calls.backoff(attempt);
       KeyValue prev = calls.call("get " + k, false, () -> source.get(k));
       if (mode == Mode.POST && prev != null) {
         return null;
@@ -637,11 +657,13 @@ public final class AdminApi implements AutoCloseable {
       ObjectNode value = build.build(prev, prevJson);
       byte[] bytes = Json.bytes(value);
       ConfigItem<?> item = validate(type, key, bytes, "");
-      Txn.Builder txn = Txn.builder().ifModRevision(k, prev == null ? 0 : prev.modRevision());
-      Set<String> oldRefs = prev == null ? Set.of() : referencedKeys(type, key, prev.valueUnsafe());
+      // a PUT without a condition is last-writer-wins: after two lost races on the key itself it
+      // stops comparing it (it still compares what it references), so a hot key cannot starve it
+      boolean lastWriterWins = mode == Mode.PUT && !conditions.any() && attempt >= 2;
+      Txn.Builder txn = lastWriterWins ? Txn.builder() : Txn.builder().ifModRevision(k, prev == null ? 0 : prev.modRevision());
       Map<String, KeyValue> touched = new LinkedHashMap<>();
-      int ops = 1 + guardReferences(calls, type, item, oldRefs, txn, touched, Set.of(k), "");
-      checkTxnSize(ops, 1 + touched.size());
+      guardReferences(calls, type, item, txn, touched, Set.of(k), "");
+      checkTxnSize(1, 1 + touched.size());
       txn.put(k, bytes);
       if (flags.dryRun()) {
         return json(200, dryRun(key, value), null);
@@ -671,19 +693,16 @@ public final class AdminApi implements AutoCloseable {
       }
       // a referenced object changed, or last-writer-wins: validate against the new state and retry
     }
-    throw new Problem(409, "gave up after " + MAX_ATTEMPTS + " attempts: " + kind(type) + " " + key.id() + " or an object it references kept changing");
   }
 
   /**
-   * Adds to {@code txn}, for every reference of {@code item} to a type this API serves: a comparison
-   * that the referenced object is still at the revision read here, and (when the reference is new:
-   * not made by the value being replaced, {@code oldRefs}) a re-put of its unchanged value, which
-   * moves its mod revision so that a concurrent delete of it fails (DESIGN.md, "Admin API").
-   * Returns the number of re-puts added. {@code skip}: keys written by this transaction anyway.
+   * Adds to {@code txn}, for every reference of {@code item} to a type this API serves, a comparison
+   * that the referenced object is still at the revision read here (so it still exists). Nothing is
+   * written to it: a delete of it compares that no referrer changed since its listing (DESIGN.md,
+   * "Admin API"). {@code skip}: keys written by this transaction anyway.
    */
-  private int guardReferences(Calls calls, ResourceType<?> type, ConfigItem<?> item, Set<String> oldRefs, Txn.Builder txn,
+  private void guardReferences(Calls calls, ResourceType<?> type, ConfigItem<?> item, Txn.Builder txn,
       Map<String, KeyValue> touched, Set<String> skip, String context) {
-    int puts = 0;
     for (Reference ref : referencesOf(type, item.value())) {
       ResourceType<?> target = typesByName.get(ref.type());
       if (target == null) {
@@ -710,12 +729,7 @@ public final class AdminApi implements AutoCloseable {
       }
       touched.put(tks, x);
       txn.ifModRevision(tks, x.modRevision());
-      if (!oldRefs.contains(tks)) {
-        txn.put(tks, x.valueUnsafe());
-        puts++;
-      }
     }
-    return puts;
   }
 
   // ---------------------------------------------------------------- delete
@@ -725,11 +739,14 @@ public final class AdminApi implements AutoCloseable {
     String k = key.toKey();
     List<ResourceType<?>> referring = referrers.getOrDefault(type.name(), List.of());
     boolean checkReferrers = !flags.force() && !referring.isEmpty();
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    for (int attempt = 0; ; attempt++) { // until the request deadline
+      calls.backoff(attempt);
       KeyValue current;
       List<String> users = List.of();
+      long listed = 0;
       if (checkReferrers) {
         Listing listing = calls.call("list " + prefix, false, source::list);
+        listed = listing.revision();
         current = find(listing, k);
         if (current != null) {
           users = referrersOf(listing.kvs(), type, id, Map.of());
@@ -751,8 +768,13 @@ public final class AdminApi implements AutoCloseable {
         body.put("dry_run", true);
         return json(200, body, null);
       }
-      long rev = current.modRevision();
-      TxnResult r = calls.call("delete " + k, true, () -> source.txn(Txn.builder().ifModRevision(k, rev).delete(k).build()));
+      Txn.Builder txn = Txn.builder().ifModRevision(k, current.modRevision()).delete(k);
+      if (checkReferrers) { // no object that may reference this one changed since the listing found none
+        for (ResourceType<?> t : referring) {
+          txn.ifUnchangedSince(prefix + "/" + t.path() + "/", listed);
+        }
+      }
+      TxnResult r = calls.call("delete " + k, true, () -> source.txn(txn.build()));
       if (r.succeeded()) {
         return json(200, body, null, r.revision());
       }
@@ -761,9 +783,8 @@ public final class AdminApi implements AutoCloseable {
       if (now == null) {
         throw notFound(type, id);
       }
-      // changed (perhaps by a new referrer's guard): look again
+      // it changed, or a possible referrer changed since the listing: look again
     }
-    throw new Problem(409, "gave up after " + MAX_ATTEMPTS + " attempts: " + kind(type) + " " + id + " kept changing");
   }
 
   private String inUse(ResourceType<?> type, List<String> users) {
@@ -827,7 +848,7 @@ public final class AdminApi implements AutoCloseable {
     }
   }
 
-  private AdminResponse bulk(AdminRequest request, Flags flags) {
+  private AdminResponse bulk(AdminRequest request, Flags flags, long arrivedNanos) {
     if (request.bodyLength() == 0) {
       throw Problem.badRequest("missing configurations: the body is {\"operations\": [{\"method\": \"PUT\", \"type\": \"routes\", \"id\": \"1\", \"value\": {...}}, ...]}");
     }
@@ -844,8 +865,9 @@ public final class AdminApi implements AutoCloseable {
     for (int i = 0; i < list.size(); i++) {
       ops.add(bulkOp(i, list.get(i), seen));
     }
-    Calls calls = new Calls(executor, requestTimeout, source.readsFromMemory());
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    Calls calls = new Calls(executor, requestTimeout, arrivedNanos, source.readsFromMemory());
+    for (int attempt = 0; ; attempt++) { // until the request deadline
+      calls.backoff(attempt);
       Listing listing = calls.call("list " + prefix, false, source::list);
       Map<String, KeyValue> current = new HashMap<>();
       for (KeyValue kv : listing.kvs()) {
@@ -874,7 +896,7 @@ public final class AdminApi implements AutoCloseable {
       }
       Txn.Builder txn = Txn.builder();
       Set<String> compared = new HashSet<>();
-      List<String> bumps = new ArrayList<>();
+      Set<String> ranges = new HashSet<>();
       for (BulkOp op : ops) {
         String k = op.key().toKey();
         if (op.delete()) {
@@ -917,7 +939,6 @@ public final class AdminApi implements AutoCloseable {
                   + " is stored but invalid (" + e.getMessage() + "); fix it first");
             }
             txn.ifModRevision(tks, x.modRevision());
-            bumps.add(tks);
           }
         }
       }
@@ -927,6 +948,12 @@ public final class AdminApi implements AutoCloseable {
             List<String> users = referrersOf(listing.kvs(), op.type(), op.key().id(), finals);
             if (!users.isEmpty()) {
               throw Problem.badRequest(op.where() + inUse(op.type(), users));
+            }
+            for (ResourceType<?> t : referrers.getOrDefault(op.type().name(), List.of())) {
+              String range = prefix + "/" + t.path() + "/";
+              if (ranges.add(range)) { // no possible referrer changed since the listing found none
+                txn.ifUnchangedSince(range, listing.revision());
+              }
             }
           }
         }
@@ -938,10 +965,7 @@ public final class AdminApi implements AutoCloseable {
           txn.put(e.getKey(), e.getValue());
         }
       }
-      for (String b : bumps) {
-        txn.put(b, current.get(b).valueUnsafe());
-      }
-      checkTxnSize(finals.size() + bumps.size(), compared.size());
+      checkTxnSize(finals.size(), compared.size() + ranges.size());
       if (flags.dryRun()) {
         ObjectNode out = Json.object();
         out.put("dry_run", true);
@@ -973,7 +997,6 @@ public final class AdminApi implements AutoCloseable {
       }
       return json(200, out, null, r.revision());
     }
-    throw new Problem(409, "gave up after " + MAX_ATTEMPTS + " attempts: objects this bulk request reads kept changing");
   }
 
   private BulkOp bulkOp(int i, JsonNode node, Set<String> seen) {
@@ -1086,18 +1109,6 @@ public final class AdminApi implements AutoCloseable {
       storedValid.clear();
     }
     storedValid.put(x.key(), x);
-  }
-
-  private Set<String> referencedKeys(ResourceType<?> type, ResourceKey key, byte[] value) {
-    Set<String> out = new HashSet<>();
-    for (Reference ref : referencesIn(type, key, value)) {
-      ResourceType<?> target = typesByName.get(ref.type());
-      ResourceKey tk = target == null ? null : tryKey(target, ref.id());
-      if (tk != null) {
-        out.add(tk.toKey());
-      }
-    }
-    return out;
   }
 
   private ResourceKey key(ResourceType<?> type, String id) {
@@ -1231,8 +1242,9 @@ public final class AdminApi implements AutoCloseable {
   private void checkTxnSize(int ops, int compares) {
     int n = Math.max(ops, compares);
     if (n > maxTxnOps) {
-      throw Problem.badRequest("the transaction needs " + n + " operations (the objects written plus the objects they reference); at most "
-          + maxTxnOps + " fit in one etcd transaction (etcd's --max-txn-ops; raise it together with AdminApi.Builder.maxTxnOps)");
+      throw Problem.badRequest("the transaction needs " + n + " operations or comparisons (the objects written; the objects they"
+          + " reference or delete); at most " + maxTxnOps + " fit in one transaction of " + source
+          + " (AdminApi.Builder.maxTxnOps, which follows etcd's --max-txn-ops)");
     }
   }
 

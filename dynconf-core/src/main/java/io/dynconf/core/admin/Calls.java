@@ -25,11 +25,26 @@ final class Calls {
   private final long deadlineNanos;
   private final boolean inlineReads;
 
-  Calls(ExecutorService executor, Duration timeout, boolean inlineReads) {
+  /** {@code startNanos}: when the request arrived ({@link System#nanoTime()}); the deadline is {@code timeout} after it. */
+  Calls(ExecutorService executor, Duration timeout, long startNanos, boolean inlineReads) {
     this.executor = executor;
     this.timeout = timeout;
     this.inlineReads = inlineReads;
-    this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+    this.deadlineNanos = startNanos + timeout.toNanos();
+  }
+
+  /**
+   * Before attempt {@code attempt} of a compare-and-retry loop: from the fourth on, waits a random
+   * while (up to {@code attempt} ms, at most 20, never past the deadline) so that writers that keep
+   * colliding spread out. Loops retry until the deadline; the next call then answers 503.
+   */
+  void backoff(int attempt) {
+    if (attempt < 3) {
+      return;
+    }
+    long pause = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(java.util.concurrent.ThreadLocalRandom.current().nextInt(Math.min(attempt, 20)) + 1);
+    long left = deadlineNanos - System.nanoTime();
+    java.util.concurrent.locks.LockSupport.parkNanos(Math.max(0, Math.min(pause, left)));
   }
 
   <T> T call(String what, boolean write, Supplier<T> op) {

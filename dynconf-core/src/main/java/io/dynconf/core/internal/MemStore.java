@@ -88,13 +88,31 @@ public final class MemStore {
    * Applies {@code txn} (keys are not checked here) and queues its events for every watch; does
    * not deliver: call {@link #deliver()} afterwards, outside the caller's locks.
    */
-  public synchronized TxnResult apply(Txn txn) {
-    open();
+  /** True when every comparison of {@code txn} holds now (its key comparisons and its {@link Txn.Unchanged} ranges). */
+  public synchronized boolean holds(Txn txn) {
     for (Txn.Compare c : txn.compares()) {
       KeyValue kv = kvs.get(c.key());
       if ((kv == null ? 0 : kv.modRevision()) != c.modRevision()) {
-        return new TxnResult(false, revision);
+        return false;
       }
+    }
+    for (Txn.Unchanged u : txn.unchanged()) {
+      for (KeyValue kv : kvs.tailMap(u.keyPrefix(), true).values()) {
+        if (!kv.key().startsWith(u.keyPrefix())) {
+          break;
+        }
+        if (!u.allows(kv)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  public synchronized TxnResult apply(Txn txn) {
+    open();
+    if (!holds(txn)) {
+      return new TxnResult(false, revision);
     }
     long next = revision + 1;
     List<ChangeEvent> events = new ArrayList<>(txn.ops().size());

@@ -22,6 +22,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -75,7 +76,11 @@ import org.slf4j.LoggerFactory;
  * A reload compares each item's compact JSON with what is held: unchanged items keep their
  * revisions, and a reload that changes nothing (comments, formatting, the order of items) produces
  * no event; reordering the fields of an item changes its value.
- * Revisions start over when the process restarts, as the source keeps no state outside the file.
+ * Revisions never go backwards, also across restarts: the source keeps a revision floor in {@code
+ * .<file>.revision} next to the file (written, with fsync, before a revision passes it, in steps of
+ * {@value #REVISION_STEP}), and starts above it; so an {@code ETag} from before a restart never
+ * matches a value after it. In a directory it cannot write, revisions start over (with a warning).
+ * Temporary files a killed writer left behind ({@code .<file>.*.tmp}) are removed at start.
  *
  * <p><b>Validation.</b> The whole file is validated before anything of it is applied: syntax,
  * top-level keys (only the configured types' paths), items (objects with a valid, unique id) and
@@ -166,6 +171,12 @@ public final class FileSource implements ConfigSource {
   private volatile @Nullable LoadError lastError;
   private volatile boolean closed;
 
+  /** How far ahead of the current revision the persisted floor is moved at a time. */
+  static final long REVISION_STEP = 1000;
+  private final Path revisionFile;
+  /** The persisted floor: revisions up to it may be used before it is moved again. */
+  private long reservedRevision;
+
   private FileSource(Builder b, Map<String, ResourceType<?>> types) {
     this.file = b.file.toAbsolutePath();
     this.fileName = String.valueOf(file.getFileName());
@@ -173,7 +184,10 @@ public final class FileSource implements ConfigSource {
     this.prefix = ResourceKey.normalizePrefix(b.prefix);
     this.clock = b.clock;
     this.shape = FileContent.empty(prefix, types);
-    this.store = new MemStore(0, b.historyLimit);
+    this.revisionFile = Objects.requireNonNull(file.getParent()).resolve("." + fileName + ".revision");
+    removeLeftoverTemporaryFiles();
+    this.reservedRevision = readRevisionFloor();
+    this.store = new MemStore(reservedRevision, b.historyLimit);
     lock.lock();
     try {
       refreshLocked(true);
@@ -244,6 +258,9 @@ public final class FileSource implements ConfigSource {
       shape.typeOf(c.key());
       canonical.ifModRevision(c.key(), c.modRevision());
     }
+    for (Txn.Unchanged u : txn.unchanged()) {
+      canonical.ifUnchangedSince(u.keyPrefix(), u.revision());
+    }
     for (Txn.Op op : txn.ops()) {
       byte[] value = op.value();
       if (value == null) {
@@ -269,12 +286,10 @@ public final class FileSource implements ConfigSource {
               ? "nothing valid was loaded from " + fileName + ", so nothing is written: " + (error == null ? "" : error.message())
               : fileName + " changed on disk to content that was rejected; not writing over it: " + error.message());
         }
-        for (Txn.Compare c : write.compares()) {
-          KeyValue kv = store.get(c.key());
-          if ((kv == null ? 0 : kv.modRevision()) != c.modRevision()) {
-            return new TxnResult(false, store.revision());
-          }
+        if (!store.holds(write)) {
+          return new TxnResult(false, store.revision());
         }
+        reserveRevision(true);
         FileContent.Edit edit = content.edit(write.ops(), prepared);
         if (edit.changed()) {
           FileContent next = edit.next();
@@ -441,6 +456,7 @@ public final class FileSource implements ConfigSource {
     if (diff == null) {
       return false;
     }
+    reserveRevision(false);
     long revision = store.apply(diff.build()).revision();
     LOG.info("{}: loaded at revision {}", fileName, revision);
     return true;
@@ -469,13 +485,70 @@ public final class FileSource implements ConfigSource {
     }
   }
 
-  private void writeAtomically(byte[] bytes) {
+  /** Deletes {@code .<file>.*.tmp}: what a writer killed between creating and renaming its temporary file left. */
+  private void removeLeftoverTemporaryFiles() {
     Path dir = Objects.requireNonNull(file.getParent());
+    try (java.nio.file.DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, "." + fileName + ".*.tmp")) {
+      for (Path p : leftovers) {
+        Files.deleteIfExists(p);
+        LOG.info("{}: removed {}, left by an interrupted write", fileName, p.getFileName());
+      }
+    } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+      LOG.warn("{}: cannot remove temporary files left by an interrupted write in {}: {}", fileName, dir, e.toString());
+    }
+  }
+
+  private long readRevisionFloor() {
+    try {
+      String text = Files.readString(revisionFile, StandardCharsets.US_ASCII).trim();
+      long floor = Long.parseLong(text);
+      if (floor < 0) {
+        throw new NumberFormatException("negative");
+      }
+      return floor;
+    } catch (NoSuchFileException e) {
+      return 0;
+    } catch (IOException | NumberFormatException e) {
+      // unreadable or damaged: a floor far above any revision this source could have reached keeps them monotonic
+      LOG.warn("{}: cannot read the revision floor {} ({}); revisions continue from a high one", fileName, revisionFile, e.toString());
+      return System.currentTimeMillis() * 1000;
+    }
+  }
+
+  /**
+   * Before a revision is used: moves the persisted floor ahead when the next revision would pass it.
+   * {@code forWrite}: a failure refuses the write (it would fail on the same directory anyway); for a
+   * load it is logged and the load goes on.
+   */
+  private void reserveRevision(boolean forWrite) {
+    long next = store.revision() + 1;
+    if (next <= reservedRevision) {
+      return;
+    }
+    long floor = next + REVISION_STEP;
+    try {
+      writeFileAtomically(revisionFile, "." + fileName + ".revision", (floor + "\n").getBytes(StandardCharsets.US_ASCII));
+      reservedRevision = floor;
+    } catch (SourceException e) {
+      if (forWrite) {
+        throw e;
+      }
+      LOG.warn("{}: cannot persist the revision floor ({}); after a restart revisions may start lower", fileName, e.getMessage());
+      reservedRevision = floor; // warned once per step
+    }
+  }
+
+  private void writeAtomically(byte[] bytes) {
+    writeFileAtomically(file, fileName, bytes);
+  }
+
+  private void writeFileAtomically(Path target, String name, byte[] bytes) {
+    Path dir = Objects.requireNonNull(target.getParent());
     Path tmp = null;
     try {
       tmp = Files.createTempFile(dir, "." + fileName + ".", ".tmp");
       try {
-        Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(file));
+        Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(target));
       } catch (UnsupportedOperationException | IOException e) {
         // not POSIX, or the file is gone: keep the temporary file's permissions
       }
@@ -486,7 +559,7 @@ public final class FileSource implements ConfigSource {
         }
         ch.force(true);
       }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       tmp = null;
       try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
         d.force(true); // the rename itself survives a crash
@@ -494,7 +567,7 @@ public final class FileSource implements ConfigSource {
         LOG.debug("{}: cannot fsync directory {}", fileName, dir, e);
       }
     } catch (IOException e) {
-      throw new SourceException(fileName + ": cannot write: " + e, e);
+      throw new SourceException(name + ": cannot write: " + e, e);
     } finally {
       if (tmp != null) {
         try {

@@ -98,6 +98,7 @@ public final class InMemorySource implements ConfigSource {
   @Override
   public TxnResult txn(Txn txn) {
     txn.compares().forEach(c -> checkKey(c.key()));
+    txn.unchanged().forEach(u -> checkKey(u.keyPrefix()));
     txn.ops().forEach(o -> checkKey(o.key()));
     TxnResult result = store.apply(txn);
     store.deliver();

@@ -17,6 +17,10 @@ import org.jspecify.annotations.Nullable;
  *     .put("/apisix/routes/9", json)
  *     .build();
  * }</pre>
+ *
+ * <p>Besides comparisons on one key, a transaction may require that no key under a prefix changed
+ * after a revision ({@link Builder#ifUnchangedSince}: etcd's comparison over a key range). Every
+ * source must honour both kinds ({@code ConfigSourceContract} checks it).
  */
 public final class Txn {
   /** A condition on one key's mod revision; {@code 0} means "the key does not exist". */
@@ -26,6 +30,26 @@ public final class Txn {
       if (modRevision < 0) {
         throw new IllegalArgumentException("compare on " + key + ": revision must not be negative, was " + modRevision);
       }
+    }
+  }
+
+  /**
+   * Holds when every key under {@code keyPrefix} has a mod revision of at most {@code revision}:
+   * no key under it was created or changed after {@code revision} (a key deleted since does not
+   * count). With etcd, a comparison {@code mod_revision < revision + 1} over the range of the prefix.
+   */
+  public record Unchanged(String keyPrefix, long revision) {
+    public Unchanged {
+      Objects.requireNonNull(keyPrefix, "keyPrefix");
+      if (keyPrefix.isEmpty() || revision < 0) {
+        throw new IllegalArgumentException("unchanged since: needs a non-empty prefix and a revision >= 0, got \""
+            + keyPrefix + "\" and " + revision);
+      }
+    }
+
+    /** True when {@code kv} (a key under the prefix or not) does not break this condition. */
+    public boolean allows(KeyValue kv) {
+      return !kv.key().startsWith(keyPrefix) || kv.modRevision() <= revision;
     }
   }
 
@@ -47,10 +71,12 @@ public final class Txn {
   }
 
   private final List<Compare> compares;
+  private final List<Unchanged> unchanged;
   private final List<Op> ops;
 
-  private Txn(List<Compare> compares, List<Op> ops) {
+  private Txn(List<Compare> compares, List<Unchanged> unchanged, List<Op> ops) {
     this.compares = List.copyOf(compares);
+    this.unchanged = List.copyOf(unchanged);
     this.ops = List.copyOf(ops);
   }
 
@@ -66,14 +92,20 @@ public final class Txn {
     return ops;
   }
 
+  /** The range conditions ({@link Builder#ifUnchangedSince}). */
+  public List<Unchanged> unchanged() {
+    return unchanged;
+  }
+
   @Override
   public String toString() {
-    return "Txn[if " + compares + " then " + ops.stream().map(o -> (o.isDelete() ? "delete " : "put ") + o.key()).toList() + "]";
+    return "Txn[if " + compares + (unchanged.isEmpty() ? "" : " " + unchanged) + " then " + ops.stream().map(o -> (o.isDelete() ? "delete " : "put ") + o.key()).toList() + "]";
   }
 
   /** Collects comparisons and operations; a key may appear in at most one operation. */
   public static final class Builder {
     private final List<Compare> compares = new ArrayList<>();
+    private final List<Unchanged> unchanged = new ArrayList<>();
     private final List<Op> ops = new ArrayList<>();
 
     private Builder() {}
@@ -86,6 +118,12 @@ public final class Txn {
 
     public Builder ifAbsent(String key) {
       return ifModRevision(key, 0);
+    }
+
+    /** Holds when no key under {@code keyPrefix} was created or changed after {@code revision}. */
+    public Builder ifUnchangedSince(String keyPrefix, long revision) {
+      unchanged.add(new Unchanged(keyPrefix, revision));
+      return this;
     }
 
     public Builder put(String key, byte[] value) {
@@ -114,7 +152,7 @@ public final class Txn {
       if (ops.isEmpty()) {
         throw new IllegalArgumentException("a transaction needs at least one operation");
       }
-      return new Txn(compares, ops);
+      return new Txn(compares, unchanged, ops);
     }
   }
 }

@@ -243,6 +243,33 @@ public abstract class ConfigSourceContract {
     assertThat(rec.events()).extracting(ChangeEvent::key).containsExactly(sentinel);
   }
 
+  /** {@code ifUnchangedSince}: fails once any key under the prefix was created or changed after the revision, only then. */
+  @Test
+  void anUnchangedSinceConditionSeesEveryKeyUnderItsPrefix() {
+    String x = upstream("ux");
+    String r1 = route("u1");
+    source.put(r1, value(r1, 1));
+    long since = source.put(x, value(x, 1));
+    String routes = r1.substring(0, r1.lastIndexOf('/') + 1);
+    String upstreams = x.substring(0, x.lastIndexOf('/') + 1);
+
+    assertThat(source.txn(Txn.builder().ifUnchangedSince(routes, since).put(route("u2"), value(route("u2"), 1)).build()).succeeded())
+        .as("nothing under %s changed since %d", routes, since).isTrue();
+    assertThat(source.txn(Txn.builder().ifUnchangedSince(routes, since).delete(x).build()).succeeded())
+        .as("a route was created after %d", since).isFalse();
+    assertThat(source.get(x)).isNotNull();
+    long now = source.list().revision();
+    source.put(r1, value(r1, 2)); // a change of an existing key breaks it too
+    assertThat(source.txn(Txn.builder().ifUnchangedSince(routes, now).delete(x).build()).succeeded()).isFalse();
+    assertThat(source.txn(Txn.builder().ifUnchangedSince(upstreams, since).ifUnchangedSince(routes, source.list().revision())
+        .put(route("u3"), value(route("u3"), 1)).build()).succeeded()).as("other prefixes do not count").isTrue();
+    long afterDelete = source.list().revision();
+    assertThat(source.delete(route("u3"))).isTrue();
+    assertThat(source.txn(Txn.builder().ifUnchangedSince(routes, afterDelete).delete(x).build()).succeeded())
+        .as("a key deleted since does not count").isTrue();
+    assertThat(source.get(x)).isNull();
+  }
+
   @Test
   void aTxnAppliesAllOpsAtOneRevisionInOneBatch() {
     String gone = upstream("gone");

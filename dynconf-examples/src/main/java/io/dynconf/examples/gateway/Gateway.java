@@ -157,7 +157,11 @@ public final class Gateway implements AutoCloseable {
         tls = null;
       }
       admin = new AdminServer(boss, config.adminListen(), source, registry, operators, key,
-          config.viewerKey());
+          config.viewerKey(), adminSecurity(config.admin()));
+      if (config.admin().tlsCert() == null && !admin.address().getAddress().isLoopbackAddress()) {
+        LOG.warn("the admin API listens on {} over plain HTTP: its key and every configuration cross the network in clear text;"
+            + " serve it over HTTPS with --admin-tls CERT,KEY or listen on loopback only", admin.address());
+      }
       opened.push(admin);
       status = config.statusListen() == null ? null
           : new StatusServer(boss, config.statusListen(), new HealthEndpoint(registry, key, config.viewerKey()));
@@ -210,6 +214,20 @@ public final class Gateway implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--tls-default-cert " + config.tlsDefaultCert() + " / --tls-default-key "
           + config.tlsDefaultKey() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static AdminServer.Security adminSecurity(GatewayConfig.AdminOptions options) throws IOException {
+    if (options.tlsCert() == null || options.tlsKey() == null) {
+      return new AdminServer.Security(options.metricsRequireKey(), null);
+    }
+    try {
+      SniCertificates.Identity id = SniCertificates.Identity.fromPem(Files.readString(options.tlsCert(), StandardCharsets.US_ASCII),
+          Files.readString(options.tlsKey(), StandardCharsets.US_ASCII));
+      return new AdminServer.Security(options.metricsRequireKey(),
+          io.netty.handler.ssl.SslContextBuilder.forServer(id.key(), id.chain().toArray(java.security.cert.X509Certificate[]::new)).build());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--admin-tls " + options.tlsCert() + "," + options.tlsKey() + ": " + e.getMessage(), e);
     }
   }
 

@@ -40,6 +40,7 @@ import org.jspecify.annotations.Nullable;
  *     {@code tls_key_encryption_key} or {@code data_encryption_keys})
  * @param statusListen the status listener ({@code --status-listen}, YAML {@code status_listen}):
  *     {@code GET /dynconf/health} only, for probes; null (the default) for none
+ * @param admin the admin listener's protections ({@code --metrics-require-key}, {@code --admin-tls})
  */
 public record GatewayConfig(
     ListenAddress listen,
@@ -55,11 +56,36 @@ public record GatewayConfig(
     @Nullable Path tlsDefaultCert,
     @Nullable Path tlsDefaultKey,
     List<String> tlsKeyEncryptionKeys,
-    @Nullable ListenAddress statusListen) {
+    @Nullable ListenAddress statusListen,
+    AdminOptions admin) {
 
   private static final Set<String> KEYS = Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
       "standalone", "data-dir", "echo-listen", "config", "tls-listen", "tls-default-cert", "tls-default-key",
-      "tls-key-encryption-key", "status-listen");
+      "tls-key-encryption-key", "status-listen", "metrics-require-key", "admin-tls");
+
+  /**
+   * @param metricsRequireKey {@code --metrics-require-key true}: the metrics endpoint needs the admin
+   *     or viewer key (default false, as APISIX)
+   * @param tlsCert {@code --admin-tls CERT,KEY}: the admin API's PEM certificate (chain); null: plain HTTP
+   * @param tlsKey its PEM private key
+   */
+  public record AdminOptions(boolean metricsRequireKey, @Nullable Path tlsCert, @Nullable Path tlsKey) {
+    static AdminOptions parse(Map<String, String> merged) {
+      String require = merged.getOrDefault("metrics-require-key", "false");
+      if (!require.equals("true") && !require.equals("false")) {
+        throw new IllegalArgumentException("--metrics-require-key: true or false, was \"" + require + "\"");
+      }
+      String tls = merged.get("admin-tls");
+      if (tls == null || tls.isBlank()) {
+        return new AdminOptions(require.equals("true"), null, null);
+      }
+      List<String> files = list(tls);
+      if (files.size() != 2) {
+        throw new IllegalArgumentException("--admin-tls: CERT.pem,KEY.pem (a certificate file and its private key file), was \"" + tls + "\"");
+      }
+      return new AdminOptions(require.equals("true"), Path.of(files.get(0)), Path.of(files.get(1)));
+    }
+  }
 
   public GatewayConfig {
     etcd = List.copyOf(etcd);
@@ -147,7 +173,8 @@ public record GatewayConfig(
         merged.containsKey("tls-default-cert") ? Path.of(merged.get("tls-default-cert")) : null,
         merged.containsKey("tls-default-key") ? Path.of(merged.get("tls-default-key")) : null,
         list(merged.getOrDefault("tls-key-encryption-key", "")),
-        merged.containsKey("status-listen") ? ListenAddress.parse("--status-listen", merged.get("status-listen")) : null);
+        merged.containsKey("status-listen") ? ListenAddress.parse("--status-listen", merged.get("status-listen")) : null,
+        AdminOptions.parse(merged));
   }
 
   private static List<String> list(String commaSeparated) {

@@ -60,7 +60,7 @@ public final class GatewayMain {
       out.println("  HTTPS:       https://" + hostPort(gateway.tlsAddress().getHostString(), gateway.tlsAddress().getPort())
           + " (certificates by SNI from the ssls)");
     }
-    out.println("  admin API:   http://" + hostPort(gateway.adminAddress().getHostString(), gateway.adminAddress().getPort()) + "/apisix/admin");
+    out.println("  admin API:   " + (config.admin().tlsCert() == null ? "http" : "https") + "://" + hostPort(gateway.adminAddress().getHostString(), gateway.adminAddress().getPort()) + "/apisix/admin");
     out.println("  config:      " + (config.etcdMode() ? "etcd " + String.join(",", config.etcd()) + " prefix " + config.prefix()
         : "standalone file " + gateway.configFile().toAbsolutePath()));
     if (gateway.echoAddress() != null) {
@@ -86,6 +86,8 @@ public final class GatewayMain {
           --admin-listen HOST:PORT  admin API (default 127.0.0.1:9180)
           --admin-key KEY           admin key (default: generated on first start, kept in the data dir)
           --viewer-key KEY          an optional read-only admin key
+          --admin-tls CERT,KEY      serve the admin API over HTTPS with these PEM files (default: plain HTTP)
+          --metrics-require-key B   true: /apisix/prometheus/metrics needs the admin or viewer key (default false)
           --etcd URL[,URL...]       etcd mode (default: standalone file)
           --prefix PREFIX           etcd prefix (default /apisix)
           --standalone FILE         standalone file (default DATA_DIR/apisix.yaml, written on first start)

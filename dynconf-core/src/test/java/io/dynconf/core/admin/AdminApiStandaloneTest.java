@@ -1,0 +1,110 @@
+package io.dynconf.core.admin;
+
+import static io.dynconf.core.admin.AdminTesting.UPSTREAM;
+import static io.dynconf.core.admin.AdminTesting.json;
+import static io.dynconf.core.admin.AdminTesting.request;
+import static io.dynconf.core.admin.AdminTesting.route;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dynconf.core.source.FileSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The admin API over the standalone file source, across restarts of the source. */
+class AdminApiStandaloneTest {
+  @TempDir Path dir;
+
+  private FileSource open(Path file) {
+    return FileSource.builder(file).pollInterval(Duration.ofMillis(100)).build();
+  }
+
+  private static AdminApi admin(FileSource source) {
+    return AdminTesting.builder(source, new AdminTesting.TestClock(AdminApiContract.T0)).build();
+  }
+
+  /**
+   * An ETag from before a restart must not match after it: revisions continue above every revision
+   * used before. Before, revisions started over at 1, so a stale {@code If-Match: "1"} overwrote a
+   * newer change.
+   */
+  @Test
+  void revisionsNeverGoBackwardsAcrossRestartsSoAStaleEtagIsRefused() throws Exception {
+    Path file = dir.resolve("apisix.yaml");
+    Files.writeString(file, "upstreams:\n  - id: u\n    type: roundrobin\n    nodes:\n      \"127.0.0.1:80\": 1\n#END\n");
+    String staleEtag;
+    long last;
+    try (FileSource source = open(file); AdminApi admin = admin(source)) {
+      staleEtag = admin.handle(request("GET", "/apisix/admin/upstreams/u", null)).header("ETag");
+      AdminResponse changed = admin.handle(request("PUT", "/apisix/admin/upstreams/u", UPSTREAM.replace("8080", "8081")));
+      assertThat(changed.status()).as(changed.bodyUtf8()).isEqualTo(200);
+      last = source.list().revision();
+    }
+    try (FileSource source = open(file); AdminApi admin = admin(source)) {
+      assertThat(source.list().revision()).as("after the restart").isGreaterThan(last);
+      assertThat(source.get("/apisix/upstreams/u").modRevision()).isGreaterThan(last);
+      AdminResponse stale = admin.handle(request("PUT", "/apisix/admin/upstreams/u", UPSTREAM, "If-Match", staleEtag));
+      assertThat(stale.status()).as(stale.bodyUtf8()).isEqualTo(412);
+      assertThat(source.get("/apisix/upstreams/u").utf8()).contains("8081");
+    }
+    try (FileSource source = open(file)) {
+      assertThat(source.list().revision()).as("a third start").isGreaterThan(last + 1);
+    }
+  }
+
+  @Test
+  void temporaryFilesLeftByAKilledWriteAreRemovedAtStart() throws Exception {
+    Path file = dir.resolve("apisix.yaml");
+    Files.writeString(file, "routes: []\n#END\n");
+    Path leftover = Files.writeString(dir.resolve(".apisix.yaml.8123456789.tmp"), "routes:\n  - id: half");
+    Path unrelated = Files.writeString(dir.resolve(".other.yaml.1.tmp"), "x");
+    try (FileSource source = open(file)) {
+      assertThat(leftover).doesNotExist();
+      assertThat(unrelated).exists();
+      source.put("/apisix/upstreams/u", "{\"id\":\"u\",\"nodes\":{\"127.0.0.1:80\":1}}");
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".apisix.yaml.") && n.endsWith(".tmp"));
+    }
+  }
+
+  /** POST generates ids in standalone mode too (before: 503 "put /apisix/gen_id: ... not under a known type"). */
+  @Test
+  void postGeneratesIdsWithoutAGenIdKey() throws Exception {
+    Path file = dir.resolve("apisix.yaml");
+    Files.writeString(file, "routes: []\n#END\n");
+    try (FileSource source = open(file); AdminApi admin = admin(source)) {
+      admin.handle(request("PUT", "/apisix/admin/upstreams/1", UPSTREAM));
+      AdminResponse a = admin.handle(request("POST", "/apisix/admin/routes", route("/a", "1")));
+      AdminResponse b = admin.handle(request("POST", "/apisix/admin/routes", route("/b", "1")));
+      assertThat(a.status()).as(a.bodyUtf8()).isEqualTo(201);
+      assertThat(b.status()).as(b.bodyUtf8()).isEqualTo(201);
+      String idA = json(a).path("value").path("id").asText();
+      String idB = json(b).path("value").path("id").asText();
+      assertThat(idA).hasSize(20).isLessThan(idB);
+      assertThat(Files.readString(file)).doesNotContain("gen_id").contains(idA).contains(idB);
+    }
+  }
+
+  /** The README's 128 objects in one bulk request, all referencing a stored upstream, on the file source. */
+  @Test
+  void bulkOf128RoutesReferencingAStoredUpstream() throws Exception {
+    Path file = dir.resolve("apisix.yaml");
+    Files.writeString(file, "routes: []\n#END\n");
+    try (FileSource source = open(file); AdminApi admin = admin(source)) {
+      admin.handle(request("PUT", "/apisix/admin/upstreams/u", UPSTREAM));
+      StringBuilder ops = new StringBuilder("{\"operations\":[");
+      for (int i = 0; i < AdminApi.MAX_BULK_OPERATIONS; i++) {
+        ops.append(i == 0 ? "" : ",").append("{\"method\":\"PUT\",\"type\":\"routes\",\"id\":\"r").append(i).append("\",\"value\":")
+            .append(route("/r" + i, "u")).append("}");
+      }
+      AdminResponse r = admin.handle(request("POST", "/apisix/admin/bulk", ops.append("]}").toString()));
+      assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(200);
+      assertThat(r.bodyUtf8()).doesNotContain("etcd");
+      assertThat(json(admin.handle(request("GET", "/apisix/admin/routes", null))).path("total").asInt()).isEqualTo(128);
+    }
+  }
+}
