@@ -27,7 +27,9 @@ import org.jspecify.annotations.Nullable;
  * slash), bytes that are not valid UTF-8 (the overlong {@code %C0%AF} that old servers read as
  * {@code /}), a dot segment spelled with percent-encoding ({@code %2e%2e}) or in a path that also
  * has an encoded slash (a server that splits on raw slashes only would resolve it elsewhere), and
- * a dot segment with a path parameter ({@code ..;}, which some servers take for {@code ..}).
+ * a dot segment with a path parameter ({@code ..;}, which some servers take for {@code ..}), and
+ * double percent-encoding ({@code %252e}: {@code %25} followed by two hex digits, which a server
+ * that decodes twice reads as {@code .}).
  *
  * <p>What goes upstream is not rebuilt from the decoded path: APISIX (nginx) forwards the
  * client's target as received unless a plugin rewrote it, so ids containing {@code %2F} survive.
@@ -169,6 +171,10 @@ public final class RequestTarget {
           throw new InvalidRequestException("malformed percent-encoding \"" + raw.substring(i, i + 3) + "\" at " + i);
         }
         int b = (hi << 4) | lo;
+        if (b == '%' && i + 4 < n && Character.digit(raw.charAt(i + 3), 16) >= 0 && Character.digit(raw.charAt(i + 4), 16) >= 0
+            && raw.charAt(i + 3) < 0x80 && raw.charAt(i + 4) < 0x80) {
+          throw new InvalidRequestException("double percent-encoding (" + raw.substring(i, i + 5) + ") is not allowed in a path");
+        }
         if (b == 0) {
           throw new InvalidRequestException("%00 (NUL) is not allowed in a path");
         }
