@@ -38,6 +38,7 @@ import org.jspecify.annotations.Nullable;
  * @param tlsKeyEncryptionKeys keys that open {@code $aesgcm$} private keys, {@code ID:BASE64}, the
  *     first one seals ({@code --tls-key-encryption-key}, comma-separated, or a YAML list under
  *     {@code tls_key_encryption_key} or {@code data_encryption_keys})
+ * @param clientLimits client timeouts and the connection limit ({@link ClientLimits}: nginx's defaults)
  */
 public record GatewayConfig(
     ListenAddress listen,
@@ -52,11 +53,18 @@ public record GatewayConfig(
     @Nullable ListenAddress tlsListen,
     @Nullable Path tlsDefaultCert,
     @Nullable Path tlsDefaultKey,
-    List<String> tlsKeyEncryptionKeys) {
+    List<String> tlsKeyEncryptionKeys,
+    ClientLimits clientLimits) {
 
-  private static final Set<String> KEYS = Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
+  private static final Set<String> KEYS = union(ClientLimits.KEYS, Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
       "standalone", "data-dir", "echo-listen", "config", "tls-listen", "tls-default-cert", "tls-default-key",
-      "tls-key-encryption-key");
+      "tls-key-encryption-key"));
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new java.util.HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
+  }
 
   public GatewayConfig {
     etcd = List.copyOf(etcd);
@@ -143,7 +151,8 @@ public record GatewayConfig(
         merged.containsKey("tls-listen") ? ListenAddress.parse("--tls-listen", merged.get("tls-listen")) : null,
         merged.containsKey("tls-default-cert") ? Path.of(merged.get("tls-default-cert")) : null,
         merged.containsKey("tls-default-key") ? Path.of(merged.get("tls-default-key")) : null,
-        list(merged.getOrDefault("tls-key-encryption-key", "")));
+        list(merged.getOrDefault("tls-key-encryption-key", "")),
+        ClientLimits.from(merged));
   }
 
   private static List<String> list(String commaSeparated) {

@@ -103,6 +103,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private String routeId = "";
   private boolean counting;
   private boolean tunnel;
+  private @Nullable ClientTimeouts timeouts;
 
   public ProxyHandler(Settings settings) {
     this.settings = settings;
@@ -111,6 +112,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    timeouts = ctx.pipeline().get(ClientTimeouts.class);
     ctx.channel().config().setAutoRead(false);
     ctx.read();
   }
@@ -184,6 +186,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     routeId = "";
     counting = true;
     settings.metrics().started();
+    if (timeouts != null) {
+      timeouts.requestStarted();
+    }
     NettyRouteRequest rr;
     try {
       rr = new NettyRouteRequest(request, client, settings.scheme(), local == null ? 0 : local.getPort());
@@ -274,6 +279,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       content.release();
       if (last) {
         discarding = false;
+        awaitingNextRequest();
       }
       pull();
       return;
@@ -319,6 +325,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (keepAlive) {
       c.writeAndFlush(r).addListener(f -> {
         if (!discarding && exchange == null) {
+          awaitingNextRequest();
           pull(); // the request was complete: take the next one
         }
       });
@@ -327,6 +334,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
     } else {
       c.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private void awaitingNextRequest() {
+    if (timeouts != null) {
+      timeouts.awaitingNextRequest();
     }
   }
 
@@ -744,6 +757,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (!keepAlive || !f.isSuccess()) {
           ctx.close();
         } else {
+          if (!discarding) {
+            awaitingNextRequest();
+          }
           pull();
         }
       });
@@ -752,6 +768,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private void startTunnel(HttpResponse r) {
       cancelTimer();
       tunnel = true;
+      if (timeouts != null) {
+        timeouts.tunnel();
+      }
       tunnelBacklog = new ArrayList<>();
       picker.finish(pick, nodeStart, Outcome.RESPONSE, 101);
       ended(101);
