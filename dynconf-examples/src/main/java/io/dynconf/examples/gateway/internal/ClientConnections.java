@@ -32,6 +32,20 @@ public final class ClientConnections {
   /** Idle connections closed when accepting fails for want of descriptors. */
   private static final int EVICT_ON_EMFILE = 16;
 
+  /**
+   * Accepts beyond the limit while closes of idle connections are still under way, before accepting
+   * pauses: the descriptors in use stay near the limit even under a burst of connections.
+   */
+  private static final int ACCEPT_SLACK = 16;
+  /**
+   * Loaded now: when descriptors run out, a class that is not loaded yet cannot be read from a
+   * class directory either (seen in tests: NoClassDefFoundError in the accept path).
+   */
+  private static final List<Class<?>> PRELOADED = List.of(Idle.class, ListenerChannel.class);
+
+  /** A connection found idle, with when it became so (read once: it changes under a sort otherwise). */
+  private record Idle(Channel channel, long since) {}
+
   private final int max;
   private final AtomicInteger open = new AtomicInteger();
   private final Map<Channel, ClientTimeouts> live = new ConcurrentHashMap<>();
@@ -107,29 +121,42 @@ public final class ClientConnections {
 
   /** Closes up to {@code count} idle connections, the longest idle first; returns how many. */
   int closeIdle(int count) {
-    List<Map.Entry<Channel, ClientTimeouts>> idle = new ArrayList<>();
-    for (Map.Entry<Channel, ClientTimeouts> e : live.entrySet()) {
-      if (e.getValue().idleSince() != Long.MAX_VALUE) {
-        idle.add(e);
-      }
-    }
-    if (idle.isEmpty()) {
-      return 0;
-    }
-    List<Map.Entry<Channel, ClientTimeouts>> oldest = idle;
-    if (count == 1) {
-      oldest = List.of(idle.stream().min(Comparator.comparingLong(e -> e.getValue().idleSince())).orElseThrow());
-    } else {
-      idle.sort(Comparator.comparingLong(e -> e.getValue().idleSince()));
-    }
     int closed = 0;
-    for (Map.Entry<Channel, ClientTimeouts> e : oldest) {
-      if (closed == count) {
-        break;
+    if (count == 1) {
+      // another thread may take the same oldest one at the same moment: then the next oldest
+      for (int attempt = 0; attempt < 8 && closed == 0; attempt++) {
+        Map.Entry<Channel, ClientTimeouts> oldest = null;
+        for (Map.Entry<Channel, ClientTimeouts> e : live.entrySet()) {
+          long since = e.getValue().idleSince();
+          if (since != Long.MAX_VALUE && (oldest == null || since < oldest.getValue().idleSince())) {
+            oldest = e;
+          }
+        }
+        if (oldest == null) {
+          break;
+        }
+        if (live.remove(oldest.getKey()) != null) {
+          oldest.getKey().close();
+          closed++;
+        }
       }
-      if (live.remove(e.getKey()) != null) {
-        e.getKey().close();
-        closed++;
+    } else {
+      List<Idle> idle = new ArrayList<>();
+      for (Map.Entry<Channel, ClientTimeouts> e : live.entrySet()) {
+        long since = e.getValue().idleSince(); // read once: it changes under the sort otherwise
+        if (since != Long.MAX_VALUE) {
+          idle.add(new Idle(e.getKey(), since));
+        }
+      }
+      idle.sort(Comparator.comparingLong(Idle::since));
+      for (Idle e : idle) {
+        if (closed == count) {
+          break;
+        }
+        if (live.remove(e.channel()) != null) {
+          e.channel().close();
+          closed++;
+        }
       }
     }
     evicted.addAndGet(closed);
@@ -164,6 +191,10 @@ public final class ClientConnections {
 
     @Override
     protected int doReadMessages(List<Object> buf) throws Exception {
+      if (connections.open.get() >= connections.max + ACCEPT_SLACK) {
+        connections.pauseAccepts(this, 10); // closes made to make room are still under way
+        return 0;
+      }
       java.nio.channels.SocketChannel ch;
       try {
         ch = javaChannel().accept();
@@ -194,11 +225,15 @@ public final class ClientConnections {
     int closed = closeIdle(EVICT_ON_EMFILE);
     report("accepting a client connection failed: " + e.getMessage() + "; closed " + closed
         + " idle connections and pausing accepts for " + ACCEPT_PAUSE_MS + " ms");
-    listener.config().setAutoRead(false); // no spinning on a backlog we cannot take
+    pauseAccepts(listener, ACCEPT_PAUSE_MS); // no spinning on a backlog we cannot take
+  }
+
+  private void pauseAccepts(ServerSocketChannel listener, long ms) {
+    listener.config().setAutoRead(false);
     listener.eventLoop().schedule(() -> {
       if (listener.isOpen()) {
         listener.config().setAutoRead(true);
       }
-    }, ACCEPT_PAUSE_MS, TimeUnit.MILLISECONDS);
+    }, ms, TimeUnit.MILLISECONDS);
   }
 }
