@@ -36,6 +36,48 @@ public final class NormalisingBackend implements AutoCloseable {
       "/%2e/private/x", "/public/.%2e/private/x", "/public/%2e./private/x", "/pr%69vate/x", "/%70%72%69%76%61%74%65/x",
       "/private%2Fx?y=1", "/public/../private/x?a=%2e%2e", "/private/%2e%2e%2e/x");
 
+  private static final String[] PIECES = {"/", "//", "private", "public", "x", "p", "rivate", "%70", "%2f", "%2F", "%5c",
+      "\\", ".", "..", "%2e", "%2E", "%252e", "%252f", "%c0%af", "%C0%AF", ";", ";x=1", "..;", "%3b", "%00", "%", "%25", "?",
+      "#", "%23", "%3f", "/./", "/../", "\u00c3\u00a9", "%e9"};
+
+  /**
+   * A random request target for the {@code i}-th probe: odd ones respell {@code /private/x} one to
+   * four times, even ones join pieces attackers use ({@code %2e}, {@code ..;}, {@code %c0%af}, ...).
+   */
+  public static String randomTarget(java.util.Random random, int i) {
+    if (i % 2 == 0) { // pieces at random
+      StringBuilder t = new StringBuilder("/");
+      int n = 2 + random.nextInt(7);
+      for (int k = 0; k < n; k++) {
+        t.append(PIECES[random.nextInt(PIECES.length)]);
+      }
+      return t.toString();
+    } else { // /private/x, respelled
+      return respell("/private/x", random);
+    }
+  }
+
+  /** One to four respellings a server might undo: encodings, dot segments, slashes, backslashes. */
+  static String respell(String path, java.util.Random random) {
+    String t = path;
+    for (int m = 1 + random.nextInt(4); m > 0; m--) {
+      int at = 1 + random.nextInt(Math.max(1, t.length() - 1));
+      String pct = String.format(random.nextBoolean() ? "%%%02x" : "%%%02X", (int) t.charAt(Math.min(at, t.length() - 1)));
+      t = switch (random.nextInt(9)) {
+        case 0 -> t.substring(0, at) + pct + t.substring(Math.min(at + 1, t.length())); // one character encoded
+        case 1 -> "/public/.." + t;
+        case 2 -> "/public/%2e%2e" + t;
+        case 3 -> t.replaceFirst("/", random.nextBoolean() ? "//" : "/./");
+        case 4 -> t.replace("/", random.nextBoolean() ? "%2f" : "\\");
+        case 5 -> "/public/%252e%252e" + t;
+        case 6 -> t.replaceFirst("/", "/public%c0%af..%c0%af");
+        case 7 -> "/public/..;" + t;
+        default -> t + (random.nextBoolean() ? "/." : "/x/..");
+      };
+    }
+    return t;
+  }
+
   private final ServerSocket server;
   private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "normalising-backend");

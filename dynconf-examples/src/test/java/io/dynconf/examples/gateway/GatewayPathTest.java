@@ -83,6 +83,28 @@ class GatewayPathTest {
     }
   }
 
+  /**
+   * Random spellings built from the pieces attackers use: whenever the gullible backend would read
+   * one as a private path, the gateway must not answer it with the backend's content without the
+   * key. Prints its seed; replay with {@code -Ddynconf.seed=...}.
+   */
+  @Test
+  void randomSpellingsNeverReachThePrivateContent() throws Exception {
+    long seed = Long.getLong("dynconf.seed", System.nanoTime());
+    System.out.println("GatewayPathTest.randomSpellings seed " + seed + " (rerun with -Ddynconf.seed=" + seed + ")");
+    java.util.Random random = new java.util.Random(seed);
+    int privateSpellings = 0;
+    for (int i = 0; i < 600; i++) {
+      String target = NormalisingBackend.randomTarget(random, i);
+      boolean isPrivate = NormalisingBackend.gullible(target).startsWith("/private/");
+      privateSpellings += isPrivate ? 1 : 0;
+      String r = get(target);
+      assertThat(r).as("seed %d: %s -> %s", seed, target, r).doesNotContain("PRIVATE");
+      assertThat(status(r)).as("seed %d: %s", seed, target).isIn(200, 400, 401, 404);
+    }
+    System.out.println(privateSpellings + " of 600 random targets were private to the backend");
+  }
+
   @Test
   void theDecodedSpellingPassesWithTheKeyAndTheUpstreamGetsTheClientsTarget() throws Exception {
     String r = get("/%70rivate/x?q=%2e", "apikey: jack-key");

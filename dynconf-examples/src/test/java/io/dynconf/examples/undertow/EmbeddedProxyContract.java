@@ -188,6 +188,15 @@ public abstract class EmbeddedProxyContract {
         assertThat(absolute).doesNotContain("PRIVATE");
       }
 
+      long seed = Long.getLong("dynconf.seed", System.nanoTime());
+      System.out.println(getClass().getSimpleName() + " random spellings: seed " + seed + " (rerun with -Ddynconf.seed=" + seed + ")");
+      java.util.Random random = new java.util.Random(seed);
+      for (int i = 0; i < 300; i++) {
+        String target = NormalisingBackend.randomTarget(random, i);
+        String r = rawGet(target);
+        assertThat(r).as("seed %d: %s -> %s", seed, target, r).doesNotContain("PRIVATE");
+      }
+
       String r = rawGet("/public/items/a%2Fb?q=%2e"); // the upstream gets the client's own target
       assertThat(NormalisingBackend.status(r)).as(r).isEqualTo(200);
       assertThat(open.targets).last().isEqualTo("/public/items/a%2Fb?q=%2e");
