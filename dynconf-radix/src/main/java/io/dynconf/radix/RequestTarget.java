@@ -136,9 +136,39 @@ public final class RequestTarget {
     return authority;
   }
 
-  /** What goes upstream when no plugin rewrote it: the client's path and query, as sent, in origin-form. */
+  /**
+   * What goes upstream when no plugin rewrote it: the client's path and query, as sent, in
+   * origin-form; only bytes outside ASCII (sent raw, which RFC 9112 does not allow) are
+   * percent-encoded, so that a client library writing the request line as UTF-8 cannot turn them
+   * into other characters.
+   */
   public String originForm() {
-    return query == null ? rawPath : rawPath + "?" + query;
+    String target = query == null ? rawPath : rawPath + "?" + query;
+    for (int i = 0; i < target.length(); i++) {
+      if (target.charAt(i) >= 0x80) {
+        return encodeNonAscii(target);
+      }
+    }
+    return target;
+  }
+
+  private static String encodeNonAscii(String target) {
+    StringBuilder out = new StringBuilder(target.length() + 16);
+    for (int i = 0; i < target.length(); i++) {
+      char c = target.charAt(i);
+      if (c < 0x80) {
+        out.append(c);
+      } else {
+        int end = Character.isHighSurrogate(c) && i + 1 < target.length() ? i + 2 : i + 1;
+        byte[] bytes = c <= 0xff ? new byte[] {(byte) c} : target.substring(i, end).getBytes(StandardCharsets.UTF_8);
+        for (byte b : bytes) {
+          out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 15, 16)))
+              .append(Character.toUpperCase(Character.forDigit(b & 15, 16)));
+        }
+        i = end - 1;
+      }
+    }
+    return out.toString();
   }
 
   /**

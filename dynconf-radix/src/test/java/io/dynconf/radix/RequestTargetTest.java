@@ -88,6 +88,13 @@ class RequestTargetTest {
   }
 
   @Test
+  void rawNonAsciiBytesGoUpstreamPercentEncoded() {
+    RequestTarget t = RequestTarget.parse("/\u00c3\u00a9?q=\u00c3\u00a9");
+    assertThat(t.path()).isEqualTo("/\u00e9");
+    assertThat(t.originForm()).isEqualTo("/%C3%A9?q=%C3%A9");
+  }
+
+  @Test
   void rawLatin1BytesAreDecodedAsUtf8() {
     // "é" sent raw: a server that reads the request line as ISO-8859-1 hands over two chars
     assertThat(RequestTarget.normalizePath("/\u00c3\u00a9")).isEqualTo("/\u00e9");

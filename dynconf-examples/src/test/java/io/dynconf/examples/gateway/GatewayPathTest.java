@@ -112,6 +112,10 @@ class GatewayPathTest {
     assertThat(r).contains("PRIVATE /private/x");
     assertThat(backend.targets).last().isEqualTo("/%70rivate/x?q=%2e");
 
+    r = get("/public/\u00c3\u00a9"); // raw UTF-8 bytes of "é": percent-encoded upstream, not re-encoded into other characters
+    assertThat(status(r)).isEqualTo(200);
+    assertThat(backend.targets).last().isEqualTo("/public/%C3%A9");
+
     r = get("/public/items/a%2Fb"); // an id with an encoded slash survives
     assertThat(status(r)).isEqualTo(200);
     assertThat(r).contains("public /public/items/a%2Fb");
