@@ -7,9 +7,9 @@ import org.jspecify.annotations.Nullable;
  * What the router needs to know about one request. The host server implements it over its own
  * request object (or fills a reusable adapter), so matching allocates nothing on the way in.
  *
- * <p>{@link #path()} is the request's path without the query string, as the server received it
- * (percent-decoding and normalisation are the server's decisions, as in APISIX where the router
- * sees nginx's {@code $uri}). {@link #host()} is the {@code Host} header or the authority, with or
+ * <p>{@link #path()} is the request's path without the query string, decoded and normalised:
+ * take it from {@link RequestTarget#parse(String)} (nginx's {@code $uri}, what APISIX routes on),
+ * so that no spelling of a path escapes the route that guards it. {@link #host()} is the {@code Host} header or the authority, with or
  * without a port. {@link #var(String)} serves a route's {@code vars} expression and the variables
  * APISIX names ({@code arg_name}, {@code http_x_header}, {@code cookie_name}, ...).
  */

@@ -10,6 +10,8 @@ import io.dynconf.examples.gateway.internal.AdminServer;
 import io.dynconf.examples.gateway.internal.ForgetDeleted;
 import io.dynconf.examples.gateway.internal.HealthEndpoint;
 import io.dynconf.examples.gateway.internal.StatusServer;
+import io.dynconf.examples.gateway.internal.ClientConnections;
+import io.dynconf.examples.gateway.internal.ClientTimeouts;
 import io.dynconf.examples.gateway.internal.EchoServer;
 import io.dynconf.examples.gateway.internal.GatewayMetrics;
 import io.dynconf.examples.gateway.internal.Operators;
@@ -27,7 +29,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.ssl.SniHandler;
@@ -75,12 +76,14 @@ public final class Gateway implements AutoCloseable {
   private final @Nullable SniCertificates certificates;
   private final AdminServer admin;
   private final @Nullable StatusServer status;
+  private final ClientConnections clients;
   private final @Nullable EchoServer echo;
   private final @Nullable String generatedAdminKey;
   private final Path standaloneFile;
 
   private Gateway(GatewayConfig config) throws Exception {
     this.config = config;
+    clients = new ClientConnections(config.clientLimits().effectiveMaxConnections());
     boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     workers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
     Files.createDirectories(config.dataDir());
@@ -135,12 +138,16 @@ public final class Gateway implements AutoCloseable {
       this.generatedAdminKey = generated;
       UpstreamPool pool = new UpstreamPool(64, 60_000);
       ProxyHandler.Settings settings = new ProxyHandler.Settings(routes, balancers, pool, "http", plugins, metrics);
-      data = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+      LOG.info("client connections: at most {}; timeouts: {}", clients.max(), config.clientLimits());
+      data = new ServerBootstrap().group(boss, workers).channelFactory(clients.serverChannels())
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              if (!admit(ch)) {
+                return;
+              }
               ch.pipeline().addLast(new HttpServerCodec(8192, 16384, 16384));
               ch.pipeline().addLast(new HttpServerExpectContinueHandler());
               ch.pipeline().addLast(new ProxyHandler(settings));
@@ -186,12 +193,15 @@ public final class Gateway implements AutoCloseable {
    */
   private Channel bindTls(ListenAddress address, SniCertificates certificates, ProxyHandler.Settings settings)
       throws InterruptedException {
-    return new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+    return new ServerBootstrap().group(boss, workers).channelFactory(clients.serverChannels())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (!admit(ch)) {
+              return;
+            }
             ch.pipeline().addLast(new SniHandler(certificates, 16 * 1024, 10_000)); // ClientHello within 10 s
             ch.pipeline().addLast(new HttpServerCodec(8192, 16384, 16384));
             ch.pipeline().addLast(new HttpServerExpectContinueHandler());
@@ -199,6 +209,14 @@ public final class Gateway implements AutoCloseable {
           }
         })
         .bind(address.host(), address.port()).sync().channel();
+  }
+
+  /** A data-plane client connection: counted against the limit, its timeouts first in its pipeline. */
+  private boolean admit(SocketChannel ch) {
+    ClientLimits l = config.clientLimits();
+    ClientTimeouts timeouts = new ClientTimeouts(l.headerTimeout(), l.keepaliveTimeout(), l.bodyTimeout(), l.sendTimeout());
+    ch.pipeline().addLast(timeouts);
+    return clients.admit(ch, timeouts);
   }
 
   private static SniCertificates.Identity defaultIdentity(GatewayConfig config) throws IOException {
@@ -302,6 +320,11 @@ public final class Gateway implements AutoCloseable {
   /** Blocks until the data listener closes. */
   public void awaitClose() throws InterruptedException {
     data.closeFuture().sync();
+  }
+
+  /** The data plane's client connections: how many are open, idle, closed to make room. */
+  public ClientConnections clientConnections() {
+    return clients;
   }
 
   /** Requests being served now. */

@@ -41,6 +41,7 @@ import org.jspecify.annotations.Nullable;
  * @param statusListen the status listener ({@code --status-listen}, YAML {@code status_listen}):
  *     {@code GET /dynconf/health} only, for probes; null (the default) for none
  * @param admin the admin listener's protections ({@code --metrics-require-key}, {@code --admin-tls})
+ * @param clientLimits client timeouts and the connection limit ({@link ClientLimits}: nginx's defaults)
  */
 public record GatewayConfig(
     ListenAddress listen,
@@ -57,11 +58,18 @@ public record GatewayConfig(
     @Nullable Path tlsDefaultKey,
     List<String> tlsKeyEncryptionKeys,
     @Nullable ListenAddress statusListen,
-    AdminOptions admin) {
+    AdminOptions admin,
+    ClientLimits clientLimits) {
 
-  private static final Set<String> KEYS = Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
+  private static final Set<String> KEYS = union(ClientLimits.KEYS, Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
       "standalone", "data-dir", "echo-listen", "config", "tls-listen", "tls-default-cert", "tls-default-key",
-      "tls-key-encryption-key", "status-listen", "metrics-require-key", "admin-tls");
+      "tls-key-encryption-key", "status-listen", "metrics-require-key", "admin-tls"));
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new java.util.HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
+  }
 
   /**
    * @param metricsRequireKey {@code --metrics-require-key true}: the metrics endpoint needs the admin
@@ -174,7 +182,8 @@ public record GatewayConfig(
         merged.containsKey("tls-default-key") ? Path.of(merged.get("tls-default-key")) : null,
         list(merged.getOrDefault("tls-key-encryption-key", "")),
         merged.containsKey("status-listen") ? ListenAddress.parse("--status-listen", merged.get("status-listen")) : null,
-        AdminOptions.parse(merged));
+        AdminOptions.parse(merged),
+        ClientLimits.from(merged));
   }
 
   private static List<String> list(String commaSeparated) {

@@ -20,6 +20,9 @@ import java.io.PrintStream;
  * --tls-default-cert FILE   PEM certificate for handshakes that match no ssl (default: self-signed)
  * --tls-default-key FILE    its PEM private key
  * --tls-key-encryption-key ID:BASE64[,...]  AES keys that open $aesgcm$ private keys
+ * --client-header-timeout, --keepalive-timeout, --client-body-timeout, --send-timeout DURATION
+ *                           client timeouts (nginx's defaults 60s, 75s, 60s, 60s)
+ * --max-connections N       client connections at most (default: from the descriptor limit)
  * --config FILE             a YAML file with the same keys
  * </pre>
  */
@@ -98,6 +101,11 @@ public final class GatewayMain {
           --tls-default-cert FILE   PEM certificate for handshakes that match no ssl (default: self-signed)
           --tls-default-key FILE    its PEM private key
           --tls-key-encryption-key ID:BASE64[,...]  AES keys (16/24/32 bytes) that open $aesgcm$ private keys
+          --client-header-timeout D  to read a request head (default 60s; 300ms, 60s, 2m)
+          --keepalive-timeout D      an idle kept-alive client connection (default 75s)
+          --client-body-timeout D    between two reads of a request body (default 60s)
+          --send-timeout D           between two writes to a client that stops reading (default 60s)
+          --max-connections N        client connections at most (default: from the descriptor limit)
           --config FILE             YAML file with the same keys (flags win)""");
   }
 }

@@ -1,6 +1,7 @@
 package io.dynconf.examples.undertow;
 
 import io.dynconf.core.apisix.Upstream;
+import io.dynconf.radix.InvalidRequestException;
 import io.dynconf.radix.MatchResult;
 import io.dynconf.radix.ResolvedRoute;
 import io.dynconf.radix.RouteTable;
@@ -98,7 +99,14 @@ public final class DynconfRoutingHandler implements HttpHandler {
 
   @Override
   public void handleRequest(HttpServerExchange exchange) throws Exception {
-    UndertowRouteRequest request = new UndertowRouteRequest(exchange);
+    UndertowRouteRequest request;
+    try {
+      request = new UndertowRouteRequest(exchange);
+    } catch (InvalidRequestException e) { // one path for routing: a spelling nginx refuses is refused here too
+      exchange.setPersistent(false);
+      text(exchange, 400, "400 Bad Request: " + e.getMessage() + "\n");
+      return;
+    }
     MatchResult<ResolvedRoute> m = MATCH.get();
     if (!routes.match(request, m)) {
       exchange.setStatusCode(404);
@@ -123,7 +131,7 @@ public final class DynconfRoutingHandler implements HttpHandler {
       text(exchange, 502, "502 Bad Gateway: " + e.getMessage() + "\n");
       return;
     }
-    Attempt attempt = new Attempt(picker, upstream, request.balancerRequest());
+    Attempt attempt = new Attempt(picker, upstream, request.balancerRequest(), request.host());
     exchange.putAttachment(ATTEMPT, attempt);
     exchange.addExchangeCompleteListener(attempt);
     proxy.handleRequest(exchange);
@@ -143,6 +151,7 @@ public final class DynconfRoutingHandler implements HttpHandler {
     final Picker picker;
     final Upstream upstream;
     final BalancerRequest request;
+    final @Nullable String host;
     final List<Node> tried = new ArrayList<>(1);
     @Nullable Node node;
     long started;
@@ -150,7 +159,8 @@ public final class DynconfRoutingHandler implements HttpHandler {
     int attempts;
     boolean connected;
 
-    Attempt(Picker picker, Upstream upstream, BalancerRequest request) {
+    Attempt(Picker picker, Upstream upstream, BalancerRequest request, @Nullable String host) {
+      this.host = host;
       this.picker = picker;
       this.upstream = upstream;
       this.request = request;
@@ -201,7 +211,7 @@ public final class DynconfRoutingHandler implements HttpHandler {
     @Override
     public @Nullable String readAttribute(HttpServerExchange exchange) {
       Attempt a = exchange.getAttachment(ATTEMPT);
-      String original = exchange.getRequestHeaders().getFirst(Headers.HOST);
+      String original = a != null ? a.host : exchange.getRequestHeaders().getFirst(Headers.HOST); // the authority wins
       if (a == null || a.node == null) {
         return original;
       }

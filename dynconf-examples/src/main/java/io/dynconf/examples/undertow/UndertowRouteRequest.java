@@ -1,27 +1,41 @@
 package io.dynconf.examples.undertow;
 
+import io.dynconf.radix.InvalidRequestException;
+import io.dynconf.radix.RequestTarget;
 import io.dynconf.radix.RouteRequest;
 import io.dynconf.radix.balance.BalancerRequest;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.Cookie;
 import io.undertow.util.Headers;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Protocols;
 import java.net.InetSocketAddress;
 import java.util.Deque;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An Undertow exchange as the router and the balancers see it. {@link #path()} is Undertow's
- * decoded request path (nginx's {@code $uri} is decoded too); variables: {@code arg_<name>} (a
+ * An Undertow exchange as the router and the balancers see it. {@link #path()} is {@link
+ * RequestTarget}'s path of the client's raw target (decoded and normalised as nginx's {@code $uri},
+ * not Undertow's own decoding); {@link #host()} the absolute-form authority, else the one valid
+ * {@code Host}; variables: {@code arg_<name>} (a
  * repeated argument is a list), {@code http_<name>} ({@code _} for {@code -}, case-insensitive),
  * {@code cookie_<name>}, {@code scheme}, {@code server_port}, {@code request_uri}, {@code args}.
  * Reads the exchange on its IO thread; nothing is copied or parsed beyond what Undertow already did.
  */
 final class UndertowRouteRequest implements RouteRequest {
   private final HttpServerExchange exchange;
+  private final RequestTarget target;
+  private final @Nullable String host;
 
+  /** @throws InvalidRequestException when the target or the {@code Host} is refused (answer 400) */
   UndertowRouteRequest(HttpServerExchange exchange) {
     this.exchange = exchange;
+    String query = exchange.getQueryString();
+    this.target = RequestTarget.parse(query.isEmpty() ? exchange.getRequestURI() : exchange.getRequestURI() + "?" + query);
+    HeaderValues hosts = exchange.getRequestHeaders().get(Headers.HOST);
+    this.host = RequestTarget.routingHost(!exchange.getProtocol().equals(Protocols.HTTP_1_0),
+        hosts == null ? List.of() : List.copyOf(hosts), target);
   }
 
   @Override
@@ -31,12 +45,12 @@ final class UndertowRouteRequest implements RouteRequest {
 
   @Override
   public String path() {
-    return exchange.getRequestPath();
+    return target.path();
   }
 
   @Override
   public @Nullable String host() {
-    return exchange.getRequestHeaders().getFirst(Headers.HOST);
+    return host;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.dynconf.examples.vertx;
 
 import io.dynconf.core.apisix.Upstream;
+import io.dynconf.radix.InvalidRequestException;
 import io.dynconf.radix.MatchResult;
 import io.dynconf.radix.ResolvedRoute;
 import io.dynconf.radix.RouteTable;
@@ -74,7 +75,14 @@ public final class DynconfProxyHandler implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest request) {
-    VertxRouteRequest rr = new VertxRouteRequest(request);
+    VertxRouteRequest rr;
+    try {
+      rr = new VertxRouteRequest(request);
+    } catch (InvalidRequestException e) { // one path for routing: a spelling nginx refuses is refused here too
+      request.response().putHeader("Connection", "close");
+      text(request.response(), 400, "400 Bad Request: " + e.getMessage() + "\n");
+      return;
+    }
     MatchResult<ResolvedRoute> m = MATCH.get();
     if (!routes.match(rr, m)) {
       request.response().setStatusCode(404).putHeader("Content-Type", "application/json").end(NOT_FOUND);
@@ -205,7 +213,7 @@ public final class DynconfProxyHandler implements Handler<HttpServerRequest> {
         headers.set("X-Real-IP", clientAddress);
       }
       headers.set("X-Forwarded-Proto", request.scheme() == null ? "http" : request.scheme());
-      String host = request.headers().get("Host");
+      String host = routeRequest.host(); // the absolute-form authority, else the Host header
       if (host != null) {
         headers.set("X-Forwarded-Host", host);
       }
@@ -219,7 +227,7 @@ public final class DynconfProxyHandler implements Handler<HttpServerRequest> {
         default -> headers.set("Host", host == null ? nodeHost : host);
       }
       return new RequestOptions().setMethod(request.method()).setHost(n.host()).setPort(n.port())
-          .setURI(request.uri()).setHeaders(headers).setConnectTimeout(connectMs).setIdleTimeout(readMs);
+          .setURI(routeRequest.target().originForm()).setHeaders(headers).setConnectTimeout(connectMs).setIdleTimeout(readMs);
     }
 
     private void send(HttpClientRequest up) {

@@ -1,25 +1,39 @@
 package io.dynconf.examples.vertx;
 
+import io.dynconf.radix.InvalidRequestException;
+import io.dynconf.radix.RequestTarget;
 import io.dynconf.radix.RouteRequest;
 import io.dynconf.radix.balance.BalancerRequest;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A Vert.x request as the router and the balancers see it. {@link #path()} is Vert.x's path (as
- * received, not percent-decoded); variables: {@code arg_<name>} (decoded; a repeated argument is a
+ * A Vert.x request as the router and the balancers see it. {@link #path()} is {@link
+ * RequestTarget}'s path of the client's raw target (decoded and normalised as nginx's {@code
+ * $uri}); {@link #host()} the absolute-form authority, else the one valid {@code Host}; variables: {@code arg_<name>} (decoded; a repeated argument is a
  * list), {@code http_<name>} ({@code _} for {@code -}, case-insensitive), {@code cookie_<name>},
  * {@code scheme}, {@code server_port}, {@code request_uri}, {@code args}. Used on the request's
  * event loop only.
  */
 final class VertxRouteRequest implements RouteRequest {
   private final HttpServerRequest request;
+  private final RequestTarget target;
+  private final @Nullable String host;
 
+  /** @throws InvalidRequestException when the target or the {@code Host} is refused (answer 400) */
   VertxRouteRequest(HttpServerRequest request) {
     this.request = request;
+    this.target = RequestTarget.parse(request.uri());
+    this.host = RequestTarget.routingHost(request.version() != HttpVersion.HTTP_1_0, request.headers().getAll("Host"), target);
+  }
+
+  /** The parsed target: the path routed on, and the client's own target for the upstream. */
+  RequestTarget target() {
+    return target;
   }
 
   @Override
@@ -29,13 +43,12 @@ final class VertxRouteRequest implements RouteRequest {
 
   @Override
   public String path() {
-    String path = request.path();
-    return path == null || path.isEmpty() ? "/" : path;
+    return target.path();
   }
 
   @Override
   public @Nullable String host() {
-    return request.headers().get("Host");
+    return host;
   }
 
   @Override

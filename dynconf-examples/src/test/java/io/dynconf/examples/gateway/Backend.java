@@ -27,6 +27,7 @@ final class Backend implements AutoCloseable {
   final List<Map<String, List<String>>> requests = new CopyOnWriteArrayList<>();
   final AtomicLong uploaded = new AtomicLong();
   final AtomicInteger hits = new AtomicInteger();
+  final AtomicInteger brokenDownloads = new AtomicInteger();
   final Map<String, Boolean> connections = new ConcurrentHashMap<>();
   final java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
 
@@ -76,6 +77,9 @@ final class Backend implements AutoCloseable {
           for (long left = bytes; left > 0; left -= Math.min(left, buf.length)) {
             out.write(buf, 0, (int) Math.min(left, buf.length));
           }
+        } catch (IOException e) {
+          brokenDownloads.incrementAndGet(); // the gateway closed the upstream connection mid-body
+          throw e;
         }
       } else if (path.startsWith("/gated")) {
         // 1 MiB, then wait for the test to open the gate (it does once that MiB reached the client)

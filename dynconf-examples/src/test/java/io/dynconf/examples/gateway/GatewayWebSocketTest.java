@@ -81,7 +81,8 @@ class GatewayWebSocketTest {
         """.formatted(port, port));
     gateway = Gateway.start(GatewayConfig.parse(new String[] {"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
         "--echo-listen", "off", "--data-dir", dir.resolve("data").toString(), "--standalone", file.toString(),
-        "--admin-key", GatewayAdminTest.KEY}));
+        "--admin-key", GatewayAdminTest.KEY, "--client-header-timeout", "300ms", "--keepalive-timeout", "300ms",
+        "--client-body-timeout", "300ms"}));
   }
 
   @AfterEach
@@ -106,6 +107,9 @@ class GatewayWebSocketTest {
     for (int i = 0; i < 20; i++) {
       ws.sendText("hello " + i, true).get(10, TimeUnit.SECONDS);
       assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("echo: hello " + i);
+      if (i == 0) {
+        Thread.sleep(1000); // a quiet tunnel, longer than the client timeouts (300 ms): it stays open
+      }
     }
     ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
   }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.dynconf.core.ConfigRegistry;
+import io.dynconf.examples.NormalisingBackend;
 import io.dynconf.core.source.InMemorySource;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -161,6 +162,51 @@ public abstract class EmbeddedProxyContract {
     await().atMost(WAIT).until(() -> get("/node-host").statusCode() == 200);
 
     assertThat(b.lastHost()).isEqualTo(b.node());
+  }
+
+  /**
+   * Issue 14: the embedder guards {@code /private/*} (here by routing it to an upstream that answers
+   * 401; a plugin would do the same) and serves {@code /*} from a backend that normalises paths.
+   * No spelling of a private path may reach that backend through the public route.
+   */
+  @Test
+  void noSpellingOfAGuardedPathReachesTheOpenRoute() throws Exception {
+    try (NormalisingBackend open = NormalisingBackend.start(); NormalisingBackend guard = NormalisingBackend.guard()) {
+      source.put("/apisix/upstreams/open", "{\"type\":\"roundrobin\",\"nodes\":{\"" + open.node() + "\":1}}");
+      source.put("/apisix/upstreams/guard", "{\"type\":\"roundrobin\",\"nodes\":{\"" + guard.node() + "\":1}}");
+      source.put("/apisix/routes/private", "{\"uri\":\"/private/*\",\"upstream_id\":\"guard\"}");
+      source.put("/apisix/routes/public", "{\"uri\":\"/*\",\"upstream_id\":\"open\"}");
+      await().atMost(WAIT).until(() -> NormalisingBackend.status(rawGet("/private/x")) == 401
+          && NormalisingBackend.status(rawGet("/public/x")) == 200);
+
+      for (String target : NormalisingBackend.SPELLINGS) {
+        String r = rawGet(target);
+        assertThat(NormalisingBackend.status(r)).as("%s: %s", target, r).isIn(400, 401);
+        assertThat(r).as(target).doesNotContain("PRIVATE");
+        String absolute = rawGet("http://embedded.test" + target);
+        assertThat(NormalisingBackend.status(absolute)).as("absolute-form %s: %s", target, absolute).isIn(400, 401);
+        assertThat(absolute).doesNotContain("PRIVATE");
+      }
+
+      long seed = Long.getLong("dynconf.seed", System.nanoTime());
+      System.out.println(getClass().getSimpleName() + " random spellings: seed " + seed + " (rerun with -Ddynconf.seed=" + seed + ")");
+      java.util.Random random = new java.util.Random(seed);
+      for (int i = 0; i < 300; i++) {
+        String target = NormalisingBackend.randomTarget(random, i);
+        String r = rawGet(target);
+        assertThat(r).as("seed %d: %s -> %s", seed, target, r).doesNotContain("PRIVATE");
+      }
+
+      String r = rawGet("/public/items/a%2Fb?q=%2e"); // the upstream gets the client's own target
+      assertThat(NormalisingBackend.status(r)).as(r).isEqualTo(200);
+      assertThat(open.targets).last().isEqualTo("/public/items/a%2Fb?q=%2e");
+      assertThat(NormalisingBackend.status(rawGet("/a%00b"))).isEqualTo(400);
+      assertThat(NormalisingBackend.status(rawGet("/public/../.."))).isEqualTo(400);
+    }
+  }
+
+  private String rawGet(String target) throws IOException {
+    return NormalisingBackend.rawGet(port, target, "embedded.test");
   }
 
   private static String upstream(Backend... nodes) {

@@ -1,8 +1,11 @@
 package io.dynconf.examples.gateway.internal;
 
+import io.dynconf.radix.InvalidRequestException;
+import io.dynconf.radix.RequestTarget;
 import io.dynconf.radix.RouteRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
@@ -17,23 +20,29 @@ import org.jspecify.annotations.Nullable;
  * case-insensitive), {@code cookie_<name>}, {@code scheme}, {@code server_port},
  * {@code request_uri}, {@code args}; the router adds {@code uri}, {@code request_method},
  * {@code host} and {@code remote_addr}. Query and cookies are parsed on first use.
+ *
+ * <p>The path is {@link RequestTarget}'s: decoded and normalised as nginx's {@code $uri}, the one
+ * path that routing and plugins see; {@link #target()} keeps the client's own target for the
+ * upstream. The host is the absolute-form target's authority, else the one {@code Host} header.
  */
 public final class NettyRouteRequest implements RouteRequest {
   private final HttpRequest request;
-  private final String path;
-  private final @Nullable String query;
+  private final RequestTarget target;
+  private final @Nullable String host;
   private final @Nullable String remoteAddress;
   private final String scheme;
   private final int serverPort;
   private @Nullable Map<String, List<String>> args;
   private @Nullable Map<String, String> cookies;
 
+  /**
+   * @throws InvalidRequestException when the target or the {@code Host} is refused (answer 400)
+   */
   public NettyRouteRequest(HttpRequest request, @Nullable String remoteAddress, String scheme, int serverPort) {
     this.request = request;
-    String uri = request.uri();
-    int q = uri.indexOf('?');
-    this.path = q < 0 ? uri : uri.substring(0, q);
-    this.query = q < 0 ? null : uri.substring(q + 1);
+    this.target = RequestTarget.parse(request.uri());
+    this.host = RequestTarget.routingHost(!request.protocolVersion().equals(HttpVersion.HTTP_1_0),
+        request.headers().getAll(HttpHeaderNames.HOST), target);
     this.remoteAddress = remoteAddress;
     this.scheme = scheme;
     this.serverPort = serverPort;
@@ -48,18 +57,23 @@ public final class NettyRouteRequest implements RouteRequest {
     return request.method().name();
   }
 
+  /** The request target: the normalised path routed on, and the client's own target for the upstream. */
+  public RequestTarget target() {
+    return target;
+  }
+
   @Override
   public String path() {
-    return path;
+    return target.path();
   }
 
   public @Nullable String query() {
-    return query;
+    return target.query();
   }
 
   @Override
   public @Nullable String host() {
-    return request.headers().get(HttpHeaderNames.HOST);
+    return host;
   }
 
   @Override
@@ -93,6 +107,7 @@ public final class NettyRouteRequest implements RouteRequest {
 
   private Map<String, List<String>> args() {
     if (args == null) {
+      String query = target.query();
       args = query == null ? Map.of() : new QueryStringDecoder(query, false).parameters();
     }
     return args;
@@ -118,7 +133,7 @@ public final class NettyRouteRequest implements RouteRequest {
       case "request_uri":
         return request.uri();
       case "args":
-        return query;
+        return target.query();
       default:
         return null;
     }

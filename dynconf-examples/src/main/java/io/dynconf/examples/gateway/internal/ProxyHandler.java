@@ -1,6 +1,7 @@
 package io.dynconf.examples.gateway.internal;
 
 import io.dynconf.core.apisix.Upstream;
+import io.dynconf.radix.InvalidRequestException;
 import io.dynconf.radix.MatchResult;
 import io.dynconf.radix.ResolvedRoute;
 import io.dynconf.examples.gateway.plugin.PluginChain;
@@ -102,6 +103,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private String routeId = "";
   private boolean counting;
   private boolean tunnel;
+  private @Nullable ClientTimeouts timeouts;
 
   public ProxyHandler(Settings settings) {
     this.settings = settings;
@@ -110,6 +112,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    timeouts = ctx.pipeline().get(ClientTimeouts.class);
     ctx.channel().config().setAutoRead(false);
     ctx.read();
   }
@@ -179,12 +182,21 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     InetSocketAddress remote = (InetSocketAddress) c.channel().remoteAddress();
     InetSocketAddress local = (InetSocketAddress) c.channel().localAddress();
     String client = remote == null ? null : remote.getAddress().getHostAddress();
-    NettyRouteRequest rr = new NettyRouteRequest(request, client, settings.scheme(), local == null ? 0 : local.getPort());
-    boolean keepAlive = HttpUtil.isKeepAlive(request);
     requestStart = System.nanoTime();
     routeId = "";
     counting = true;
     settings.metrics().started();
+    if (timeouts != null) {
+      timeouts.requestStarted();
+    }
+    NettyRouteRequest rr;
+    try {
+      rr = new NettyRouteRequest(request, client, settings.scheme(), local == null ? 0 : local.getPort());
+    } catch (InvalidRequestException e) { // as nginx: 400, and the connection closes
+      discard(HttpResponseStatus.BAD_REQUEST, "400 Bad Request: " + e.getMessage() + "\n", false, false);
+      return;
+    }
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
     if (!settings.routes().match(rr, match)) {
       discard(HttpResponseStatus.NOT_FOUND, "{\"error_msg\":\"404 Route Not Found\"}\n", keepAlive, true);
       return;
@@ -267,6 +279,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       content.release();
       if (last) {
         discarding = false;
+        awaitingNextRequest();
       }
       pull();
       return;
@@ -312,6 +325,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (keepAlive) {
       c.writeAndFlush(r).addListener(f -> {
         if (!discarding && exchange == null) {
+          awaitingNextRequest();
           pull(); // the request was complete: take the next one
         }
       });
@@ -320,6 +334,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
     } else {
       c.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private void awaitingNextRequest() {
+    if (timeouts != null) {
+      timeouts.awaitingNextRequest();
     }
   }
 
@@ -405,7 +425,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     Exchange(NettyRouteRequest request, ResolvedRoute route, Upstream upstream, Picker picker, boolean keepAlive,
         @Nullable String client, @Nullable InetSocketAddress local, @Nullable PluginContext pctx) {
       this.pctx = pctx;
-      this.clientHost = request.request().headers().get(HttpHeaderNames.HOST);
+      this.clientHost = request.host(); // the absolute-form target's authority, else the Host header
       this.request = request;
       this.route = route;
       this.upstream = upstream;
@@ -560,14 +580,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         switch (upstream.passHost()) {
           case "node" -> h.set(HttpHeaderNames.HOST, Headers.hostHeader(pick.host(), pick.port(), upstream.scheme()));
           case "rewrite" -> h.set(HttpHeaderNames.HOST, upstream.upstreamHost());
-          default -> {
-            if (clientHost == null) {
-              h.set(HttpHeaderNames.HOST, Headers.hostHeader(pick.host(), pick.port(), upstream.scheme()));
-            }
-          }
+          default -> h.set(HttpHeaderNames.HOST, clientHost != null ? clientHost
+              : Headers.hostHeader(pick.host(), pick.port(), upstream.scheme()));
         }
       }
-      return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), pctx != null ? pctx.uri() : in.uri(), h);
+      return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), pctx != null ? pctx.uri() : request.target().originForm(), h);
     }
 
     private void armTimer(long millis) {
@@ -740,6 +757,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (!keepAlive || !f.isSuccess()) {
           ctx.close();
         } else {
+          if (!discarding) {
+            awaitingNextRequest();
+          }
           pull();
         }
       });
@@ -748,6 +768,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private void startTunnel(HttpResponse r) {
       cancelTimer();
       tunnel = true;
+      if (timeouts != null) {
+        timeouts.tunnel();
+      }
       tunnelBacklog = new ArrayList<>();
       picker.finish(pick, nodeStart, Outcome.RESPONSE, 101);
       ended(101);

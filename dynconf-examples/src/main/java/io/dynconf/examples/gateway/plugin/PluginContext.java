@@ -26,7 +26,7 @@ public final class PluginContext {
   public PluginContext(NettyRouteRequest request, ResolvedRoute route) {
     this.request = request;
     this.route = route;
-    this.uri = request.request().uri();
+    this.uri = request.target().originForm();
     this.upstreamHeaders = new DefaultHttpHeaders().set(request.request().headers());
   }
 
@@ -39,7 +39,11 @@ public final class PluginContext {
     return route;
   }
 
-  /** The path and query sent upstream (initially the request's). */
+  /**
+   * The path and query sent upstream, as they go on the request line: initially the client's own
+   * target (APISIX forwards it as received); a plugin that builds one from the decoded
+   * {@code request().path()} encodes it with {@code RequestTarget.encodePath}.
+   */
   public String uri() {
     return uri;
   }

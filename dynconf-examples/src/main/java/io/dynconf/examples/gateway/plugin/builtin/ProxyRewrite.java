@@ -107,7 +107,8 @@ public final class ProxyRewrite implements GatewayPlugin<ProxyRewrite.Config> {
     } else if (config.regex() != null) {
       Matcher m = config.regex().matcher(path);
       if (m.find()) {
-        String rewritten = m.replaceFirst(config.replacement());
+        // the path is decoded ($uri): encoded again, it cannot end the request line or start a query
+        String rewritten = io.dynconf.radix.RequestTarget.encodePath(m.replaceFirst(config.replacement()));
         ctx.uri(rewritten + (query == null ? "" : "?" + query));
       }
     }
