@@ -32,16 +32,40 @@ public final class DynamicRouter<V> {
   /** Above this share of the current size, a batch rebuilds the tree instead of path-copying. */
   private static final int REBUILD_DIVISOR = 4;
 
-  private volatile Router<V> current = Router.empty();
+  private final RouterMode mode;
+  private volatile Router<V> current;
   private volatile long version;
   private final Map<String, RouteSpec<V>> byId = new HashMap<>();
   private long nextSequence;
+  // RADIXTREE_HOST_URI: how many routes name an exact host, and each wildcard suffix length
+  private int exactHostRoutes;
+  private final java.util.TreeMap<Integer, Integer> wildcardLengths = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());
 
-  public DynamicRouter() {}
+  /** A router in {@link RouterMode#RADIXTREE_URI_WITH_PARAMETER} mode. */
+  public DynamicRouter() {
+    this(RouterMode.RADIXTREE_URI_WITH_PARAMETER);
+  }
+
+  /** A router matching in {@code mode}. */
+  public DynamicRouter(RouterMode mode) {
+    this.mode = Objects.requireNonNull(mode, "mode");
+    this.current = Router.of(mode, List.of());
+  }
 
   /** A dynamic router starting with {@code routes} (see {@link #replaceAll}). */
   public DynamicRouter(Collection<RouteSpec<V>> routes) {
+    this(RouterMode.RADIXTREE_URI_WITH_PARAMETER, routes);
+  }
+
+  /** A dynamic router in {@code mode} starting with {@code routes} (see {@link #replaceAll}). */
+  public DynamicRouter(RouterMode mode, Collection<RouteSpec<V>> routes) {
+    this(mode);
     replaceAll(routes);
+  }
+
+  /** The mode this router matches in. */
+  public RouterMode mode() {
+    return mode;
   }
 
   /** The current immutable router: a consistent view that later changes do not affect. */
@@ -105,8 +129,11 @@ public final class DynamicRouter<V> {
     PathTree<RouteSpec<V>> tree = base.tree;
     for (String id : removes) {
       RouteSpec<V> old = byId.remove(id);
-      if (old != null && !rebuild) {
-        tree = without(tree, old);
+      if (old != null) {
+        count(old, -1);
+        if (!rebuild) {
+          tree = without(tree, old);
+        }
       }
     }
     for (RouteSpec<V> r : puts) {
@@ -115,6 +142,10 @@ public final class DynamicRouter<V> {
       RouteSpec<V> sequenced = r.withSequence(seq);
       nextSequence = Math.max(nextSequence, seq + 1);
       byId.put(r.id(), sequenced);
+      if (old != null) {
+        count(old, -1);
+      }
+      count(sequenced, 1);
       if (!rebuild) {
         if (old != null) {
           tree = without(tree, old);
@@ -125,11 +156,28 @@ public final class DynamicRouter<V> {
     if (rebuild) {
       PathTree.Builder<RouteSpec<V>> b = PathTree.builder(Router.HOST_KEYS);
       for (RouteSpec<V> r : byId.values()) {
-        Router.add(b, r);
+        Router.add(b, r, mode);
       }
       tree = b.build();
     }
-    publish(new Router<>(tree, byId.size()));
+    publish(new Router<>(tree, byId.size(), mode, hostGroups()));
+  }
+
+  /** Counts (+1) or uncounts (-1) a route's host patterns, for the host groups. */
+  private void count(RouteSpec<V> r, int delta) {
+    if (!mode.hostsFirst() || r.hostMatcher == null) {
+      return;
+    }
+    if (r.hostMatcher.hasExact()) {
+      exactHostRoutes += delta;
+    }
+    for (int len : new java.util.TreeSet<>(java.util.Arrays.stream(r.hostMatcher.wildcardLengths()).boxed().toList())) {
+      wildcardLengths.merge(len, delta, (a, b) -> a + b == 0 ? null : a + b);
+    }
+  }
+
+  private Router.HostGroups hostGroups() {
+    return mode.hostsFirst() ? Router.HostGroups.of(exactHostRoutes > 0, wildcardLengths.keySet()) : Router.HostGroups.NONE;
   }
 
   /** Replaces every route with {@code routes}, building a fresh tree; ids must be unique. */
@@ -145,9 +193,14 @@ public final class DynamicRouter<V> {
       }
       sequenced.add(s);
     }
-    Router<V> router = Router.of(sequenced);
+    Router<V> router = Router.of(mode, sequenced);
     byId.clear();
     byId.putAll(next);
+    exactHostRoutes = 0;
+    wildcardLengths.clear();
+    for (RouteSpec<V> r : next.values()) {
+      count(r, 1);
+    }
     nextSequence = seq;
     publish(router);
   }
@@ -157,15 +210,15 @@ public final class DynamicRouter<V> {
     version++;
   }
 
-  private static <V> PathTree<RouteSpec<V>> with(PathTree<RouteSpec<V>> tree, RouteSpec<V> r) {
-    for (PathPattern p : r.parsedPaths()) {
+  private PathTree<RouteSpec<V>> with(PathTree<RouteSpec<V>> tree, RouteSpec<V> r) {
+    for (PathPattern p : r.parsedPaths(mode)) {
       tree = tree.plus(p, r, r.priority(), r.sequence());
     }
     return tree;
   }
 
-  private static <V> PathTree<RouteSpec<V>> without(PathTree<RouteSpec<V>> tree, RouteSpec<V> r) {
-    for (PathPattern p : r.parsedPaths()) {
+  private PathTree<RouteSpec<V>> without(PathTree<RouteSpec<V>> tree, RouteSpec<V> r) {
+    for (PathPattern p : r.parsedPaths(mode)) {
       tree = tree.minus(p, r);
     }
     return tree;

@@ -1,5 +1,6 @@
 package io.dynconf.radix;
 
+import io.dynconf.radix.internal.HostMatcher;
 import io.dynconf.radix.internal.PathParams;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -18,8 +19,12 @@ public final class MatchResult<V> {
 
   final PathParams params = new PathParams(8);
   final long[] scratch = new long[2];
+  /** A host pass that admits only routes without hosts (see {@link RouterMode#RADIXTREE_HOST_URI}). */
+  static final int HOSTLESS = -2;
+
   @Nullable RouteRequest request;
   int methodBit;
+  int hostPass = HostMatcher.ANY;
   private @Nullable RouteSpec<V> route;
   private @Nullable String pattern;
 
@@ -82,15 +87,18 @@ public final class MatchResult<V> {
     return params.toMap();
   }
 
-  /** The route's host pattern that matched, or null when it has no host condition. */
+  /**
+   * The route's host pattern that matched, lower-cased (as lua-resty-radixtree reports it), or
+   * null when it has no host condition.
+   */
   public @Nullable String host() {
     RouteSpec<V> r = route();
     if (r.hostMatcher == null) {
       return null;
     }
     RouteRequest req = request;
-    int i = r.hostMatcher.match(req == null ? null : req.host());
-    return i < 0 ? null : r.hostMatcher.pattern(i);
+    int i = r.hostMatcher.match(req == null ? null : req.host(), hostPass == HOSTLESS ? HostMatcher.ANY : hostPass);
+    return i < 0 ? null : r.hostMatcher.lowerPattern(i);
   }
 
   /** An immutable copy of this result, or null when nothing matched. */
@@ -104,6 +112,7 @@ public final class MatchResult<V> {
     this.methodBit = m == null ? UNKNOWN_METHOD : m.bit();
     this.route = null;
     this.pattern = null;
+    this.hostPass = HostMatcher.ANY;
   }
 
   void found(RouteSpec<V> route, String pattern) {

@@ -27,6 +27,8 @@ public final class RouteSpec<V> {
   private final String id;
   private final V value;
   private final List<PathPattern> paths;
+  private final List<PathPattern> literalPaths; // the same, with :name as literal text
+  private final List<String> pathTexts; // as given
   private final List<String> hosts;
   private final List<String> methods;
   private final List<String> remoteAddrs;
@@ -49,17 +51,30 @@ public final class RouteSpec<V> {
     if (b.paths.isEmpty()) {
       throw invalid("paths", "a route needs at least one path");
     }
-    List<PathPattern> parsed = new ArrayList<>(b.paths.size());
+    java.util.Map<String, PathPattern> parsed = new java.util.LinkedHashMap<>();
+    List<PathPattern> literal = new ArrayList<>(b.paths.size());
     int i = 0;
     for (String p : b.paths) {
       try {
-        parsed.add(PathPattern.parse(p));
+        PathPattern withParams = PathPattern.parse(p);
+        literal.add(p.indexOf(':') < 0 ? withParams : PathPattern.parseLiteral(p));
+        String optional = optionalTrailingSlash(withParams);
+        if (optional == null) {
+          parsed.putIfAbsent(p, withParams);
+        } else {
+          // lua-resty-radixtree matches a parameter pattern as a regular expression, so a final
+          // "/?" makes the slash optional there: /users/:id/? is /users/:id and /users/:id/
+          parsed.putIfAbsent(optional, PathPattern.parse(optional));
+          parsed.putIfAbsent(optional + "/", PathPattern.parse(optional + "/"));
+        }
       } catch (IllegalArgumentException e) {
         throw invalid("paths[" + i + "]", e.getMessage());
       }
       i++;
     }
-    this.paths = List.copyOf(parsed);
+    this.paths = List.copyOf(parsed.values());
+    this.literalPaths = List.copyOf(literal);
+    this.pathTexts = List.copyOf(b.paths);
     this.methods = List.copyOf(b.methods);
     try {
       this.methodMask = methods.isEmpty() ? -1 : HttpMethod.mask(methods); // -1 admits unknown methods too
@@ -86,6 +101,8 @@ public final class RouteSpec<V> {
     this.id = other.id;
     this.value = other.value;
     this.paths = other.paths;
+    this.literalPaths = other.literalPaths;
+    this.pathTexts = other.pathTexts;
     this.hosts = other.hosts;
     this.methods = other.methods;
     this.remoteAddrs = other.remoteAddrs;
@@ -122,15 +139,23 @@ public final class RouteSpec<V> {
 
   /** The path patterns, each parsed and validated, duplicates removed, in the order given. */
   public List<String> paths() {
-    List<String> out = new ArrayList<>(paths.size());
-    for (PathPattern p : paths) {
-      out.add(p.text());
-    }
-    return out;
+    return pathTexts;
   }
 
   List<PathPattern> parsedPaths() {
     return paths;
+  }
+
+  /** The patterns the router compiles in {@code mode}. */
+  List<PathPattern> parsedPaths(RouterMode mode) {
+    return mode.bindsParameters() ? paths : literalPaths;
+  }
+
+  /** For a parameter pattern ending in {@code /?}: the pattern without it; otherwise null. */
+  private static @Nullable String optionalTrailingSlash(PathPattern p) {
+    String text = p.text();
+    return p.captureNames().length > 0 && p.catchAllName() == null && text.endsWith("/?") && text.length() > 2
+        ? text.substring(0, text.length() - 2) : null;
   }
 
   public List<String> hosts() {
@@ -188,6 +213,16 @@ public final class RouteSpec<V> {
 
   /** Tests everything but the path, in the documented order. */
   boolean admits(RouteRequest request, int methodBit, long[] scratch) {
+    return admits(request, methodBit, scratch, HostMatcher.ANY);
+  }
+
+  /**
+   * As {@link #admits(RouteRequest, int, long[])}, with the host tested in one of the router's
+   * host passes: {@link HostMatcher#ANY} (hosts filter), {@link MatchResult#HOSTLESS} (only routes
+   * without hosts), {@link HostMatcher#EXACT} or a wildcard suffix length (see {@link
+   * HostMatcher#match(String, int)}).
+   */
+  boolean admits(RouteRequest request, int methodBit, long[] scratch, int hostPass) {
     if ((methodMask & methodBit) == 0) {
       return false;
     }
@@ -197,7 +232,11 @@ public final class RouteSpec<V> {
         return false;
       }
     }
-    if (hostMatcher != null && hostMatcher.match(request.host()) < 0) {
+    if (hostPass == MatchResult.HOSTLESS) {
+      if (hostMatcher != null) {
+        return false;
+      }
+    } else if (hostMatcher != null ? hostMatcher.match(request.host(), hostPass) < 0 : hostPass != HostMatcher.ANY) {
       return false;
     }
     if (vars != null && !vars.test(request)) {

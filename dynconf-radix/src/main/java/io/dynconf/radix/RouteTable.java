@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
 public final class RouteTable implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RouteTable.class);
 
-  private final DynamicRouter<ResolvedRoute> router = new DynamicRouter<>();
+  private final DynamicRouter<ResolvedRoute> router;
   private final @Nullable Function<Route, RouteFilter> filterFunctions;
   private final @Nullable Function<ResolvedRoute, ?> attachments;
   private final @Nullable ConfigRegistry registry;
@@ -67,6 +67,7 @@ public final class RouteTable implements AutoCloseable {
   private volatile long revision = -1;
 
   private RouteTable(Builder b, @Nullable ConfigRegistry registry) {
+    this.router = new DynamicRouter<>(b.mode);
     this.filterFunctions = b.filterFunctions;
     this.attachments = b.attachments;
     this.registry = registry;
@@ -383,8 +384,19 @@ public final class RouteTable implements AutoCloseable {
   public static final class Builder {
     private @Nullable Function<Route, RouteFilter> filterFunctions;
     private @Nullable Function<ResolvedRoute, ?> attachments;
+    private RouterMode mode = RouterMode.RADIXTREE_URI_WITH_PARAMETER;
 
     private Builder() {}
+
+    /**
+     * How routes are matched (default {@link RouterMode#RADIXTREE_URI_WITH_PARAMETER}). To route
+     * as the APISIX nodes sharing your etcd do, use their {@code apisix.router.http} mode; APISIX's
+     * default is {@link RouterMode#RADIXTREE_HOST_URI}.
+     */
+    public Builder mode(RouterMode mode) {
+      this.mode = java.util.Objects.requireNonNull(mode, "mode");
+      return this;
+    }
 
     /**
      * Computes a value to keep with each resolved route ({@link ResolvedRoute#attachment()}), such

@@ -1,6 +1,7 @@
 package io.dynconf.radix;
 
 import io.dynconf.core.match.PathPattern;
+import io.dynconf.radix.internal.HostMatcher;
 import io.dynconf.radix.internal.PathTree;
 import java.util.Collection;
 import java.util.HashSet;
@@ -37,26 +38,84 @@ public final class Router<V> {
 
   static final PathTree.HostKeys<RouteSpec<?>> HOST_KEYS = RouteSpec::hostKeys;
 
-  private static final Router<?> EMPTY = new Router<>(PathTree.empty(HOST_KEYS), 0);
+  private static final Router<?> EMPTY =
+      new Router<>(PathTree.empty(HOST_KEYS), 0, RouterMode.RADIXTREE_URI_WITH_PARAMETER, HostGroups.NONE);
 
   private static final PathTree.Tester<RouteSpec<?>, MatchResult<?>> ADMITS =
       (route, out) -> {
         MatchResult<?> o = java.util.Objects.requireNonNull(out, "a match always passes its result");
-        return route.admits(java.util.Objects.requireNonNull(o.request, "set by start"), o.methodBit, o.scratch);
+        return route.admits(java.util.Objects.requireNonNull(o.request, "set by start"), o.methodBit, o.scratch, o.hostPass);
       };
 
   final PathTree<RouteSpec<V>> tree;
   private final int size;
+  private final RouterMode mode;
+  private final HostGroups hosts;
 
-  Router(PathTree<RouteSpec<V>> tree, int size) {
+  Router(PathTree<RouteSpec<V>> tree, int size, RouterMode mode, HostGroups hosts) {
     this.tree = tree;
     this.size = size;
+    this.mode = mode;
+    this.hosts = mode.hostsFirst() ? hosts : HostGroups.NONE;
+  }
+
+  /**
+   * Which host groups a {@link RouterMode#RADIXTREE_HOST_URI} router tries before its host-less
+   * routes: whether any route names an exact host, and the distinct wildcard suffix lengths,
+   * longest first. Immutable.
+   */
+  static final class HostGroups {
+    static final HostGroups NONE = new HostGroups(false, new int[0]);
+
+    final boolean exact;
+    final int[] wildcardLengths;
+
+    HostGroups(boolean exact, int[] wildcardLengths) {
+      this.exact = exact;
+      this.wildcardLengths = wildcardLengths;
+    }
+
+    boolean isEmpty() {
+      return !exact && wildcardLengths.length == 0;
+    }
+
+    /** The groups of {@code routes}. */
+    static HostGroups of(Iterable<? extends RouteSpec<?>> routes) {
+      boolean exact = false;
+      java.util.TreeSet<Integer> lengths = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+      for (RouteSpec<?> r : routes) {
+        if (r.hostMatcher != null) {
+          exact |= r.hostMatcher.hasExact();
+          for (int len : r.hostMatcher.wildcardLengths()) {
+            lengths.add(len);
+          }
+        }
+      }
+      return of(exact, lengths);
+    }
+
+    static HostGroups of(boolean exact, java.util.Collection<Integer> lengthsLongestFirst) {
+      if (!exact && lengthsLongestFirst.isEmpty()) {
+        return NONE;
+      }
+      int[] l = new int[lengthsLongestFirst.size()];
+      int i = 0;
+      for (int len : lengthsLongestFirst) {
+        l[i++] = len;
+      }
+      return new HostGroups(exact, l);
+    }
   }
 
   /** A router without routes. */
   @SuppressWarnings("unchecked")
   public static <V> Router<V> empty() {
     return (Router<V>) EMPTY;
+  }
+
+  /** The mode this router matches in. */
+  public RouterMode mode() {
+    return mode;
   }
 
   /**
@@ -66,7 +125,18 @@ public final class Router<V> {
    * @throws IllegalArgumentException if two routes share an id
    */
   public static <V> Router<V> of(Collection<RouteSpec<V>> routes) {
+    return of(RouterMode.RADIXTREE_URI_WITH_PARAMETER, routes);
+  }
+
+  /**
+   * Compiles {@code routes} for {@code mode}. A route without a {@linkplain RouteSpec#sequence()
+   * sequence} gets its position in {@code routes}.
+   *
+   * @throws IllegalArgumentException if two routes share an id
+   */
+  public static <V> Router<V> of(RouterMode mode, Collection<RouteSpec<V>> routes) {
     PathTree.Builder<RouteSpec<V>> b = PathTree.builder(HOST_KEYS);
+    List<RouteSpec<V>> all = new java.util.ArrayList<>(routes.size());
     Set<String> ids = new HashSet<>();
     long position = 0;
     for (RouteSpec<V> r : routes) {
@@ -74,10 +144,11 @@ public final class Router<V> {
         throw new IllegalArgumentException("route " + r.id() + ": the id is used by two routes");
       }
       RouteSpec<V> sequenced = r.sequence() >= 0 ? r : r.withSequence(position);
-      add(b, sequenced);
+      add(b, sequenced, mode);
+      all.add(sequenced);
       position++;
     }
-    return new Router<>(b.build(), ids.size());
+    return new Router<>(b.build(), ids.size(), mode, mode.hostsFirst() ? HostGroups.of(all) : HostGroups.NONE);
   }
 
   @SafeVarargs
@@ -85,8 +156,8 @@ public final class Router<V> {
     return of(List.of(routes));
   }
 
-  static <V> void add(PathTree.Builder<RouteSpec<V>> b, RouteSpec<V> r) {
-    for (PathPattern p : r.parsedPaths()) {
+  static <V> void add(PathTree.Builder<RouteSpec<V>> b, RouteSpec<V> r, RouterMode mode) {
+    for (PathPattern p : r.parsedPaths(mode)) {
       b.add(p, r, r.priority(), r.sequence());
     }
   }
@@ -115,13 +186,47 @@ public final class Router<V> {
   @SuppressWarnings({"unchecked", "rawtypes"})
   public boolean match(RouteRequest request, MatchResult<V> result) {
     result.start(request);
-    PathTree.Entry<RouteSpec<V>> e =
-        tree.first(request.path(), request.host(), (PathTree.Tester) ADMITS, result, result.params);
+    PathTree.Entry<RouteSpec<V>> e = hosts.isEmpty()
+        ? tree.first(request.path(), request.host(), (PathTree.Tester) ADMITS, result, result.params)
+        : firstHostsFirst(request, result);
     if (e == null) {
       return false;
     }
     result.found(e.value(), e.pattern());
     return true;
+  }
+
+  /**
+   * {@link RouterMode#RADIXTREE_HOST_URI}: the routes naming the request's host exactly, then those
+   * whose wildcard matches it, longest suffix first, then the host-less routes; path order within
+   * each group (APISIX's host router, then its uri router).
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private PathTree.@Nullable Entry<RouteSpec<V>> firstHostsFirst(RouteRequest request, MatchResult<V> result) {
+    String path = request.path();
+    String host = request.host();
+    PathTree.Entry<RouteSpec<V>> e;
+    if (host != null && !host.isEmpty()) {
+      if (hosts.exact) {
+        result.hostPass = HostMatcher.EXACT;
+        e = tree.first(path, host, (PathTree.Tester) ADMITS, result, result.params);
+        if (e != null) {
+          return e;
+        }
+      }
+      int end = HostMatcher.hostEnd(host);
+      for (int len : hosts.wildcardLengths) {
+        if (len <= end) {
+          result.hostPass = len;
+          e = tree.first(path, host, (PathTree.Tester) ADMITS, result, result.params);
+          if (e != null) {
+            return e;
+          }
+        }
+      }
+    }
+    result.hostPass = MatchResult.HOSTLESS;
+    return tree.first(path, host, (PathTree.Tester) ADMITS, result, result.params);
   }
 
   /** Matches {@code request}; null when no route matches. Allocates the result. */

@@ -32,8 +32,13 @@ import org.jspecify.annotations.Nullable;
  *       {@code ":ext"}; we bind nothing for it.
  * </ul>
  *
+ * <p>The pattern {@code *} alone matches every path (APISIX accepts {@code uri: "*"}); it is read
+ * as {@code /*}. {@link #parseLiteral} reads a {@code :name} segment as literal text, as APISIX's
+ * default routers ({@code radixtree_host_uri}, {@code radixtree_uri}) do with lua-resty-radixtree's
+ * {@code no_param_match}.
+ *
  * <p>Rejected with {@link IllegalArgumentException} naming the pattern and the reason: a pattern
- * not starting with {@code /}; a {@code *} anywhere but at the end; an empty parameter name
+ * not starting with {@code /} (other than {@code *}); a {@code *} anywhere but at the end; an empty parameter name
  * ({@code /:}, {@code /a/:/b}); a parameter or catch-all name containing {@code :} or {@code *};
  * a name used twice.
  */
@@ -72,7 +77,24 @@ public final class PathPattern {
    *     the reason
    */
   public static PathPattern parse(String pattern) {
+    return parse(pattern, true);
+  }
+
+  /**
+   * Parses {@code pattern} with {@code :name} segments taken as literal text (no parameters); the
+   * rest of the syntax as {@link #parse}.
+   *
+   * @throws IllegalArgumentException if the pattern is invalid
+   */
+  public static PathPattern parseLiteral(String pattern) {
+    return parse(pattern, false);
+  }
+
+  private static PathPattern parse(String pattern, boolean params) {
     Objects.requireNonNull(pattern, "pattern");
+    if (pattern.equals("*")) {
+      return new PathPattern(pattern, new Kind[] {Kind.CATCH_ALL}, new String[] {""}, new String[0]);
+    }
     if (pattern.isEmpty() || pattern.charAt(0) != '/') {
       throw invalid(pattern, "must start with '/'");
     }
@@ -90,7 +112,7 @@ public final class PathPattern {
       if (star >= 0 && !last) {
         throw invalid(pattern, "'*' is only allowed at the end of the pattern");
       }
-      if (!seg.isEmpty() && seg.charAt(0) == ':') {
+      if (params && !seg.isEmpty() && seg.charAt(0) == ':') {
         String name = seg.substring(1);
         checkName(pattern, name, seen, "parameter");
         kinds.add(Kind.PARAM);
