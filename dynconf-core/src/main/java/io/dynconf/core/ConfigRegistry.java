@@ -408,10 +408,10 @@ public final class ConfigRegistry implements AutoCloseable {
         LOG.warn("dynconf: {} (retrying)", lastError);
         if (!triedLastKnownGood) {
           triedLastKnownGood = true;
-          Optional<Listing> saved = lastKnownGood.read();
+          Optional<Listing> saved = Objects.requireNonNull(lastKnownGood, "checked by triedLastKnownGood").read();
           if (saved.isPresent()) {
             LOG.warn("dynconf: serving the last-known-good file {} (revision {}) until the source answers",
-                lastKnownGood.path(), saved.get().revision());
+                Objects.requireNonNull(lastKnownGood).path(), saved.get().revision());
             applyListing(saved.get(), true, false);
             enter(State.LAST_KNOWN_GOOD);
             ready.countDown();
@@ -514,7 +514,7 @@ public final class ConfigRegistry implements AutoCloseable {
       ResourceType<?> type = c.type();
       ResourceKey key = c.key();
       String k = c.event().key();
-      Map<String, ConfigItem<?>> items = accepted.get(type.name());
+      Map<String, ConfigItem<?>> items = Objects.requireNonNull(accepted.get(type.name()), "every registered type has a map");
       if (c.isDelete()) {
         seen.remove(k);
         acceptedKvs.remove(k);
@@ -578,10 +578,10 @@ public final class ConfigRegistry implements AutoCloseable {
     boolean pendingChanged = false;
     for (ResourceType<?> type : applyOrder) {
       Set<String> candidates = new HashSet<>(changed.getOrDefault(type.name(), Set.of()));
-      StoreState<?> before = nextStates.get(type.name());
+      StoreState<?> before = Objects.requireNonNull(nextStates.get(type.name()), "every registered type has a state");
       for (String ref : type.referencedTypes()) {
         if (servedChanged.contains(ref)) {
-          candidates.addAll(accepted.get(type.name()).keySet());
+          candidates.addAll(Objects.requireNonNull(accepted.get(type.name())).keySet());
           candidates.addAll(before.ids());
           break;
         }
@@ -623,7 +623,7 @@ public final class ConfigRegistry implements AutoCloseable {
   private ResolveResult resolveType(ResourceType<?> type, StoreState<?> before, Set<String> ids, Map<String, StoreState<?>> nextStates) {
     ResolveResult r = new ResolveResult(before);
     ResourceType<Object> t = (ResourceType<Object>) type;
-    Map<String, ConfigItem<?>> items = accepted.get(type.name());
+    Map<String, ConfigItem<?>> items = Objects.requireNonNull(accepted.get(type.name()), "every registered type has a map");
     for (String id : ids) {
       ConfigItem<Object> item = (ConfigItem<Object>) items.get(id);
       ConfigItem<Object> was = r.before.item(id);

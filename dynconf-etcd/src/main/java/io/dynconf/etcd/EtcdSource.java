@@ -120,7 +120,7 @@ public final class EtcdSource implements ConfigSource {
 
   /** The current jetcd client (replaced when a dead connection is detected). */
   public Client client() {
-    return client.get();
+    return Objects.requireNonNull(client.get(), "set in the constructor");
   }
 
   /**
@@ -324,7 +324,7 @@ public final class EtcdSource implements ConfigSource {
     leases.add(keeper);
     keeper.keepAliveOn(client());
     if (client.get() != keeper.on) {
-      keeper.keepAliveOn(client.get()); // the client was replaced meanwhile
+      keeper.keepAliveOn(Objects.requireNonNull(client.get())); // the client was replaced meanwhile
     }
     return () -> {
       leases.remove(keeper);
@@ -393,7 +393,7 @@ public final class EtcdSource implements ConfigSource {
     }
     loops.clear();
     scheduler.shutdownNow();
-    client.get().close();
+    Objects.requireNonNull(client.get()).close();
   }
 
   @Override
@@ -405,7 +405,7 @@ public final class EtcdSource implements ConfigSource {
   private Client replaceClient(Client dead) {
     synchronized (client) {
       if (client.get() != dead || closed) {
-        return client.get();
+        return Objects.requireNonNull(client.get());
       }
       Client fresh = clientFactory.get(); // may throw (a TLS file mid-rotation): the watch loop retries
       client.set(fresh);
@@ -440,7 +440,7 @@ public final class EtcdSource implements ConfigSource {
     if (options.caFile != null) {
       try {
         b.sslContext(ssl -> {
-          ssl.trustManager(options.caFile.toFile());
+          ssl.trustManager(Objects.requireNonNull(options.caFile).toFile());
           if (options.certFile != null) {
             ssl.keyManager(options.certFile.toFile(), Objects.requireNonNull(options.keyFile).toFile());
           }

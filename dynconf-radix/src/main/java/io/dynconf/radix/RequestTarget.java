@@ -108,7 +108,7 @@ public final class RequestTarget {
     try {
       path = normalizePath(rawPath);
     } catch (InvalidRequestException e) {
-      throw invalid(target, e.getMessage());
+      throw invalid(target, String.valueOf(e.getMessage()));
     }
     return new RequestTarget(path, rawPath, query, authority);
   }
@@ -325,7 +325,7 @@ public final class RequestTarget {
         break;
       }
     }
-    if (out == null) {
+    if (out == null || bytes == null) {
       return path;
     }
     for (byte b : bytes) {

@@ -289,7 +289,7 @@ public final class RouteTable implements AutoCloseable {
     } else if (s != null && s.upstream() != null) {
       upstream = s.upstream();
       upstreamKey = "/services/" + s.id();
-      upstreamRevision = service.modRevision();
+      upstreamRevision = java.util.Objects.requireNonNull(service, "s is its value").modRevision();
     } else if (s != null && s.upstreamId() != null) {
       ConfigItem<Upstream> u = lookup.upstreams == null ? null : lookup.upstreams.item(s.upstreamId());
       if (u == null) {

@@ -302,7 +302,7 @@ public final class AdminApi implements AutoCloseable {
       case "GET":
         return id == null ? list(calls, type, request) : getOne(calls, type, id);
       case "PUT":
-        return put(calls, type, id, request, conditions, flags);
+        return Objects.requireNonNull(put(calls, type, id, request, conditions, flags), "a PUT always answers");
       case "POST":
         if (id != null) {
           throw Problem.badRequest("wrong " + kind(type) + " id, do not need it: POST generates the id; use PUT " + pathPrefix + "/" + type.path() + "/" + id);
@@ -312,7 +312,7 @@ public final class AdminApi implements AutoCloseable {
         if (id == null) {
           throw Problem.badRequest("missing " + kind(type) + " id");
         }
-        return patch(calls, type, id, sub, request, conditions, flags);
+        return Objects.requireNonNull(patch(calls, type, id, sub, request, conditions, flags), "a PATCH always answers");
       case "DELETE":
         if (id == null) {
           throw Problem.badRequest("missing " + kind(type) + " id");
@@ -520,7 +520,7 @@ public final class AdminApi implements AutoCloseable {
     ObjectNode build(@Nullable KeyValue prev, @Nullable ObjectNode prevJson);
   }
 
-  private AdminResponse put(Calls calls, ResourceType<?> type, @Nullable String pathId, AdminRequest request, Conditions conditions, Flags flags) {
+  private @Nullable AdminResponse put(Calls calls, ResourceType<?> type, @Nullable String pathId, AdminRequest request, Conditions conditions, Flags flags) {
     ObjectNode body = bodyObject(request, type);
     forbidTimestamps(body);
     String bodyId = Json.idText(body.get(type.idField()));
@@ -591,7 +591,7 @@ public final class AdminApi implements AutoCloseable {
     return String.format(Locale.ROOT, "%020d", r.revision());
   }
 
-  private AdminResponse patch(Calls calls, ResourceType<?> type, String id, List<String> sub, AdminRequest request, Conditions conditions, Flags flags) {
+  private @Nullable AdminResponse patch(Calls calls, ResourceType<?> type, String id, List<String> sub, AdminRequest request, Conditions conditions, Flags flags) {
     if (request.bodyLength() == 0) {
       throw Problem.badRequest("missing new configuration");
     }
@@ -900,7 +900,7 @@ public final class AdminApi implements AutoCloseable {
       for (BulkOp op : ops) {
         String k = op.key().toKey();
         if (op.delete()) {
-          txn.ifModRevision(k, current.get(k).modRevision());
+          txn.ifModRevision(k, Objects.requireNonNull(current.get(k), "listed above").modRevision());
           compared.add(k);
         }
       }
@@ -908,7 +908,7 @@ public final class AdminApi implements AutoCloseable {
         if (op.delete()) {
           continue;
         }
-        ConfigItem<?> item = items.get(op.key().toKey());
+        ConfigItem<?> item = Objects.requireNonNull(items.get(op.key().toKey()), "validated above");
         for (Reference ref : referencesOf(op.type(), item.value())) {
           ResourceType<?> target = typesByName.get(ref.type());
           if (target == null) {
@@ -971,7 +971,7 @@ public final class AdminApi implements AutoCloseable {
         out.put("dry_run", true);
         ArrayNode arr = out.putArray("list");
         for (BulkOp op : ops) {
-          arr.add(op.delete() ? deleted(op.key().toKey()) : dryRun(op.key(), values.get(op.key().toKey())));
+          arr.add(op.delete() ? deleted(op.key().toKey()) : dryRun(op.key(), Objects.requireNonNull(values.get(op.key().toKey()), "validated above")));
         }
         return json(200, out, null);
       }

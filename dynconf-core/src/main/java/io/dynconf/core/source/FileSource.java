@@ -284,7 +284,7 @@ public final class FileSource implements ConfigSource {
         if (content == null || error != null) {
           throw new SourceException(content == null
               ? "nothing valid was loaded from " + fileName + ", so nothing is written: " + (error == null ? "" : error.message())
-              : fileName + " changed on disk to content that was rejected; not writing over it: " + error.message());
+              : fileName + " changed on disk to content that was rejected; not writing over it: " + (error == null ? "" : error.message()));
         }
         if (!store.holds(write)) {
           return new TxnResult(false, store.revision());
@@ -445,7 +445,7 @@ public final class FileSource implements ConfigSource {
     try {
       next = FileContent.parse(fileName, format, bytes, prefix, shape.types());
     } catch (FileContent.Invalid e) {
-      return reject(e.getMessage());
+      return reject(String.valueOf(e.getMessage()));
     }
     FileContent before = content == null ? shape : content;
     Txn.Builder diff = next.diff(before);

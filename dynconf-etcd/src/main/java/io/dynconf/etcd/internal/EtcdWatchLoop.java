@@ -180,7 +180,7 @@ public final class EtcdWatchLoop {
     Client stale = staleClient;
     if (stale != null) {
       try {
-        replaceClient.apply(stale);
+        Client unused = replaceClient.apply(stale); // the new client is handed out by clients.get()
         staleClient = null;
       } catch (RuntimeException e) {
         clientFailures++;

@@ -278,7 +278,8 @@ public final class Gateway implements AutoCloseable {
   }
 
   public @Nullable InetSocketAddress echoAddress() {
-    return echo == null ? null : new InetSocketAddress(config.echoListen().host(), echo.port());
+    ListenAddress listen = config.echoListen();
+    return echo == null || listen == null ? null : new InetSocketAddress(listen.host(), echo.port());
   }
 
   /** The admin key generated on this start (print it once), or null. */

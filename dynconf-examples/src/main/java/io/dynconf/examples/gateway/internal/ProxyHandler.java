@@ -66,6 +66,11 @@ import org.slf4j.LoggerFactory;
  * fails, 504 when it times out. A WebSocket upgrade on a route with {@code enable_websocket}
  * becomes a byte tunnel after the upstream's 101.
  */
+// NullAway: the handler's Netty context and the exchange's picked node are set before every use
+// (handlerAdded, then the attempt loop) but live in fields NullAway cannot follow. This class is
+// being split into a reusable Netty handler (issue 19), whose parts carry those values as
+// parameters; the suppression goes with that split.
+@SuppressWarnings("NullAway")
 public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
 
@@ -127,10 +132,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   /** Asks for the next message: a queued one if any (delivered asynchronously), else a socket read. */
   private void pull() {
     Object m = queued.poll();
+    ChannelHandlerContext c = java.util.Objects.requireNonNull(ctx, "set when the handler is added");
     if (m == null) {
-      ctx.read();
+      c.read();
     } else {
-      ctx.channel().eventLoop().execute(() -> dispatch(ctx, m));
+      c.channel().eventLoop().execute(() -> dispatch(c, m));
     }
   }
 
