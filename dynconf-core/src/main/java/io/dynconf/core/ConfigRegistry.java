@@ -463,7 +463,11 @@ public final class ConfigRegistry implements AutoCloseable {
     for (KeyValue kv : listing.kvs()) {
       listed.add(kv.key());
       Long held = seen.get(kv.key());
-      if (held == null || held != kv.modRevision()) {
+      KeyValue had = acceptedKvs.get(kv.key());
+      // the same mod revision is not proof of the same value: after a wipe etcd counts from 1 again
+      boolean same = held != null && held == kv.modRevision()
+          && (had == null || (had.createRevision() == kv.createRevision() && java.util.Arrays.equals(had.valueUnsafe(), kv.valueUnsafe())));
+      if (!same) {
         Checked c = validator.check(ChangeEvent.put(kv));
         if (c == null) {
           continue;
