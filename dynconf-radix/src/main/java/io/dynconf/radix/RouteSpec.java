@@ -142,10 +142,6 @@ public final class RouteSpec<V> {
     return pathTexts;
   }
 
-  List<PathPattern> parsedPaths() {
-    return paths;
-  }
-
   /** The patterns the router compiles in {@code mode}. */
   List<PathPattern> parsedPaths(RouterMode mode) {
     return mode.bindsParameters() ? paths : literalPaths;
