@@ -15,6 +15,7 @@ import io.dynconf.examples.gateway.internal.ClientTimeouts;
 import io.dynconf.examples.gateway.internal.EchoServer;
 import io.dynconf.examples.gateway.internal.GatewayMetrics;
 import io.dynconf.examples.gateway.internal.Operators;
+import io.dynconf.examples.gateway.internal.ParameterRoutes;
 import io.dynconf.examples.gateway.internal.ProxyHandler;
 import io.dynconf.examples.gateway.internal.UpstreamPool;
 import io.dynconf.examples.gateway.tls.KeyEncryption;
@@ -116,7 +117,8 @@ public final class Gateway implements AutoCloseable {
         throw new IllegalStateException("no configuration within 30 s from " + source + ": " + registry.status());
       }
       plugins.init(registry);
-      routes = RouteTable.builder().attachments(plugins::chain).attach(registry);
+      routes = RouteTable.builder().mode(config.routerMode()).attachments(plugins::chain).attach(registry);
+      ParameterRoutes.warn(config.routerMode(), registry.snapshot());
       metrics = new GatewayMetrics();
       Operators operators = new Operators(source, registry, routes, metrics);
       balancers = Balancers.builder().listener(operators).build();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.dynconf.core.admin.AdminApi;
 import io.dynconf.examples.gateway.tls.KeyEncryption;
+import io.dynconf.radix.RouterMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +43,10 @@ import org.jspecify.annotations.Nullable;
  *     {@code GET /dynconf/health} only, for probes; null (the default) for none
  * @param admin the admin listener's protections ({@code --metrics-require-key}, {@code --admin-tls})
  * @param clientLimits client timeouts and the connection limit ({@link ClientLimits}: nginx's defaults)
+ * @param routerMode how routes match ({@code --router-mode}, YAML {@code router_mode}, APISIX's
+ *     {@code apisix.router.http} names): {@code radixtree_host_uri} (APISIX's default, and this
+ *     gateway's: host-bound routes first, {@code :name} is literal text), {@code radixtree_uri} or
+ *     {@code radixtree_uri_with_parameter} ({@code :name} binds a segment)
  */
 public record GatewayConfig(
     ListenAddress listen,
@@ -59,11 +64,12 @@ public record GatewayConfig(
     List<String> tlsKeyEncryptionKeys,
     @Nullable ListenAddress statusListen,
     AdminOptions admin,
-    ClientLimits clientLimits) {
+    ClientLimits clientLimits,
+    RouterMode routerMode) {
 
   private static final Set<String> KEYS = union(ClientLimits.KEYS, Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
       "standalone", "data-dir", "echo-listen", "config", "tls-listen", "tls-default-cert", "tls-default-key",
-      "tls-key-encryption-key", "status-listen", "metrics-require-key", "admin-tls"));
+      "tls-key-encryption-key", "status-listen", "metrics-require-key", "admin-tls", "router-mode"));
 
   private static Set<String> union(Set<String> a, Set<String> b) {
     Set<String> all = new java.util.HashSet<>(a);
@@ -183,7 +189,16 @@ public record GatewayConfig(
         list(merged.getOrDefault("tls-key-encryption-key", "")),
         merged.containsKey("status-listen") ? ListenAddress.parse("--status-listen", merged.get("status-listen")) : null,
         AdminOptions.parse(merged),
-        ClientLimits.from(merged));
+        ClientLimits.from(merged),
+        routerMode(merged.getOrDefault("router-mode", RouterMode.RADIXTREE_HOST_URI.apisixName())));
+  }
+
+  private static RouterMode routerMode(String name) {
+    try {
+      return RouterMode.ofApisixName(name.trim());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--router-mode: " + e.getMessage(), e);
+    }
   }
 
   private static List<String> list(String commaSeparated) {

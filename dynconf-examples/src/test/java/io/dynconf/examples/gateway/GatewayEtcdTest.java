@@ -57,12 +57,12 @@ class GatewayEtcdTest {
   void adminWritesGoThroughEtcdToTheDataPlane() throws Exception {
     assertThat(admin("PUT", "/apisix/admin/upstreams/u1", "{\"nodes\":{\"" + backend.node() + "\":1}}").statusCode())
         .isEqualTo(201);
-    assertThat(admin("PUT", "/apisix/admin/routes/r1", "{\"uri\":\"/e/:id\",\"upstream_id\":\"u1\"}").statusCode())
+    assertThat(admin("PUT", "/apisix/admin/routes/r1", "{\"uri\":\"/e/*\",\"upstream_id\":\"u1\"}").statusCode())
         .isEqualTo(201);
     await().atMost(WAIT).until(() -> get("/e/1").statusCode() == 200);
     assertThat(get("/e/1").body()).startsWith("etcd-web GET /e/1");
 
-    assertThat(admin("PATCH", "/apisix/admin/routes/r1", "{\"uri\":\"/f/:id\"}").statusCode()).isEqualTo(200);
+    assertThat(admin("PATCH", "/apisix/admin/routes/r1", "{\"uri\":\"/f/*\"}").statusCode()).isEqualTo(200);
     // the admin answered once this node's watch had delivered and applied the change
     assertThat(get("/f/2").statusCode()).isEqualTo(200);
     assertThat(get("/e/1").statusCode()).isEqualTo(404);

@@ -118,6 +118,9 @@ class GatewayHealthTest {
         assertThat(d.path("status").asText()).isEqualTo("STALE");
         assertThat(d.path("reason").asText()).contains("not reached");
         assertThat(d.path("source_connected").asBoolean()).isFalse();
+        JsonNode status = JSON.readTree(get(gw.adminAddress().getPort(), "/dynconf/status", GatewayAdminTest.KEY).body());
+        assertThat(status.path("health").path("status").asText()).as("/dynconf/status says so too").isEqualTo("STALE");
+        assertThat(status.path("health").path("reason").asText()).contains("not reached");
       } finally {
         member.start();
       }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dynconf.core.ConfigRegistry;
 import io.dynconf.core.ConfigSnapshot;
 import io.dynconf.core.ConfigStore;
+import io.dynconf.core.Health;
 import io.dynconf.core.Pending;
 import io.dynconf.core.Rejection;
 import io.dynconf.core.spi.ConfigSource;
@@ -18,7 +19,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What operators see on the admin listener: {@code GET /dynconf/status} (JSON: the source and its
+ * What operators see on the admin listener: {@code GET /dynconf/status} (JSON: health, the source and its
  * lag, the registry's state and applied revision, versions and sizes per store, rejected items
  * with reasons, pending items and what they wait for, routes left out and why) and {@code GET
  * /apisix/prometheus/metrics} (Prometheus text: requests by route and status, latency, requests in
@@ -73,6 +74,13 @@ public final class Operators implements HealthListener {
       src.put("reconnects", es.reconnects());
       src.put("last_error", es.lastError());
     }
+    Health h = registry.health(); // the one truthful answer to "am I current?" (UP, STALE, DOWN)
+    ObjectNode health = root.putObject("health");
+    health.put("status", h.status().name());
+    health.put("since", h.since() == null ? null : h.since().toString());
+    health.put("reason", h.reason());
+    health.put("source_connected", h.sourceConnected());
+    health.put("last_contact", h.lastContact() == null ? null : h.lastContact().toString());
     ObjectNode reg = root.putObject("registry");
     reg.put("state", st.state().name());
     reg.put("applied_revision", st.appliedRevision());
