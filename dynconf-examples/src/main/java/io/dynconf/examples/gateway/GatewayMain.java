@@ -17,6 +17,7 @@ import java.io.PrintStream;
  * --echo-listen HOST:PORT   the demo echo upstream (default 127.0.0.1:9081; "off" disables it)
  * --tls-listen HOST:PORT    HTTPS data plane, certificates by SNI from the ssls (default: none)
  * --status-listen HOST:PORT GET /dynconf/health for probes, on its own listener (default: none)
+ * --router-mode MODE        radixtree_host_uri (default), radixtree_uri or radixtree_uri_with_parameter
  * --tls-default-cert FILE   PEM certificate for handshakes that match no ssl (default: self-signed)
  * --tls-default-key FILE    its PEM private key
  * --tls-key-encryption-key ID:BASE64[,...]  AES keys that open $aesgcm$ private keys
@@ -98,6 +99,8 @@ public final class GatewayMain {
           --echo-listen HOST:PORT   demo echo upstream (default 127.0.0.1:9081; off to disable)
           --tls-listen HOST:PORT    HTTPS data plane, certificates by SNI from the ssls (default: none)
           --status-listen HOST:PORT GET /dynconf/health for probes, on its own listener (default: none)
+          --router-mode MODE        APISIX's router.http: radixtree_host_uri (default; :name is literal),
+                                    radixtree_uri, radixtree_uri_with_parameter (:name binds a segment)
           --tls-default-cert FILE   PEM certificate for handshakes that match no ssl (default: self-signed)
           --tls-default-key FILE    its PEM private key
           --tls-key-encryption-key ID:BASE64[,...]  AES keys (16/24/32 bytes) that open $aesgcm$ private keys
