@@ -259,8 +259,18 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       discard(HttpResponseStatus.BAD_GATEWAY, "502 Bad Gateway: " + e.getMessage() + "\n", keepAlive, false);
       return;
     }
-    exchange = new Exchange(rr, route, upstream, picker, keepAlive, client, local, pctx);
-    exchange.attempt();
+    Exchange ex = new Exchange(rr, route, upstream, picker, keepAlive, client, local, pctx);
+    exchange = ex;
+    long delay = pctx == null ? 0 : pctx.delayNanos();
+    if (delay > 0) { // limit-req, limit-conn: wait on a timer, the body (if any) waits in the exchange meanwhile
+      ctx.executor().schedule(() -> {
+        if (!ex.finished) {
+          ex.attempt();
+        }
+      }, delay, TimeUnit.NANOSECONDS);
+    } else {
+      ex.attempt();
+    }
   }
 
   /** Answers at once and drops the rest of the request body (or closes when not keep-alive). */
@@ -356,6 +366,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     Exchange ex = exchange;
     if (ex != null) {
       ex.abort();
+    }
+    Filtering f = filtering;
+    filtering = null;
+    if (f != null) { // the client left before a response head: plugins still see the end (status 0)
+      f.log(0);
     }
     ended(0);
   }

@@ -22,6 +22,7 @@ public final class PluginContext {
   private final HttpHeaders responseHeaders = new DefaultHttpHeaders();
   private @Nullable String consumer;
   private final Map<String, Object> state = new HashMap<>();
+  private long delayNanos;
 
   public PluginContext(NettyRouteRequest request, ResolvedRoute route) {
     this.request = request;
@@ -91,6 +92,23 @@ public final class PluginContext {
       case "route_id" -> route.id();
       default -> request.get(name);
     };
+  }
+
+  /**
+   * Holds the request this much longer before it goes upstream (APISIX's {@code limit-req} and
+   * {@code limit-conn} sleep in their access phase); delays of several plugins add up, as their
+   * sleeps do. The gateway waits on a timer, never blocking its event loop; the client's own
+   * timeouts still apply.
+   */
+  public void delay(long nanos) {
+    if (nanos > 0) {
+      delayNanos = Math.addExact(delayNanos, nanos);
+    }
+  }
+
+  /** The total delay asked for by {@link #delay}; 0 when none. */
+  public long delayNanos() {
+    return delayNanos;
   }
 
   /** Per-request scratch space shared between phases. */

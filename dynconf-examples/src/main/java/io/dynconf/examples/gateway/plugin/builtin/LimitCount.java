@@ -94,14 +94,7 @@ public final class LimitCount implements GatewayPlugin<LimitCount.Config> {
 
   @Override
   public @Nullable PluginResponse access(Config config, PluginContext ctx) {
-    String key = switch (config.keyType) {
-      case "constant" -> config.key;
-      case "var_combination" -> interpolate(config.key, ctx);
-      default -> {
-        Object v = ctx.var(config.key);
-        yield v == null ? "" : v.toString();
-      }
-    };
+    String key = config.keyType.equals("constant") ? config.key : Keys.resolve(config.key, config.keyType.equals("var_combination"), ctx);
     long now = clockMillis.getAsLong();
     long start = now - Math.floorMod(now, config.windowMillis);
     long used = hit(config, key, now);
@@ -145,26 +138,5 @@ public final class LimitCount implements GatewayPlugin<LimitCount.Config> {
       it.next();
       it.remove();
     }
-  }
-
-  private static String interpolate(String template, PluginContext ctx) {
-    StringBuilder out = new StringBuilder();
-    int i = 0;
-    while (i < template.length()) {
-      char c = template.charAt(i);
-      if (c == '$') {
-        int j = i + 1;
-        while (j < template.length() && (Character.isLetterOrDigit(template.charAt(j)) || template.charAt(j) == '_')) {
-          j++;
-        }
-        Object v = ctx.var(template.substring(i + 1, j));
-        out.append(v == null ? "" : v);
-        i = j;
-      } else {
-        out.append(c);
-        i++;
-      }
-    }
-    return out.toString();
   }
 }
