@@ -565,7 +565,13 @@ public final class Balancers implements AutoCloseable {
       return this;
     }
 
-    /** Active health checks: the host server's prober, run on this scheduler. Both or neither. */
+    /**
+     * Active health checks: probes sent by {@code prober} ({@link SocketProber} or the host
+     * server's own), rounds run on {@code scheduler} (one periodic task per upstream with {@code
+     * checks.active}; a single thread will do, the probes themselves do not block it). Without
+     * this call {@code checks.active} is validated but nothing is probed. Both or neither; both
+     * stay the caller's to close.
+     */
     public Builder activeChecks(Prober prober, ScheduledExecutorService scheduler) {
       this.prober = Objects.requireNonNull(prober, "prober");
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");

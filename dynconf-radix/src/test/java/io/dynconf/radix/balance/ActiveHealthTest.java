@@ -418,4 +418,23 @@ class ActiveHealthTest {
     assertThat(sched.getQueue()).isEmpty();
     assertThat(balancers.health("late").probing()).isFalse();
   }
+
+  @Test
+  void passiveSuccessesCountTowardRecoveryOfANodeProbesTookDown() {
+    Balancers balancers = manualBalancers();
+    Picker picker = balancers.picker("u", 1, up("roundrobin", node("a", 1)).checks(Map.of(
+        "active", Map.of("unhealthy", Map.of("tcp_failures", 1L)),
+        "passive", Map.of("healthy", Map.of("successes", 2L)))).build());
+    answers.put("a", ProbeResult.failed());
+    balancers.probeNow();
+    Node a = picker.nodes().get(0);
+    assertThat(picker.healthy(a)).isFalse();
+
+    for (int i = 0; i < 2; i++) { // the only node: traffic still goes to it, and it answers
+      Node n = picker.pick(BalancerRequest.NONE, List.of());
+      picker.finish(n, picker.start(n), Outcome.RESPONSE, 200);
+    }
+    assertThat(picker.healthy(a)).isTrue();
+    assertThat(events).containsExactly("u a down: active: 1 tcp failures", "u a up: passive: 2 successes");
+  }
 }

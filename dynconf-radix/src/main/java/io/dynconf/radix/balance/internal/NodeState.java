@@ -115,8 +115,9 @@ public final class NodeState {
   }
 
   /**
-   * A healthy outcome; {@code threshold} consecutive ones restore an ejected node (a passive one
-   * only once its ejection has ended).
+   * A healthy outcome; {@code threshold} consecutive ones restore a node that is down: active
+   * successes always, passive ones when probes took it down (the counters are shared, as in
+   * lua-resty-healthcheck) or once its timed passive ejection has ended.
    */
   public Transition success(int threshold, boolean active, long now) {
     if (clean) {
@@ -130,7 +131,7 @@ public final class NodeState {
         clean = true;
         return Transition.NONE;
       }
-      boolean served = active || until != Long.MAX_VALUE && now - until >= 0;
+      boolean served = active || until == Long.MAX_VALUE || now - until >= 0;
       if (served && successes >= Math.max(1, threshold)) {
         downUntil = 0;
         successes = 0;
