@@ -430,7 +430,8 @@ public final class Balancers implements AutoCloseable {
       if (error != null && !(r.outcome() == Outcome.TIMEOUT)) {
         LOG.debug("probe of {} (upstream {}) failed", node.address(), state.key, error);
       }
-      boolean current = !state.closed && !closed && state.generation == generation;
+      // dropped: the upstream was removed, its checker restarted, or the node left the upstream
+      boolean current = !state.closed && !closed && state.generation == generation && state.nodes.get(node.address()) == s;
       s.endProbe(r.outcome() == Outcome.CANCELLED ? null : r, now);
       if (current) {
         probed(state, active, node, s, r, now);

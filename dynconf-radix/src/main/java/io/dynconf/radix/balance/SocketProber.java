@@ -212,7 +212,7 @@ public final class SocketProber implements Prober, AutoCloseable {
     final CompletableFuture<ProbeResult> result = new CompletableFuture<>();
     final boolean tls;
     final boolean tcp;
-    @Nullable ScheduledFuture<?> deadline;
+    volatile @Nullable ScheduledFuture<?> deadline;
     /** Volatile: the deadline (timer thread) closes it, or the connecting thread sees the probe finished. */
     volatile @Nullable AsynchronousSocketChannel channel;
     @Nullable SSLEngine engine;
@@ -510,6 +510,10 @@ public final class SocketProber implements Prober, AutoCloseable {
     }
 
     void fail(Throwable error) {
+      if (closed) {
+        finish(ProbeResult.skipped()); // our own shutdown, not the node's fault
+        return;
+      }
       if (!result.isDone()) {
         LOG.debug("probe of {} (upstream {}) failed", target.node().address(), target.upstreamKey(), error);
       }

@@ -437,4 +437,19 @@ class ActiveHealthTest {
     assertThat(picker.healthy(a)).isTrue();
     assertThat(events).containsExactly("u a down: active: 1 tcp failures", "u a up: passive: 2 successes");
   }
+
+  @Test
+  void aProbeOfANodeThatLeftTheUpstreamChangesNothing() {
+    Balancers balancers = manualBalancers();
+    balancers.picker("u", 1, up("roundrobin", node("a", 1), node("b", 1)).checks(active(Map.of(
+        "unhealthy", Map.of("tcp_failures", 1L)))).build());
+    balancers.probeNow();
+    balancers.picker("u", 2, up("roundrobin", node("b", 1)).checks(active(Map.of(
+        "unhealthy", Map.of("tcp_failures", 1L)))).build());
+    pending.get("a").complete(ProbeResult.failed());
+
+    assertThat(events).isEmpty();
+    assertThat(balancers.health("u").checkerStarts()).isEqualTo(1);
+    assertThat(balancers.health("u").nodes()).extracting(n -> n.node().host()).containsExactly("b");
+  }
 }
