@@ -235,8 +235,9 @@ public final class Balancers implements AutoCloseable {
   }
 
   /**
-   * Stops every active checker for good (a later {@link #picker} call starts none); pickers keep
-   * working. The scheduler and the prober are the caller's to shut down.
+   * Stops every active checker for good (a later {@link #picker} call starts none, and forgets the
+   * verdicts of probes, as nothing would undo them); pickers keep working. The scheduler and the
+   * prober are the caller's to shut down.
    */
   @Override
   public void close() {
@@ -304,7 +305,7 @@ public final class Balancers implements AutoCloseable {
       state.policy = policy;
       state.checks = upstream.checks();
       HealthPolicy.Active active = policy.active;
-      boolean probing = active != null && prober != null && scheduler != null;
+      boolean probing = active != null && prober != null && scheduler != null && !closed;
       if (!probing) {
         // nothing would ever probe a node that probes took down (and without checks nothing
         // would restore an ejected one): forget those verdicts, as APISIX drops the checker

@@ -25,6 +25,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -210,6 +211,8 @@ public final class SocketProber implements Prober, AutoCloseable {
   private final class Probe {
     final ProbeTarget target;
     final CompletableFuture<ProbeResult> result = new CompletableFuture<>();
+    /** Set once, before the result completes, so the counts are settled when a caller sees it. */
+    final AtomicBoolean done = new AtomicBoolean();
     final boolean tls;
     final boolean tcp;
     volatile @Nullable ScheduledFuture<?> deadline;
@@ -272,7 +275,7 @@ public final class SocketProber implements Prober, AutoCloseable {
     }
 
     void connect(InetAddress address) {
-      if (result.isDone()) {
+      if (done.get()) {
         return;
       }
       AsynchronousSocketChannel ch;
@@ -283,7 +286,7 @@ public final class SocketProber implements Prober, AutoCloseable {
         return;
       }
       channel = ch;
-      if (result.isDone()) { // the deadline fired between the check and the assignment
+      if (done.get()) { // the deadline fired between the check and the assignment
         closeChannel();
         return;
       }
@@ -377,7 +380,7 @@ public final class SocketProber implements Prober, AutoCloseable {
     void driveTls() {
       SSLEngine e = Objects.requireNonNull(engine);
       try {
-        while (!result.isDone()) {
+        while (!done.get()) {
           switch (e.getHandshakeStatus()) {
             case NEED_TASK -> {
               Runnable task;
@@ -492,7 +495,7 @@ public final class SocketProber implements Prober, AutoCloseable {
       return new CompletionHandler<>() {
         @Override
         public void completed(T value, @Nullable Void attachment) {
-          if (result.isDone()) {
+          if (done.get()) {
             return;
           }
           try {
@@ -514,14 +517,14 @@ public final class SocketProber implements Prober, AutoCloseable {
         finish(ProbeResult.skipped()); // our own shutdown, not the node's fault
         return;
       }
-      if (!result.isDone()) {
+      if (!done.get()) {
         LOG.debug("probe of {} (upstream {}) failed", target.node().address(), target.upstreamKey(), error);
       }
       finish(ProbeResult.failed());
     }
 
     void finish(ProbeResult r) {
-      if (!result.complete(r)) {
+      if (!done.compareAndSet(false, true)) {
         return;
       }
       ScheduledFuture<?> d = deadline;
@@ -531,6 +534,7 @@ public final class SocketProber implements Prober, AutoCloseable {
       closeChannel();
       probes.remove(this);
       inFlight.decrementAndGet();
+      result.complete(r);
     }
 
     void closeChannel() {
