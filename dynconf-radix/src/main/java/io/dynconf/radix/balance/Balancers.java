@@ -25,12 +25,15 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The entry point of load balancing: the registry of balancer types and the cache of {@link
@@ -45,14 +48,24 @@ import org.jspecify.annotations.Nullable;
  * {@link #check} an upstream (for example in an admin API before writing).
  *
  * <p>Health: with {@code checks} set, every {@link Picker#finish} feeds the passive check; with
- * {@code checks.active} set and a {@link Prober} and scheduler given, nodes are probed on the
- * scheduler (never on a request thread). Time comes from the injected clock.
+ * {@code checks.active} set and a {@link Prober} and scheduler given ({@link
+ * Builder#activeChecks}), each upstream has an active checker: one periodic task on the scheduler
+ * (never a request thread) that probes each node every {@code healthy.interval} while it is
+ * healthy and every {@code unhealthy.interval} while it is down, with at most {@code concurrency}
+ * probes of the upstream in flight and one per node. Passive and active checks count into the
+ * same per-node state. A new version of an upstream with the same {@code checks} keeps its checker
+ * running (new nodes join it, removed ones leave it); a change of {@code checks} restarts that
+ * upstream's checker alone, probing every node at once with the new settings; node health
+ * survives both, as in APISIX. Removing {@code checks} forgets every verdict (nodes healthy).
+ * {@link #remove} stops the upstream's checker; {@link #health()} reports every node. Time comes
+ * from the injected clock.
  *
  * <p>Thread-safe. {@link #picker} is lock-free when the cached version is current; building a new
  * version locks only that upstream. {@link #close} stops the active checks (the scheduler is the
  * caller's to shut down).
  */
 public final class Balancers implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Balancers.class);
   final LongSupplier clock;
   final long ejectionNanos;
   final long maxEjectionNanos;
@@ -63,6 +76,7 @@ public final class Balancers implements AutoCloseable {
   private final HealthListener listener;
   private final Map<String, BalancerFactory> factories;
   private final ConcurrentHashMap<String, UpstreamState> upstreams = new ConcurrentHashMap<>();
+  private volatile boolean closed;
 
   private Balancers(Builder b) {
     clock = b.clock;
@@ -123,15 +137,18 @@ public final class Balancers implements AutoCloseable {
     if (current != null && current.version() == version) {
       return current;
     }
+    List<Runnable> events = new ArrayList<>(0);
+    Picker built;
     synchronized (state) {
       current = state.current;
       if (current != null && current.version() == version) {
         return current;
       }
-      Picker built = build(state, version, upstream, true);
+      built = build(state, version, upstream, true, events);
       state.current = built;
-      return built;
     }
+    events.forEach(Runnable::run); // listener calls, outside the lock
+    return built;
   }
 
   /**
@@ -141,7 +158,7 @@ public final class Balancers implements AutoCloseable {
    * @throws InvalidConfigException naming the field and the reason
    */
   public void check(Upstream upstream) {
-    build(new UpstreamState("check"), 0, upstream, false);
+    build(new UpstreamState("check"), 0, upstream, false, new ArrayList<>(0));
   }
 
   /** How many upstreams have a picker and node state here. */
@@ -149,35 +166,91 @@ public final class Balancers implements AutoCloseable {
     return upstreams.size();
   }
 
-  /** Forgets an upstream: its picker, node state and active checks. */
+  /**
+   * Forgets an upstream: its picker, node state and active checker. Its periodic task is
+   * cancelled at once; a probe still in flight completes but its result is dropped.
+   */
   public void remove(String upstreamKey) {
     UpstreamState state = upstreams.remove(upstreamKey);
     if (state != null) {
       synchronized (state) {
+        state.closed = true;
         cancel(state);
       }
     }
   }
 
   /**
-   * Runs one round of active probes for every upstream now (the scheduler runs rounds on its own;
-   * this is for start-up and tests). Probes are started, not awaited.
+   * Runs one round of active probes for every upstream now: every node that is due (the
+   * scheduler runs rounds on its own; this is for start-up and tests). Probes are started, not
+   * awaited.
    */
   public void probeNow() {
     upstreams.values().forEach(this::probeRound);
   }
 
-  /** Stops every active check; pickers keep working. */
+  /**
+   * The health of every upstream that has a picker here, sorted by key: per node whether it takes
+   * traffic, lua-resty-healthcheck's status name, how long it has been in that state, the last
+   * probe's result and the consecutive counts. For a status page and metrics; costs a lock per
+   * node, so call it per scrape, not per request.
+   */
+  public List<UpstreamHealth> health() {
+    List<UpstreamHealth> all = new ArrayList<>(upstreams.size());
+    for (UpstreamState state : new TreeMap<>(upstreams).values()) {
+      UpstreamHealth h = health(state);
+      if (h != null) {
+        all.add(h);
+      }
+    }
+    return all;
+  }
+
+  /** The health of one upstream, or null when it has no picker here. */
+  public @Nullable UpstreamHealth health(String upstreamKey) {
+    UpstreamState state = upstreams.get(upstreamKey);
+    return state == null ? null : health(state);
+  }
+
+  private @Nullable UpstreamHealth health(UpstreamState state) {
+    Picker picker = state.current;
+    if (picker == null) {
+      return null;
+    }
+    long now = clock.getAsLong();
+    List<NodeHealth> nodes = new ArrayList<>(picker.nodes().size());
+    for (Node node : picker.nodes()) {
+      NodeState s = (NodeState) Objects.requireNonNull(node.handle);
+      NodeState.Counts c = s.counts();
+      ProbeResult last = s.lastProbe();
+      nodes.add(new NodeHealth(node, s.available(clock), c.status(), Duration.ofNanos(Math.max(0, now - s.changedAt())),
+          last, last == null ? null : Duration.ofNanos(Math.max(0, now - s.lastProbeAt())), c.successes(),
+          c.httpFailures(), c.tcpFailures(), c.timeouts(), c.ejections(), s.inFlight()));
+    }
+    HealthPolicy policy = state.policy;
+    HealthPolicy.Active active = policy.active;
+    return new UpstreamHealth(state.key, picker.version(), policy.enabled, active == null ? null : active.type(),
+        state.activeTask != null && !state.closed, state.checkerStarts, state.allUnhealthy.get(),
+        state.fallbackPicks.sum(), nodes);
+  }
+
+  /**
+   * Stops every active checker for good (a later {@link #picker} call starts none, and forgets the
+   * verdicts of probes, as nothing would undo them); pickers keep working. The scheduler and the
+   * prober are the caller's to shut down.
+   */
   @Override
   public void close() {
+    closed = true;
     upstreams.values().forEach(state -> {
       synchronized (state) {
+        state.closed = true;
         cancel(state);
       }
     });
   }
 
-  private Picker build(UpstreamState state, long version, Upstream upstream, boolean live) {
+  private Picker build(UpstreamState state, long version, Upstream upstream, boolean live, List<Runnable> events) {
     BalancerFactory factory = factories.get(upstream.type());
     if (factory == null) {
       throw new InvalidConfigException("/type", "unknown balancer type \"" + upstream.type() + "\": known types are "
@@ -195,7 +268,7 @@ public final class Balancers implements AutoCloseable {
       Node plain = Node.of(n, upstream.scheme());
       NodeState s = fresh.get(plain.address());
       if (s == null) {
-        s = new NodeState(plain.address());
+        s = new NodeState(plain.address(), now);
         if (rebuild && slowStartNanos > 0) {
           s.startRamp(now);
         }
@@ -228,31 +301,65 @@ public final class Balancers implements AutoCloseable {
     Picker picker = new Picker(this, state, version, upstream, nodes, groups, algorithms, trackLatency);
     if (live) {
       fresh.entrySet().removeIf(en -> !addresses.contains(en.getKey()) && en.getValue().inFlight() == 0);
+      boolean checksChanged = !upstream.checks().equals(state.checks);
       state.policy = policy;
-      schedule(state, policy);
+      state.checks = upstream.checks();
+      HealthPolicy.Active active = policy.active;
+      boolean probing = active != null && prober != null && scheduler != null && !closed;
+      if (!probing) {
+        // nothing would ever probe a node that probes took down (and without checks nothing
+        // would restore an ejected one): forget those verdicts, as APISIX drops the checker
+        for (Node node : nodes) {
+          NodeState s = (NodeState) Objects.requireNonNull(node.handle);
+          if (!s.healthy() && (!policy.enabled || s.downUntilProbed()) && s.resetHealth(now)) {
+            String reason = policy.enabled ? "no active checks to bring it back" : "checks removed";
+            events.add(() -> listener.nodeHealthChanged(state.key, node, true, reason));
+          }
+        }
+      }
+      schedule(state, probing, checksChanged);
     }
     return picker;
   }
 
-  private void schedule(UpstreamState state, HealthPolicy policy) {
-    HealthPolicy.Active active = policy.active;
-    if (active == null || prober == null || scheduler == null) {
+  /** Starts, keeps or stops the upstream's checker; under the state's lock. */
+  private void schedule(UpstreamState state, boolean probing, boolean checksChanged) {
+    HealthPolicy.Active active = state.policy.active;
+    ScheduledExecutorService sched = scheduler;
+    if (!probing || active == null || sched == null || closed || state.closed) {
       cancel(state);
       return;
     }
-    long period = Math.min(active.healthy().intervalNanos(), active.unhealthy().intervalNanos());
-    if (state.activeTask != null && state.activePeriodNanos == period) {
-      return;
+    if (state.activeTask != null && !checksChanged) {
+      return; // same checks, new nodes: the checker keeps running and probes the new nodes when due
     }
     cancel(state);
-    state.activePeriodNanos = period;
-    state.activeTask = scheduler.scheduleWithFixedDelay(() -> probeRound(state), 0, period, TimeUnit.NANOSECONDS);
+    for (NodeState s : state.nodes.values()) {
+      s.nextProbe(Long.MIN_VALUE); // new settings: probe every node at once
+    }
+    long period = Math.min(active.healthy().intervalNanos(), active.unhealthy().intervalNanos());
+    long generation = ++state.generation;
+    state.checkerStarts++;
+    state.activeTask = sched.scheduleWithFixedDelay(() -> runRound(state, generation), 0, period, TimeUnit.NANOSECONDS);
   }
 
   private static void cancel(UpstreamState state) {
     if (state.activeTask != null) {
       state.activeTask.cancel(false);
       state.activeTask = null;
+      state.generation++;
+    }
+  }
+
+  /** A scheduled round: never throws, so the periodic task is never silently cancelled. */
+  private void runRound(UpstreamState state, long generation) {
+    if (state.generation != generation) {
+      return; // a stale refill of a stopped or restarted checker
+    }
+    try {
+      probeRound(state);
+    } catch (RuntimeException | Error e) {
+      LOG.error("active health check round of upstream {} failed; the next round runs as scheduled", state.key, e);
     }
   }
 
@@ -260,67 +367,119 @@ public final class Balancers implements AutoCloseable {
     Picker picker = state.current;
     HealthPolicy.Active active = state.policy.active;
     Prober p = prober;
-    if (picker == null || active == null || p == null) {
+    if (picker == null || active == null || p == null || state.closed || closed) {
       return;
     }
+    long generation = state.generation;
     long now = clock.getAsLong();
     for (Node node : picker.nodes()) {
       NodeState s = (NodeState) Objects.requireNonNull(node.handle);
       long due = s.nextProbe();
-      if (due != Long.MIN_VALUE && now - due < 0) {
+      if (due != Long.MIN_VALUE && now - due < 0 || s.probing()) {
         continue;
       }
-      if (state.probesInFlight.get() >= active.concurrency()) {
+      if (!acquire(state, active.concurrency())) {
+        state.starved.set(true); // the next probe to end starts another round
         return;
       }
+      if (!s.tryStartProbe()) {
+        state.probesInFlight.decrementAndGet();
+        continue;
+      }
       s.nextProbe(now + (s.healthy() ? active.healthy().intervalNanos() : active.unhealthy().intervalNanos()));
-      Integer port = active.port();
-      ProbeTarget target = new ProbeTarget(state.key, node, active.type(), active.host(), port == null ? node.port() : port,
-          active.method(), active.path(), active.body(), active.headers(), active.timeout(), active.verifyCertificate());
-      state.probesInFlight.incrementAndGet();
+      ProbeTarget target = new ProbeTarget(state.key, node, active.type(), probeHost(picker.upstream(), active),
+          active.port() == null ? node.port() : active.port(), active.method(), active.path(), active.body(),
+          active.headers(), active.timeout(), active.verifyCertificate());
       CompletableFuture<ProbeResult> f;
       try {
         f = Objects.requireNonNull(p.probe(target), "Prober returned null");
       } catch (RuntimeException e) {
+        LOG.warn("prober {} threw for {} of upstream {}; counted as a failed probe", p, node.address(), state.key, e);
         f = CompletableFuture.failedFuture(e);
       }
-      f.orTimeout(active.timeout().toNanos() * 2, TimeUnit.NANOSECONDS).whenComplete((result, error) -> {
-        state.probesInFlight.decrementAndGet();
-        probed(state, active, node, s, result, error);
-      });
+      f.copy().orTimeout(active.timeout().toNanos() * 2, TimeUnit.NANOSECONDS)
+          .whenComplete((result, error) -> completed(state, generation, active, node, s, result, error));
     }
   }
 
-  private void probed(UpstreamState state, HealthPolicy.Active active, Node node, NodeState s, @Nullable ProbeResult result,
-      @Nullable Throwable error) {
-    long now = clock.getAsLong();
-    Outcome outcome = result != null ? result.outcome()
-        : error instanceof TimeoutException || error != null && error.getCause() instanceof TimeoutException ? Outcome.TIMEOUT
-        : Outcome.FAILURE;
+  private static boolean acquire(UpstreamState state, int limit) {
+    while (true) {
+      int n = state.probesInFlight.get();
+      if (n >= limit) {
+        return false;
+      }
+      if (state.probesInFlight.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** The Host header of a probe: {@code upstream_host} when {@code pass_host} is rewrite, else {@code checks.active.host}. */
+  private static @Nullable String probeHost(Upstream upstream, HealthPolicy.Active active) {
+    String rewrite = upstream.upstreamHost();
+    return "rewrite".equals(upstream.passHost()) && rewrite != null ? rewrite : active.host();
+  }
+
+  private void completed(UpstreamState state, long generation, HealthPolicy.Active active, Node node, NodeState s,
+      @Nullable ProbeResult result, @Nullable Throwable error) {
+    try {
+      state.probesInFlight.decrementAndGet();
+      long now = clock.getAsLong();
+      ProbeResult r = result != null ? result
+          : error instanceof TimeoutException || error != null && error.getCause() instanceof TimeoutException
+              ? ProbeResult.timedOut() : ProbeResult.failed();
+      if (error != null && !(r.outcome() == Outcome.TIMEOUT)) {
+        LOG.debug("probe of {} (upstream {}) failed", node.address(), state.key, error);
+      }
+      // dropped: the upstream was removed, its checker restarted, or the node left the upstream
+      boolean current = !state.closed && !closed && state.generation == generation && state.nodes.get(node.address()) == s;
+      s.endProbe(r.outcome() == Outcome.CANCELLED ? null : r, now);
+      if (current) {
+        probed(state, active, node, s, r, now);
+      }
+    } catch (RuntimeException | Error e) {
+      LOG.error("recording the probe of {} (upstream {}) failed", node.address(), state.key, e);
+    } finally {
+      ScheduledExecutorService sched = scheduler;
+      if (sched != null && state.starved.compareAndSet(true, false) && !state.closed && state.generation == generation) {
+        try {
+          sched.execute(() -> runRound(state, generation));
+        } catch (RejectedExecutionException e) {
+          LOG.debug("scheduler shut down; no refill round for upstream {}", state.key);
+        }
+      }
+    }
+  }
+
+  private void probed(UpstreamState state, HealthPolicy.Active active, Node node, NodeState s, ProbeResult result,
+      long now) {
     HealthPolicy.Side good = active.healthy();
     HealthPolicy.Side bad = active.unhealthy();
     NodeState.Transition t;
     String reason;
-    switch (outcome) {
+    switch (result.outcome()) {
       case RESPONSE -> {
-        int status = result == null ? 0 : result.status();
+        int status = result.status();
         if (active.type().equals("tcp") || good.has(status)) {
           t = s.success(good.successes(), true, now);
-          reason = "active: " + good.successes() + " successes";
-        } else if (bad.has(status)) {
+          reason = "active: " + good.successes() + " successes" + (status == 0 ? "" : " (last status " + status + ")");
+        } else if (bad.has(status) || status == 0) { // 0: no readable status line, an http failure in lua too
           t = s.failure(NodeState.Failure.HTTP, bad.httpFailures(), true, now, ejectionNanos, maxEjectionNanos);
-          reason = "active: " + bad.httpFailures() + " http failures (last status " + status + ")";
+          reason = "active: " + bad.httpFailures() + " http failures (last " + (status == 0 ? "a bad status line" : "status " + status) + ")";
         } else {
-          return;
+          return; // in neither list: ignored, as lua-resty-healthcheck does
         }
       }
       case TIMEOUT -> {
         t = s.failure(NodeState.Failure.TIMEOUT, bad.timeouts(), true, now, ejectionNanos, maxEjectionNanos);
         reason = "active: " + bad.timeouts() + " timeouts";
       }
-      default -> {
+      case FAILURE -> {
         t = s.failure(NodeState.Failure.TCP, bad.tcpFailures(), true, now, ejectionNanos, maxEjectionNanos);
         reason = "active: " + bad.tcpFailures() + " tcp failures";
+      }
+      default -> {
+        return;
       }
     }
     transition(state, node, s, t, reason, now);
@@ -334,7 +493,11 @@ public final class Balancers implements AutoCloseable {
     if (up && slowStartNanos > 0) {
       s.startRamp(now);
     }
-    s.nextProbe(Long.MIN_VALUE);
+    HealthPolicy.Active active = state.policy.active;
+    if (active != null) {
+      // probed from now on at the interval of its new side (a healthy node's next probe may be far off)
+      s.nextProbe(now + (up ? active.healthy().intervalNanos() : active.unhealthy().intervalNanos()));
+    }
     listener.nodeHealthChanged(state.key, node, up, reason);
   }
 
@@ -404,7 +567,13 @@ public final class Balancers implements AutoCloseable {
       return this;
     }
 
-    /** Active health checks: the host server's prober, run on this scheduler. Both or neither. */
+    /**
+     * Active health checks: probes sent by {@code prober} ({@link SocketProber} or the host
+     * server's own), rounds run on {@code scheduler} (one periodic task per upstream with {@code
+     * checks.active}; a single thread will do, the probes themselves do not block it). Without
+     * this call {@code checks.active} is validated but nothing is probed. Both or neither; both
+     * stay the caller's to close.
+     */
     public Builder activeChecks(Prober prober, ScheduledExecutorService scheduler) {
       this.prober = Objects.requireNonNull(prober, "prober");
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");

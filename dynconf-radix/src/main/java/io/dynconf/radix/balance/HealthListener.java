@@ -2,7 +2,9 @@ package io.dynconf.radix.balance;
 
 /**
  * Told about health changes, for logs and metrics. Called on the thread that reported the outcome
- * (a request thread or a probe completion), never under a lock; must be quick and must not throw.
+ * (a request thread, a probe completion, or the thread whose {@code picker} call removed the
+ * checks), never under a lock; must be quick and should not throw (a throw is logged and
+ * swallowed on the probe path, and reaches the caller on the request path).
  */
 public interface HealthListener {
   /** A listener that ignores everything. */

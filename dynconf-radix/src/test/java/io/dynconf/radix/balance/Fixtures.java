@@ -36,6 +36,8 @@ final class Fixtures {
     Map<String, @Nullable Object> checks = Map.of();
     @Nullable Integer retries;
     @Nullable Double retryTimeout;
+    String passHost = "pass";
+    @Nullable String upstreamHost;
 
     Up(String type, List<Upstream.Node> nodes) {
       this.type = type;
@@ -59,6 +61,12 @@ final class Fixtures {
       return this;
     }
 
+    Up passHost(String passHost, @Nullable String upstreamHost) {
+      this.passHost = passHost;
+      this.upstreamHost = upstreamHost;
+      return this;
+    }
+
     Up nodes(Upstream.Node... nodes) {
       this.nodes = List.of(nodes);
       return this;
@@ -66,7 +74,7 @@ final class Fixtures {
 
     Upstream build() {
       return new Upstream("1", null, null, Map.of(), nodes, retries, retryTimeout, null, null, null, type, checks, hashOn,
-          key, "http", null, Map.of(), null, "pass", null, null, null);
+          key, "http", null, Map.of(), null, passHost, upstreamHost, null, null);
     }
   }
 

@@ -63,6 +63,21 @@ public final class HealthPolicy {
       if (active.concurrency < 1) {
         throw new InvalidConfigException("/checks/active/concurrency", "must be at least 1, was " + active.concurrency);
       }
+      // these go verbatim into the probe's request head: no line breaks, no spaces in the request line
+      requestToken("/checks/active/http_path", active.path);
+      requestToken("/checks/active/http_method", active.method);
+      if (active.host != null) {
+        requestToken("/checks/active/host", active.host);
+      }
+      for (int i = 0; i < active.headers.size(); i++) {
+        String line = active.headers.get(i);
+        int colon = line.indexOf(':');
+        if (colon <= 0 || line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0
+            || !line.substring(0, colon).strip().equals(line.substring(0, colon))) {
+          throw new InvalidConfigException("/checks/active/req_headers/" + i,
+              "must be one header line \"Name: value\" without line breaks, was \"" + line + "\"");
+        }
+      }
     }
     Map<?, ?> p = orEmpty(map(checks, "passive"));
     Map<?, ?> h = orEmpty(map(p, "healthy"));
@@ -98,6 +113,18 @@ public final class HealthPolicy {
       throw new InvalidConfigException(pointer + "/http_statuses", "not HTTP statuses: " + bad);
     }
     return new Side(Duration.ofSeconds(Math.max(1, intervalSeconds)).toNanos(), statuses, successes, http, tcp, timeouts);
+  }
+
+  private static void requestToken(String pointer, String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c <= ' ' || c == 0x7f) {
+        throw new InvalidConfigException(pointer, "must not contain spaces or control characters, was \"" + value + "\"");
+      }
+    }
+    if (value.isEmpty()) {
+      throw new InvalidConfigException(pointer, "must not be empty");
+    }
   }
 
   private static @Nullable Map<?, ?> map(Map<?, ?> m, String name) {

@@ -1,7 +1,10 @@
 package io.dynconf.radix.balance.internal;
 
+import io.dynconf.radix.balance.ProbeResult;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The live state of one node of one upstream: in-flight count, latency average, health and slow
@@ -37,6 +40,12 @@ public final class NodeState {
   /** True while healthy with no failure counted: a success needs no bookkeeping. */
   private volatile boolean clean = true;
   private volatile long nextProbe = Long.MIN_VALUE;
+  /** True while an active probe of this node is in flight: one probe per node at a time. */
+  private final AtomicBoolean probing = new AtomicBoolean();
+  /** When the node last went down or came back (or was created): the clock of its owner. */
+  private volatile long changedAt;
+  private volatile @Nullable ProbeResult lastProbe;
+  private volatile long lastProbeAt;
   private int successes;
   private int httpFailures;
   private int tcpFailures;
@@ -44,8 +53,9 @@ public final class NodeState {
   private int ejections;
   private long restoredAt;
 
-  public NodeState(String address) {
+  public NodeState(String address, long now) {
     this.address = address;
+    this.changedAt = now;
   }
 
   public String address() {
@@ -105,8 +115,9 @@ public final class NodeState {
   }
 
   /**
-   * A healthy outcome; {@code threshold} consecutive ones restore an ejected node (a passive one
-   * only once its ejection has ended).
+   * A healthy outcome; {@code threshold} consecutive ones restore a node that is down: active
+   * successes always, passive ones when probes took it down (the counters are shared, as in
+   * lua-resty-healthcheck) or once its timed passive ejection has ended.
    */
   public Transition success(int threshold, boolean active, long now) {
     if (clean) {
@@ -120,11 +131,12 @@ public final class NodeState {
         clean = true;
         return Transition.NONE;
       }
-      boolean served = active || until != Long.MAX_VALUE && now - until >= 0;
+      boolean served = active || until == Long.MAX_VALUE || now - until >= 0;
       if (served && successes >= Math.max(1, threshold)) {
         downUntil = 0;
         successes = 0;
         restoredAt = now;
+        changedAt = now;
         clean = true;
         return Transition.UP;
       }
@@ -159,7 +171,11 @@ public final class NodeState {
     httpFailures = tcpFailures = timeouts = 0;
     if (active) {
       downUntil = Long.MAX_VALUE;
-      return until == 0 ? Transition.DOWN : Transition.NONE;
+      if (until == 0) {
+        changedAt = now;
+        return Transition.DOWN;
+      }
+      return Transition.NONE;
     }
     if (until == Long.MAX_VALUE) {
       return Transition.NONE;
@@ -171,7 +187,88 @@ public final class NodeState {
     ejections++;
     long end = now + Math.min(period <= 0 ? maxEjection : period, maxEjection);
     downUntil = end == 0 || end == Long.MAX_VALUE ? end + 1 : end;
-    return until == 0 ? Transition.DOWN : Transition.NONE;
+    if (until == 0) {
+      changedAt = now;
+      return Transition.DOWN;
+    }
+    return Transition.NONE;
+  }
+
+  /**
+   * Forgets every health verdict: healthy, no counts (the upstream's checks were removed, so
+   * nothing would ever bring the node back). Returns whether the node was down.
+   */
+  public synchronized boolean resetHealth(long now) {
+    boolean wasDown = downUntil != 0;
+    downUntil = 0;
+    successes = httpFailures = tcpFailures = timeouts = 0;
+    clean = true;
+    if (wasDown) {
+      restoredAt = now;
+      changedAt = now;
+    }
+    return wasDown;
+  }
+
+  /** Whether the node is down until healthy active probes (not a timed passive ejection). */
+  public boolean downUntilProbed() {
+    return downUntil == Long.MAX_VALUE;
+  }
+
+  /** The health counters and status, read together. */
+  public synchronized Counts counts() {
+    long until = downUntil;
+    String status;
+    if (until == 0) {
+      status = httpFailures + tcpFailures + timeouts > 0 ? "mostly_healthy" : "healthy";
+    } else {
+      status = successes > 0 ? "mostly_unhealthy" : "unhealthy";
+    }
+    return new Counts(status, until, successes, httpFailures, tcpFailures, timeouts, ejections);
+  }
+
+  /**
+   * A consistent read of the health bookkeeping.
+   *
+   * @param status lua-resty-healthcheck's names: {@code healthy}, {@code mostly_healthy} (healthy
+   *     with failures counted), {@code unhealthy}, {@code mostly_unhealthy} (down with successes counted)
+   * @param downUntil 0 when healthy, {@link Long#MAX_VALUE} when down until probes, else the end of
+   *     a passive ejection
+   */
+  public record Counts(String status, long downUntil, int successes, int httpFailures, int tcpFailures, int timeouts,
+      int ejections) {}
+
+  /** When the node last went down or came back, or was first seen (the owner's clock). */
+  public long changedAt() {
+    return changedAt;
+  }
+
+  /** Claims the node for one active probe; false when a probe of it is still in flight. */
+  public boolean tryStartProbe() {
+    return probing.compareAndSet(false, true);
+  }
+
+  /** The probe claimed by {@link #tryStartProbe} ended with this result (null: no verdict). */
+  public void endProbe(@Nullable ProbeResult result, long now) {
+    if (result != null) {
+      lastProbe = result;
+      lastProbeAt = now;
+    }
+    probing.set(false);
+  }
+
+  public boolean probing() {
+    return probing.get();
+  }
+
+  /** The last probe's result, or null before the first. */
+  public @Nullable ProbeResult lastProbe() {
+    return lastProbe;
+  }
+
+  /** When the last probe ended (the owner's clock); meaningless while {@link #lastProbe} is null. */
+  public long lastProbeAt() {
+    return lastProbeAt;
   }
 
   /** The passive ejection count (for tests and metrics). */
