@@ -16,12 +16,14 @@ import io.dynconf.examples.gateway.internal.EchoServer;
 import io.dynconf.examples.gateway.internal.GatewayMetrics;
 import io.dynconf.examples.gateway.internal.Operators;
 import io.dynconf.examples.gateway.internal.ParameterRoutes;
+import io.dynconf.examples.gateway.internal.StartHealthChecks;
 import io.dynconf.examples.gateway.internal.ProxyHandler;
 import io.dynconf.examples.gateway.internal.UpstreamPool;
 import io.dynconf.examples.gateway.tls.KeyEncryption;
 import io.dynconf.examples.gateway.tls.SniCertificates;
 import io.dynconf.radix.RouteTable;
 import io.dynconf.radix.balance.Balancers;
+import io.dynconf.radix.balance.SocketProber;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -45,6 +47,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -68,6 +71,8 @@ public final class Gateway implements AutoCloseable {
   private final ConfigRegistry registry;
   private final RouteTable routes;
   private final Balancers balancers;
+  private final SocketProber prober;
+  private final ScheduledThreadPoolExecutor healthChecks;
   private final Plugins plugins;
   private final GatewayMetrics metrics;
   private final EventLoopGroup boss;
@@ -121,8 +126,23 @@ public final class Gateway implements AutoCloseable {
       ParameterRoutes.warn(config.routerMode(), registry.snapshot());
       metrics = new GatewayMetrics();
       Operators operators = new Operators(source, registry, routes, metrics);
-      balancers = Balancers.builder().listener(operators).build();
-      registry.addListener(new ForgetDeleted(balancers, metrics, operators)); // drops state of deleted routes and upstreams
+      // active health checks: their own thread, probes by JDK sockets (no thread per probe)
+      healthChecks = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "dynconf-health-checks");
+        t.setDaemon(true);
+        return t;
+      });
+      healthChecks.setRemoveOnCancelPolicy(true); // a deleted upstream's task leaves the queue at once
+      opened.push(healthChecks::shutdownNow);
+      prober = SocketProber.create();
+      opened.push(prober);
+      balancers = Balancers.builder().listener(operators).activeChecks(prober, healthChecks).build();
+      opened.push(balancers);
+      operators.balancers(balancers);
+      registry.addListener(new ForgetDeleted(balancers, metrics)); // drops state of deleted routes and upstreams
+      StartHealthChecks checks = new StartHealthChecks(balancers); // probes run with no traffic too
+      registry.addListener(checks);
+      checks.startAll(registry.snapshot());
       String key = config.adminKey();
       String generated = null;
       if (key == null) {
@@ -377,6 +397,8 @@ public final class Gateway implements AutoCloseable {
       LOG.debug("closing the source", e);
     }
     balancers.close();
+    prober.close();
+    healthChecks.shutdownNow();
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }

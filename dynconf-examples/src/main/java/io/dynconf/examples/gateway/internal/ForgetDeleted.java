@@ -12,7 +12,7 @@ import io.dynconf.radix.balance.Balancers;
 /**
  * A registry listener that drops the gateway's per-route and per-upstream state once the route,
  * upstream or service is gone from the served configuration: the balancer (picker, node state,
- * active checks), the route's metric series and the upstream's node health entries. Without it
+ * active checks, node health) and the route's metric series. Without it
  * these maps grow with every id ever created (admin POSTs generate ids). The keys are the
  * balancer keys {@code RouteTable} gives ({@code /upstreams/ID}, {@code /routes/ID} for an
  * embedded upstream, {@code /services/ID}).
@@ -23,12 +23,10 @@ import io.dynconf.radix.balance.Balancers;
 public final class ForgetDeleted implements ConfigRegistry.Listener {
   private final Balancers balancers;
   private final GatewayMetrics metrics;
-  private final Operators operators;
 
-  public ForgetDeleted(Balancers balancers, GatewayMetrics metrics, Operators operators) {
+  public ForgetDeleted(Balancers balancers, GatewayMetrics metrics) {
     this.balancers = balancers;
     this.metrics = metrics;
-    this.operators = operators;
   }
 
   @Override
@@ -52,7 +50,6 @@ public final class ForgetDeleted implements ConfigRegistry.Listener {
   }
 
   private void forget(String upstreamKey) {
-    balancers.remove(upstreamKey);
-    operators.forgetUpstream(upstreamKey);
+    balancers.remove(upstreamKey); // its picker, node state and active checks
   }
 }

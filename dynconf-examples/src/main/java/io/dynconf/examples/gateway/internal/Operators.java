@@ -13,26 +13,34 @@ import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.etcd.EtcdSource;
 import io.dynconf.etcd.EtcdStatus;
 import io.dynconf.radix.RouteTable;
+import io.dynconf.radix.balance.Balancers;
 import io.dynconf.radix.balance.HealthListener;
+import io.dynconf.radix.balance.NodeHealth;
+import io.dynconf.radix.balance.UpstreamHealth;
 import io.dynconf.radix.balance.Node;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What operators see on the admin listener: {@code GET /dynconf/status} (JSON: health, the source and its
  * lag, the registry's state and applied revision, versions and sizes per store, rejected items
  * with reasons, pending items and what they wait for, routes left out and why) and {@code GET
  * /apisix/prometheus/metrics} (Prometheus text: requests by route and status, latency, requests in
- * flight, upstream node health, config revision, versions, rejections, pending).
+ * flight, {@code apisix_upstream_status} of nodes with health checks, config revision, versions,
+ * rejections, pending); {@code /dynconf/status} also lists {@code upstreams_health} as APISIX's
+ * {@code /v1/healthcheck} does.
  */
 public final class Operators implements HealthListener {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(Operators.class);
 
   private final ConfigSource source;
   private final ConfigRegistry registry;
   private final RouteTable routes;
   private final GatewayMetrics metrics;
-  private final Map<String, Boolean> nodeHealth = new ConcurrentHashMap<>();
+  private volatile @Nullable Balancers balancers;
 
   public Operators(ConfigSource source, ConfigRegistry registry, RouteTable routes, GatewayMetrics metrics) {
     this.source = source;
@@ -41,23 +49,28 @@ public final class Operators implements HealthListener {
     this.metrics = metrics;
   }
 
+  /** The balancers whose node health the status and metrics show (they take this as their listener, so they come later). */
+  public void balancers(Balancers balancers) {
+    this.balancers = balancers;
+  }
+
   @Override
   public void nodeHealthChanged(String upstreamKey, Node node, boolean healthy, String reason) {
-    nodeHealth.put(upstreamKey + "\u0000" + node.address(), healthy);
+    LOG.info("upstream {} node {}: {} ({})", upstreamKey, node.address(), healthy ? "healthy" : "unhealthy", reason);
   }
 
   @Override
-  public void allUnhealthy(String upstreamKey, boolean allUnhealthy) {}
-
-  /** Drops the node health entries of a deleted upstream (its balancer key). */
-  public void forgetUpstream(String upstreamKey) {
-    String prefix = upstreamKey + "\u0000";
-    nodeHealth.keySet().removeIf(k -> k.startsWith(prefix));
+  public void allUnhealthy(String upstreamKey, boolean allUnhealthy) {
+    if (allUnhealthy) {
+      LOG.warn("upstream {}: every node is unhealthy; requests go to all of them (APISIX's fallback)", upstreamKey);
+    } else {
+      LOG.info("upstream {}: a node is healthy again", upstreamKey);
+    }
   }
 
-  /** How many node health entries are kept (a bound check for tests). */
-  public int nodeHealthEntries() {
-    return nodeHealth.size();
+  private List<UpstreamHealth> health() {
+    Balancers b = balancers;
+    return b == null ? List.of() : b.health();
   }
 
   public String statusJson() {
@@ -118,6 +131,34 @@ public final class Operators implements HealthListener {
     ObjectNode skipped = rt.putObject("not_routed");
     routes.skipped().forEach(skipped::put);
     root.put("requests_in_flight", metrics.inFlight());
+    ArrayNode upstreams = root.putArray("upstreams_health"); // as APISIX's /v1/healthcheck: upstreams with checks
+    for (UpstreamHealth u : health()) {
+      if (!u.checks()) {
+        continue;
+      }
+      ObjectNode o = upstreams.addObject();
+      o.put("name", u.upstreamKey());
+      o.put("type", u.activeType());
+      o.put("probing", u.probing());
+      o.put("checker_starts", u.checkerStarts());
+      o.put("all_unhealthy", u.allUnhealthy());
+      ArrayNode nodes = o.putArray("nodes");
+      for (NodeHealth n : u.nodes()) {
+        ObjectNode x = nodes.addObject();
+        x.put("ip", n.node().host());
+        x.put("port", n.node().port());
+        x.put("status", n.status());
+        x.put("healthy", n.healthy());
+        x.put("since_seconds", n.inStateFor().toMillis() / 1000.0);
+        x.put("last_probe", n.lastProbe() == null ? null : n.lastProbe().toString());
+        x.put("last_probe_ago_seconds", n.lastProbeAgo() == null ? null : n.lastProbeAgo().toMillis() / 1000.0);
+        ObjectNode counter = x.putObject("counter");
+        counter.put("success", n.successes());
+        counter.put("http_failure", n.httpFailures());
+        counter.put("tcp_failure", n.tcpFailures());
+        counter.put("timeout_failure", n.timeouts());
+      }
+    }
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -154,13 +195,17 @@ public final class Operators implements HealthListener {
     out.append("# HELP dynconf_routes_not_routed Routes left out (disabled, Lua filter, missing reference).\n");
     out.append("# TYPE dynconf_routes_not_routed gauge\n");
     out.append("dynconf_routes_not_routed ").append(routes.skipped().size()).append('\n');
-    out.append("# HELP dynconf_upstream_node_healthy 1 when the node is healthy (nodes whose health changed).\n");
-    out.append("# TYPE dynconf_upstream_node_healthy gauge\n");
-    new java.util.TreeMap<>(nodeHealth).forEach((k, v) -> {
-      int sep = k.indexOf('\u0000');
-      out.append("dynconf_upstream_node_healthy{upstream=\"").append(GatewayMetrics.escape(k.substring(0, sep)))
-          .append("\",node=\"").append(GatewayMetrics.escape(k.substring(sep + 1))).append("\"} ").append(v ? 1 : 0).append('\n');
-    });
+    out.append("# HELP apisix_upstream_status Health of upstream nodes with health checks: 1 takes traffic, 0 does not.\n");
+    out.append("# TYPE apisix_upstream_status gauge\n");
+    for (UpstreamHealth u : health()) {
+      if (u.checks()) {
+        for (NodeHealth n : u.nodes()) {
+          out.append("apisix_upstream_status{name=\"").append(GatewayMetrics.escape(u.upstreamKey())).append("\",ip=\"")
+              .append(GatewayMetrics.escape(n.node().host())).append("\",port=\"").append(n.node().port()).append("\"} ")
+              .append(n.healthy() ? 1 : 0).append('\n');
+        }
+      }
+    }
     return out.toString();
   }
 }

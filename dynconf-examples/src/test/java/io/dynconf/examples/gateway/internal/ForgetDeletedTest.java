@@ -33,7 +33,7 @@ class ForgetDeletedTest {
       GatewayMetrics metrics = new GatewayMetrics();
       Operators operators = new Operators(source, registry, routes, metrics);
       Balancers balancers = Balancers.builder().listener(operators).build();
-      registry.addListener(new ForgetDeleted(balancers, metrics, operators));
+      registry.addListener(new ForgetDeleted(balancers, metrics));
       MatchResult<ResolvedRoute> m = new MatchResult<>();
       for (int batch = 0; batch < 100; batch++) { // 100 x 100 = 10,000 create/delete cycles
         java.util.List<String> ids = new java.util.ArrayList<>();
@@ -54,7 +54,6 @@ class ForgetDeletedTest {
           balancers.picker(key, m.value().upstreamRevision(), upstream);
           metrics.started();
           metrics.finished(id, 200, 1000);
-          operators.nodeHealthChanged(key, new Node("127.0.0.1", 80, 1, 0, java.util.Map.of()), false, "test");
         }
         assertThat(balancers.size()).isEqualTo(100);
         for (String id : ids) {
@@ -67,7 +66,7 @@ class ForgetDeletedTest {
       await().atMost(WAIT).untilAsserted(() -> {
         assertThat(balancers.size()).as("balancers").isZero();
         assertThat(metrics.routeSeries()).as("metric series").isZero();
-        assertThat(operators.nodeHealthEntries()).as("node health entries").isZero();
+        assertThat(balancers.health()).as("node health").isEmpty();
       });
       assertThat(registry.store(StandardTypes.ROUTES).size()).isZero();
       balancers.close();
