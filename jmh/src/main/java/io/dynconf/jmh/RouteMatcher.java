@@ -5,6 +5,7 @@ import io.dynconf.radix.MatchResult;
 import io.dynconf.radix.RouteRequest;
 import io.dynconf.radix.RouteSpec;
 import io.dynconf.radix.Router;
+import io.dynconf.radix.RouterMode;
 import io.undertow.util.HttpString;
 import io.undertow.util.PathTemplateMatcher;
 import io.vertx.core.Vertx;
@@ -47,7 +48,9 @@ public abstract class RouteMatcher implements AutoCloseable {
   /** Builds {@code impl} over {@code routes}. */
   public static RouteMatcher create(String impl, List<Route> routes) {
     return switch (impl) {
-      case "dynconf" -> new Dynconf(routes);
+      case "dynconf" -> new Dynconf(routes, RouterMode.RADIXTREE_URI_WITH_PARAMETER);
+      // APISIX's default mode (host groups first, :name literal): only for sets without parameters
+      case "dynconf-host-uri" -> new Dynconf(routes, RouterMode.RADIXTREE_HOST_URI);
       case "spring" -> new Spring(routes);
       case "vertx" -> new VertxWeb(routes);
       case "undertow" -> new Undertow(routes);
@@ -111,13 +114,13 @@ public abstract class RouteMatcher implements AutoCloseable {
     private final MatchResult<Integer> result = new MatchResult<>();
     private BenchRequest[] requests = new BenchRequest[0];
 
-    Dynconf(List<Route> routes) {
+    Dynconf(List<Route> routes, RouterMode mode) {
       List<RouteSpec<Integer>> specs = new ArrayList<>(routes.size());
       for (int i = 0; i < routes.size(); i++) {
         Route r = routes.get(i);
         specs.add(RouteSpec.builder(r.toString(), i).paths(r.path()).methods(r.method()).build());
       }
-      router = Router.of(specs);
+      router = Router.of(mode, specs);
     }
 
     @Override
