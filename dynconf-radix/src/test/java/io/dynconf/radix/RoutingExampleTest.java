@@ -23,9 +23,6 @@ class RoutingExampleTest {
       ConfigRegistry registry = ConfigRegistry.builder(source).build().start();
       try (registry) {
         registry.awaitReady(Duration.ofSeconds(10));
-        Upstream seen = null;
-        String seenId = null;
-
         // --- README example begins
         RouteTable routes = RouteTable.attach(registry);   // routes + their services and upstreams, kept current
 
@@ -33,13 +30,15 @@ class RoutingExampleTest {
         MatchResult<ResolvedRoute> m = new MatchResult<>();
         RouteRequest request = RouteRequest.of("GET", "/users/42", "api.example.com", "10.0.0.7");
         if (routes.match(request, m)) {
-          Upstream upstream = m.value().upstream();        // the route's own, its upstream_id's or its service's
+          Upstream routed = m.value().upstream();          // the route's own, its upstream_id's or its service's
           String id = m.param("id");                       // "42"
-          // --- README example ends
-          seen = upstream;
-          seenId = id;
+        } else {
+          // 404
         }
+        // --- README example ends
         routes.close();
+        Upstream seen = m.value().upstream();
+        String seenId = m.param("id");
         assertThat(seen.nodes().get(0).port()).isEqualTo(8080);
         assertThat(seenId).isEqualTo("42");
       }
