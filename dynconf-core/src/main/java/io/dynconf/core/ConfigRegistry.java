@@ -84,7 +84,10 @@ public final class ConfigRegistry implements AutoCloseable {
     LIVE,
     /** Serving the last-known-good file because the source could not be reached at start. */
     LAST_KNOWN_GOOD,
-    /** Serving the last good snapshot while the source is retried or the loop resyncs. */
+    /**
+     * Serving the last good snapshot while the source is not reached (for longer than the
+     * {@link #health()} threshold), is retried, or the loop resyncs.
+     */
     RECOVERING,
     /** The apply loop failed {@value ConfigRegistry#FAIL_AFTER} times in a row; it keeps retrying. */
     FAILED,
@@ -220,7 +223,16 @@ public final class ConfigRegistry implements AutoCloseable {
   }
 
   public Status status() {
-    return new Status(state, appliedRevisionView, current.version(), relists, lastError, notifier.failures(), notifier.lastFailure());
+    State s = state;
+    String error = lastError;
+    if (s == State.LIVE) { // LIVE only while the source is reached: cut off for longer than the threshold, RECOVERING
+      Health h = health();
+      if (h.state() != State.LIVE) {
+        s = h.state();
+        error = error == null ? h.reason() : error;
+      }
+    }
+    return new Status(s, appliedRevisionView, current.version(), relists, error, notifier.failures(), notifier.lastFailure());
   }
 
   /**

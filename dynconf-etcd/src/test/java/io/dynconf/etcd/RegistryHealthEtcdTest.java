@@ -96,12 +96,15 @@ class RegistryHealthEtcdTest {
     assertThat(stale.since()).isNotNull();
     assertThat(stale.serving()).isTrue();
     assertThat(registry.store(StandardTypes.UPSTREAMS).get("u1")).as("the last good configuration serves").isNotNull();
-    assertThat(registry.status().state()).as("the old status said LIVE; health does not").isEqualTo(ConfigRegistry.State.LIVE);
+    assertThat(registry.status().state()).as("status no longer says LIVE while cut off").isEqualTo(ConfigRegistry.State.RECOVERING);
+    assertThat(registry.status().lastError()).contains("not reached");
+    assertThat(stale.state()).isEqualTo(ConfigRegistry.State.RECOVERING);
 
     long startedAt = System.nanoTime();
     member.start();
     await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> registry.health().status() == Health.Status.UP);
     System.out.println("etcd restarted -> UP after " + (System.nanoTime() - startedAt) / 1_000_000 + " ms");
+    assertThat(registry.status().state()).isEqualTo(ConfigRegistry.State.LIVE);
     writer.put("/apisix/upstreams/u2", UPSTREAM);
     await().atMost(WAIT).until(() -> registry.store(StandardTypes.UPSTREAMS).get("u2") != null);
   }
