@@ -139,7 +139,18 @@ public final class Gateway implements AutoCloseable {
       balancers = Balancers.builder().listener(operators).activeChecks(prober, healthChecks).build();
       opened.push(balancers);
       operators.balancers(balancers);
-      registry.addListener(new ForgetDeleted(balancers, metrics)); // drops state of deleted routes and upstreams
+      ForgetDeleted forget = new ForgetDeleted(balancers, metrics);
+      registry.addListener(forget);
+      healthChecks.scheduleWithFixedDelay(() -> { // what requests in flight re-create after a delete
+        try {
+          int n = forget.sweep(registry.snapshot());
+          if (n > 0) {
+            LOG.debug("swept {} balancer or metric entries of deleted objects", n);
+          }
+        } catch (RuntimeException e) { // reported, and the next sweep runs: a thrown task would stop for good
+          LOG.warn("sweeping the state of deleted objects failed", e);
+        }
+      }, 10, 10, TimeUnit.SECONDS); // drops state of deleted routes and upstreams
       StartHealthChecks checks = new StartHealthChecks(balancers); // probes run with no traffic too
       registry.addListener(checks);
       checks.startAll(registry.snapshot());

@@ -161,6 +161,11 @@ public final class Balancers implements AutoCloseable {
     build(new UpstreamState("check"), 0, upstream, false, new ArrayList<>(0));
   }
 
+  /** The keys of the upstreams that have a picker and node state here (a copy). */
+  public Set<String> keys() {
+    return Set.copyOf(upstreams.keySet());
+  }
+
   /** How many upstreams have a picker and node state here. */
   public int size() {
     return upstreams.size();

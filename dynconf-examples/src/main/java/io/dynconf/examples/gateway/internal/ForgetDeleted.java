@@ -1,6 +1,7 @@
 package io.dynconf.examples.gateway.internal;
 
 import io.dynconf.core.ConfigRegistry;
+import io.dynconf.core.ConfigSnapshot;
 import io.dynconf.core.ConfigUpdate;
 import io.dynconf.core.StoreChange;
 import io.dynconf.core.apisix.Route;
@@ -18,7 +19,8 @@ import io.dynconf.radix.balance.Balancers;
  * embedded upstream, {@code /services/ID}).
  *
  * <p>A request already past routing may still use a deleted route's picker or record its metric
- * once more after the drop; that re-creates one entry, which the next delete of the same id drops.
+ * once more after the drop, which re-creates one entry; {@link #sweep}, run periodically, removes
+ * whatever no served object owns, so such entries live at most one sweep interval.
  */
 public final class ForgetDeleted implements ConfigRegistry.Listener {
   private final Balancers balancers;
@@ -47,6 +49,42 @@ public final class ForgetDeleted implements ConfigRegistry.Listener {
         forget("/upstreams/" + c.id());
       }
     }
+  }
+
+  /**
+   * Removes the balancers and metric series that no object of {@code snapshot} owns (those a
+   * request in flight re-created after their delete). Returns how many it removed.
+   */
+  public int sweep(ConfigSnapshot snapshot) {
+    int removed = 0;
+    for (String key : balancers.keys()) {
+      if (!served(snapshot, key)) {
+        balancers.remove(key);
+        removed++;
+      }
+    }
+    for (String route : metrics.routes()) {
+      if (!route.isEmpty() && snapshot.store(StandardTypes.ROUTES).item(route) == null) {
+        metrics.forgetRoute(route);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Whether {@code key} ({@code /upstreams/ID}, {@code /services/ID}, {@code /routes/ID}) names a served object. */
+  private static boolean served(ConfigSnapshot s, String key) {
+    int slash = key.indexOf('/', 1);
+    if (slash < 0) {
+      return true; // not a key RouteTable makes: not ours to judge
+    }
+    String id = key.substring(slash + 1);
+    return switch (key.substring(0, slash)) {
+      case "/upstreams" -> s.store(StandardTypes.UPSTREAMS).item(id) != null;
+      case "/services" -> s.store(StandardTypes.SERVICES).item(id) != null;
+      case "/routes" -> s.store(StandardTypes.ROUTES).item(id) != null;
+      default -> true;
+    };
   }
 
   private void forget(String upstreamKey) {

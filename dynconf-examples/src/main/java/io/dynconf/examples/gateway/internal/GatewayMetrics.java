@@ -59,6 +59,11 @@ public final class GatewayMetrics {
     requests.remove(route);
   }
 
+  /** The routes that have series (a copy; "" is the series of requests no route matched). */
+  public java.util.Set<String> routes() {
+    return java.util.Set.copyOf(requests.keySet());
+  }
+
   /** How many routes have series (a bound check for tests and operators). */
   public int routeSeries() {
     return requests.size();

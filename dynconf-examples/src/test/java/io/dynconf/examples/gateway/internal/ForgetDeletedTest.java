@@ -73,4 +73,49 @@ class ForgetDeletedTest {
       routes.close();
     }
   }
+
+  @Test
+  void aRequestInFlightThatReCreatesADeletedEntryIsSweptAway() throws Exception {
+    try (InMemorySource source = new InMemorySource("/apisix");
+        ConfigRegistry registry = ConfigRegistry.builder(source).build().start()) {
+      assertThat(registry.awaitReady(WAIT)).isTrue();
+      RouteTable routes = RouteTable.attach(registry);
+      GatewayMetrics metrics = new GatewayMetrics();
+      Balancers balancers = Balancers.create();
+      ForgetDeleted forget = new ForgetDeleted(balancers, metrics);
+      registry.addListener(forget);
+      source.put("/apisix/upstreams/kept", "{\"nodes\":{\"127.0.0.1:80\":1}}");
+      source.put("/apisix/routes/kept", "{\"uri\":\"/kept\",\"upstream_id\":\"kept\"}");
+      source.put("/apisix/upstreams/gone", "{\"nodes\":{\"127.0.0.1:81\":1}}");
+      long rev = source.put("/apisix/routes/gone", "{\"uri\":\"/gone\",\"upstream_id\":\"gone\"}");
+      await().atMost(WAIT).until(() -> routes.revision() >= rev);
+      MatchResult<ResolvedRoute> kept = new MatchResult<>();
+      MatchResult<ResolvedRoute> inFlight = new MatchResult<>();
+      assertThat(routes.match(RouteRequest.of("GET", "/kept", "h", "10.0.0.1"), kept)).isTrue();
+      assertThat(routes.match(RouteRequest.of("GET", "/gone", "h", "10.0.0.1"), inFlight)).isTrue(); // routed before the delete
+
+      source.delete("/apisix/routes/gone");
+      long deleted = source.delete("/apisix/upstreams/gone") ? source.list().revision() : -1;
+      await().atMost(WAIT).until(() -> registry.status().appliedRevision() >= deleted);
+      // what the request routed before the delete does after it: pick, count
+      ResolvedRoute r = inFlight.value();
+      balancers.picker(String.valueOf(r.upstreamKey()), r.upstreamRevision(), r.upstream());
+      metrics.started();
+      metrics.finished("gone", 200, 1000);
+      ResolvedRoute k = kept.value();
+      balancers.picker(String.valueOf(k.upstreamKey()), k.upstreamRevision(), k.upstream());
+      metrics.started();
+      metrics.finished("kept", 200, 1000);
+      metrics.started();
+      metrics.finished("", 404, 1000);
+      assertThat(balancers.keys()).containsExactlyInAnyOrder("/upstreams/gone", "/upstreams/kept");
+
+      assertThat(forget.sweep(registry.snapshot())).isEqualTo(2);
+      assertThat(balancers.keys()).containsExactly("/upstreams/kept");
+      assertThat(metrics.routes()).containsExactlyInAnyOrder("kept", "");
+      assertThat(forget.sweep(registry.snapshot())).as("nothing left to sweep").isZero();
+      balancers.close();
+      routes.close();
+    }
+  }
 }
