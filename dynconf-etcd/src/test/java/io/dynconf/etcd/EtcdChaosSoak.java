@@ -63,7 +63,27 @@ import org.junit.jupiter.api.Timeout;
  * </pre>
  */
 @Tag("soak")
-class EtcdChaosSoak {
+public class EtcdChaosSoak {
+  /**
+   * Builds a node the soak checks like its own: an etcd source and a registry (started) over
+   * {@code endpoints}, the soak's TCP proxies for this node. {@code GatewayChaosSoak} adds the
+   * example gateway this way.
+   */
+  public interface NodeFactory {
+    Built build(String name, List<URI> endpoints) throws Exception;
+  }
+
+  /**
+   * A node built by a {@link NodeFactory}: its source and registry, what to close, and the bound
+   * for reporting a cut (twice the health threshold of its source's progress interval).
+   */
+  public record Built(EtcdSource source, ConfigRegistry registry, AutoCloseable owner, Duration bound) {}
+
+  /** Nodes besides the soak's two registries; none by default. */
+  protected List<NodeFactory> extraNodes() {
+    return List.of();
+  }
+
   private static final Duration PROGRESS = Duration.ofMillis(Long.getLong("soak.progressMillis", 1_000));
   private static final Duration THRESHOLD = PROGRESS.multipliedBy(2);
   private static final Duration BOUND = THRESHOLD.multipliedBy(2);
@@ -90,7 +110,7 @@ class EtcdChaosSoak {
 
   @Test
   @Timeout(value = 120, unit = TimeUnit.MINUTES)
-  void chaos() throws Exception {
+  public void chaos() throws Exception {
     long seed = Long.getLong("dynconf.seed", new SecureRandom().nextLong());
     int minutes = Integer.getInteger("soak.minutes", 10);
     int minOperations = Integer.getInteger("soak.operations", 20_000);
@@ -105,7 +125,11 @@ class EtcdChaosSoak {
       writer = new SoakWriter(etcd::directEndpoints);
       put(U1, upstream(1), true);
       for (int i = 0; i < 2; i++) {
-        nodes.add(new Node("node" + i, etcd));
+        nodes.add(new Node("node" + i, etcd, null));
+      }
+      List<NodeFactory> extra = extraNodes();
+      for (int i = 0; i < extra.size(); i++) {
+        nodes.add(new Node("extra" + i, etcd, extra.get(i)));
       }
       for (Node n : nodes) {
         assertThat(n.registry.awaitReady(Duration.ofSeconds(30))).as(n.name + " ready").isTrue();
@@ -337,16 +361,16 @@ class EtcdChaosSoak {
         cut.cut(fault.equals("cut-drop"));
         long detected = awaitMillis(cut, false, at, Duration.ofSeconds(30));
         detectMillis.add(detected);
-        if (detected > BOUND.toMillis()) {
-          problems.add(cut.name + " cut off (" + fault + ") reported not connected only after " + detected + " ms (bound " + BOUND.toMillis() + " ms)");
+        if (detected > cut.bound.toMillis()) {
+          problems.add(cut.name + " cut off (" + fault + ") reported not connected only after " + detected + " ms (bound " + cut.bound.toMillis() + " ms)");
         }
         writeFor(Duration.ofSeconds(2 + random.nextInt(6)));
         long healed = System.nanoTime();
         cut.pass();
         long recovered = awaitMillis(cut, true, healed, Duration.ofSeconds(30));
         recoverMillis.add(recovered);
-        if (recovered > BOUND.toMillis()) {
-          problems.add(cut.name + " healed (" + fault + ") reported connected only after " + recovered + " ms (bound " + BOUND.toMillis() + " ms)");
+        if (recovered > cut.bound.toMillis()) {
+          problems.add(cut.name + " healed (" + fault + ") reported connected only after " + recovered + " ms (bound " + cut.bound.toMillis() + " ms)");
         }
       }
       default -> throw new IllegalArgumentException(fault);
@@ -636,6 +660,8 @@ class EtcdChaosSoak {
     final List<TcpProxy> proxies = new ArrayList<>();
     final EtcdSource source;
     final ConfigRegistry registry;
+    final AutoCloseable owner;
+    final Duration bound;
     final List<String> violations = new CopyOnWriteArrayList<>();
     final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
     /** State transitions of the source: nanoTime and connected. */
@@ -670,7 +696,7 @@ class EtcdChaosSoak {
       return e;
     }
 
-    Node(String name, EtcdCluster etcd) throws IOException {
+    Node(String name, EtcdCluster etcd, @Nullable NodeFactory factory) throws Exception {
       this.name = name;
       List<URI> endpoints = new ArrayList<>();
       for (EtcdMember m : etcd.members()) {
@@ -681,9 +707,22 @@ class EtcdChaosSoak {
         proxies.add(p);
         endpoints.add(p.uri());
       }
-      source = EtcdSource.builder().endpoints(endpoints).progressInterval(PROGRESS).requestTimeout(Duration.ofSeconds(3))
-          .backoff(Duration.ofMillis(50), Duration.ofSeconds(1)).build();
-      registry = ConfigRegistry.builder(source).backoff(Duration.ofMillis(50), Duration.ofSeconds(1)).build();
+      if (factory == null) {
+        source = EtcdSource.builder().endpoints(endpoints).progressInterval(PROGRESS).requestTimeout(Duration.ofSeconds(3))
+            .backoff(Duration.ofMillis(50), Duration.ofSeconds(1)).build();
+        registry = ConfigRegistry.builder(source).backoff(Duration.ofMillis(50), Duration.ofSeconds(1)).build();
+        owner = () -> {
+          registry.close();
+          source.close();
+        };
+        bound = BOUND;
+      } else {
+        Built built = factory.build(name, endpoints);
+        source = built.source();
+        registry = built.registry();
+        owner = built.owner();
+        bound = built.bound();
+      }
       registry.addListener(u -> {
         if (u.current().revision() < u.previous().revision()) {
           lastSeen.clear(); // etcd was wiped: revisions start over
@@ -705,7 +744,9 @@ class EtcdChaosSoak {
           }
         }
       });
-      registry.start();
+      if (factory == null) {
+        registry.start();
+      }
       sampler = new Thread(this::sample, "soak-sampler-" + name);
       sampler.setDaemon(true);
       sampler.start();
@@ -785,8 +826,11 @@ class EtcdChaosSoak {
     public void close() {
       sampling.set(false);
       sampler.interrupt();
-      registry.close();
-      source.close();
+      try {
+        owner.close();
+      } catch (Exception e) {
+        problems.add(name + " did not close: " + e);
+      }
       proxies.forEach(TcpProxy::close);
     }
   }
