@@ -98,8 +98,11 @@ public class EtcdChaosSoak {
   private final List<Long> convergeMillis = new ArrayList<>();
   private final List<Long> detectMillis = new ArrayList<>();
   private final List<Long> recoverMillis = new ArrayList<>();
+  /** Per node: how many times it was cut off (the cut faults pick one node at random). */
+  private final Map<String, Integer> cutsPerNode = new TreeMap<>();
   private final List<Long> memberKillStretchMillis = new ArrayList<>();
   private final List<String> problems = new CopyOnWriteArrayList<>();
+  private final List<String> nodeNames = new ArrayList<>();
   private final List<String> threadDeaths = new CopyOnWriteArrayList<>();
   private Random random;
   private SoakWriter writer;
@@ -131,6 +134,7 @@ public class EtcdChaosSoak {
       for (int i = 0; i < extra.size(); i++) {
         nodes.add(new Node("extra" + i, etcd, extra.get(i)));
       }
+      nodes.forEach(n -> nodeNames.add(n.name));
       for (Node n : nodes) {
         assertThat(n.registry.awaitReady(Duration.ofSeconds(30))).as(n.name + " ready").isTrue();
       }
@@ -356,6 +360,7 @@ public class EtcdChaosSoak {
       }
       case "cut-drop", "cut-blackhole" -> {
         Node cut = nodes.get(random.nextInt(nodes.size()));
+        cutsPerNode.merge(cut.name, 1, Integer::sum);
         await(cut, true, Duration.ofSeconds(30)); // connected before the cut, or the detection time means nothing
         long at = System.nanoTime();
         cut.cut(fault.equals("cut-drop"));
@@ -515,6 +520,8 @@ public class EtcdChaosSoak {
     sb.append("| duration | ").append(took.toMinutes()).append(" min ").append(took.toSecondsPart()).append(" s (asked: ").append(minutes).append(" min) |\n");
     sb.append("| operations | ").append(operations).append(" ").append(opCounts).append(" |\n");
     sb.append("| faults | ").append(faults).append(" ").append(faultCounts).append(" |\n");
+    sb.append("| nodes, and cuts per node | ").append(nodeNames).append(", cut ").append(cutsPerNode)
+        .append(" (extra nodes: ").append(extraNodes().size()).append(") |\n");
     sb.append("| convergence after a fault heals, p50 / p90 / max | ").append(percentiles(convergeMillis)).append(" (").append(convergeMillis.size())
         .append(" checks) |\n");
     sb.append("| cut off: not connected after, p50 / p90 / max | ").append(percentiles(detectMillis)).append(" (bound ").append(BOUND.toMillis())
