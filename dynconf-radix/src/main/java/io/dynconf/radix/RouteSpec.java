@@ -55,6 +55,10 @@ public final class RouteSpec<V> {
     List<PathPattern> literal = new ArrayList<>(b.paths.size());
     int i = 0;
     for (String p : b.paths) {
+      if (!p.isEmpty() && !p.startsWith("/") && !p.equals("*")) {
+        i++;
+        continue; // APISIX accepts such a uri; no request path can match it
+      }
       try {
         PathPattern withParams = PathPattern.parse(p);
         literal.add(p.indexOf(':') < 0 ? withParams : PathPattern.parseLiteral(p));
@@ -71,6 +75,9 @@ public final class RouteSpec<V> {
         throw invalid("paths[" + i + "]", e.getMessage());
       }
       i++;
+    }
+    if (parsed.isEmpty()) {
+      throw invalid("paths", "no path starts with '/', so no request can match " + b.paths);
     }
     this.paths = List.copyOf(parsed.values());
     this.literalPaths = List.copyOf(literal);

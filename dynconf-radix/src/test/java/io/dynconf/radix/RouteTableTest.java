@@ -128,6 +128,19 @@ class RouteTableTest {
   }
 
   @Test
+  void aUriWithoutALeadingSlashNeverMatchesAndAloneLeavesTheRouteOut() throws Exception {
+    source.put("/apisix/upstreams/u1", upstream("10.0.0.1:80"));
+    source.put("/apisix/routes/one", "{\"uri\":\"1\",\"upstream_id\":\"u1\"}"); // APISIX accepts it
+    source.put("/apisix/routes/mixed", "{\"uris\":[\"x\",\"/mixed\"],\"upstream_id\":\"u1\"}");
+    start();
+    assertThat(table.skipped()).containsOnlyKeys("one");
+    assertThat(table.skipped().get("one")).contains("no path starts with '/'");
+    assertThat(match("GET", "/1", null)).isNull();
+    assertThat(match("GET", "/mixed", null)).isNotNull();
+    assertThat(match("GET", "/x", null)).isNull();
+  }
+
+  @Test
   void aFilterFactoryServesFilterFuncRoutes() throws Exception {
     source.put("/apisix/routes/lua", "{\"uri\":\"/lua\",\"upstream\":" + upstream("10.0.0.1:80")
         + ",\"filter_func\":\"function(vars) return vars.http_x_channel == 'beta' end\"}");

@@ -566,11 +566,19 @@ public final class AdminApi implements AutoCloseable {
     } else if (bodyId != null && !bodyId.equals(id)) {
       throw Problem.badRequest(wrongId(type, bodyId, id));
     }
+    JsonNode given = body.get(type.idField());
+    if (given != null && given.isIntegralNumber() && given.asLong() < 1) {
+      throw Problem.badRequest("invalid configuration: /" + type.idField() + ": an integer id must be at least 1, was " + given.asText());
+    }
+    // APISIX keeps the id it was given: an integer id in the body of PUT /routes stays an integer
+    boolean integerId = pathId == null && given != null && given.isIntegralNumber();
     ResourceKey key = key(type, id);
     String finalId = id;
     return write(calls, type, key, Mode.PUT, conditions, flags, (prev, prevJson) -> {
       ObjectNode value = body.deepCopy();
-      injectId(type, value, finalId);
+      if (!integerId) {
+        injectId(type, value, finalId);
+      }
       stamp(type, value, prevJson, true);
       return value;
     });

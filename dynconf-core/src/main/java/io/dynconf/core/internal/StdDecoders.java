@@ -47,6 +47,9 @@ public final class StdDecoders {
     Obj o = new Obj(json, "");
     List<String> uris = o.oneOrMany("uri", "uris");
     for (int i = 0; i < uris.size(); i++) {
+      if (!uris.get(i).isEmpty() && !uris.get(i).startsWith("/") && !uris.get(i).equals("*")) {
+        continue; // APISIX stores it (no request path can match it); the router leaves it out
+      }
       try {
         PathPattern.parse(uris.get(i));
       } catch (IllegalArgumentException e) {

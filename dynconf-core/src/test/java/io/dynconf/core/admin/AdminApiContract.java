@@ -204,6 +204,29 @@ public abstract class AdminApiContract {
   }
 
   @Test
+  void anIntegerIdInTheBodyIsEchoedAsAnIntegerAndMustBeAtLeastOne() {
+    ok("PUT", "/apisix/admin/upstreams/1", UPSTREAM);
+    JsonNode put = json(ok("PUT", "/apisix/admin/routes", "{\"id\":7,\"uri\":\"/seven\",\"upstream_id\":\"1\"}"));
+    assertThat(put.path("key").asText()).isEqualTo("/apisix/routes/7");
+    assertThat(put.path("value").path("id").isIntegralNumber()).as(put.toString()).isTrue();
+    JsonNode got = json(ok("GET", "/apisix/admin/routes/7", null));
+    assertThat(got.path("value").path("id").asInt()).isEqualTo(7);
+    assertThat(got.path("value").path("id").isIntegralNumber()).isTrue();
+    assertError(call("PUT", "/apisix/admin/routes", "{\"id\":0,\"uri\":\"/zero\",\"upstream_id\":\"1\"}"), 400, "at least 1");
+    assertError(call("PUT", "/apisix/admin/routes", "{\"id\":-3,\"uri\":\"/minus\",\"upstream_id\":\"1\"}"), 400);
+    assertThat(json(ok("PUT", "/apisix/admin/routes/8", "{\"uri\":\"/eight\",\"upstream_id\":\"1\"}")).path("value").path("id").asText())
+        .as("an id from the path stays text").isEqualTo("8");
+  }
+
+  @Test
+  void aUriWithoutALeadingSlashIsAcceptedAsApisixAcceptsIt() {
+    ok("PUT", "/apisix/admin/upstreams/1", UPSTREAM);
+    assertThat(ok("PUT", "/apisix/admin/routes/one", "{\"uri\":\"1\",\"upstream_id\":\"1\"}").status()).isEqualTo(201);
+    assertThat(ok("PUT", "/apisix/admin/routes/all", "{\"uri\":\"*\",\"upstream_id\":\"1\"}").status()).isEqualTo(201);
+    assertError(call("PUT", "/apisix/admin/routes/empty", "{\"uri\":\"\",\"upstream_id\":\"1\"}"), 400, "uri");
+  }
+
+  @Test
   void headOnTheAdminRootAnswers200WithoutAKey() {
     AdminResponse r = admin.handle(AdminRequest.of("HEAD", "/apisix/admin", Map.of(), (String) null));
     assertThat(r.status()).isEqualTo(200);
