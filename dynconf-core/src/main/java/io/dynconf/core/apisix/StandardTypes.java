@@ -159,6 +159,46 @@ public final class StandardTypes {
     return t;
   }
 
+  /**
+   * {@code types} with every upstream — the upstreams' own and those embedded in routes, services
+   * and stream routes — also checked by {@code check}: for what the host can serve, such as the
+   * balancer types it registered (a gateway passes its balancers' {@code check}). The registry and
+   * the admin API built with the same types then refuse the same values, so an upstream no
+   * balancer implements is a 400 at the admin API, not a 502 on every request.
+   *
+   * @param check throws {@link InvalidConfigException} naming the field inside the upstream
+   */
+  @SuppressWarnings("unchecked")
+  public static List<ResourceType<?>> withUpstreamCheck(List<ResourceType<?>> types, ResourceType.Checker<Upstream> check) {
+    java.util.Objects.requireNonNull(check, "check");
+    List<ResourceType<?>> out = new java.util.ArrayList<>(types.size());
+    for (ResourceType<?> t : types) {
+      Class<?> java = t.javaType(); // the standard records only: a host's own type of the same name is left alone
+      if (java == Upstream.class) {
+        out.add(((ResourceType<Upstream>) t).withExtraChecker(check));
+      } else if (java == Route.class) {
+        out.add(((ResourceType<Route>) t).withExtraChecker(v -> embedded(v.upstream(), check)));
+      } else if (java == Service.class) {
+        out.add(((ResourceType<Service>) t).withExtraChecker(v -> embedded(v.upstream(), check)));
+      } else if (java == StreamRoute.class) {
+        out.add(((ResourceType<StreamRoute>) t).withExtraChecker(v -> embedded(v.upstream(), check)));
+      } else {
+        out.add(t);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private static void embedded(@Nullable Upstream upstream, ResourceType.Checker<Upstream> check) {
+    if (upstream != null) {
+      try {
+        check.check(upstream);
+      } catch (InvalidConfigException x) {
+        throw x.under("/upstream");
+      }
+    }
+  }
+
   private static void checkPlugins(Map<String, Map<String, @Nullable Object>> plugins, PluginCatalog catalog) {
     for (Map.Entry<String, Map<String, @Nullable Object>> e : plugins.entrySet()) {
       try {

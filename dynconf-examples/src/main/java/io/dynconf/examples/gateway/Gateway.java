@@ -1,6 +1,7 @@
 package io.dynconf.examples.gateway;
 
 import io.dynconf.core.ConfigRegistry;
+import io.dynconf.core.ResourceType;
 import io.dynconf.core.source.FileSource;
 import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.examples.gateway.plugin.Plugins;
@@ -47,6 +48,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -102,11 +104,15 @@ public final class Gateway implements AutoCloseable {
         opened.push(echoServer);
       }
       this.echo = echoServer;
+      // the registry and the admin API refuse what this gateway cannot serve: unknown plugins and
+      // bad plugin configurations, and upstreams no balancer here implements (or health checks it cannot run)
+      Balancers upstreamCheck = Balancers.create(); // builds nothing it keeps: check only
+      List<ResourceType<?>> types = StandardTypes.withUpstreamCheck(StandardTypes.withPlugins(plugins), upstreamCheck::check);
       if (config.etcdMode()) {
         standaloneFile = config.dataDir().resolve("lkg-etcd.json");
         source = EtcdSource.builder().endpoints(config.etcd().toArray(String[]::new)).prefix(config.prefix()).build();
         opened.push(source);
-        registry = ConfigRegistry.builder(source).types(StandardTypes.withPlugins(plugins)).lastKnownGood(standaloneFile).build();
+        registry = ConfigRegistry.builder(source).types(types).lastKnownGood(standaloneFile).build();
       } else {
         standaloneFile = config.standalone() != null ? config.standalone() : config.dataDir().resolve("apisix.yaml");
         if (!Files.exists(standaloneFile)) {
@@ -114,7 +120,7 @@ public final class Gateway implements AutoCloseable {
         }
         source = FileSource.builder(standaloneFile).prefix(config.prefix()).pollInterval(Duration.ofMillis(200)).build();
         opened.push(source);
-        registry = ConfigRegistry.builder(source).types(StandardTypes.withPlugins(plugins)).build();
+        registry = ConfigRegistry.builder(source).types(types).build();
       }
       opened.push(registry);
       registry.start();
