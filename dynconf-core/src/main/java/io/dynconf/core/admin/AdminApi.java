@@ -98,9 +98,6 @@ public final class AdminApi implements AutoCloseable {
   private static final String ALLOW = "GET, PUT, POST, PATCH, DELETE";
   private static final Pattern SUB_PATH_SEGMENT = Pattern.compile("[A-Za-z0-9_.:@~-]{1,128}");
   private static final int MAX_SUB_PATH_DEPTH = 16;
-  /** The fields APISIX's {@code filter} list argument may name, per type. */
-  private static final Map<String, Set<String>> LIST_FILTER_FIELDS = Map.of(
-      "routes", Set.of("service_id", "upstream_id"), "stream_routes", Set.of("service_id", "upstream_id"));
   private static final Pattern PATH_PREFIX = Pattern.compile("(/[A-Za-z0-9_.-]+)+");
   /** APISIX's unsupported methods per standard type (admin/*.lua {@code unsupported_methods}). */
   private static final Map<ResourceType<?>, Set<String>> APISIX_UNSUPPORTED = Map.of(
@@ -250,9 +247,6 @@ public final class AdminApi implements AutoCloseable {
       throw new Problem(404, "not found: " + quote(path) + " is not under " + pathPrefix);
     }
     String method = request.method().toUpperCase(Locale.ROOT);
-    if (method.equals("HEAD") && (path.equals(pathPrefix) || path.equals(pathPrefix + "/"))) {
-      return new AdminResponse(200, Map.of("Content-Type", "application/json"), new byte[0]); // APISIX's "is the admin API there?", keyless
-    }
     authenticate(request, method);
     if (request.bodyLength() > MAX_BODY_BYTES) {
       throw new Problem(413, "request body is " + request.bodyLength() + " bytes; at most " + MAX_BODY_BYTES + " (1.5 MiB) are accepted");
@@ -406,11 +400,10 @@ public final class AdminApi implements AutoCloseable {
     Pattern name = regex(q, "name");
     Pattern uri = regex(q, "uri");
     String label = q.get("label");
-    Map<String, String> fields = listFilter(type, q.get("filter"));
     Listing listing = calls.call("list " + prefix, false, source::list);
     List<KeyValue> matching = new ArrayList<>();
     for (KeyValue kv : listing.kvs()) {
-      if (belongs(type, kv.key()) && matches(kv, name, uri, label, fields)) {
+      if (belongs(type, kv.key()) && matches(kv, name, uri, label)) {
         matching.add(kv);
       }
     }
@@ -457,39 +450,13 @@ public final class AdminApi implements AutoCloseable {
     }
   }
 
-  /**
-   * APISIX's {@code filter} argument of a list ({@code filter=service_id%3D1}): a query string of
-   * its own whose fields the type lists ({@code service_id} and {@code upstream_id} for routes and
-   * stream routes) must equal the object's; other fields are ignored, as APISIX ignores them.
-   */
-  private static Map<String, String> listFilter(ResourceType<?> type, @Nullable String filter) {
-    if (filter == null || filter.isEmpty()) {
-      return Map.of();
-    }
-    Set<String> allowed = LIST_FILTER_FIELDS.getOrDefault(type.name(), Set.of());
-    Map<String, String> out = new LinkedHashMap<>();
-    AdminRequest.parseQuery(filter).forEach((k, v) -> {
-      if (allowed.contains(k)) {
-        out.put(k, v);
-      }
-    });
-    return out;
-  }
-
-  private static boolean matches(KeyValue kv, @Nullable Pattern name, @Nullable Pattern uri, @Nullable String label,
-      Map<String, String> fields) {
-    if (name == null && uri == null && label == null && fields.isEmpty()) {
+  private static boolean matches(KeyValue kv, @Nullable Pattern name, @Nullable Pattern uri, @Nullable String label) {
+    if (name == null && uri == null && label == null) {
       return true;
     }
     ObjectNode v = Json.parseStored(kv.valueUnsafe());
     if (v == null) {
       return false;
-    }
-    for (Map.Entry<String, String> f : fields.entrySet()) {
-      JsonNode x = v.get(f.getKey());
-      if (x == null || x.isNull() || !x.asText().equals(f.getValue())) {
-        return false;
-      }
     }
     if (name != null && !(v.path("name").isTextual() && name.matcher(v.path("name").textValue()).find())) {
       return false;
@@ -508,8 +475,8 @@ public final class AdminApi implements AutoCloseable {
   }
 
   private AdminResponse schema(String method, List<String> segments) {
-    if (!method.equals("GET")) { // APISIX routes only GET here: anything else is not found
-      throw new Problem(404, "not found: " + method + " " + pathPrefix + "/" + String.join("/", segments) + " (schemas answer GET only)");
+    if (!method.equals("GET")) {
+      throw new Problem(405, "not supported `" + method + "` method for schema; use GET", Map.of("Allow", "GET"), Map.of());
     }
     if (segments.size() != 2) {
       throw new Problem(404, "not found: use " + pathPrefix + "/schema/<type>, for example " + pathPrefix + "/schema/routes");
@@ -566,19 +533,11 @@ public final class AdminApi implements AutoCloseable {
     } else if (bodyId != null && !bodyId.equals(id)) {
       throw Problem.badRequest(wrongId(type, bodyId, id));
     }
-    JsonNode given = body.get(type.idField());
-    if (given != null && given.isIntegralNumber() && given.asLong() < 1) {
-      throw Problem.badRequest("invalid configuration: /" + type.idField() + ": an integer id must be at least 1, was " + given.asText());
-    }
-    // APISIX keeps the id it was given: an integer id in the body of PUT /routes stays an integer
-    boolean integerId = pathId == null && given != null && given.isIntegralNumber();
     ResourceKey key = key(type, id);
     String finalId = id;
     return write(calls, type, key, Mode.PUT, conditions, flags, (prev, prevJson) -> {
       ObjectNode value = body.deepCopy();
-      if (!integerId) {
-        injectId(type, value, finalId);
-      }
+      injectId(type, value, finalId);
       stamp(type, value, prevJson, true);
       return value;
     });
