@@ -428,7 +428,28 @@ public final class RequestTarget {
     if (header != null) {
       checkHost(header);
     }
-    return target.authority() != null ? target.authority() : header;
+    String host = target.authority() != null ? target.authority() : header;
+    return host == null ? null : withoutFinalDot(host);
+  }
+
+  /**
+   * {@code name.} is the name {@code name} (a fully qualified DNS name): nginx drops the final dot
+   * from {@code $host}, and so routing must, or {@code secret.example.} would miss the routes of
+   * {@code secret.example} (and the plugins guarding them) and fall to a host-less route.
+   */
+  static String withoutFinalDot(String host) {
+    if (host.startsWith("[")) {
+      return host;
+    }
+    int colon = host.indexOf(':');
+    int end = colon < 0 ? host.length() : colon;
+    if (end == 0 || host.charAt(end - 1) != '.') {
+      return host;
+    }
+    if (end == 1) {
+      throw new InvalidRequestException("Host \"" + printable(host) + "\": the name is empty");
+    }
+    return host.substring(0, end - 1) + host.substring(end);
   }
 
   private static int schemeEnd(String target) {

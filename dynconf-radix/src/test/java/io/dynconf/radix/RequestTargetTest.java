@@ -128,6 +128,19 @@ class RequestTargetTest {
   }
 
   @Test
+  void aFinalDotIsDroppedAsNginxDropsItFromHost() {
+    // found by an attack pass: "secret.example." missed the hosts route of secret.example (and its
+    // key-auth) and fell to a host-less public route
+    RequestTarget t = RequestTarget.parse("/x");
+    assertThat(RequestTarget.routingHost(true, List.of("secret.example."), t)).isEqualTo("secret.example");
+    assertThat(RequestTarget.routingHost(true, List.of("secret.example.:8080"), t)).isEqualTo("secret.example:8080");
+    assertThat(RequestTarget.routingHost(true, List.of("x"), RequestTarget.parse("http://SECRET.EXAMPLE./x"))).isEqualTo("SECRET.EXAMPLE");
+    assertThat(RequestTarget.routingHost(true, List.of("[::1]"), t)).isEqualTo("[::1]");
+    assertThatThrownBy(() -> RequestTarget.routingHost(true, List.of("."), t)).hasMessageContaining("the name is empty");
+    assertThatThrownBy(() -> RequestTarget.routingHost(true, List.of("a.."), t)).hasMessageContaining("\"..\"");
+  }
+
+  @Test
   void encodesARewrittenPathForTheRequestLine() {
     assertThat(RequestTarget.encodePath("/new/a-b_c~d;e=f:g@h")).isEqualTo("/new/a-b_c~d;e=f:g@h");
     assertThat(RequestTarget.encodePath("/a b\r\nX: y?#%\u00e9")).isEqualTo("/a%20b%0D%0AX:%20y%3F%23%25%C3%A9");

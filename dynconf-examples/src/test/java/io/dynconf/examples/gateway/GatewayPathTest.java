@@ -71,6 +71,16 @@ class GatewayPathTest {
   }
 
   @Test
+  void aHostWithAFinalDotReachesItsHostsRouteAndItsPlugins() throws Exception {
+    put("/apisix/admin/routes/secret", "{\"uri\":\"/s/*\",\"hosts\":[\"secret.test\"],\"upstream_id\":\"open\","
+        + "\"plugins\":{\"key-auth\":{}}}");
+    await().atMost(WAIT).until(() -> status(rawGet(gateway.dataAddress().getPort(), "/s/x", "secret.test")) == 401);
+    assertThat(status(rawGet(gateway.dataAddress().getPort(), "/s/x", "secret.test."))).as("the final dot changes nothing").isEqualTo(401);
+    assertThat(status(rawGet(gateway.dataAddress().getPort(), "http://SECRET.TEST./s/x", "public.test"))).isEqualTo(401);
+    assertThat(status(rawGet(gateway.dataAddress().getPort(), "/s/x", "secret.test.", "apikey: jack-key"))).isEqualTo(200);
+  }
+
+  @Test
   void noSpellingOfAPrivatePathReachesItWithoutTheKey() throws Exception {
     for (String target : NormalisingBackend.SPELLINGS) {
       assertThat(NormalisingBackend.gullible(target)).as("the backend serves %s as private", target).startsWith("/private/");
