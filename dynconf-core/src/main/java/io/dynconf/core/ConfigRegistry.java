@@ -80,7 +80,10 @@ public final class ConfigRegistry implements AutoCloseable {
   public enum State {
     /** Started; no snapshot yet. */
     STARTING,
-    /** Serving from the source and watching it. */
+    /**
+     * Serving from the source and watching it. The loop's state: whether the source is reached right
+     * now (or was cut off longer than the threshold) is {@link Status#health()}'s to say.
+     */
     LIVE,
     /** Serving the last-known-good file because the source could not be reached at start. */
     LAST_KNOWN_GOOD,
@@ -94,11 +97,17 @@ public final class ConfigRegistry implements AutoCloseable {
   /**
    * What operators see.
    *
+   * @param state the apply loop's state: {@link State#LIVE} says the loop watches the source, not
+   *     that the source is reached; {@code health} says that
+   * @param lastError the loop's last error, or else a failure to write the last-known-good file;
+   *     null when neither
    * @param listenerFailures how many times a listener threw (each time skipped for that update)
    * @param lastListenerFailure the last such failure, or null
+   * @param health whether the node is current ({@link ConfigRegistry#health()}, read with the rest):
+   *     STALE while the source is cut off, whatever the loop's state
    */
   public record Status(State state, long appliedRevision, long snapshotVersion, int relists, @Nullable String lastError,
-      long listenerFailures, @Nullable String lastListenerFailure) {}
+      long listenerFailures, @Nullable String lastListenerFailure, Health health) {}
 
   private final ConfigSource source;
   private final String prefix;
@@ -116,8 +125,10 @@ public final class ConfigRegistry implements AutoCloseable {
   private final CountDownLatch ready = new CountDownLatch(1);
   private final Thread applyThread;
   private volatile ConfigSnapshot current;
-  private volatile State state = State.STARTING;
+  private volatile State state = State.STARTING; // written under stateLock
+  private final Object stateLock = new Object();
   private volatile @Nullable String lastError;
+  private volatile @Nullable String lkgError; // the last failure to write the last-known-good file, until one succeeds
   private volatile long appliedRevisionView;
   private volatile int relists;
   private volatile boolean started;
@@ -177,6 +188,9 @@ public final class ConfigRegistry implements AutoCloseable {
     if (started) {
       throw new IllegalStateException("the registry is already started");
     }
+    if (state == State.CLOSED) {
+      throw new IllegalStateException("the registry is closed"); // its thread would end at once and never be ready
+    }
     started = true;
     applyThread.start();
     return this;
@@ -220,7 +234,9 @@ public final class ConfigRegistry implements AutoCloseable {
   }
 
   public Status status() {
-    return new Status(state, appliedRevisionView, current.version(), relists, lastError, notifier.failures(), notifier.lastFailure());
+    String error = lastError;
+    return new Status(state, appliedRevisionView, current.version(), relists, error != null ? error : lkgError,
+        notifier.failures(), notifier.lastFailure(), health());
   }
 
   /**
@@ -257,16 +273,21 @@ public final class ConfigRegistry implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      if (applyThread.isAlive()) { // blocked in the source, say: it ends (and closes its watch) when that returns
+        LOG.warn("dynconf: the apply thread did not stop within 10 s of close(); it stops when the source returns");
+      }
     }
     notifier.shutdown();
   }
 
   private void enter(State next) {
-    if (state == State.CLOSED) {
-      return; // closing wins over whatever the apply thread was doing
+    synchronized (stateLock) { // a check-then-write: without the lock the apply thread could overwrite a concurrent CLOSED
+      if (state == State.CLOSED) {
+        return; // closing wins over whatever the apply thread was doing
+      }
+      state = next;
+      health.state(next);
     }
-    state = next;
-    health.state(next);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -690,15 +711,17 @@ public final class ConfigRegistry implements AutoCloseable {
       return;
     }
     long now = clock.millis();
-    if (!idle && now - lkgWrittenAt < 1000) {
-      return; // busy: at most once a second; the idle poll writes the rest
+    if ((!idle || lkgError != null) && now - lkgWrittenAt < 1000) {
+      return; // busy or failing: at most once a second; the idle poll writes the rest
     }
     try {
       lastKnownGood.write(appliedRevision, acceptedKvs.values());
       lkgDirty = false;
       lkgWrittenAt = now;
+      lkgError = null;
     } catch (RuntimeException e) {
-      LOG.warn("dynconf: cannot write the last-known-good file {}: {}", lastKnownGood.path(), e.toString());
+      lkgError = "cannot write the last-known-good file " + lastKnownGood.path() + ": " + e;
+      LOG.warn("dynconf: {} (retrying at most once a second)", lkgError);
       lkgWrittenAt = now;
     }
   }
