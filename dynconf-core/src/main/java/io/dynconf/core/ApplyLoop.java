@@ -220,8 +220,10 @@ final class ApplyLoop {
         delay = backoffMin.toMillis();
         writeLastKnownGood(false);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        enter(State.CLOSED);
+        if (strayInterrupt()) {
+          resync = true; // it may have cut a relist short (its watch closed): list and watch again
+          continue;
+        }
         return;
       } catch (Throwable e) { // a bug in user code, a relist that throws, out of memory: resync after a backoff
         failures++;
@@ -237,12 +239,30 @@ final class ApplyLoop {
         try {
           delay = sleepBackoff(delay);
         } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          enter(State.CLOSED);
-          return;
+          if (!strayInterrupt()) {
+            return;
+          }
         }
       }
     }
+  }
+
+  /**
+   * The apply thread was interrupted while waiting. close() stops it through the queue, never by an
+   * interrupt, and nobody else owns the thread: an interrupt while open is stray (a source's client
+   * that restores the flag, say). It is reported and ignored (true: go on; the waits it cut short
+   * hold no state, and the loop resyncs, should the wait have been a relist's backoff). An interrupt
+   * after close() ends the loop (false).
+   */
+  private boolean strayInterrupt() {
+    if (events.stopped() || state == State.CLOSED) {
+      enter(State.CLOSED);
+      return false;
+    }
+    Thread.interrupted(); // clear it, should it have been set again
+    lastError = "the apply thread was interrupted, not by close() (reported and ignored; close() stops it)";
+    LOG.error("dynconf: {}", lastError, new InterruptedException("stray interrupt of " + Thread.currentThread().getName()));
+    return true;
   }
 
   /** Applies one drain of the queue: its events, its progress, then a stop or a relist it asked for. */

@@ -120,8 +120,49 @@ class ConfigRegistryReviewTest {
     assertThatThrownBy(registry::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
   }
 
+  /**
+   * A source client that restores the interrupt flag after catching an interrupt (as blocking
+   * clients do) left the apply thread to take it for close(): the loop ended, the registry said
+   * CLOSED though nobody closed it, and nothing was applied any more, without an error logged.
+   */
+  @Test
+  void aStrayInterruptOfTheApplyThreadIsReportedAndTheLoopGoesOn() throws Exception {
+    AtomicBoolean interruptOnce = new AtomicBoolean();
+    CuttableSource interrupting = new CuttableSource(source) {
+      @Override
+      public Listing list() {
+        if (interruptOnce.getAndSet(false)) {
+          Thread.currentThread().interrupt();
+        }
+        return super.list();
+      }
+    };
+    Logger logger = (Logger) LoggerFactory.getLogger("io.dynconf.core");
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    registry = ConfigRegistry.builder(interrupting).types(List.of(UPSTREAMS)).build().start();
+    assertThat(registry.awaitReady(WAIT)).isTrue();
+    interruptOnce.set(true);
+    source.resetWatches("test: relist with a client that restores the interrupt flag");
+    await().atMost(WAIT).until(() -> !interruptOnce.get());
+
+    long rev = source.put("/apisix/upstreams/u1", upstream("a"));
+    await().atMost(WAIT).until(() -> registry.snapshot().revision() >= rev || registry.status().state() == ConfigRegistry.State.CLOSED);
+    System.out.println("after a stray interrupt: " + registry.status());
+    assertThat(registry.status().state()).isEqualTo(ConfigRegistry.State.LIVE);
+    assertThat(registry.store(UPSTREAMS).get("u1")).isNotNull();
+    logger.detachAppender(logged);
+    synchronized (logged.list) {
+      assertThat(List.copyOf(logged.list)).anySatisfy(e -> {
+        assertThat(e.getLevel()).isEqualTo(Level.ERROR);
+        assertThat(e.getFormattedMessage()).contains("interrupted, not by close()");
+      });
+    }
+  }
+
   /** A source whose connection reports itself cut off (as etcd's does behind a cut proxy) while {@link #cut} is set. */
-  private static final class CuttableSource implements ConfigSource {
+  private static class CuttableSource implements ConfigSource {
     final AtomicBoolean cut = new AtomicBoolean();
     private final ConfigSource delegate;
     private final Instant cutAt = Instant.now().minusSeconds(3600);
