@@ -1,21 +1,12 @@
 package io.dynconf.core;
 
-import io.dynconf.core.Validator.Checked;
 import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.core.internal.LastKnownGood;
 import io.dynconf.core.internal.Pipeline;
-import io.dynconf.core.internal.StoreState;
-import io.dynconf.core.spi.ChangeEvent;
 import io.dynconf.core.spi.ConfigSource;
-import io.dynconf.core.spi.KeyValue;
-import io.dynconf.core.spi.Listing;
-import io.dynconf.core.spi.Watch;
-import io.dynconf.core.spi.WatchListener;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,12 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads one {@link ConfigSource} with one watch for all resource types and keeps a typed,
@@ -61,9 +47,13 @@ import org.slf4j.LoggerFactory;
  * published while the listeners are still busy are merged into one pending update (one change per
  * item), so slow listeners fall behind by at most one merged update, never by a growing queue.
  * Reads ({@link #snapshot()}, stores) never lock. Thread-safe.
+ *
+ * <p>This class is the entry point and its settings; the work is done by package-private parts:
+ * {@link ApplyLoop} (the apply thread, its state and the last-known-good file), {@link Resolver}
+ * (reference resolution), {@link Notifier} (the listeners' thread), {@link EventQueue} (the watch's
+ * hand-off), {@link Validator} and {@link HealthTracker}.
  */
 public final class ConfigRegistry implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(ConfigRegistry.class);
   /** Failures in a row of the apply loop after which its state is {@link State#FAILED}. */
   static final int FAIL_AFTER = 3;
 
@@ -80,14 +70,14 @@ public final class ConfigRegistry implements AutoCloseable {
   public enum State {
     /** Started; no snapshot yet. */
     STARTING,
-    /** Serving from the source and watching it. */
+    /**
+     * Serving from the source and watching it. The loop's state: whether the source is reached right
+     * now (or was cut off longer than the threshold) is {@link Status#health()}'s to say.
+     */
     LIVE,
     /** Serving the last-known-good file because the source could not be reached at start. */
     LAST_KNOWN_GOOD,
-    /**
-     * Serving the last good snapshot while the source is not reached (for longer than the
-     * {@link #health()} threshold), is retried, or the loop resyncs.
-     */
+    /** Serving the last good snapshot while the source is retried or the loop resyncs. */
     RECOVERING,
     /** The apply loop failed {@value ConfigRegistry#FAIL_AFTER} times in a row; it keeps retrying. */
     FAILED,
@@ -97,50 +87,27 @@ public final class ConfigRegistry implements AutoCloseable {
   /**
    * What operators see.
    *
+   * @param state the apply loop's state: {@link State#LIVE} says the loop watches the source, not
+   *     that the source is reached; {@code health} says that
+   * @param lastError the loop's last error, or else a failure to write the last-known-good file;
+   *     null when neither
    * @param listenerFailures how many times a listener threw (each time skipped for that update)
    * @param lastListenerFailure the last such failure, or null
+   * @param health whether the node is current ({@link ConfigRegistry#health()}, read with the rest):
+   *     STALE while the source is cut off, whatever the loop's state
    */
   public record Status(State state, long appliedRevision, long snapshotVersion, int relists, @Nullable String lastError,
-      long listenerFailures, @Nullable String lastListenerFailure) {}
+      long listenerFailures, @Nullable String lastListenerFailure, Health health) {}
 
-  private final ConfigSource source;
-  private final String prefix;
   private final Map<String, ResourceType<?>> typesByPath;
   private final List<ResourceType<?>> applyOrder;
-  private final @Nullable LastKnownGood lastKnownGood;
-  private final Clock clock;
-  private final Duration backoffMin;
-  private final Duration backoffMax;
-  private final Validator validator;
-  private final EventQueue events;
   private final Notifier notifier = new Notifier();
   private final HealthTracker health;
-
-  private final CountDownLatch ready = new CountDownLatch(1);
-  private final Thread applyThread;
-  private volatile ConfigSnapshot current;
-  private volatile State state = State.STARTING;
-  private volatile @Nullable String lastError;
-  private volatile long appliedRevisionView;
-  private volatile int relists;
-  private volatile boolean started;
-
-  // ---- confined to the apply thread ----
-  private final Map<String, Map<String, ConfigItem<?>>> accepted = new HashMap<>(); // type -> id -> item
-  private final Map<String, KeyValue> acceptedKvs = new HashMap<>(); // key -> the accepted value as stored
-  private final Map<String, Long> seen = new HashMap<>(); // key -> mod revision of the last event (valid or not)
-  private final Map<String, Rejection> rejections = new HashMap<>();
-  private final Map<String, Pending> pending = new HashMap<>();
-  private long appliedRevision;
-  private @Nullable Watch watch;
-  private boolean loaded;
-  private boolean servingLastKnownGood;
-  private boolean lkgDirty;
-  private long lkgWrittenAt;
+  private final ApplyLoop loop;
+  private boolean started; // guarded by this
 
   private ConfigRegistry(Builder b) {
-    this.source = b.source;
-    this.prefix = ResourceKey.normalizePrefix(source.prefix());
+    String prefix = ResourceKey.normalizePrefix(b.source.prefix());
     this.typesByPath = new LinkedHashMap<>();
     for (ResourceType<?> t : b.types) {
       if (typesByPath.put(t.path(), t) != null) {
@@ -154,21 +121,10 @@ public final class ConfigRegistry implements AutoCloseable {
       }
     }
     this.applyOrder = TypeOrder.of(b.types);
-    this.lastKnownGood = b.lastKnownGood == null ? null : new LastKnownGood(b.lastKnownGood, prefix);
-    this.clock = b.clock;
-    this.backoffMin = b.backoffMin;
-    this.backoffMax = b.backoffMax;
-    this.validator = new Validator(prefix, typesByPath, b.maxJsonDepth, b.maxValueBytes);
-    this.events = new EventQueue(validator, b.maxBatch);
-    this.health = new HealthTracker(source, clock, b.staleAfter);
-    Map<String, StoreState<?>> empty = new HashMap<>();
-    for (ResourceType<?> t : b.types) {
-      empty.put(t.name(), StoreState.empty(t));
-      accepted.put(t.name(), new HashMap<>());
-    }
-    this.current = new ConfigSnapshot(0, 0, empty, Map.of(), Map.of(), false, clock.instant());
-    this.applyThread = new Thread(this::supervise, "dynconf-apply");
-    this.applyThread.setDaemon(true);
+    Validator validator = new Validator(prefix, typesByPath, b.maxJsonDepth, b.maxValueBytes);
+    this.health = new HealthTracker(b.source, b.clock, b.staleAfter);
+    this.loop = new ApplyLoop(b.source, prefix, applyOrder, b.lastKnownGood == null ? null : new LastKnownGood(b.lastKnownGood, prefix),
+        b.clock, b.backoffMin, b.backoffMax, validator, new EventQueue(validator, b.maxBatch), notifier, health);
   }
 
   public static Builder builder(ConfigSource source) {
@@ -180,28 +136,31 @@ public final class ConfigRegistry implements AutoCloseable {
     if (started) {
       throw new IllegalStateException("the registry is already started");
     }
+    if (loop.state() == State.CLOSED) {
+      throw new IllegalStateException("the registry is closed"); // its thread would end at once and never be ready
+    }
     started = true;
-    applyThread.start();
+    loop.start();
     return this;
   }
 
   /** Waits until the first snapshot is published; false on timeout. */
   public boolean awaitReady(Duration timeout) throws InterruptedException {
-    return ready.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    return loop.awaitReady(timeout);
   }
 
   public boolean isReady() {
-    return ready.getCount() == 0;
+    return loop.isReady();
   }
 
   /** The newest snapshot: one volatile read. */
   public ConfigSnapshot snapshot() {
-    return current;
+    return loop.current();
   }
 
   /** A live view of {@code type}'s store; each call reads the newest snapshot. */
   public <T> ConfigStore<T> store(ResourceType<T> type) {
-    current.store(type); // fails now for an unknown type
+    loop.current().store(type); // fails now for an unknown type
     return new LiveStore<>(this, type);
   }
 
@@ -223,16 +182,8 @@ public final class ConfigRegistry implements AutoCloseable {
   }
 
   public Status status() {
-    State s = state;
-    String error = lastError;
-    if (s == State.LIVE) { // LIVE only while the source is reached: cut off for longer than the threshold, RECOVERING
-      Health h = health();
-      if (h.state() != State.LIVE) {
-        s = h.state();
-        error = error == null ? h.reason() : error;
-      }
-    }
-    return new Status(s, appliedRevisionView, current.version(), relists, error, notifier.failures(), notifier.lastFailure());
+    return new Status(loop.state(), loop.appliedRevision(), loop.current().version(), loop.relists(), loop.lastError(),
+        notifier.failures(), notifier.lastFailure(), health());
   }
 
   /**
@@ -242,477 +193,22 @@ public final class ConfigRegistry implements AutoCloseable {
    * why, and the rejected and pending counts. Does not block.
    */
   public Health health() {
-    return health.health(lastError, current, appliedRevisionView, notifier);
+    return health.health(loop.loopError(), loop.current(), loop.appliedRevision(), notifier);
   }
 
   /** Sizes of the apply thread's maps and of the queue: a test hook, read once the registry is idle. */
   Map<String, Integer> internalSizes() {
     Map<String, Integer> out = new LinkedHashMap<>();
-    accepted.forEach((type, items) -> out.put("accepted." + type, items.size()));
-    out.put("acceptedKvs", acceptedKvs.size());
-    out.put("seen", seen.size());
-    out.put("rejections", rejections.size());
-    out.put("pending", pending.size());
-    out.put("queuedKeys", events.size());
+    loop.internalSizes(out);
     out.put("notifierPending", notifier.hasPending() ? 1 : 0);
     return out;
   }
 
   /** Stops the watch and the threads; the last snapshot stays readable. */
   @Override
-  public void close() {
-    enter(State.CLOSED);
-    events.stop();
-    if (started && Thread.currentThread() != applyThread) {
-      try {
-        applyThread.join(TimeUnit.SECONDS.toMillis(10));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+  public synchronized void close() {
+    loop.close(started);
     notifier.shutdown();
-  }
-
-  private void enter(State next) {
-    if (state == State.CLOSED) {
-      return; // closing wins over whatever the apply thread was doing
-    }
-    state = next;
-    health.state(next);
-  }
-
-  // ------------------------------------------------------------------------------------------
-  // The apply thread
-
-  /** The apply thread: runs the loop again should even its own recovery fail. */
-  private void supervise() {
-    while (state != State.CLOSED) {
-      try {
-        run();
-      } catch (Throwable e) {
-        try {
-          lastError = "the apply loop failed: " + e;
-          enter(State.FAILED);
-          LOG.error("dynconf: {}; restarting it", lastError, e);
-          events.awaitStop(backoffMax.toMillis());
-        } catch (Throwable again) {
-          // nothing left to report with; the loop is tried again
-        }
-      }
-    }
-    Watch w = watch;
-    if (w != null) {
-      w.close();
-    }
-  }
-
-  private void run() {
-    boolean resync = loaded; // a restarted loop resyncs first
-    int failures = 0;
-    long delay = backoffMin.toMillis();
-    while (state != State.CLOSED) {
-      try {
-        if (!loaded) {
-          synchronize(true);
-          loaded = true;
-        } else if (resync) {
-          relist();
-        }
-        resync = false;
-        EventQueue.Drained d = events.poll(lkgDirty ? 50 : 1000);
-        health.observe();
-        if (d == null) {
-          writeLastKnownGood(true);
-          continue;
-        }
-        process(d);
-        failures = 0;
-        delay = backoffMin.toMillis();
-        writeLastKnownGood(false);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        enter(State.CLOSED);
-        return;
-      } catch (Throwable e) { // a bug in user code, a relist that throws, out of memory: resync after a backoff
-        failures++;
-        resync = true;
-        seen.replaceAll((k, v) -> -1L); // a batch may have stopped half-applied: the relist re-applies every key
-        lastError = "applying failed (" + failures + " in a row; resyncing): " + e;
-        LOG.error("dynconf: {}", lastError, e);
-        if (failures >= FAIL_AFTER) {
-          enter(State.FAILED);
-        } else if (loaded) {
-          enter(State.RECOVERING);
-        }
-        try {
-          delay = sleepBackoff(delay);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          enter(State.CLOSED);
-          return;
-        }
-      }
-    }
-  }
-
-  /** Applies one drain of the queue: its events, its progress, then a stop or a relist it asked for. */
-  private void process(EventQueue.Drained d) throws InterruptedException {
-    if (d.fatal() instanceof Error e) {
-      throw e; // out of memory while validating on the watch's thread: resync after a backoff
-    }
-    health.contact();
-    List<Checked> fresh = new ArrayList<>(d.events().size());
-    for (Checked c : d.events()) {
-      if (c.event().modRevision() > appliedRevision) { // at or below: a redelivery
-        fresh.add(c);
-      }
-    }
-    if (!fresh.isEmpty()) {
-      apply(fresh, Math.max(appliedRevision, d.newestRevision()));
-    }
-    long progress = Math.max(d.newestRevision(), d.progress());
-    if (progress > appliedRevision) {
-      appliedRevision = progress;
-      appliedRevisionView = progress;
-    }
-    if (d.stop()) {
-      enter(State.CLOSED);
-    } else if (d.reset() != null) {
-      LOG.info("dynconf: source asked for a relist: {}", d.reset());
-      relist();
-    }
-  }
-
-  private void relist() throws InterruptedException {
-    relists++;
-    Watch w = watch;
-    if (w != null) {
-      watch = null;
-      w.close();
-    }
-    events.newGeneration(); // signals of the old watch still queued are dropped
-    if (state != State.FAILED) {
-      enter(State.RECOVERING);
-    }
-    synchronize(false);
-  }
-
-  /**
-   * Lists, applies the difference from what is held, and watches from the listing's revision + 1;
-   * retries with backoff until that works or the registry closes. At the first start, the
-   * last-known-good file stands in while the source cannot be listed.
-   */
-  private void synchronize(boolean initial) throws InterruptedException {
-    long delay = backoffMin.toMillis();
-    boolean triedLastKnownGood = !initial || lastKnownGood == null;
-    while (state != State.CLOSED) {
-      try {
-        Listing listing = source.list();
-        health.contact();
-        applyListing(listing, false, initial);
-        startWatch(listing.revision() + 1);
-        enter(State.LIVE);
-        lastError = null;
-        ready.countDown();
-        return;
-      } catch (RuntimeException e) {
-        lastError = "cannot list " + prefix + ": " + e.getMessage();
-        LOG.warn("dynconf: {} (retrying)", lastError);
-        if (!triedLastKnownGood) {
-          triedLastKnownGood = true;
-          Optional<Listing> saved = Objects.requireNonNull(lastKnownGood, "checked by triedLastKnownGood").read();
-          if (saved.isPresent()) {
-            LOG.warn("dynconf: serving the last-known-good file {} (revision {}) until the source answers",
-                Objects.requireNonNull(lastKnownGood).path(), saved.get().revision());
-            applyListing(saved.get(), true, false);
-            enter(State.LAST_KNOWN_GOOD);
-            ready.countDown();
-          }
-        }
-        delay = sleepBackoff(delay);
-      }
-    }
-  }
-
-  private long sleepBackoff(long delay) throws InterruptedException {
-    long jittered = ThreadLocalRandom.current().nextLong(Math.max(1, delay) + 1); // full jitter
-    if (events.awaitStop(jittered)) { // wakes early only to stop
-      enter(State.CLOSED);
-    }
-    return Math.min(backoffMax.toMillis(), Math.max(1, delay) * 2);
-  }
-
-  private void startWatch(long from) {
-    int gen = events.newGeneration();
-    watch = source.watch(from, new WatchListener() {
-      @Override
-      public void onEvents(List<ChangeEvent> changes) {
-        events.events(gen, changes);
-      }
-
-      @Override
-      public void onProgress(long revision) {
-        events.progress(gen, revision);
-      }
-
-      @Override
-      public void onReset(String reason) {
-        events.reset(gen, reason);
-      }
-    });
-  }
-
-  /**
-   * Applies a listing as the difference from what is held. At the first start with a
-   * last-known-good file ({@code initial}), a key the source holds an invalid value for, of which
-   * the file holds a valid value of the same incarnation (same create revision), serves the file's
-   * value: it is applied first, then the source's value is rejected, so the last-good rule keeps it.
-   */
-  private void applyListing(Listing listing, boolean fromLastKnownGood, boolean initial) {
-    Map<String, KeyValue> saved = initial && lastKnownGood != null ? savedValues() : Map.of();
-    List<Checked> diff = new ArrayList<>();
-    Set<String> listed = new HashSet<>();
-    for (KeyValue kv : listing.kvs()) {
-      listed.add(kv.key());
-      Long held = seen.get(kv.key());
-      KeyValue had = acceptedKvs.get(kv.key());
-      // the same mod revision is not proof of the same value: after a wipe etcd counts from 1 again
-      boolean same = held != null && held == kv.modRevision()
-          && (had == null || (had.createRevision() == kv.createRevision() && java.util.Arrays.equals(had.valueUnsafe(), kv.valueUnsafe())));
-      if (!same) {
-        Checked c = validator.check(ChangeEvent.put(kv));
-        if (c == null) {
-          continue;
-        }
-        KeyValue good = saved.get(kv.key());
-        if (c.isRejected() && good != null && good.createRevision() == kv.createRevision() && good.modRevision() < kv.modRevision()) {
-          Checked fallback = validator.check(ChangeEvent.put(good));
-          if (fallback != null && fallback.item() != null) {
-            LOG.warn("dynconf: {} holds an invalid value; serving its last-known-good value of revision {}", kv.key(), good.modRevision());
-            diff.add(fallback);
-          }
-        }
-        diff.add(c);
-      }
-    }
-    long deleteRevision = Math.max(1, listing.revision());
-    for (String key : seen.keySet()) {
-      if (!listed.contains(key)) {
-        Checked c = validator.check(ChangeEvent.delete(key, deleteRevision));
-        if (c != null) {
-          diff.add(c);
-        }
-      }
-    }
-    servingLastKnownGood = fromLastKnownGood;
-    boolean flagChanged = current.fromLastKnownGood() != fromLastKnownGood;
-    apply(diff, listing.revision());
-    if (flagChanged && current.fromLastKnownGood() != fromLastKnownGood) {
-      publish(new Resolution(current.states(), Map.of(), false), current.revision()); // only the flag moves
-    }
-  }
-
-  private Map<String, KeyValue> savedValues() {
-    Map<String, KeyValue> out = new HashMap<>();
-    Objects.requireNonNull(lastKnownGood).read().ifPresent(l -> l.kvs().forEach(kv -> out.put(kv.key(), kv)));
-    return out;
-  }
-
-  /**
-   * Applies checked events in order (redeliveries were already dropped) and makes {@code revision}
-   * the applied revision: the newest event's, or a listing's, which may be lower than before when
-   * etcd went backwards.
-   */
-  private void apply(List<Checked> checked, long revision) {
-    Map<String, Set<String>> changed = new HashMap<>();
-    boolean recordsChanged = false;
-    for (Checked c : checked) {
-      ResourceType<?> type = c.type();
-      ResourceKey key = c.key();
-      String k = c.event().key();
-      Map<String, ConfigItem<?>> items = Objects.requireNonNull(accepted.get(type.name()), "every registered type has a map");
-      if (c.isDelete()) {
-        seen.remove(k);
-        acceptedKvs.remove(k);
-        recordsChanged |= rejections.remove(k) != null;
-        if (items.remove(key.id()) != null || pending.containsKey(k)) {
-          changed.computeIfAbsent(type.name(), t -> new HashSet<>()).add(key.id());
-        }
-        continue;
-      }
-      KeyValue kv = c.kv();
-      seen.put(k, kv.modRevision());
-      ConfigItem<?> item = c.item();
-      if (item != null) {
-        items.put(key.id(), item);
-        acceptedKvs.put(k, kv);
-        recordsChanged |= rejections.remove(k) != null;
-        changed.computeIfAbsent(type.name(), t -> new HashSet<>()).add(key.id());
-      } else {
-        reject(kv, Objects.requireNonNullElse(c.field(), ""), Objects.requireNonNullElse(c.reason(), "rejected"));
-        recordsChanged = true;
-        dropIfRecreated(type, key, kv, items, changed);
-      }
-    }
-    appliedRevision = revision;
-    Resolution served = resolve(changed, revision);
-    if (!served.changes.isEmpty() || recordsChanged || served.pendingChanged) {
-      publish(served, revision);
-    }
-    appliedRevisionView = revision; // after the publication: "applied" means "visible"
-  }
-
-  /**
-   * An invalid value keeps the previous good one serving, but only if it is the same key's life:
-   * when the create revision differs, the key was deleted and created again (a relist can hide
-   * the delete), and the old value must not come back.
-   */
-  private void dropIfRecreated(ResourceType<?> type, ResourceKey key, KeyValue kv, Map<String, ConfigItem<?>> items, Map<String, Set<String>> changed) {
-    ConfigItem<?> held = items.get(key.id());
-    if (held != null && held.createRevision() != kv.createRevision()) {
-      items.remove(key.id());
-      acceptedKvs.remove(kv.key());
-      changed.computeIfAbsent(type.name(), k -> new HashSet<>()).add(key.id());
-    }
-  }
-
-  private void reject(KeyValue kv, String field, String reason) {
-    Rejection r = new Rejection(kv.key(), kv.modRevision(), field, reason, clock.instant());
-    rejections.put(kv.key(), r);
-    LOG.warn("dynconf: rejected {}", r.message());
-  }
-
-  /**
-   * Recomputes which accepted items are served: an item is served when each of its references
-   * resolves to a served item of the referenced type in the same snapshot. Types are visited so
-   * that referenced types come first.
-   */
-  private Resolution resolve(Map<String, Set<String>> changed, long revision) {
-    Map<String, List<StoreChange<?>>> out = new LinkedHashMap<>();
-    Map<String, StoreState<?>> nextStates = new HashMap<>(current.states());
-    Set<String> servedChanged = new HashSet<>();
-    boolean pendingChanged = false;
-    for (ResourceType<?> type : applyOrder) {
-      Set<String> candidates = new HashSet<>(changed.getOrDefault(type.name(), Set.of()));
-      StoreState<?> before = Objects.requireNonNull(nextStates.get(type.name()), "every registered type has a state");
-      for (String ref : type.referencedTypes()) {
-        if (servedChanged.contains(ref)) {
-          candidates.addAll(Objects.requireNonNull(accepted.get(type.name())).keySet());
-          candidates.addAll(before.ids());
-          break;
-        }
-      }
-      if (candidates.isEmpty()) {
-        continue;
-      }
-      ResolveResult result = resolveType(type, before, candidates, nextStates);
-      pendingChanged |= result.pendingChanged;
-      if (!result.changes.isEmpty()) {
-        nextStates.put(type.name(), result.next(revision));
-        out.put(type.name(), result.changes);
-        servedChanged.add(type.name());
-      }
-    }
-    return new Resolution(nextStates, out, pendingChanged);
-  }
-
-  /** The stores after a batch, the served changes per type, and whether the pending set changed. */
-  private record Resolution(Map<String, StoreState<?>> states, Map<String, List<StoreChange<?>>> changes, boolean pendingChanged) {}
-
-  private final class ResolveResult {
-    final StoreState<Object> before;
-    final Map<String, @Nullable ConfigItem<Object>> delta = new HashMap<>();
-    final List<StoreChange<?>> changes = new ArrayList<>();
-    boolean pendingChanged;
-
-    @SuppressWarnings("unchecked")
-    ResolveResult(StoreState<?> before) {
-      this.before = (StoreState<Object>) before;
-    }
-
-    StoreState<?> next(long revision) {
-      return before.with(delta, revision);
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private ResolveResult resolveType(ResourceType<?> type, StoreState<?> before, Set<String> ids, Map<String, StoreState<?>> nextStates) {
-    ResolveResult r = new ResolveResult(before);
-    ResourceType<Object> t = (ResourceType<Object>) type;
-    Map<String, ConfigItem<?>> items = Objects.requireNonNull(accepted.get(type.name()), "every registered type has a map");
-    for (String id : ids) {
-      ConfigItem<Object> item = (ConfigItem<Object>) items.get(id);
-      ConfigItem<Object> was = r.before.item(id);
-      ConfigItem<Object> now = null;
-      String key = prefix + '/' + type.path() + '/' + id; // the id came from a parsed key: no need to check it again
-      if (item != null) {
-        List<Reference> missing = new ArrayList<>();
-        try {
-          for (Reference ref : t.referencesOf(item.value())) {
-            StoreState<?> target = nextStates.get(ref.type());
-            if (target != null && target.item(ref.id()) == null) {
-              missing.add(ref);
-            }
-          }
-        } catch (VirtualMachineError e) {
-          if (!(e instanceof StackOverflowError)) {
-            throw e; // not the item's fault: the apply loop resyncs
-          }
-          missing.add(Reference.to(type.name(), id, "references() failed: " + e));
-        } catch (RuntimeException | Error e) { // a bug in the type's references function holds the item back
-          missing.add(Reference.to(type.name(), id, "references() failed: " + e));
-        }
-        if (missing.isEmpty()) {
-          now = item;
-          r.pendingChanged |= pending.remove(key) != null;
-        } else {
-          Pending p = new Pending(key, item.modRevision(), missing);
-          r.pendingChanged |= !p.equals(pending.put(key, p));
-        }
-      } else {
-        r.pendingChanged |= pending.remove(key) != null;
-      }
-      if (was != now) {
-        r.delta.put(id, now);
-        r.changes.add(new StoreChange<>(id, was, now));
-      }
-    }
-    return r;
-  }
-
-
-  /** Publishes the next snapshot with one volatile write, then hands the update to the listeners. */
-  private void publish(Resolution r, long revision) {
-    ConfigSnapshot previous = current;
-    ConfigSnapshot next = new ConfigSnapshot(
-        revision,
-        previous.version() + (r.changes.isEmpty() ? 0 : 1),
-        r.states,
-        rejections,
-        pending,
-        servingLastKnownGood,
-        clock.instant());
-    current = next;
-    lkgDirty = true;
-    notifier.publish(new ConfigUpdate(previous, next, r.changes));
-  }
-
-  private void writeLastKnownGood(boolean idle) {
-    if (lastKnownGood == null || !lkgDirty || state == State.LAST_KNOWN_GOOD) {
-      return;
-    }
-    long now = clock.millis();
-    if (!idle && now - lkgWrittenAt < 1000) {
-      return; // busy: at most once a second; the idle poll writes the rest
-    }
-    try {
-      lastKnownGood.write(appliedRevision, acceptedKvs.values());
-      lkgDirty = false;
-      lkgWrittenAt = now;
-    } catch (RuntimeException e) {
-      LOG.warn("dynconf: cannot write the last-known-good file {}: {}", lastKnownGood.path(), e.toString());
-      lkgWrittenAt = now;
-    }
   }
 
   /** Settings for a registry. */

@@ -112,7 +112,6 @@ final class HealthTracker {
         long quiet = contact == 0 ? now - stateSinceMillis : now - contact;
         if (quiet > threshold) {
           status = Health.Status.STALE;
-          s = ConfigRegistry.State.RECOVERING; // the loop waits for a source it cannot reach: not LIVE
           since = contact == 0 ? stateSince : lastContact;
           reason = "the source was not reached for " + quiet + " ms (threshold " + threshold + " ms)"
               + (c.connected() ? "" : "; it is not connected") + (c.detail() == null ? "" : ": " + c.detail());
