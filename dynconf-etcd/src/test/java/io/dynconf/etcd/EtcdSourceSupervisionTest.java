@@ -152,19 +152,21 @@ class EtcdSourceSupervisionTest {
     java.util.Set<io.etcd.jetcd.Client> closed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     EtcdSource source = source().clientFactory(real -> () -> {
       io.etcd.jetcd.Client c = real.get();
-      io.etcd.jetcd.Client tracked = (io.etcd.jetcd.Client) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-          new Class<?>[] {io.etcd.jetcd.Client.class}, (proxy, method, args) -> {
-            if (method.getName().equals("close")) {
-              closed.add((io.etcd.jetcd.Client) proxy);
-            }
-            try {
-              return method.invoke(c, args);
-            } catch (java.lang.reflect.InvocationTargetException e) {
-              throw e.getCause();
-            }
-          });
-      built.add(tracked);
-      return tracked;
+      built.add(c);
+      return new io.etcd.jetcd.Client() { // records its close; everything else goes to the real client
+        @Override public io.etcd.jetcd.Auth getAuthClient() { return c.getAuthClient(); }
+        @Override public io.etcd.jetcd.KV getKVClient() { return c.getKVClient(); }
+        @Override public io.etcd.jetcd.Cluster getClusterClient() { return c.getClusterClient(); }
+        @Override public io.etcd.jetcd.Maintenance getMaintenanceClient() { return c.getMaintenanceClient(); }
+        @Override public io.etcd.jetcd.Lease getLeaseClient() { return c.getLeaseClient(); }
+        @Override public io.etcd.jetcd.Watch getWatchClient() { return c.getWatchClient(); }
+        @Override public io.etcd.jetcd.Lock getLockClient() { return c.getLockClient(); }
+        @Override public io.etcd.jetcd.Election getElectionClient() { return c.getElectionClient(); }
+        @Override public void close() {
+          closed.add(c);
+          c.close();
+        }
+      };
     }).build();
     try (ConfigRegistry registry = registry(source).start()) {
       assertThat(registry.awaitReady(WAIT)).isTrue();
