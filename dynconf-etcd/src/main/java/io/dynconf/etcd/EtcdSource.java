@@ -11,6 +11,7 @@ import io.dynconf.core.spi.TxnResult;
 import io.dynconf.core.spi.Watch;
 import io.dynconf.core.spi.WatchListener;
 import io.dynconf.etcd.internal.EtcdWatchLoop;
+import io.dynconf.etcd.internal.RangeCompares;
 import io.dynconf.etcd.internal.RateLimitedLog;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -83,8 +84,12 @@ public final class EtcdSource implements ConfigSource {
   private final ScheduledExecutorService scheduler;
   private final RateLimitedLog log;
   private final AtomicReference<Client> client = new AtomicReference<>();
+  /** Replaced clients not yet closed (each is closed a second after its replacement, or at close()). */
+  private final java.util.Set<Client> retiring = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final List<EtcdWatchLoop> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Supplier<Client> clientFactory;
+  /** Range comparisons for {@link Txn.Unchanged}, rewritten by an interceptor on every client built here. */
+  private final RangeCompares rangeCompares = new RangeCompares();
   private final java.util.Set<LeaseKeeper> leases = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** The revision a watch ended at for compaction: the next {@link #list()} reads there, 0 when none. */
   private final AtomicLong compactedAt = new AtomicLong();
@@ -104,7 +109,7 @@ public final class EtcdSource implements ConfigSource {
       t.setDaemon(true);
       return t;
     });
-    this.log = new RateLimitedLog(LoggerFactory.getLogger(EtcdSource.class), b.logInterval.toMillis(), b.clock::millis);
+    this.log = new RateLimitedLog(LoggerFactory.getLogger(EtcdSource.class), b.logInterval.toMillis(), () -> System.nanoTime() / 1_000_000); // monotonic: a clock step neither mutes nor floods
     this.clientFactory = b.clientFactory.apply(this::newClient);
     this.client.set(clientFactory.get());
   }
@@ -284,8 +289,7 @@ public final class EtcdSource implements ConfigSource {
     }
     for (Txn.Unchanged u : txn.unchanged()) { // every key in the prefix's range: mod_revision < revision + 1
       checkKey(u.keyPrefix());
-      cmps.add(new io.etcd.jetcd.op.DynconfRangeCmp(bytes(u.keyPrefix()), ByteSequence.from(prefixEnd(u.keyPrefix())), Cmp.Op.LESS,
-          CmpTarget.modRevision(u.revision() + 1)));
+      cmps.add(rangeCompares.modRevisionBelow(bytes(u.keyPrefix()), u.revision() + 1)); // rewritten by the client's interceptor
     }
     List<Op> ops = new ArrayList<>();
     for (Txn.Op o : txn.ops()) {
@@ -294,18 +298,6 @@ public final class EtcdSource implements ConfigSource {
     }
     TxnResponse r = await(client().getKVClient().txn().If(cmps.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit(), "txn " + txn);
     return new TxnResult(r.isSucceeded(), r.getHeader().getRevision());
-  }
-
-  /** The end of the key range of {@code prefix}: its last byte below 0xff incremented, the rest dropped. */
-  private static byte[] prefixEnd(String prefix) {
-    byte[] end = prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    for (int i = end.length - 1; i >= 0; i--) {
-      if (end[i] != (byte) 0xff) {
-        end[i]++;
-        return java.util.Arrays.copyOf(end, i + 1);
-      }
-    }
-    throw new IllegalArgumentException("no key range ends after prefix " + prefix);
   }
 
   /**
@@ -392,13 +384,27 @@ public final class EtcdSource implements ConfigSource {
       loop.close();
     }
     loops.clear();
-    scheduler.shutdownNow();
-    Objects.requireNonNull(client.get()).close();
+    scheduler.shutdownNow(); // drops the delayed closes of replaced clients: they are closed here
+    synchronized (client) { // no replacement is under way: it takes this monitor and sees closed
+      List.copyOf(retiring).forEach(this::retire);
+      Objects.requireNonNull(client.get()).close();
+    }
   }
 
   @Override
   public String toString() {
     return "EtcdSource[" + options.endpoints + " " + prefix + "]";
+  }
+
+  /** Closes a replaced client once; a failure is logged, not left in a future nobody reads. */
+  private void retire(Client dead) {
+    if (retiring.remove(dead)) {
+      try {
+        dead.close();
+      } catch (RuntimeException e) {
+        log.warn("dynconf: closing a replaced etcd client failed: " + describe(e));
+      }
+    }
   }
 
   /** Swaps in a fresh client (a new connection), closing the old one; returns the new one. */
@@ -416,7 +422,8 @@ public final class EtcdSource implements ConfigSource {
           log.warn("dynconf: cannot move the keep-alive of the lease of " + l.key + " to the new client: " + e);
         }
       }
-      scheduler.schedule(dead::close, 1, TimeUnit.SECONDS);
+      retiring.add(dead); // closed in a second (calls on it may still be finishing), or by close() if that comes first
+      scheduler.schedule(() -> retire(dead), 1, TimeUnit.SECONDS);
       return fresh;
     }
   }
@@ -433,7 +440,8 @@ public final class EtcdSource implements ConfigSource {
         .keepaliveWithoutCalls(true)
         .retryMaxDuration(options.requestTimeout)
         .waitForReady(false)
-        .maxInboundMessageSize(options.maxMessageBytes);
+        .maxInboundMessageSize(options.maxMessageBytes)
+        .interceptor(rangeCompares);
     if (options.user != null) {
       b.user(bytes(options.user)).password(bytes(Objects.requireNonNull(options.password)));
     }

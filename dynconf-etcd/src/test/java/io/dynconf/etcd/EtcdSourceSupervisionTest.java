@@ -98,6 +98,88 @@ class EtcdSourceSupervisionTest {
     }
   }
 
+  /**
+   * The wall clock stepped back an hour (NTP, a VM resumed) while the stream goes silent: the
+   * silence is still seen within a few progress intervals. Measured on the wall clock it came out
+   * negative, so the dead stream stayed CONNECTED, with no lag, for the hour.
+   */
+  @Test
+  void aWallClockSteppedBackDoesNotHideADeadStream() throws Exception {
+    java.util.concurrent.atomic.AtomicLong offset = new java.util.concurrent.atomic.AtomicLong();
+    java.time.Clock stepped = new java.time.Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public java.time.Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return Instant.now().plusMillis(offset.get());
+      }
+    };
+    try (EtcdSource source = source().clock(stepped).build(); ConfigRegistry registry = registry(source).start()) {
+      assertThat(registry.awaitReady(WAIT)).isTrue();
+      await().atMost(WAIT).until(() -> source.status().state() == EtcdStatus.State.CONNECTED);
+      long reconnects = source.status().reconnects();
+      offset.set(-Duration.ofHours(1).toMillis());
+      proxy().blackhole();
+      try {
+        await().atMost(PROGRESS.multipliedBy(20)).untilAsserted(() -> {
+          EtcdStatus s = source.status();
+          assertThat(s.reconnects()).as("status %s", s).isGreaterThan(reconnects);
+          assertThat(s.lastError()).contains("silent");
+        });
+      } finally {
+        proxy().pass();
+      }
+      writer.put("/apisix/routes/r1", route(1));
+      await().atMost(WAIT).until(() -> registry.store(StandardTypes.ROUTES).get("r1") != null);
+    }
+  }
+
+  /**
+   * Every client the source built is closed by close(), also one replaced less than a second before
+   * (its delayed close was dropped with the scheduler: its channel and threads leaked).
+   */
+  @Test
+  void closeRightAfterAClientReplacementClosesTheReplacedClientToo() throws Exception {
+    java.util.List<io.etcd.jetcd.Client> built = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.Set<io.etcd.jetcd.Client> closed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    EtcdSource source = source().clientFactory(real -> () -> {
+      io.etcd.jetcd.Client c = real.get();
+      built.add(c);
+      return new io.etcd.jetcd.Client() { // records its close; everything else goes to the real client
+        @Override public io.etcd.jetcd.Auth getAuthClient() { return c.getAuthClient(); }
+        @Override public io.etcd.jetcd.KV getKVClient() { return c.getKVClient(); }
+        @Override public io.etcd.jetcd.Cluster getClusterClient() { return c.getClusterClient(); }
+        @Override public io.etcd.jetcd.Maintenance getMaintenanceClient() { return c.getMaintenanceClient(); }
+        @Override public io.etcd.jetcd.Lease getLeaseClient() { return c.getLeaseClient(); }
+        @Override public io.etcd.jetcd.Watch getWatchClient() { return c.getWatchClient(); }
+        @Override public io.etcd.jetcd.Lock getLockClient() { return c.getLockClient(); }
+        @Override public io.etcd.jetcd.Election getElectionClient() { return c.getElectionClient(); }
+        @Override public void close() {
+          closed.add(c);
+          c.close();
+        }
+      };
+    }).build();
+    try (ConfigRegistry registry = registry(source).start()) {
+      assertThat(registry.awaitReady(WAIT)).isTrue();
+      await().atMost(WAIT).until(() -> source.status().state() == EtcdStatus.State.CONNECTED);
+      proxy().blackhole();
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(5)).until(() -> built.size() >= 2); // silence: a fresh client
+      source.close(); // within the second the replaced one waits before it is closed
+    } finally {
+      proxy().pass();
+    }
+    assertThat(closed).as("clients closed of %d built", built.size()).containsExactlyInAnyOrderElementsOf(built);
+  }
+
   /** A registration's keep-alive follows the client when the watch replaces a dead one (the old one is closed). */
   @Test
   void aLeaseStaysAliveAcrossAClientReplacement() throws Exception {

@@ -78,6 +78,8 @@ public final class EtcdWatchLoop {
   private boolean ended;
   private volatile EtcdStatus.State state = EtcdStatus.State.RECONNECTING;
   private volatile long lastActivityMillis;
+  /** The same moment on the monotonic clock: silence is measured with it (a wall clock stepped back would hide a dead stream). */
+  private volatile long lastActivityNanos;
   private volatile long etcdRevision;
   private volatile long reconnects;
   private volatile long clientFailures;
@@ -116,6 +118,7 @@ public final class EtcdWatchLoop {
     this.log = log;
     this.delayMillis = backoffMinMillis;
     this.lastActivityMillis = clock.millis();
+    this.lastActivityNanos = System.nanoTime();
   }
 
   public synchronized void start() {
@@ -134,8 +137,13 @@ public final class EtcdWatchLoop {
     synchronized (this) {
       last = next - 1;
     }
-    return new EtcdStatus(state, last, Math.max(etcdRevision, last), Duration.ofMillis(Math.max(0, clock.millis() - lastActivityMillis)),
+    return new EtcdStatus(state, last, Math.max(etcdRevision, last), Duration.ofMillis(idleMillis()),
         reconnects, lastError);
+  }
+
+  /** Millis since the last watch response (or the watch's start), on the monotonic clock. */
+  private long idleMillis() {
+    return Math.max(0, (System.nanoTime() - lastActivityNanos) / 1_000_000);
   }
 
   /** The wall-clock millis of the last watch response (or of the watch's start), for the status's last contact. */
@@ -210,7 +218,8 @@ public final class EtcdWatchLoop {
         }
       });
       watcherClient = c;
-      lastActivityMillis = clock.millis(); // the supervisor measures silence from here
+      lastActivityMillis = clock.millis();
+      lastActivityNanos = System.nanoTime(); // the supervisor measures silence from here
     } catch (RuntimeException e) {
       failed("cannot start the watch on " + prefixText + ": " + e);
     }
@@ -221,6 +230,7 @@ public final class EtcdWatchLoop {
       return; // a replaced watcher
     }
     lastActivityMillis = clock.millis();
+    lastActivityNanos = System.nanoTime();
     state = EtcdStatus.State.CONNECTED;
     long cluster = response.getHeader().getClusterId();
     if (knownClusterId != 0 && cluster != 0 && cluster != knownClusterId) {
@@ -362,7 +372,7 @@ public final class EtcdWatchLoop {
     if (ended || w == null) {
       return;
     }
-    long idle = clock.millis() - lastActivityMillis;
+    long idle = idleMillis();
     if (idle >= 2 * progressMillis) {
       Client dead = watcherClient;
       failed("the etcd watch on " + prefixText + " was silent for " + idle + " ms (no answer to progress requests)");

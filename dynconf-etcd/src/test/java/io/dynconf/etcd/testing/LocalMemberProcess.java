@@ -180,6 +180,42 @@ final class LocalMemberProcess implements MemberProcess {
     requireRunning("pause");
     signal("STOP");
     paused = true;
+    awaitStopped();
+  }
+
+  /**
+   * kill returns once SIGSTOP is sent, before every thread of etcd has stopped: a request sent
+   * right after could still be answered (EtcdClusterTest saw one answered in 36 ms on a loaded
+   * machine). On Linux, waits until every thread's state in /proc is stopped (T).
+   */
+  private void awaitStopped() {
+    ProcessHandle h = etcd;
+    java.nio.file.Path tasks = java.nio.file.Path.of("/proc", h == null ? "0" : Long.toString(h.pid()), "task");
+    if (h == null || !java.nio.file.Files.isDirectory(tasks)) {
+      return; // not Linux: nothing to read the state from
+    }
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline) {
+      try (java.util.stream.Stream<java.nio.file.Path> threads = java.nio.file.Files.list(tasks)) {
+        if (threads.allMatch(LocalMemberProcess::stopped)) {
+          return;
+        }
+      } catch (IOException | java.io.UncheckedIOException e) {
+        return; // the process is gone: nothing left to stop
+      }
+      Thread.onSpinWait();
+    }
+    throw new IllegalStateException("etcd member " + name + " (pid " + h.pid() + ") did not stop within 5 s of SIGSTOP");
+  }
+
+  private static boolean stopped(java.nio.file.Path task) {
+    try {
+      String stat = java.nio.file.Files.readString(task.resolve("stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2); // "pid (comm) S ...": comm may hold spaces and parentheses
+      return state == 'T' || state == 't';
+    } catch (IOException | RuntimeException e) {
+      return true; // a thread that ended meanwhile
+    }
   }
 
   @Override
