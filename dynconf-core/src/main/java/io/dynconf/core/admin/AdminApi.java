@@ -3,6 +3,7 @@ package io.dynconf.core.admin;
 import static io.dynconf.core.admin.Responses.*;
 
 import io.dynconf.core.ResourceType;
+import io.dynconf.core.apisix.PluginCatalog;
 import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.core.spi.ConfigSource;
 import java.time.Clock;
@@ -91,6 +92,9 @@ public final class AdminApi implements AutoCloseable {
   private final Reads reads;
   private final Writes writes;
   private final Bulk bulk;
+  private final PluginEndpoints plugins;
+  private final Validations validations;
+  private static final AdminResponse HEAD_OK = new AdminResponse(200, Map.of("Content-Type", "application/json", "X-API-VERSION", "v3"), new byte[0]);
 
   private AdminApi(Builder b) {
     this.ctx = new AdminContext(b);
@@ -100,6 +104,8 @@ public final class AdminApi implements AutoCloseable {
     this.reads = new Reads(ctx);
     this.writes = new Writes(ctx, guard);
     this.bulk = new Bulk(ctx, guard);
+    this.plugins = new PluginEndpoints(ctx);
+    this.validations = new Validations(ctx);
   }
 
   /** A builder over {@code source}; at least one API key is required. */
@@ -168,6 +174,9 @@ public final class AdminApi implements AutoCloseable {
       throw new Problem(404, "not found: " + quote(path) + " is not under " + pathPrefix);
     }
     String method = request.method().toUpperCase(Locale.ROOT);
+    if (method.equals("HEAD") && segments(path.substring(pathPrefix.length())).isEmpty()) {
+      return HEAD_OK; // APISIX's liveness probe of the admin API: no key, no body
+    }
     auth.authenticate(request, method);
     if (request.bodyLength() > MAX_BODY_BYTES) {
       throw new Problem(413, "request body is " + request.bodyLength() + " bytes; at most " + MAX_BODY_BYTES + " (1.5 MiB) are accepted");
@@ -181,7 +190,19 @@ public final class AdminApi implements AutoCloseable {
     }
     String resource = segments.get(0);
     if (resource.equals("schema")) {
+      if (segments.size() == 3 && segments.get(1).equals("validate") && method.equals("POST")) {
+        return validations.schema(segments.get(2), request);
+      }
       return reads.schema(method, segments);
+    }
+    if (resource.equals("configs") && segments.size() == 2 && segments.get(1).equals("validate") && !ctx.typesByPath.containsKey("configs")) {
+      if (!method.equals("POST")) {
+        throw new Problem(404, "not found: use POST " + pathPrefix + "/configs/validate");
+      }
+      return validations.configs(request);
+    }
+    if (resource.equals("plugins") && !ctx.typesByPath.containsKey("plugins")) {
+      return plugins.handle(method, segments, request.query());
     }
     if (resource.equals("bulk")) {
       if (segments.size() > 1) {
@@ -273,6 +294,8 @@ public final class AdminApi implements AutoCloseable {
     Duration requestTimeout = Duration.ofSeconds(5);
     @Nullable ExecutorService executor;
     int maxTxnOps = 128;
+    @Nullable PluginCatalog catalog;
+    private boolean typesGiven;
 
     private Builder(ConfigSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -284,6 +307,7 @@ public final class AdminApi implements AutoCloseable {
         throw new IllegalArgumentException("the admin API needs at least one resource type");
       }
       this.types = List.copyOf(types);
+      this.typesGiven = true;
       return this;
     }
 
@@ -341,6 +365,22 @@ public final class AdminApi implements AutoCloseable {
         throw new IllegalArgumentException("maxTxnOps must be at least 8, was " + maxTxnOps);
       }
       this.maxTxnOps = maxTxnOps;
+      return this;
+    }
+
+    /**
+     * The plugins the host runs: published by {@code GET <pathPrefix>/plugins/list}, {@code
+     * plugins?all=true} and {@code plugins/<name>} (from {@link PluginCatalog#plugins()}), and
+     * used to check plugin metadata (the plugin must exist and take metadata; the value must match
+     * its metadata schema). When no {@link #types} were given, the types become {@link
+     * StandardTypes#withPlugins StandardTypes.withPlugins(catalog)}, so plugin configurations are
+     * checked by the same catalog.
+     */
+    public Builder plugins(PluginCatalog catalog) {
+      this.catalog = Objects.requireNonNull(catalog, "catalog");
+      if (!typesGiven) {
+        this.types = StandardTypes.withPlugins(catalog);
+      }
       return this;
     }
 

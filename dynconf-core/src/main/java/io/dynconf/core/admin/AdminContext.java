@@ -8,6 +8,7 @@ import io.dynconf.core.ConfigItem;
 import io.dynconf.core.InvalidConfigException;
 import io.dynconf.core.ResourceKey;
 import io.dynconf.core.ResourceType;
+import io.dynconf.core.apisix.PluginInfo;
 import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.core.internal.Pipeline;
 import io.dynconf.core.spi.ConfigSource;
@@ -21,6 +22,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,6 +50,9 @@ final class AdminContext {
   final ExecutorService executor;
   final boolean ownsExecutor;
   final int maxTxnOps;
+  /** The plugins published and checked (empty when the host registered no catalog listing them), by name, highest priority first. */
+  final Map<String, PluginInfo> plugins;
+  private final Map<String, org.everit.json.schema.Schema> metadataSchemas;
 
   AdminContext(AdminApi.Builder b) {
     this.source = b.source;
@@ -85,6 +90,20 @@ final class AdminContext {
     this.clock = b.clock;
     this.requestTimeout = b.requestTimeout;
     this.maxTxnOps = b.maxTxnOps;
+    Map<String, PluginInfo> ps = new LinkedHashMap<>();
+    Map<String, org.everit.json.schema.Schema> meta = new HashMap<>();
+    if (b.catalog != null) {
+      for (PluginInfo p : b.catalog.plugins()) {
+        ps.put(p.name(), p);
+        String m = p.metadataSchema();
+        if (m != null) {
+          meta.put(p.name(), org.everit.json.schema.loader.SchemaLoader.builder().schemaJson(new org.json.JSONObject(m))
+              .draftV7Support().build().load().build());
+        }
+      }
+    }
+    this.plugins = java.util.Collections.unmodifiableMap(ps);
+    this.metadataSchemas = Map.copyOf(meta);
     if (b.executor != null) {
       this.executor = b.executor;
       this.ownsExecutor = false;
@@ -105,12 +124,37 @@ final class AdminContext {
       throw Problem.badRequest(context + "invalid configuration: " + outOfRange + ": number out of range (beyond a 64-bit float)");
     }
     try {
-      return Pipeline.decode(type, key, bytes, 1, 1);
+      ConfigItem<?> item = Pipeline.decode(type, key, bytes, 1, 1);
+      if (type.name().equals(StandardTypes.PLUGIN_METADATA.name())) {
+        checkPluginMetadata(key.id(), bytes);
+      }
+      return item;
     } catch (InvalidConfigException e) {
       throw Problem.badRequest(context + "invalid configuration: " + e.getMessage());
     } catch (RuntimeException e) { // a node's registry rejects the value in the same way
       throw Problem.badRequest(context + "invalid configuration: " + type.name() + " checker failed: " + e);
     }
+  }
+
+  /**
+   * Plugin metadata names a plugin the host knows and matches its metadata schema (APISIX's
+   * plugin_metadata check_conf), when the host published its plugins ({@link
+   * io.dynconf.core.apisix.PluginCatalog#plugins()}); otherwise only the envelope is checked.
+   */
+  private void checkPluginMetadata(String name, byte[] bytes) {
+    if (plugins.isEmpty()) {
+      return;
+    }
+    if (!plugins.containsKey(name)) {
+      throw new InvalidConfigException("/id", "unknown plugin [" + name + "]");
+    }
+    org.everit.json.schema.Schema schema = metadataSchemas.get(name);
+    if (schema == null) {
+      throw new InvalidConfigException("", "no metadata schema for plugin [" + name + "]");
+    }
+    ObjectNode value = Objects.requireNonNull(Json.parseStored(bytes), "validated above");
+    value.remove("id");
+    Pipeline.validate(schema, value);
   }
 
   ResourceKey key(ResourceType<?> type, String id) {
@@ -206,6 +250,10 @@ final class AdminContext {
 
   static void injectId(ResourceType<?> type, ObjectNode value, String id) {
     if (type.idField().equals("id")) {
+      JsonNode given = value.get("id");
+      if (given != null && given.isIntegralNumber() && given.asText().equals(id)) {
+        return; // APISIX keeps (and echoes) an integer id as given; the schema wants it at least 1
+      }
       value.put("id", id);
     }
   }

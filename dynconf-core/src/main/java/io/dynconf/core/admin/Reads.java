@@ -54,10 +54,11 @@ final class Reads {
     Pattern name = regex(q, "name");
     Pattern uri = regex(q, "uri");
     String label = q.get("label");
+    Map<String, String> filter = filter(q.get("filter"));
     Listing listing = calls.call("list " + prefix, false, source::list);
     List<KeyValue> matching = new ArrayList<>();
     for (KeyValue kv : listing.kvs()) {
-      if (c.belongs(type, kv.key()) && matches(kv, name, uri, label)) {
+      if (c.belongs(type, kv.key()) && matches(kv, name, uri, label, filter)) {
         matching.add(kv);
       }
     }
@@ -104,13 +105,40 @@ final class Reads {
     }
   }
 
-  private static boolean matches(KeyValue kv, @Nullable Pattern name, @Nullable Pattern uri, @Nullable String label) {
-    if (name == null && uri == null && label == null) {
+  /**
+   * APISIX's {@code filter} argument: {@code k=v} pairs joined by {@code &} (so URL-encoded once
+   * more inside the query: {@code filter=service_id%3D1}); an object is listed when each named
+   * top-level field equals the value (a string, or an integer spelled the same).
+   */
+  private static Map<String, String> filter(@Nullable String v) {
+    if (v == null || v.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (String pair : v.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw Problem.badRequest("invalid argument filter: expected field=value pairs joined by &, such as service_id=1, was " + quote(v));
+      }
+      out.put(java.net.URLDecoder.decode(pair.substring(0, eq), java.nio.charset.StandardCharsets.UTF_8),
+          java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return out;
+  }
+
+  private static boolean matches(KeyValue kv, @Nullable Pattern name, @Nullable Pattern uri, @Nullable String label, Map<String, String> filter) {
+    if (name == null && uri == null && label == null && filter.isEmpty()) {
       return true;
     }
     ObjectNode v = Json.parseStored(kv.valueUnsafe());
     if (v == null) {
       return false;
+    }
+    for (Map.Entry<String, String> f : filter.entrySet()) {
+      JsonNode field = v.get(f.getKey());
+      if (field == null || !(field.isTextual() || field.isIntegralNumber()) || !f.getValue().equals(Json.idText(field))) {
+        return false;
+      }
     }
     if (name != null && !(v.path("name").isTextual() && name.matcher(v.path("name").textValue()).find())) {
       return false;
@@ -129,8 +157,8 @@ final class Reads {
   }
 
   AdminResponse schema(String method, List<String> segments) {
-    if (!method.equals("GET")) {
-      throw new Problem(405, "not supported `" + method + "` method for schema; use GET", Map.of("Allow", "GET"), Map.of());
+    if (!method.equals("GET")) { // APISIX answers 404 to a method a resource does not serve
+      throw new Problem(404, "not found: the schema is read with GET (and POST " + pathPrefix + "/schema/validate/<type> validates an object)");
     }
     if (segments.size() != 2) {
       throw new Problem(404, "not found: use " + pathPrefix + "/schema/<type>, for example " + pathPrefix + "/schema/routes");
