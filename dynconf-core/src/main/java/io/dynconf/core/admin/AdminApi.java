@@ -295,6 +295,7 @@ public final class AdminApi implements AutoCloseable {
     @Nullable ExecutorService executor;
     int maxTxnOps = 128;
     @Nullable PluginCatalog catalog;
+    java.util.function.@Nullable LongSupplier unstampedTime;
     private boolean typesGiven;
 
     private Builder(ConfigSource source) {
@@ -381,6 +382,20 @@ public final class AdminApi implements AutoCloseable {
       if (!typesGiven) {
         this.types = StandardTypes.withPlugins(catalog);
       }
+      return this;
+    }
+
+    /**
+     * The {@code create_time} and {@code update_time} (epoch seconds) served for a stored object
+     * that has none: objects loaded from a standalone file, where APISIX's file format has no such
+     * fields. Every object served then has both (APISIX's Dashboard requires them), and a PUT or
+     * PATCH of such an object keeps the {@code create_time} a GET showed. A host serving a file
+     * passes the file's last-modified time, which is stable across restarts while the file is
+     * unchanged (the example gateway should). Default: the clock's time when the API was built
+     * (stable for the life of the process only).
+     */
+    public Builder unstampedTime(java.util.function.LongSupplier epochSeconds) {
+      this.unstampedTime = Objects.requireNonNull(epochSeconds, "epochSeconds");
       return this;
     }
 

@@ -50,6 +50,7 @@ final class AdminContext {
   final ExecutorService executor;
   final boolean ownsExecutor;
   final int maxTxnOps;
+  final java.util.function.LongSupplier unstampedTime;
   /** The plugins published and checked (empty when the host registered no catalog listing them), by name, highest priority first. */
   final Map<String, PluginInfo> plugins;
   private final Map<String, org.everit.json.schema.Schema> metadataSchemas;
@@ -90,6 +91,12 @@ final class AdminContext {
     this.clock = b.clock;
     this.requestTimeout = b.requestTimeout;
     this.maxTxnOps = b.maxTxnOps;
+    if (b.unstampedTime != null) {
+      this.unstampedTime = b.unstampedTime;
+    } else {
+      long built = clock.instant().getEpochSecond();
+      this.unstampedTime = () -> built;
+    }
     Map<String, PluginInfo> ps = new LinkedHashMap<>();
     Map<String, org.everit.json.schema.Schema> meta = new HashMap<>();
     if (b.catalog != null) {
@@ -265,11 +272,33 @@ final class AdminContext {
     JsonNode created = prevJson == null ? null : prevJson.get("create_time");
     if (created != null && created.isIntegralNumber()) {
       value.set("create_time", created);
+    } else if (prevJson != null) {
+      value.put("create_time", unstampedTime.getAsLong()); // what a GET showed for it
     } else {
       value.put("create_time", now());
     }
     if (update) {
       value.put("update_time", now());
+    }
+  }
+
+  /**
+   * Gives a stored object without {@code create_time}/{@code update_time} (one loaded from a
+   * standalone file, or written by another tool) the {@linkplain AdminApi.Builder#unstampedTime
+   * unstamped time} when it is served, so every object served has both (APISIX's Dashboard needs
+   * them to edit it).
+   */
+  void fillTimes(ResourceType<?> type, ObjectNode item) {
+    if (!timestamped.contains(type) || !(item.get("value") instanceof ObjectNode value)) {
+      return;
+    }
+    JsonNode created = value.get("create_time");
+    if (created == null || created.isNull()) {
+      value.put("create_time", unstampedTime.getAsLong());
+    }
+    JsonNode updated = value.get("update_time");
+    if (updated == null || updated.isNull()) {
+      value.set("update_time", value.get("create_time"));
     }
   }
 

@@ -44,7 +44,9 @@ final class Reads {
     if (kv == null) {
       throw notFound(type, id);
     }
-    return json(200, item(type, kv, true), kv.modRevision());
+    ObjectNode item = item(type, kv, true);
+    c.fillTimes(type, item);
+    return json(200, item, kv.modRevision());
   }
 
   AdminResponse list(Calls calls, ResourceType<?> type, AdminRequest request) {
@@ -76,7 +78,9 @@ final class Reads {
     body.put("total", total);
     ArrayNode items = body.putArray("list");
     for (KeyValue kv : matching) {
-      items.add(item(type, kv, true));
+      ObjectNode item = item(type, kv, true);
+      c.fillTimes(type, item);
+      items.add(item);
     }
     return json(200, body, null);
   }

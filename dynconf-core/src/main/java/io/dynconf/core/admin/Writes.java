@@ -160,7 +160,7 @@ final class Writes {
       c.injectId(type, value, id);
       if (timestamped.contains(type)) {
         if (!value.has("create_time")) {
-          value.put("create_time", c.now());
+          value.put("create_time", c.unstampedTime.getAsLong()); // what a GET showed for it
         }
         if (!setsUpdateTime) {
           value.put("update_time", c.now());
