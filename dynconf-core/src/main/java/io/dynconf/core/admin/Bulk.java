@@ -140,6 +140,7 @@ final class Bulk {
           if (x == null) {
             throw Problem.badRequest(missing);
           }
+          ReferenceGuard.checkTarget(ref, target, x, op.where());
           if (compared.add(tks)) {
             try {
               guard.checkStored(target, tk, x);

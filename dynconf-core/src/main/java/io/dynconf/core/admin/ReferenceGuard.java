@@ -7,6 +7,8 @@ import io.dynconf.core.InvalidConfigException;
 import io.dynconf.core.Reference;
 import io.dynconf.core.ResourceKey;
 import io.dynconf.core.ResourceType;
+import io.dynconf.core.apisix.StandardTypes;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dynconf.core.internal.Pipeline;
 import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.core.spi.KeyValue;
@@ -68,6 +70,7 @@ final class ReferenceGuard {
       if (x == null) {
         throw Problem.badRequest(context + "invalid configuration: " + field + ": " + kind(target) + " " + quote(ref.id()) + " does not exist");
       }
+      checkTarget(ref, target, x, context);
       try {
         checkStored(target, tk, x);
       } catch (InvalidConfigException e) {
@@ -183,5 +186,21 @@ final class ReferenceGuard {
       return i;
     }
     return -1;
+  }
+
+  /**
+   * What a reference needs of its target beyond existing: {@code tls.client_cert_id} names an ssl
+   * of type {@code client} (APISIX's upstream check), which the revision comparison then keeps so.
+   */
+  static void checkTarget(Reference ref, ResourceType<?> target, KeyValue x, String context) {
+    if (!target.name().equals(StandardTypes.SSLS.name()) || !ref.field().endsWith("client_cert_id")) {
+      return;
+    }
+    ObjectNode v = Json.parseStored(x.valueUnsafe());
+    String sslType = v == null ? "server" : v.path("type").asText("server");
+    if (!sslType.equals("client")) {
+      throw Problem.badRequest(context + "invalid configuration: /" + ref.field().replace('.', '/') + ": ssl " + quote(ref.id())
+          + " is of type " + sslType + "; a client certificate (type client) is required");
+    }
   }
 }

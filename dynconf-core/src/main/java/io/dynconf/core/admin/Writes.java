@@ -26,6 +26,7 @@ import org.jspecify.annotations.Nullable;
 final class Writes {
   private final AdminContext c;
   private final ReferenceGuard guard;
+  private final CrossChecks crossChecks;
   private final ConfigSource source;
   private final String prefix;
   private final String pathPrefix;
@@ -34,6 +35,7 @@ final class Writes {
 
   Writes(AdminContext c, ReferenceGuard guard) {
     this.c = c;
+    this.crossChecks = new CrossChecks(c);
     this.guard = guard;
     this.source = c.source;
     this.prefix = c.prefix;
@@ -197,6 +199,7 @@ final class Writes {
       Txn.Builder txn = lastWriterWins ? Txn.builder() : Txn.builder().ifModRevision(k, prev == null ? 0 : prev.modRevision());
       Map<String, KeyValue> touched = new LinkedHashMap<>();
       guard.guardReferences(calls, type, item, txn, touched, Set.of(k), "");
+      crossChecks.check(calls, type, k, value, txn);
       c.checkTxnSize(1, 1 + touched.size());
       txn.put(k, bytes);
       if (flags.dryRun()) {
