@@ -37,9 +37,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Paths.</b> {@code <pathPrefix>/<type>[/<id>]} for each resource type (by its key path:
  * {@code routes}, {@code upstreams}, ...; secrets take {@code <manager>/<id>}), plus {@code
- * PATCH <pathPrefix>/<type>/<id>/<sub/path>}, {@code GET <pathPrefix>/schema/<type>} and {@code
- * POST <pathPrefix>/bulk}. Verbs, bodies, status codes and response shapes follow APISIX 3.x;
- * {@code README.md} lists the differences.
+ * PATCH <pathPrefix>/<type>/<id>/<sub/path>}, {@code GET <pathPrefix>/schema/<type>}, {@code
+ * POST <pathPrefix>/bulk}, {@code <pathPrefix>/plugins/list}, {@code plugins?all=true}, {@code
+ * plugins/<name>} and {@code PUT plugins/reload} (see {@link Builder#plugins}), {@code POST
+ * <pathPrefix>/schema/validate/<type>}, {@code POST <pathPrefix>/configs/validate} and {@code HEAD
+ * <pathPrefix>} (200, no key: a liveness probe). Verbs, bodies, status codes and response shapes
+ * follow APISIX 3.x; {@code README.md} lists the differences.
  *
  * <p><b>Validation.</b> A write is checked by the data plane's own pipeline (schema, decoder,
  * checker, compile) on the exact bytes it stores, so no node rejects what this API accepted. Its
@@ -108,7 +111,6 @@ public final class AdminApi implements AutoCloseable {
     this.validations = new Validations(ctx);
   }
 
-  /** A builder over {@code source}; at least one API key is required. */
   /**
    * Checks that {@code key} may be an API key: at least 16 printable ASCII characters, no spaces.
    * The message never contains the key.
@@ -123,6 +125,7 @@ public final class AdminApi implements AutoCloseable {
     }
   }
 
+  /** A builder over {@code source}; at least one API key is required. */
   public static Builder builder(ConfigSource source) {
     return new Builder(source);
   }
