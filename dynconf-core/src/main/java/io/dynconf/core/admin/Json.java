@@ -34,6 +34,9 @@ final class Json {
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      // APISIX's decoder (cjson) takes raw control characters inside strings (a proto's multi-line
+      // content); they are stored escaped, so what the data plane reads is strict JSON
+      .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
       .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
       .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
       .build();

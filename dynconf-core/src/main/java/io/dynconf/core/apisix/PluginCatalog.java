@@ -1,8 +1,7 @@
 package io.dynconf.core.apisix;
 
 import io.dynconf.core.InvalidConfigException;
-
-
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -26,4 +25,26 @@ public interface PluginCatalog {
    *     /count}, or "")
    */
   void check(String name, Map<String, @Nullable Object> config);
+
+  /**
+   * The plugins this catalog knows, with their schemas, for the admin API's {@code /plugins}
+   * endpoints and for checking plugin metadata. Default: none listed (then the admin API lists no
+   * plugins and checks plugin metadata by its envelope only, as before).
+   */
+  default List<PluginInfo> plugins() {
+    return List.of();
+  }
+
+  /**
+   * A catalog whose checker is exactly the published schemas: a plugin configuration is valid
+   * when {@link PluginInfo#schema()} accepts it, and an unknown plugin is rejected. Consumer and
+   * metadata schemas are published as given (the admin API checks plugin metadata with {@link
+   * PluginInfo#metadataSchema()}).
+   *
+   * @throws IllegalArgumentException naming the plugin when a schema does not parse or two plugins
+   *     share a name
+   */
+  static PluginCatalog fromSchemas(List<PluginInfo> plugins) {
+    return new SchemaPluginCatalog(plugins);
+  }
 }

@@ -142,6 +142,49 @@ public final class StandardTypes {
     return List.copyOf(out);
   }
 
+  /**
+   * {@code types} (standard types or their variants, such as {@link #withPlugins}'s) with every
+   * upstream's {@code type} checked against the load balancers the host implements: upstreams,
+   * and the upstreams embedded in routes, services and stream routes. APISIX's schema takes any
+   * text there (a plugin may add a balancer), so without this an upstream of an unknown type is
+   * accepted and every request to it fails. The registry and the admin API use the same types, so
+   * both refuse it: {@code /type} (or {@code /upstream/type}) "no load balancer implements type
+   * ...; known: ...".
+   *
+   * @param balancerTypes the upstream types the host's balancers implement, such as {@code
+   *     roundrobin}, {@code chash}, {@code ewma}, {@code least_conn}
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"}) // each variant keeps its own record type, matched by name
+  public static List<ResourceType<?>> withBalancers(List<? extends ResourceType<?>> types, java.util.Set<String> balancerTypes) {
+    Set<String> known = Set.copyOf(balancerTypes);
+    if (known.isEmpty()) {
+      throw new IllegalArgumentException("balancerTypes is empty: name the upstream types the host's balancers implement");
+    }
+    List<ResourceType<?>> out = new java.util.ArrayList<>(types.size());
+    for (ResourceType<?> t : types) {
+      ResourceType r = t;
+      if (t.name().equals(UPSTREAMS.name())) {
+        out.add(((ResourceType<Upstream>) r).withExtraChecker(u -> checkBalancer(u, known, "")));
+      } else if (t.name().equals(ROUTES.name())) {
+        out.add(((ResourceType<Route>) r).withExtraChecker(v -> checkBalancer(v.upstream(), known, "/upstream")));
+      } else if (t.name().equals(SERVICES.name())) {
+        out.add(((ResourceType<Service>) r).withExtraChecker(v -> checkBalancer(v.upstream(), known, "/upstream")));
+      } else if (t.name().equals(STREAM_ROUTES.name())) {
+        out.add(((ResourceType<StreamRoute>) r).withExtraChecker(v -> checkBalancer(v.upstream(), known, "/upstream")));
+      } else {
+        out.add(t);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private static void checkBalancer(@Nullable Upstream u, Set<String> known, String at) {
+    if (u != null && !known.contains(u.type())) {
+      throw new InvalidConfigException(at + "/type", "no load balancer implements type \"" + u.type() + "\"; known: "
+          + String.join(", ", new java.util.TreeSet<>(known)));
+    }
+  }
+
   private static ResourceType<?> withPlugins(ResourceType<?> t, PluginCatalog catalog) {
     if (t == ROUTES) {
       return ROUTES.withExtraChecker(v -> checkPlugins(v.plugins(), catalog));

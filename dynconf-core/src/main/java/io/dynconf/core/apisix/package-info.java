@@ -8,7 +8,9 @@
  * io.dynconf.core.apisix.Secret}, {@link io.dynconf.core.apisix.StreamRoute}), {@link
  * io.dynconf.core.apisix.StandardTypes} (their {@link io.dynconf.core.ResourceType}s, with
  * APISIX's JSON schemas, checks and references: the same etcd layout and JSON as APISIX), {@link
- * io.dynconf.core.apisix.PluginCatalog} (which plugins a host accepts) and {@link
+ * io.dynconf.core.apisix.PluginCatalog} (which plugins a host accepts, and with {@link
+ * io.dynconf.core.apisix.PluginInfo} the schemas it publishes; {@code StandardTypes.withBalancers}
+ * for the upstream types its balancers implement) and {@link
  * io.dynconf.core.apisix.PemMaterial} (the parsed certificate and key of an ssl).
  */
 @org.jspecify.annotations.NullMarked

@@ -1,0 +1,57 @@
+package io.dynconf.core.admin;
+
+import static io.dynconf.core.admin.Responses.*;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Checks the {@code X-API-KEY} header against the configured keys (SHA-256 digests, compared in
+ * constant time, every key every time) and the role against the method: 401 or 403 otherwise.
+ */
+final class Authenticator {
+  record ApiKey(byte[] digest, AdminRole role) {}
+
+  private final List<ApiKey> keys;
+
+  Authenticator(List<ApiKey> keys) {
+    this.keys = List.copyOf(keys);
+  }
+
+  void authenticate(AdminRequest request, String method) {
+    String given = request.header(AdminApi.API_KEY_HEADER);
+    if (given == null || given.isEmpty()) {
+      String cookie = request.header("Cookie");
+      boolean elsewhere = request.query().containsKey("api_key")
+          || (cookie != null && cookie.toLowerCase(Locale.ROOT).contains("x_api_key"));
+      throw new Problem(401, "failed to check token", Map.of(), Map.of("description",
+          elsewhere ? "missing apikey: the key is accepted only in the " + AdminApi.API_KEY_HEADER + " header, not in the query or a cookie" : "missing apikey"));
+    }
+    byte[] digest = sha256(given);
+    AdminRole role = null;
+    for (ApiKey k : keys) { // every key is compared, in constant time, whatever matches
+      boolean match = MessageDigest.isEqual(k.digest(), digest);
+      if (match && role == null) {
+        role = k.role();
+      }
+    }
+    if (role == null) {
+      throw new Problem(401, "failed to check token", Map.of(), Map.of("description", "wrong apikey"));
+    }
+    if (role == AdminRole.VIEWER && !method.equals("GET")) {
+      throw new Problem(403, "failed to check token", Map.of(), Map.of("description", "invalid method for role viewer"));
+    }
+  }
+
+  static byte[] sha256(String s) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+}

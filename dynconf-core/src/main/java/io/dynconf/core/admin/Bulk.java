@@ -1,0 +1,267 @@
+package io.dynconf.core.admin;
+
+import static io.dynconf.core.admin.Responses.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dynconf.core.ConfigItem;
+import io.dynconf.core.InvalidConfigException;
+import io.dynconf.core.Reference;
+import io.dynconf.core.ResourceKey;
+import io.dynconf.core.ResourceType;
+import io.dynconf.core.spi.ConfigSource;
+import io.dynconf.core.spi.KeyValue;
+import io.dynconf.core.spi.Listing;
+import io.dynconf.core.spi.Txn;
+import io.dynconf.core.spi.TxnResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import org.jspecify.annotations.Nullable;
+/** {@code POST <pathPrefix>/bulk}: many PUTs and DELETEs validated together and committed in one transaction. */
+final class Bulk {
+  private final AdminContext c;
+  private final ReferenceGuard guard;
+  private final ConfigSource source;
+  private final String prefix;
+  private final Map<String, ResourceType<?>> typesByPath;
+  private final Map<String, ResourceType<?>> typesByName;
+  private final Map<String, List<ResourceType<?>>> referrers;
+  private final ExecutorService executor;
+  private final Duration requestTimeout;
+
+  Bulk(AdminContext c, ReferenceGuard guard) {
+    this.c = c;
+    this.guard = guard;
+    this.source = c.source;
+    this.prefix = c.prefix;
+    this.typesByPath = c.typesByPath;
+    this.typesByName = c.typesByName;
+    this.referrers = c.referrers;
+    this.executor = c.executor;
+    this.requestTimeout = c.requestTimeout;
+  }
+
+  private record BulkOp(int index, boolean delete, ResourceType<?> type, ResourceKey key, @Nullable ObjectNode body) {
+    String where() {
+      return "operations/" + index + " (" + type.path() + " " + key.id() + "): ";
+    }
+  }
+
+  AdminResponse bulk(AdminRequest request, Flags flags, long arrivedNanos) {
+    if (request.bodyLength() == 0) {
+      throw Problem.badRequest("missing configurations: the body is {\"operations\": [{\"method\": \"PUT\", \"type\": \"routes\", \"id\": \"1\", \"value\": {...}}, ...]}");
+    }
+    JsonNode body = Json.parse(request.bodyUnsafe());
+    JsonNode list = body.path("operations");
+    if (!body.isObject() || !list.isArray() || list.isEmpty()) {
+      throw Problem.badRequest("invalid configuration: the body must be an object whose \"operations\" is a non-empty array");
+    }
+    if (list.size() > AdminApi.MAX_BULK_OPERATIONS) {
+      throw Problem.badRequest("too many operations: " + list.size() + "; at most " + AdminApi.MAX_BULK_OPERATIONS + " in one bulk request");
+    }
+    List<BulkOp> ops = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      ops.add(bulkOp(i, list.get(i), seen));
+    }
+    Calls calls = new Calls(executor, requestTimeout, arrivedNanos, source.readsFromMemory());
+    for (int attempt = 0; ; attempt++) { // until the request deadline
+      calls.backoff(attempt);
+      Listing listing = calls.call("list " + prefix, false, source::list);
+      Map<String, KeyValue> current = new HashMap<>();
+      for (KeyValue kv : listing.kvs()) {
+        current.put(kv.key(), kv);
+      }
+      Map<String, byte @Nullable []> finals = new LinkedHashMap<>(); // key -> new bytes, null for a delete
+      Map<String, ObjectNode> values = new HashMap<>();
+      Map<String, ConfigItem<?>> items = new HashMap<>();
+      for (BulkOp op : ops) {
+        String k = op.key().toKey();
+        KeyValue prev = current.get(k);
+        if (op.delete()) {
+          if (prev == null) {
+            throw new Problem(404, op.where() + kind(op.type()) + " " + op.key().id() + " not found");
+          }
+          finals.put(k, null);
+          continue;
+        }
+        ObjectNode value = Objects.requireNonNull(op.body()).deepCopy();
+        c.injectId(op.type(), value, op.key().id());
+        c.stamp(op.type(), value, prev == null ? null : Json.parseStored(prev.valueUnsafe()), true);
+        byte[] bytes = Json.bytes(value);
+        items.put(k, c.validate(op.type(), op.key(), bytes, op.where()));
+        values.put(k, value);
+        finals.put(k, bytes);
+      }
+      Txn.Builder txn = Txn.builder();
+      Set<String> compared = new HashSet<>();
+      Set<String> ranges = new HashSet<>();
+      for (BulkOp op : ops) {
+        String k = op.key().toKey();
+        if (op.delete()) {
+          txn.ifModRevision(k, Objects.requireNonNull(current.get(k), "listed above").modRevision());
+          compared.add(k);
+        }
+      }
+      for (BulkOp op : ops) {
+        if (op.delete()) {
+          continue;
+        }
+        ConfigItem<?> item = Objects.requireNonNull(items.get(op.key().toKey()), "validated above");
+        for (Reference ref : guard.referencesOf(op.type(), item.value())) {
+          ResourceType<?> target = typesByName.get(ref.type());
+          if (target == null) {
+            continue;
+          }
+          ResourceKey tk = c.tryKey(target, ref.id());
+          String field = "/" + ref.field().replace('.', '/');
+          String missing = op.where() + "invalid configuration: " + field + ": " + kind(target) + " " + quote(ref.id()) + " does not exist";
+          if (tk == null) {
+            throw Problem.badRequest(missing);
+          }
+          String tks = tk.toKey();
+          if (finals.containsKey(tks)) {
+            if (finals.get(tks) == null) {
+              throw Problem.badRequest(missing + " (this request deletes it)");
+            }
+            continue; // written by this transaction
+          }
+          KeyValue x = current.get(tks);
+          if (x == null) {
+            throw Problem.badRequest(missing);
+          }
+          ReferenceGuard.checkTarget(ref, target, x, op.where());
+          if (compared.add(tks)) {
+            try {
+              guard.checkStored(target, tk, x);
+            } catch (InvalidConfigException e) {
+              throw Problem.badRequest(op.where() + "invalid configuration: " + field + ": " + kind(target) + " " + quote(ref.id())
+                  + " is stored but invalid (" + e.getMessage() + "); fix it first");
+            }
+            txn.ifModRevision(tks, x.modRevision());
+          }
+        }
+      }
+      if (!flags.force()) {
+        for (BulkOp op : ops) {
+          if (op.delete()) {
+            List<String> users = guard.referrersOf(listing.kvs(), op.type(), op.key().id(), finals);
+            if (!users.isEmpty()) {
+              throw Problem.badRequest(op.where() + guard.inUse(op.type(), users));
+            }
+            for (ResourceType<?> t : referrers.getOrDefault(op.type().name(), List.of())) {
+              String range = prefix + "/" + t.path() + "/";
+              if (ranges.add(range)) { // no possible referrer changed since the listing found none
+                txn.ifUnchangedSince(range, listing.revision());
+              }
+            }
+          }
+        }
+      }
+      for (Map.Entry<String, byte @Nullable []> e : finals.entrySet()) {
+        if (e.getValue() == null) {
+          txn.delete(e.getKey());
+        } else {
+          txn.put(e.getKey(), e.getValue());
+        }
+      }
+      c.checkTxnSize(finals.size(), compared.size() + ranges.size());
+      if (flags.dryRun()) {
+        ObjectNode out = Json.object();
+        out.put("dry_run", true);
+        ArrayNode arr = out.putArray("list");
+        for (BulkOp op : ops) {
+          arr.add(op.delete() ? deleted(op.key().toKey()) : dryRun(op.key(), Objects.requireNonNull(values.get(op.key().toKey()), "validated above")));
+        }
+        return json(200, out, null);
+      }
+      TxnResult r = calls.call("bulk write of " + ops.size() + " operations", true, () -> source.txn(txn.build()));
+      if (!r.succeeded()) {
+        continue; // something read here changed: read and validate again
+      }
+      ObjectNode out = Json.object();
+      out.put("revision", r.revision());
+      ArrayNode arr = out.putArray("list");
+      for (BulkOp op : ops) {
+        String k = op.key().toKey();
+        if (op.delete()) {
+          arr.add(deleted(k));
+        } else {
+          KeyValue prev = current.get(k);
+          ObjectNode o = arr.addObject();
+          o.put("key", k);
+          o.set("value", values.get(k));
+          o.put("createdIndex", prev == null ? r.revision() : prev.createRevision());
+          o.put("modifiedIndex", r.revision());
+        }
+      }
+      return json(200, out, null, r.revision());
+    }
+  }
+
+  private BulkOp bulkOp(int i, JsonNode node, Set<String> seen) {
+    String where = "operations/" + i + ": ";
+    if (!node.isObject()) {
+      throw Problem.badRequest(where + "must be an object with method, type, id and (for PUT) value");
+    }
+    String method = node.path("method").asText("").toUpperCase(Locale.ROOT);
+    if (!method.equals("PUT") && !method.equals("DELETE")) {
+      throw Problem.badRequest(where + "method must be PUT or DELETE, was " + quote(node.path("method").toString()));
+    }
+    String typeName = node.path("type").asText("");
+    ResourceType<?> type = typesByPath.get(typeName);
+    if (type == null) {
+      throw Problem.badRequest(where + "Unsupported resource type: " + typeName);
+    }
+    if (AdminApi.APISIX_UNSUPPORTED.getOrDefault(type, Set.of()).contains(method)) {
+      throw Problem.badRequest(where + "not supported `" + method + "` method for " + kind(type));
+    }
+    JsonNode value = node.get("value");
+    String id = Json.idText(node.get("id"));
+    if (id == null && value != null && value.isObject()) {
+      id = Json.idText(value.get(type.idField()));
+    }
+    if (id == null) {
+      throw Problem.badRequest(where + "missing " + kind(type) + " id");
+    }
+    ResourceKey key;
+    try {
+      key = ResourceKey.of(prefix, type.path(), id);
+      if (type.idSegments() == 1 && id.contains("/")) {
+        throw new IllegalArgumentException("id " + quote(id) + " must be one path segment");
+      }
+    } catch (IllegalArgumentException e) {
+      throw Problem.badRequest(where + "invalid " + kind(type) + " id: " + e.getMessage());
+    }
+    if (!seen.add(key.toKey())) {
+      throw Problem.badRequest(where + key.toKey() + " appears more than once");
+    }
+    if (method.equals("DELETE")) {
+      return new BulkOp(i, true, type, key, null);
+    }
+    if (value == null || !value.isObject()) {
+      throw Problem.badRequest(where + "value must be a JSON object");
+    }
+    ObjectNode body = (ObjectNode) value;
+    String bodyId = Json.idText(body.get(type.idField()));
+    if (bodyId != null && !bodyId.equals(id)) {
+      throw Problem.badRequest(where + wrongId(type, bodyId, id));
+    }
+    try {
+      c.forbidTimestamps(body);
+    } catch (Problem p) {
+      throw Problem.badRequest(where + p.getMessage());
+    }
+    return new BulkOp(i, false, type, key, body);
+  }
+}

@@ -1,0 +1,100 @@
+package io.dynconf.core.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dynconf.core.ResourceKey;
+import io.dynconf.core.ResourceType;
+import io.dynconf.core.apisix.StandardTypes;
+import io.dynconf.core.spi.KeyValue;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/** The admin API's response shapes and message helpers (APISIX's bodies, headers and wording). */
+final class Responses {
+  private Responses() {}
+
+  static ObjectNode item(ResourceType<?> type, KeyValue kv, boolean hideSecrets) {
+    ObjectNode o = Json.object();
+    o.put("key", kv.key());
+    JsonNode value = Json.storedForResponse(kv.valueUnsafe());
+    if (hideSecrets && type == StandardTypes.SSLS && value.isObject()) {
+      ((ObjectNode) value).remove("key"); // APISIX never returns private keys
+      ((ObjectNode) value).remove("keys");
+    }
+    o.set("value", value);
+    o.put("createdIndex", kv.createRevision());
+    o.put("modifiedIndex", kv.modRevision());
+    return o;
+  }
+
+  static ObjectNode dryRun(ResourceKey key, ObjectNode value) {
+    ObjectNode o = Json.object();
+    o.put("dry_run", true);
+    o.put("key", key.toKey());
+    o.set("value", value);
+    return o;
+  }
+
+  static ObjectNode deleted(String k) {
+    ObjectNode o = Json.object();
+    o.put("deleted", "1");
+    o.put("key", k);
+    return o;
+  }
+
+  static Problem notFound(ResourceType<?> type, String id) {
+    return new Problem(404, kind(type) + " " + id + " not found", Map.of(), Map.of("message", "Key not found"));
+  }
+
+  static String wrongId(ResourceType<?> type, String bodyId, String pathId) {
+    String what = type.idField().equals("id") ? kind(type) + " id" : type.idField();
+    return "wrong " + what + ": the body says " + quote(bodyId) + ", the path " + quote(pathId);
+  }
+
+  static long modRevision(@Nullable KeyValue kv) {
+    return kv == null ? 0 : kv.modRevision();
+  }
+
+  /** APISIX's name for a type in messages: {@code route}, {@code plugin config}, {@code ssl}. */
+  static String kind(ResourceType<?> type) {
+    String n = type.name();
+    if (n.endsWith("s")) {
+      n = n.substring(0, n.length() - 1);
+    }
+    return n.replace('_', ' ');
+  }
+
+  static AdminResponse json(int status, JsonNode body, @Nullable Long etag) {
+    return json(status, body, etag, null);
+  }
+
+  /** A JSON answer; {@code written}: the source revision of a successful write ({@link AdminApi#REVISION_HEADER}). */
+  static AdminResponse json(int status, JsonNode body, @Nullable Long etag, @Nullable Long written) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Content-Type", "application/json");
+    headers.put("X-API-VERSION", "v3");
+    if (etag != null) {
+      headers.put("ETag", "\"" + etag + "\"");
+    }
+    if (written != null) {
+      headers.put(AdminApi.REVISION_HEADER, Long.toString(written));
+    }
+    return new AdminResponse(status, headers, Json.bytes(body));
+  }
+
+  static AdminResponse error(Problem p) {
+    ObjectNode body = Json.object();
+    body.put("error_msg", p.getMessage());
+    p.extra.forEach(body::put);
+    Map<String, String> headers = new LinkedHashMap<>(p.headers);
+    headers.put("Content-Type", "application/json");
+    headers.put("X-API-VERSION", "v3");
+    return new AdminResponse(p.status, headers, Json.bytes(body));
+  }
+
+  static String quote(String s) {
+    String cut = s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    return io.dynconf.core.internal.Quote.quote(cut);
+  }
+}
