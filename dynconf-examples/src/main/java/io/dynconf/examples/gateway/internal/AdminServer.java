@@ -132,6 +132,17 @@ public final class AdminServer implements AutoCloseable {
     if (viewerKey != null) {
       b.apiKey(viewerKey, AdminRole.VIEWER);
     }
+    if (source instanceof io.dynconf.core.source.FileSource file) {
+      // objects written by hand into the file have no create_time/update_time: they show the
+      // file's last change, stable across restarts while the file is unchanged
+      b.unstampedTime(() -> {
+        try {
+          return java.nio.file.Files.getLastModifiedTime(file.path()).toMillis() / 1000;
+        } catch (java.io.IOException e) {
+          return System.currentTimeMillis() / 1000; // the file is being replaced: now is as good as any
+        }
+      });
+    }
     this.api = b.build();
     this.applied = new AppliedRevision(registry); // the registry's last listener: created after all others
     this.executor = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
