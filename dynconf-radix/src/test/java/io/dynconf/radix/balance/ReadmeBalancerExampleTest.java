@@ -32,6 +32,8 @@ class ReadmeBalancerExampleTest {
       try (ConfigRegistry registry = ConfigRegistry.builder(source).build().start();
           RouteTable routes = RouteTable.attach(registry)) {
         assertThat(registry.awaitReady(Duration.ofSeconds(10))).isTrue();
+        // the table follows the registry from its own listener: wait until it holds the route
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> routes.router().size() == 1);
         for (int request = 0; request < 4; request++) { // round robin: half start at the dead node
           MatchResult<ResolvedRoute> m = new MatchResult<>();
           assertThat(routes.match(RouteRequest.of("GET", "/x", "h", "10.0.0.7"), m)).isTrue();
