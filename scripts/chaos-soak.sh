@@ -13,7 +13,7 @@ module=dynconf-etcd
 test=EtcdChaosSoak
 if [ "${1:-}" = "--gateway" ]; then
   shift
-  module=dynconf-examples
+  module=dynconf-examples/gateway
   test=GatewayChaosSoak
 fi
 status=0

@@ -8,7 +8,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-JAR="$ROOT/dynconf-examples/target/dynconf-gateway.jar"
+JAR="$ROOT/dynconf-examples/gateway/target/dynconf-gateway.jar"
 DURATION="${DURATION:-12}"      # seconds of each measured wrk run
 WARMUP="${WARMUP:-10}"          # seconds of the warm-up wrk run before each measured one (JIT)
 ROUNDS="${ROUNDS:-2}"           # each case this many times, interleaved; the table shows medians
@@ -109,7 +109,7 @@ fi
 for cmd in python3 curl java; do command -v $cmd >/dev/null || { echo "run.sh: $cmd is required" >&2; exit 1; }; done
 if [[ ! -f "$JAR" ]]; then
   log "building $JAR"
-  (cd "$ROOT" && mvn -q -o -pl dynconf-examples -am package -DskipTests)
+  (cd "$ROOT" && mvn -q -o -pl dynconf-examples/gateway -am package -DskipTests)
 fi
 for port in 18080 18081 18090 18190 23790 23800; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "run.sh: port $port is in use" >&2; exit 1; fi

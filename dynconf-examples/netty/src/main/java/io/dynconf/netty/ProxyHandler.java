@@ -1,0 +1,419 @@
+package io.dynconf.netty;
+
+import io.dynconf.core.apisix.Upstream;
+import io.dynconf.netty.plugin.PluginResponse;
+import io.dynconf.netty.plugin.Plugins;
+import io.dynconf.netty.plugin.ResponseHead;
+import io.dynconf.radix.InvalidRequestException;
+import io.dynconf.radix.MatchResult;
+import io.dynconf.radix.ResolvedRoute;
+import io.dynconf.radix.RouteTable;
+import io.dynconf.radix.balance.Balancers;
+import io.dynconf.radix.balance.Picker;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data plane of one client connection, as a Netty handler a host server adds to its own
+ * pipeline after its {@code HttpServerCodec}: matches
+ * each request against the route table, picks an upstream node, and streams the request to it and
+ * the response back, chunk by chunk, with back-pressure both ways (a slow reader on either side
+ * stops reads on the other), so bodies of any size pass in constant memory.
+ *
+ * <p>HTTP/1.1 keep-alive on both sides (upstream connections come from {@link UpstreamPool});
+ * one request at a time per client connection (reads stop until the response is complete).
+ * Hop-by-hop headers are removed; {@code X-Forwarded-For/-Proto/-Host/-Port} and {@code X-Real-IP}
+ * are set; the {@code Host} follows the upstream's {@code pass_host}. Connection failures, an
+ * upstream that closes before responding and read timeouts are retried on another node while the
+ * upstream's {@code retries} and {@code retry_timeout} allow and the request body is still
+ * replayable (kept up to {@link UpstreamExchange#REPLAY_LIMIT} bytes); a reused keep-alive
+ * connection that turns out closed is retried once for free. Answers 404 when no route matches,
+ * 502 when the upstream fails, 504 when it times out. A WebSocket upgrade on a route with
+ * {@code enable_websocket} becomes a byte tunnel after the upstream's 101.
+ *
+ * <p>This class is the client side (request heads, pipelining, answers of its own); the attempt
+ * loop, body relay and tunnel are {@link UpstreamExchange}'s, the plugin phases {@link PluginPhases}'.
+ * One instance per connection (not sharable); all of it runs on the connection's event loop.
+ */
+public final class ProxyHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
+
+  /**
+   * Shared by every connection of one listener.
+   *
+   * @param routes the route table requests are matched against
+   * @param balancers the balancers (one per upstream key) that pick nodes
+   * @param pool the upstream connections
+   * @param scheme {@code http} or {@code https}: what the client used ({@code X-Forwarded-Proto}, {@code $scheme})
+   * @param plugins global rules and consumers' plugins, or null when none run (a route's own chain
+   *     comes from its {@link ResolvedRoute#attachment()})
+   * @param listener told about every request
+   */
+  public record Settings(RouteTable routes, Balancers balancers, UpstreamPool pool, String scheme,
+      @Nullable Plugins plugins, ProxyListener listener) {
+    public Settings {
+      Objects.requireNonNull(routes, "routes");
+      Objects.requireNonNull(balancers, "balancers");
+      Objects.requireNonNull(pool, "pool");
+      Objects.requireNonNull(listener, "listener");
+      if (!scheme.equals("http") && !scheme.equals("https")) {
+        throw new IllegalArgumentException("scheme must be http or https, not " + scheme);
+      }
+    }
+
+    /** Plain HTTP, no global plugins, no listener: what most embedders need. */
+    public static Settings of(RouteTable routes, Balancers balancers, UpstreamPool pool) {
+      return new Settings(routes, balancers, pool, "http", null, ProxyListener.NONE);
+    }
+  }
+
+  private final Settings settings;
+  private final MatchResult<ResolvedRoute> match = new MatchResult<>();
+  private @Nullable ChannelHandlerContext ctx;
+  private @Nullable UpstreamExchange exchange;
+  private @Nullable PluginPhases phases;
+  private boolean discarding;
+  private long requestStart;
+  private @Nullable ResolvedRoute route;
+  private boolean counting;
+  private boolean tunnel;
+  private @Nullable ClientPhases clientPhases;
+
+  public ProxyHandler(Settings settings) {
+    this.settings = settings;
+  }
+
+  /**
+   * Messages of requests that arrived while an earlier one on this connection was still being
+   * served (HTTP/1.1 pipelining: the codec decodes whatever bytes it has, reads paused or not).
+   * They are taken one by one, in order, whenever the handler asks for more.
+   */
+  private final ArrayDeque<Object> queued = new ArrayDeque<>();
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    clientPhases = ctx.pipeline().get(ClientPhases.class);
+    ctx.channel().config().setAutoRead(false);
+    ctx.read();
+  }
+
+  private ChannelHandlerContext ctx() {
+    return Objects.requireNonNull(ctx, "set when the handler is added to a pipeline");
+  }
+
+  Settings settings() {
+    return settings;
+  }
+
+  boolean tunnel() {
+    return tunnel;
+  }
+
+  @Nullable PluginPhases phases() {
+    return phases;
+  }
+
+  /** Takes the plugin phases for the end of the request (they run once): null when none. */
+  @Nullable PluginPhases takePhases() {
+    PluginPhases p = phases;
+    phases = null;
+    return p;
+  }
+
+  /** Asks for the next message: a queued one if any (delivered asynchronously), else a socket read. */
+  void pull() {
+    Object m = queued.poll();
+    ChannelHandlerContext c = ctx();
+    if (m == null) {
+      c.read();
+    } else {
+      c.channel().eventLoop().execute(() -> dispatch(c, m));
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!tunnel && (!queued.isEmpty() || (msg instanceof HttpRequest && (exchange != null || discarding)))) {
+      queued.add(msg); // pipelined: wait for the requests before it
+      return;
+    }
+    dispatch(ctx, msg);
+  }
+
+  private void dispatch(ChannelHandlerContext ctx, Object msg) {
+    if (tunnel) {
+      UpstreamExchange ex = exchange;
+      if (msg instanceof HttpObject) {
+        ReferenceCountUtil.release(msg); // the upgrade request's end, decoded before the codec left
+        return;
+      }
+      Channel upstream = ex == null ? null : ex.backend();
+      if (upstream != null) {
+        upstream.writeAndFlush(msg);
+        if (!upstream.isWritable()) {
+          ctx.channel().config().setAutoRead(false); // resumed by onBackendWritable
+        }
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+      return;
+    }
+    if (msg instanceof HttpRequest request) {
+      if (request.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(msg);
+        sendError(HttpResponseStatus.BAD_REQUEST, "bad request: " + request.decoderResult().cause().getMessage(), false);
+        return;
+      }
+      start(ctx, request);
+    }
+    if (msg instanceof HttpContent content) {
+      body(content);
+    } else if (!(msg instanceof HttpRequest)) {
+      ReferenceCountUtil.release(msg);
+      pull();
+    }
+  }
+
+  private void start(ChannelHandlerContext c, HttpRequest request) {
+    InetSocketAddress remote = (InetSocketAddress) c.channel().remoteAddress();
+    InetSocketAddress local = (InetSocketAddress) c.channel().localAddress();
+    String client = remote == null ? null : remote.getAddress().getHostAddress();
+    requestStart = System.nanoTime();
+    route = null;
+    counting = true;
+    settings.listener().requestStarted();
+    ClientPhases cp = clientPhases;
+    if (cp != null) {
+      cp.requestStarted();
+    }
+    NettyRouteRequest rr;
+    try {
+      rr = new NettyRouteRequest(request, client, settings.scheme(), local == null ? 0 : local.getPort());
+    } catch (InvalidRequestException e) { // as nginx: 400, and the connection closes
+      discard(HttpResponseStatus.BAD_REQUEST, "400 Bad Request: " + e.getMessage() + "\n", false, false);
+      return;
+    }
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    if (!settings.routes().match(rr, match)) {
+      discard(HttpResponseStatus.NOT_FOUND, "{\"error_msg\":\"404 Route Not Found\"}\n", keepAlive, true);
+      return;
+    }
+    ResolvedRoute matched = match.value();
+    route = matched;
+    PluginPhases p = PluginPhases.of(rr, matched, settings.plugins());
+    phases = p;
+    if (p != null) {
+      PluginResponse r = p.rewriteAndAccess(settings.plugins());
+      if (r != null) {
+        discarding = true;
+        writeResponse(HttpResponseStatus.valueOf(r.status()), r.headers(), r.body(), keepAlive);
+        return;
+      }
+    }
+    Upstream upstream = matched.upstream();
+    if (upstream == null || upstream.nodes().isEmpty()) {
+      discard(HttpResponseStatus.BAD_GATEWAY, "502 Bad Gateway: the route has no upstream nodes\n", keepAlive, false);
+      return;
+    }
+    if (!upstream.scheme().equals("http")) {
+      discard(HttpResponseStatus.BAD_GATEWAY, "502 Bad Gateway: upstream scheme " + upstream.scheme()
+          + " is not supported by the proxy (http only)\n", keepAlive, false);
+      return;
+    }
+    Picker picker;
+    try {
+      picker = settings.balancers().picker(String.valueOf(matched.upstreamKey()), matched.upstreamRevision(), upstream);
+    } catch (RuntimeException e) {
+      discard(HttpResponseStatus.BAD_GATEWAY, "502 Bad Gateway: " + e.getMessage() + "\n", keepAlive, false);
+      return;
+    }
+    UpstreamExchange ex = new UpstreamExchange(this, c, rr, matched, upstream, picker, keepAlive, client, local,
+        p == null ? null : p.context());
+    exchange = ex;
+    long delay = p == null ? 0 : p.context().delayNanos();
+    if (delay > 0) { // limit-req, limit-conn: wait on a timer; the body (if any) waits in the exchange meanwhile
+      c.executor().schedule(() -> {
+        if (!ex.finished) {
+          ex.attempt();
+        }
+      }, delay, TimeUnit.NANOSECONDS);
+    } else {
+      ex.attempt();
+    }
+  }
+
+  /** Answers at once and drops the rest of the request body (or closes when not keep-alive). */
+  void discard(HttpResponseStatus status, String body, boolean keepAlive, boolean json) {
+    discarding = true;
+    writeError(status, body, keepAlive, json);
+  }
+
+  private void body(HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    if (content.decoderResult().isFailure()) {
+      content.release(); // a malformed body (bad chunk): the codec is lost from here on
+      UpstreamExchange ex = exchange;
+      if (ex != null) {
+        ex.abort();
+      }
+      discarding = false;
+      sendError(HttpResponseStatus.BAD_REQUEST, "bad request body: " + content.decoderResult().cause().getMessage() + "\n", false);
+      return;
+    }
+    if (discarding) {
+      content.release();
+      if (last) {
+        discarding = false;
+        awaitingNextRequest();
+      }
+      pull();
+      return;
+    }
+    UpstreamExchange ex = exchange;
+    if (ex == null) {
+      content.release();
+      pull();
+      return;
+    }
+    ex.requestBody(content, last);
+  }
+
+  private void sendError(HttpResponseStatus status, String body, boolean keepAlive) {
+    writeError(status, body, keepAlive, false);
+  }
+
+  void writeError(HttpResponseStatus status, String body, boolean keepAlive, boolean json) {
+    writeResponse(status, Map.of("Content-Type", json ? "application/json" : "text/plain; charset=utf-8"),
+        body.getBytes(StandardCharsets.UTF_8), keepAlive);
+  }
+
+  /** Writes a response the proxy makes itself, through the route's header filters when it has plugins. */
+  private void writeResponse(HttpResponseStatus status, Map<String, String> headers, byte[] body, boolean keepAlive) {
+    ChannelHandlerContext c = ctx();
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.buffer(body.length).writeBytes(body));
+    headers.forEach((k, v) -> r.headers().set(k, v));
+    r.headers().set(HttpHeaderNames.SERVER, "dynconf-gateway");
+    PluginPhases filters = takePhases();
+    if (filters != null) {
+      ResponseHead head = new ResponseHead(status.code(), r.headers());
+      filters.headerFilter(head);
+      r.setStatus(HttpResponseStatus.valueOf(head.status()));
+      byte[] replaced = head.body();
+      if (replaced != null) {
+        r.content().clear().writeBytes(replaced);
+      }
+      filters.log(head.status());
+    }
+    ended(r.status().code());
+    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+    HttpUtil.setKeepAlive(r, keepAlive);
+    if (keepAlive) {
+      c.writeAndFlush(r).addListener(f -> {
+        if (!discarding && exchange == null) {
+          awaitingNextRequest();
+          pull(); // the request was complete: take the next one
+        }
+      });
+      if (discarding) {
+        pull(); // keep draining the body
+      }
+    } else {
+      c.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  void awaitingNextRequest() {
+    ClientPhases cp = clientPhases;
+    if (cp != null) {
+      cp.awaitingNextRequest();
+    }
+  }
+
+  /** The exchange is over (answered, failed or aborted): {@code discardRest} when the request body is still coming. */
+  void exchangeDone(boolean discardRest) {
+    exchange = null;
+    if (discardRest) {
+      discarding = true;
+    }
+  }
+
+  boolean discarding() {
+    return discarding;
+  }
+
+  /** The exchange's upstream answered 101: bytes both ways from here on. */
+  void startTunnel() {
+    tunnel = true;
+    ClientPhases cp = clientPhases;
+    if (cp != null) {
+      cp.tunnel();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    queued.forEach(ReferenceCountUtil::release);
+    queued.clear();
+    UpstreamExchange ex = exchange;
+    if (ex != null) {
+      ex.abort();
+    }
+    PluginPhases p = takePhases();
+    if (p != null) { // the client left before the response ended: plugins still see the end (status 0)
+      p.log(0);
+    }
+    ended(0);
+  }
+
+  /** Counts the current request once: its route and final status (0: the client went away). */
+  void ended(int status) {
+    if (counting) {
+      counting = false;
+      settings.listener().requestFinished(route, status, System.nanoTime() - requestStart);
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    UpstreamExchange ex = exchange;
+    Channel b = ex == null ? null : ex.backend();
+    if (b != null) {
+      b.config().setAutoRead(ctx.channel().isWritable());
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.debug("client connection failed", cause);
+    ctx.close();
+  }
+}

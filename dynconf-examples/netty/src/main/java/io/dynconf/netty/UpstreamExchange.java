@@ -1,0 +1,614 @@
+package io.dynconf.netty;
+
+import io.dynconf.core.apisix.Upstream;
+import io.dynconf.netty.plugin.PluginContext;
+import io.dynconf.netty.plugin.ResponseHead;
+import io.dynconf.radix.ResolvedRoute;
+import io.dynconf.radix.balance.BalancerRequest;
+import io.dynconf.radix.balance.Node;
+import io.dynconf.radix.balance.Outcome;
+import io.dynconf.radix.balance.Picker;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its attempts on the upstream side of a {@link ProxyHandler}: picks a node, sends
+ * the head and body (kept for a replay up to {@link #REPLAY_LIMIT} bytes), relays the response with
+ * back-pressure both ways, retries on another node while the upstream's {@code retries} and
+ * {@code retry_timeout} allow, and turns into a byte tunnel after a WebSocket 101. Every method runs
+ * on the client connection's event loop.
+ */
+final class UpstreamExchange implements BackendHandler.Listener {
+  private static final Logger LOG = LoggerFactory.getLogger(UpstreamExchange.class);
+
+  /** Request bodies up to this size are kept for a retry on another node. */
+  static final int REPLAY_LIMIT = 64 * 1024;
+
+  private static final long DEFAULT_TIMEOUT_MS = 60_000;
+
+  private final ProxyHandler handler;
+  private final ChannelHandlerContext ctx;
+  final NettyRouteRequest request;
+  final ResolvedRoute route;
+  final Upstream upstream;
+  /** Whether the client connection stays open after this exchange (false once the close must end a body). */
+  boolean keepAlive;
+  final @Nullable String client;
+  final @Nullable InetSocketAddress local;
+  final long connectMs;
+  final long sendMs;
+  final long readMs;
+  final Picker picker;
+  final BalancerRequest balancerRequest;
+  final boolean websocket;
+  final List<Node> tried = new ArrayList<>();
+  final ArrayDeque<HttpContent> pending = new ArrayDeque<>(4);
+  List<HttpContent> replay = new ArrayList<>();
+  int replayBytes;
+  boolean replayable = true;
+  boolean requestDone;
+  int attempts;
+  long firstStart;
+  long nodeStart;
+  int freeRetries = 1;
+  @Nullable Node pick;
+  @Nullable Channel backend;
+  boolean reused;
+  boolean responseStarted;
+  boolean sentBody;
+  boolean finished;
+  long lastActivity;
+  @Nullable HttpResponse response;
+  @Nullable List<Object> tunnelBacklog;
+  boolean interim;
+  boolean headWritten;
+  @Nullable ScheduledFuture<?> timer;
+
+  final @Nullable PluginContext pctx;
+  final @Nullable String clientHost;
+  @Nullable HttpHeaders outgoing;
+  boolean upstreamKeepAlive;
+  int upstreamStatus;
+  boolean upstreamDelimited;
+  byte @Nullable [] replacedBody;
+
+  UpstreamExchange(ProxyHandler handler, ChannelHandlerContext ctx, NettyRouteRequest request, ResolvedRoute route, Upstream upstream, Picker picker, boolean keepAlive,
+      @Nullable String client, @Nullable InetSocketAddress local, @Nullable PluginContext pctx) {
+    this.handler = handler;
+    this.ctx = ctx;
+    this.pctx = pctx;
+    this.clientHost = request.host(); // the absolute-form target's authority, else the Host header
+    this.request = request;
+    this.route = route;
+    this.upstream = upstream;
+    this.picker = picker;
+    this.balancerRequest = BalancerRequest.of(request, name -> request.request().headers().get(name), request::cookie);
+    this.keepAlive = keepAlive;
+    this.client = client;
+    this.local = local;
+    Upstream.Timeout t = route.route().timeout() != null ? route.route().timeout() : upstream.timeout();
+    this.connectMs = t == null ? DEFAULT_TIMEOUT_MS : Math.max(1, (long) (t.connect() * 1000));
+    this.sendMs = t == null ? DEFAULT_TIMEOUT_MS : Math.max(1, (long) (t.send() * 1000));
+    this.readMs = t == null ? DEFAULT_TIMEOUT_MS : Math.max(1, (long) (t.read() * 1000));
+    HttpHeaders h = request.request().headers();
+    this.websocket = route.enableWebsocket()
+        && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+        && h.contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+  }
+
+  void attempt() {
+    Node p = picker.pick(balancerRequest, tried);
+    if (p == null) {
+      fail(HttpResponseStatus.BAD_GATEWAY, "no upstream node available");
+      return;
+    }
+    pick = p;
+    headWritten = false;
+    tried.add(p);
+    attempts++;
+    nodeStart = picker.start(p);
+    if (attempts == 1) {
+      firstStart = nodeStart;
+    }
+    Node chosen = p;
+    handler.settings().pool().acquire(ctx.channel().eventLoop(), p.host(), p.port(), (int) Math.min(Integer.MAX_VALUE, connectMs),
+        (ch, wasReused, cause) -> {
+          if (finished || pick != chosen) {
+            if (ch != null) {
+              ch.close();
+            }
+            return;
+          }
+          if (ch == null) {
+            attemptFailed(false, "connect to " + chosen.address() + " failed: " + cause);
+            return;
+          }
+          if (!ctx.channel().isActive()) {
+            handler.settings().pool().release(ch);
+            abort();
+            return;
+          }
+          attach(ch, wasReused, chosen);
+        });
+  }
+
+  void attach(Channel ch, boolean wasReused, Node node) {
+    backend = ch;
+    reused = wasReused;
+    ch.config().setAutoRead(ctx.channel().isWritable());
+    ch.pipeline().get(BackendHandler.class).listener(this);
+    ch.write(head(node));
+    headWritten = true;
+    for (HttpContent c : replay) {
+      ch.write(c.retainedDuplicate());
+    }
+    HttpContent c;
+    while ((c = pending.poll()) != null) {
+      sentBody = true;
+      ch.write(c);
+    }
+    ch.flush();
+    lastActivity = System.nanoTime();
+    armTimer(requestDone ? readMs : sendMs);
+    if (!requestDone) {
+      handler.pull();
+    }
+  }
+
+  void requestBody(HttpContent content, boolean last) {
+    if (last) {
+      requestDone = true;
+    }
+    if (replayable && content.content().readableBytes() + replayBytes <= REPLAY_LIMIT) {
+      replay.add(content.retainedDuplicate());
+      replayBytes += content.content().readableBytes();
+    } else if (replayable) {
+      replayable = false;
+      if (backend == null) {
+        pending.addAll(replay); // not written yet: they go out on attach
+      } else {
+        replay.forEach(ReferenceCountUtil::release); // written already
+      }
+      replay = new ArrayList<>();
+    }
+    Channel b = backend;
+    if (b == null) {
+      if (replayable) {
+        content.release(); // the replay copy is written on attach
+      } else {
+        pending.add(content);
+      }
+      return;
+    }
+    sentBody = true;
+    lastActivity = System.nanoTime();
+    if (replayable) {
+      content.release();
+      b.writeAndFlush(replay.get(replay.size() - 1).retainedDuplicate());
+    } else {
+      b.writeAndFlush(content);
+    }
+    if (last) {
+      lastActivity = System.nanoTime();
+      armTimer(readMs);
+    } else if (b.isWritable()) {
+      handler.pull();
+    }
+  }
+
+  /**
+   * The request head for this attempt. The headers are prepared once per exchange, in place on
+   * the request's own header object (no copy): hop-by-hop headers out, forwarding headers in;
+   * only {@code Host} may differ per attempt ({@code pass_host: node}).
+   */
+  private HttpRequest head(Node node) {
+    HttpRequest in = request.request();
+    HttpHeaders h = outgoing;
+    if (h == null) {
+      boolean chunked = HttpUtil.isTransferEncodingChunked(in);
+      h = pctx != null ? pctx.upstreamHeaders() : in.headers();
+      String xff = h.get("X-Forwarded-For");
+      ProxyHeaders.removeHopByHop(h, in.headers(), websocket);
+      h.set("X-Forwarded-For", xff == null || client == null ? client : xff + ", " + client);
+      h.set("X-Real-IP", client);
+      h.set("X-Forwarded-Proto", handler.settings().scheme());
+      if (clientHost != null) {
+        h.set("X-Forwarded-Host", clientHost);
+      }
+      if (local != null) {
+        h.set("X-Forwarded-Port", local.getPort());
+      }
+      if (websocket) {
+        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+      }
+      if (chunked) {
+        h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      }
+      outgoing = h;
+    }
+    String pluginHost = pctx == null ? null : pctx.host();
+    if (pluginHost != null) {
+      h.set(HttpHeaderNames.HOST, pluginHost);
+    } else {
+      switch (upstream.passHost()) {
+        case "node" -> h.set(HttpHeaderNames.HOST, ProxyHeaders.hostHeader(node.host(), node.port(), upstream.scheme()));
+        case "rewrite" -> h.set(HttpHeaderNames.HOST, upstream.upstreamHost());
+        default -> h.set(HttpHeaderNames.HOST, clientHost != null ? clientHost
+            : ProxyHeaders.hostHeader(node.host(), node.port(), upstream.scheme()));
+      }
+    }
+    return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), pctx != null ? pctx.uri() : request.target().originForm(), h);
+  }
+
+  private void armTimer(long millis) {
+    cancelTimer();
+    timer = ctx.channel().eventLoop().schedule(this::checkTimeout, millis, TimeUnit.MILLISECONDS);
+  }
+
+  private void cancelTimer() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+
+  private void checkTimeout() {
+    timer = null;
+    if (finished || backend == null) {
+      return;
+    }
+    if (!backend.config().isAutoRead() && requestDone) {
+      lastActivity = System.nanoTime(); // paused by us for a slow client: not the upstream's fault
+    }
+    long idleMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastActivity);
+    long limit = requestDone ? readMs : sendMs;
+    if (idleMs < limit) {
+      armTimer(limit - idleMs);
+      return;
+    }
+    attemptFailed(true, "upstream timed out after " + idleMs + " ms");
+  }
+
+  @Override
+  public void onBackendRead(Object msg) {
+    if (finished) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    lastActivity = System.nanoTime();
+    if (handler.tunnel()) {
+      if (msg instanceof io.netty.handler.codec.http.HttpObject) {
+        ReferenceCountUtil.release(msg); // the 101's empty end, decoded before the codec left
+        return;
+      }
+      if (tunnelBacklog != null) {
+        tunnelBacklog.add(msg); // arrived with the 101: sent once the 101 is out and the codec gone
+        return;
+      }
+      ctx.writeAndFlush(msg).addListener(f -> {
+        if (!ctx.channel().isWritable() && backend != null) {
+          backend.config().setAutoRead(false);
+        }
+      });
+      return;
+    }
+    if (msg instanceof HttpResponse r && r.status().code() >= 100 && r.status().code() < 200 && r.status().code() != 101) {
+      interim = true; // 100 Continue, 102, 103: dropped; the final response follows
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (interim && msg instanceof LastHttpContent) {
+      interim = false; // the interim response's empty end
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof HttpContent bad && bad.decoderResult().isFailure()) {
+      ReferenceCountUtil.release(msg);
+      attemptFailed(false, "bad response body: " + bad.decoderResult().cause());
+      return;
+    }
+    if (msg instanceof HttpResponse r) {
+      if (r.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(msg);
+        attemptFailed(false, "bad response: " + r.decoderResult().cause());
+        return;
+      }
+      if (r.status().code() == 101 && !websocket) {
+        // RFC 9110 15.2.2: a 101 to a request that asked for no upgrade is a broken upstream; what
+        // follows it on that connection is unframed, and relaying it would hand the client
+        // responses to requests it never sent. The connection is closed, the client gets a 502.
+        ReferenceCountUtil.release(msg);
+        attemptFailed(false, "the upstream switched protocols (101) for a request that asked for no upgrade");
+        return;
+      }
+      responseStarted = true;
+      response = r;
+      upstreamStatus = r.status().code();
+      if (websocket && r.status().code() == 101) {
+        startTunnel(r);
+        return;
+      }
+      ctx.write(responseHead(r));
+    }
+    if (msg instanceof HttpContent content) {
+      boolean last = content instanceof LastHttpContent;
+      byte[] replaced = replacedBody;
+      if (replaced != null) {
+        content.release(); // replaced by a plugin: drop the upstream's body
+        if (last) {
+          boolean head = request.request().method() == HttpMethod.HEAD;
+          complete(head ? LastHttpContent.EMPTY_LAST_CONTENT
+              : new io.netty.handler.codec.http.DefaultLastHttpContent(Unpooled.wrappedBuffer(replaced)));
+        }
+        return;
+      }
+      if (last) {
+        complete(content);
+      } else {
+        ctx.writeAndFlush(content);
+        Channel b = backend; // the connection this message came from
+        if (b != null && !ctx.channel().isWritable()) {
+          b.config().setAutoRead(false);
+        }
+      }
+    } else if (!(msg instanceof HttpResponse)) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  /** The response head for the client: the upstream's own object, its headers changed in place. */
+  private HttpResponse responseHead(HttpResponse in) {
+    HttpHeaders h = in.headers();
+    boolean chunked = HttpUtil.isTransferEncodingChunked(in);
+    upstreamKeepAlive = HttpUtil.isKeepAlive(in);
+    upstreamDelimited = chunked || HttpUtil.isContentLengthSet(in);
+    ProxyHeaders.removeHopByHop(h, false);
+    boolean hasBody = request.request().method() != HttpMethod.HEAD && in.status().code() >= 200
+        && in.status().code() != 204 && in.status().code() != 304;
+    in.setProtocolVersion(HttpVersion.HTTP_1_1);
+    if (chunked || (hasBody && !HttpUtil.isContentLengthSet(in))) {
+      if (request.request().protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+        // an HTTP/1.0 client knows no chunked coding (RFC 9112 6.1): the close ends the body
+        HttpUtil.setTransferEncodingChunked(in, false);
+        keepAlive = false;
+      } else {
+        HttpUtil.setTransferEncodingChunked(in, true);
+      }
+    }
+    HttpUtil.setKeepAlive(in, keepAlive);
+    PluginPhases f = handler.phases();
+    if (f != null) {
+      ResponseHead head = new ResponseHead(in.status().code(), h);
+      f.headerFilter(head);
+      in.setStatus(HttpResponseStatus.valueOf(head.status()));
+      byte[] replaced = head.body();
+      if (replaced != null) {
+        replacedBody = replaced;
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        h.set(HttpHeaderNames.CONTENT_LENGTH, hasBody ? replaced.length : 0);
+      }
+    }
+    return in;
+  }
+
+  private void complete(HttpContent last) {
+    finished = true;
+    cancelTimer();
+    Channel b = backend;
+    boolean reusable = response != null && upstreamKeepAlive && requestDone;
+    backend = null;
+    finishPick(Outcome.RESPONSE, upstreamStatus);
+    int status = Objects.requireNonNull(response, "complete() follows the response head").status().code();
+    PluginPhases filters = handler.takePhases();
+    if (filters != null) {
+      filters.log(status);
+    }
+    handler.ended(status);
+    if (b != null) {
+      b.pipeline().get(BackendHandler.class).listener(null);
+      if (reusable) {
+        handler.settings().pool().release(b);
+      } else {
+        b.close();
+      }
+    }
+    releaseBuffers();
+    handler.exchangeDone(!requestDone); // the upstream may answer before the body ended: the rest is dropped
+    ctx.writeAndFlush(last).addListener(f -> {
+      if (!keepAlive || !f.isSuccess()) {
+        ctx.close();
+      } else {
+        if (!handler.discarding()) {
+          handler.awaitingNextRequest();
+        }
+        handler.pull();
+      }
+    });
+  }
+
+  private void startTunnel(HttpResponse r) {
+    cancelTimer();
+    handler.startTunnel();
+    tunnelBacklog = new ArrayList<>();
+    finishPick(Outcome.RESPONSE, 101);
+    handler.ended(101);
+    HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status());
+    out.headers().set(r.headers());
+    releaseBuffers();
+    // the upstream connection is a byte pipe from here on (never pooled again); what its decoder
+    // still holds is handed on as bytes when the codec leaves
+    Objects.requireNonNull(backend, "a tunnel starts on the attached connection").pipeline().remove("http");
+    ctx.writeAndFlush(out).addListener(f -> {
+      if (!f.isSuccess()) {
+        abort();
+        return;
+      }
+      ctx.pipeline().remove(HttpServerCodec.class); // from here on, bytes both ways
+      if (ctx.pipeline().get(io.netty.handler.flow.FlowControlHandler.class) != null) {
+        ctx.pipeline().remove(io.netty.handler.flow.FlowControlHandler.class);
+      }
+      List<Object> backlog = tunnelBacklog;
+      tunnelBacklog = null;
+      if (backlog != null) {
+        for (Object b : backlog) {
+          ctx.write(b);
+        }
+        ctx.flush();
+      }
+      ctx.channel().config().setAutoRead(true);
+      if (backend != null) {
+        backend.config().setAutoRead(true);
+      }
+    });
+  }
+
+  @Override
+  public void onBackendClosed() {
+    if (finished) {
+      return;
+    }
+    if (handler.tunnel()) {
+      finished = true;
+      ctx.close();
+      return;
+    }
+    if (responseStarted && response != null && !upstreamDelimited) {
+      complete(LastHttpContent.EMPTY_LAST_CONTENT); // a body delimited by the close
+      return;
+    }
+    attemptFailed(false, "upstream closed the connection" + (responseStarted ? " mid-response" : " before responding"));
+  }
+
+  @Override
+  public void onBackendError(Throwable cause) {
+    if (!finished) {
+      attemptFailed(false, "upstream connection failed: " + cause);
+    }
+  }
+
+  @Override
+  public void onBackendWritable() {
+    if (handler.tunnel()) {
+      ctx.channel().config().setAutoRead(true);
+      return;
+    }
+    if (!requestDone && !finished) {
+      handler.pull();
+    }
+  }
+
+  /** One attempt failed: retry when allowed, else answer 502/504 (or close mid-response). */
+  private void attemptFailed(boolean timeout, String why) {
+    cancelTimer();
+    Channel b = backend;
+    backend = null;
+    if (b != null) {
+      b.pipeline().get(BackendHandler.class).listener(null);
+      b.close();
+    }
+    boolean stale = reused && !timeout && freeRetries > 0 && !responseStarted;
+    // a keep-alive connection the upstream had already closed is not the node's failure
+    finishPick(stale ? Outcome.CANCELLED : timeout ? Outcome.TIMEOUT : Outcome.FAILURE, 0);
+    if (responseStarted) {
+      LOG.info("route {}: {} after the response started; closing the client connection", route.id(), why);
+      finished = true;
+      releaseBuffers();
+      ctx.close();
+      return;
+    }
+    // once the request went out, only idempotent methods may be tried again (as nginx does)
+    boolean bodyIntact = (replayable || !sentBody) && (!headWritten || ProxyHeaders.idempotent(request.request().method()));
+    if (bodyIntact && stale) {
+      freeRetries--;
+      tried.remove(tried.size() - 1);
+      attempts--;
+      attempt();
+      return;
+    }
+    if (bodyIntact && picker.mayRetry(attempts, firstStart)) {
+      LOG.debug("route {}: {}; retry {} of {}", route.id(), why, attempts, picker.retries());
+      attempt();
+      return;
+    }
+    LOG.info("route {}: {}", route.id(), why);
+    fail(timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY, why);
+  }
+
+  private void fail(HttpResponseStatus status, String why) {
+    finished = true;
+    cancelTimer();
+    releaseBuffers();
+    handler.exchangeDone(false);
+    String body = status.code() + " " + status.reasonPhrase() + "\n";
+    if (requestDone) {
+      handler.writeError(status, body, keepAlive, false);
+    } else {
+      handler.discard(status, body, keepAlive, false);
+    }
+  }
+
+  void abort() {
+    if (!finished) {
+      finishPick(Outcome.CANCELLED, 0);
+    }
+    finished = true;
+    cancelTimer();
+    releaseBuffers();
+    Channel b = backend;
+    backend = null;
+    if (b != null) {
+      b.pipeline().get(BackendHandler.class).listener(null);
+      b.close();
+    }
+    handler.exchangeDone(false);
+  }
+
+  /** Reports the current attempt's outcome to the balancer (nothing when no node was picked yet). */
+  private void finishPick(Outcome outcome, int status) {
+    Node p = pick;
+    if (p != null) {
+      picker.finish(p, nodeStart, outcome, status);
+    }
+  }
+
+  /** The upstream connection of the current attempt, null between attempts. */
+  @Nullable Channel backend() {
+    return backend;
+  }
+
+  private void releaseBuffers() {
+    pending.forEach(ReferenceCountUtil::release);
+    pending.clear();
+    replay.forEach(ReferenceCountUtil::release);
+    replay = new ArrayList<>();
+  }
+}

@@ -1,0 +1,153 @@
+package io.dynconf.netty;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.util.AttributeKey;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Keep-alive connections to upstream nodes, one pool per event loop so that a front connection
+ * and its upstream connections share a thread and the pool needs no locks. Idle connections are
+ * closed after {@code idleTimeout} and when the upstream closes them; at most {@code maxIdle} are
+ * kept per node and loop.
+ */
+public final class UpstreamPool {
+  static final AttributeKey<String> NODE = AttributeKey.valueOf("dynconf.node");
+  static final AttributeKey<Long> IDLE_SINCE = AttributeKey.valueOf("dynconf.idleSince");
+
+  private final Bootstrap bootstrap;
+  private final int maxIdle;
+  private final long idleTimeoutNanos;
+  private final Map<EventLoop, Map<String, ArrayDeque<Channel>>> pools = new ConcurrentHashMap<>();
+
+  public UpstreamPool(int maxIdle, long idleTimeoutMillis) {
+    this.maxIdle = maxIdle;
+    this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+    this.bootstrap = new Bootstrap()
+        .channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.SO_KEEPALIVE, true)
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast("http", new HttpClientCodec(4096, 16384, 16384));
+            ch.pipeline().addLast("backend", new BackendHandler());
+          }
+        });
+  }
+
+  /**
+   * An idle connection to {@code host:port} on {@code loop}, or a new one. Calls {@code done} on
+   * the loop with the channel (null on failure), whether it was reused, and the failure.
+   */
+  public void acquire(EventLoop loop, String host, int port, int connectTimeoutMillis,
+      Acquired done) {
+    String key = host + ":" + port;
+    ArrayDeque<Channel> idle = pools(loop).get(key);
+    if (idle != null) {
+      Channel ch;
+      while ((ch = idle.pollFirst()) != null) {
+        if (ch.isActive()) {
+          ch.attr(IDLE_SINCE).set(null);
+          done.acquired(ch, true, null);
+          return;
+        }
+      }
+    }
+    String connectHost = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    ChannelFuture f = bootstrap.clone().group(loop)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+        .connect(connectHost, port);
+    f.addListener(x -> {
+      if (f.isSuccess()) {
+        Channel ch = f.channel();
+        ch.attr(NODE).set(key);
+        // once per connection (not per release): leave the idle list when the upstream closes it
+        ch.closeFuture().addListener(c -> {
+          ArrayDeque<Channel> list = pools(loop).get(key);
+          if (list != null) {
+            list.remove(ch);
+          }
+        });
+        done.acquired(ch, false, null);
+      } else {
+        done.acquired(null, false, f.cause());
+      }
+    });
+  }
+
+  /** Returns a connection after a complete exchange; closes it when the pool is full. */
+  public void release(Channel ch) {
+    if (!ch.isActive()) {
+      return;
+    }
+    String key = ch.attr(NODE).get();
+    Map<String, ArrayDeque<Channel>> loopPools = pools((EventLoop) ch.eventLoop());
+    ArrayDeque<Channel> idle = loopPools.computeIfAbsent(key, k -> new ArrayDeque<>());
+    if (idle.size() >= maxIdle) {
+      ch.close();
+      return;
+    }
+    ch.attr(IDLE_SINCE).set(System.nanoTime());
+    ch.config().setAutoRead(true); // notice a close by the upstream while idle
+    idle.addFirst(ch);
+  }
+
+  private Map<String, ArrayDeque<Channel>> pools(EventLoop loop) {
+    Map<String, ArrayDeque<Channel>> m = pools.get(loop);
+    if (m == null) {
+      Map<String, ArrayDeque<Channel>> created = new HashMap<>();
+      m = pools.computeIfAbsent(loop, l -> created);
+      if (m == created) {
+        long period = Math.max(1, TimeUnit.NANOSECONDS.toMillis(idleTimeoutNanos) / 4);
+        Map<String, ArrayDeque<Channel>> loopPools = m;
+        loop.scheduleAtFixedRate(() -> sweep(loopPools), period, period, TimeUnit.MILLISECONDS);
+      }
+    }
+    return m;
+  }
+
+  private void sweep(Map<String, ArrayDeque<Channel>> loopPools) {
+    long now = System.nanoTime();
+    for (ArrayDeque<Channel> idle : loopPools.values()) {
+      for (Iterator<Channel> it = idle.iterator(); it.hasNext(); ) {
+        Channel ch = it.next();
+        Long since = ch.attr(IDLE_SINCE).get();
+        if (since != null && now - since > idleTimeoutNanos) {
+          it.remove();
+          ch.close();
+        }
+      }
+    }
+  }
+
+  /** Idle connections across all loops (for tests and status). */
+  public int idleCount() {
+    int n = 0;
+    for (Map<String, ArrayDeque<Channel>> m : pools.values()) {
+      for (ArrayDeque<Channel> d : m.values()) {
+        n += d.size();
+      }
+    }
+    return n;
+  }
+
+  /** Callback of {@link #acquire}. */
+  @FunctionalInterface
+  public interface Acquired {
+    void acquired(@Nullable Channel channel, boolean reused, @Nullable Throwable failure);
+  }
+}

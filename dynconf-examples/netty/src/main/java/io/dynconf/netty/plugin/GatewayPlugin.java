@@ -1,0 +1,68 @@
+package io.dynconf.netty.plugin;
+
+import io.dynconf.core.InvalidConfigException;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A gateway plugin, configured with APISIX's JSON under its {@link #name()} in the {@code plugins}
+ * of routes, services, plugin configs, global rules and consumers. Add one by implementing this
+ * interface and listing the class in {@code META-INF/services/io.dynconf.netty.plugin.GatewayPlugin};
+ * the gateway then accepts and runs its name.
+ *
+ * <p>Phases, in APISIX's order: {@link #rewrite} and {@link #access} before the upstream is chosen
+ * (either may answer the request itself), {@link #headerFilter} on the response head (the
+ * upstream's or a plugin's), {@link #log} when the exchange ends. In each phase global rules' plugins
+ * run before the route's, and within one chain plugins run by descending {@link #priority()}. When an
+ * authentication plugin has set the consumer in the route's rewrite phase, the consumer's own
+ * plugins join the route's chain (the consumer's configuration winning per plugin, as in APISIX):
+ * their rewrite phase runs then, and the access and later phases run on the merged chain.
+ * Phases run on the connection's event loop: they must not block. Implementations are singletons
+ * shared by every request: thread-safe.
+ *
+ * @param <C> the compiled configuration
+ */
+public interface GatewayPlugin<C> {
+
+  /** The name under {@code plugins}, such as {@code key-auth}. */
+  String name();
+
+  /** Higher runs first (APISIX's plugin priorities: key-auth 2500, proxy-rewrite 1008, limit-count 1002, response-rewrite 899). */
+  int priority();
+
+  /**
+   * Validates and compiles one configuration; called when the object that carries it is stored
+   * (to reject it) and when a route's chain is built (off the request path).
+   *
+   * @throws InvalidConfigException naming the field inside the plugin's object and the reason
+   */
+  C configure(Map<String, @Nullable Object> config);
+
+  /**
+   * True for an authentication plugin (APISIX's {@code type = "auth"}). On a consumer, such a
+   * plugin's configuration is the consumer's credential; every other plugin of a consumer is merged
+   * into the route's chain once the consumer is known (see {@link PluginChain#merge}).
+   */
+  default boolean authenticates() {
+    return false;
+  }
+
+  /** Called once before the gateway serves. */
+  default void init(PluginEnvironment environment) {}
+
+  /** Rewrites the request; returns a response to answer with instead of proxying, or null. */
+  default @Nullable PluginResponse rewrite(C config, PluginContext ctx) {
+    return null;
+  }
+
+  /** Authenticates, authorizes, limits; returns a response to answer with instead of proxying, or null. */
+  default @Nullable PluginResponse access(C config, PluginContext ctx) {
+    return null;
+  }
+
+  /** Adjusts the response head (and may replace the body). */
+  default void headerFilter(C config, PluginContext ctx, ResponseHead head) {}
+
+  /** The exchange ended with {@code status} (0 when the client went away) after {@code nanos}. */
+  default void log(C config, PluginContext ctx, int status, long nanos) {}
+}

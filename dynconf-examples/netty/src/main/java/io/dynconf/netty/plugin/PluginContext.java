@@ -1,0 +1,118 @@
+package io.dynconf.netty.plugin;
+
+import io.dynconf.netty.NettyRouteRequest;
+import io.dynconf.radix.ResolvedRoute;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.HashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One request as plugins see and change it: the incoming request (read-only), the route, and what
+ * goes upstream (path and query, headers, host), plus headers to add to the response and the
+ * authenticated consumer. Not thread-safe; one per request, on its event loop.
+ */
+public final class PluginContext {
+  private final NettyRouteRequest request;
+  private final ResolvedRoute route;
+  private String uri;
+  private final HttpHeaders upstreamHeaders;
+  private @Nullable String host;
+  private final HttpHeaders responseHeaders = new DefaultHttpHeaders();
+  private @Nullable String consumer;
+  private final Map<String, Object> state = new HashMap<>();
+  private long delayNanos;
+
+  public PluginContext(NettyRouteRequest request, ResolvedRoute route) {
+    this.request = request;
+    this.route = route;
+    this.uri = request.target().originForm();
+    this.upstreamHeaders = new DefaultHttpHeaders().set(request.request().headers());
+  }
+
+  /** The request as received (variables: {@code request.get("arg_name")}, ...). */
+  public NettyRouteRequest request() {
+    return request;
+  }
+
+  public ResolvedRoute route() {
+    return route;
+  }
+
+  /**
+   * The path and query sent upstream, as they go on the request line: initially the client's own
+   * target (APISIX forwards it as received); a plugin that builds one from the decoded
+   * {@code request().path()} encodes it with {@code RequestTarget.encodePath}.
+   */
+  public String uri() {
+    return uri;
+  }
+
+  public void uri(String uri) {
+    this.uri = uri;
+  }
+
+  /** The headers sent upstream (a copy of the request's; change freely). */
+  public HttpHeaders upstreamHeaders() {
+    return upstreamHeaders;
+  }
+
+  /** The {@code Host} sent upstream when set, overriding {@code pass_host}; null when not set. */
+  public @Nullable String host() {
+    return host;
+  }
+
+  public void host(@Nullable String host) {
+    this.host = host;
+  }
+
+  /** Headers added to whatever response the client gets. */
+  public HttpHeaders responseHeaders() {
+    return responseHeaders;
+  }
+
+  /** The authenticated consumer's username, or null. */
+  public @Nullable String consumer() {
+    return consumer;
+  }
+
+  public void consumer(@Nullable String consumer) {
+    this.consumer = consumer;
+  }
+
+  /**
+   * A variable as APISIX's plugins read it: {@code consumer_name} (the authenticated consumer, or
+   * null) and {@code route_id}, else the request's own variables ({@code remote_addr},
+   * {@code arg_name}, {@code http_name}, ...).
+   */
+  public @Nullable Object var(String name) {
+    return switch (name) {
+      case "consumer_name" -> consumer;
+      case "route_id" -> route.id();
+      default -> request.get(name);
+    };
+  }
+
+  /**
+   * Holds the request this much longer before it goes upstream (APISIX's {@code limit-req} and
+   * {@code limit-conn} sleep in their access phase); delays of several plugins add up, as their
+   * sleeps do. The gateway waits on a timer, never blocking its event loop; the client's own
+   * timeouts still apply.
+   */
+  public void delay(long nanos) {
+    if (nanos > 0) {
+      delayNanos = Math.addExact(delayNanos, nanos);
+    }
+  }
+
+  /** The total delay asked for by {@link #delay}; 0 when none. */
+  public long delayNanos() {
+    return delayNanos;
+  }
+
+  /** Per-request scratch space shared between phases. */
+  public Map<String, Object> state() {
+    return state;
+  }
+}

@@ -1,6 +1,0 @@
-package io.dynconf.examples.gateway.plugin;
-
-import io.dynconf.core.ConfigRegistry;
-
-/** What plugins may use: the registry (stores, snapshots, update listeners). */
-public record PluginEnvironment(ConfigRegistry registry) {}
