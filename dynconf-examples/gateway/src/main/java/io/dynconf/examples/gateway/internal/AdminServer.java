@@ -85,6 +85,9 @@ public final class AdminServer implements AutoCloseable {
   static final long SERVED_WAIT_MILLIS = 1000;
   /** Request line plus headers. */
   static final int MAX_HEAD_BYTES = 16384;
+  /** Connections the admin listener holds at once: a client without a key cannot take the process's descriptors. */
+  static final int MAX_CONNECTIONS = 64;
+  private final ListenerCap cap = new ListenerCap("admin", MAX_CONNECTIONS);
   /** Admin requests waiting for one of the {@value #THREADS} API threads; more answer 503. */
   static final int QUEUE = 64;
   static final int THREADS = 4;
@@ -156,6 +159,9 @@ public final class AdminServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (!cap.admit(ch)) {
+              return;
+            }
             if (security.tls() != null) {
               ch.pipeline().addLast(security.tls().newHandler(ch.alloc()));
             }

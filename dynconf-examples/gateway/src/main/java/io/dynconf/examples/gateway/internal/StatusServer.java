@@ -38,6 +38,11 @@ import java.util.concurrent.TimeUnit;
  * event loop thread never blocks (health() reads volatile state).
  */
 public final class StatusServer implements AutoCloseable {
+  /** Connections the status listener holds at once. */
+  static final int MAX_CONNECTIONS = 32;
+  /** A connection silent this long is closed. */
+  static final int IDLE_SECONDS = 10;
+  private final ListenerCap cap = new ListenerCap("status", MAX_CONNECTIONS);
   private final Channel channel;
   private final EventLoopGroup io;
   private final HealthEndpoint health;
@@ -51,7 +56,13 @@ public final class StatusServer implements AutoCloseable {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-              ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192), new HttpServerKeepAliveHandler(),
+              if (!cap.admit(ch)) {
+                return;
+              }
+              // a prober asks and goes: a connection silent for IDLE_SECONDS (a half-sent request
+              // included) is closed, so no client can hold one open for good
+              ch.pipeline().addLast(new io.netty.handler.timeout.ReadTimeoutHandler(IDLE_SECONDS, TimeUnit.SECONDS),
+                  new HttpServerCodec(4096, 8192, 8192), new HttpServerKeepAliveHandler(),
                   new HttpObjectAggregator(4096), new Handler());
             }
           })
