@@ -187,6 +187,11 @@ final class UpstreamExchange implements BackendHandler.Listener {
   void requestBody(HttpContent content, boolean last) {
     if (last) {
       requestDone = true;
+      if (content instanceof LastHttpContent end && !end.trailingHeaders().isEmpty()) {
+        // request trailers do not go upstream (nginx drops them too): a trailer could carry a
+        // field the gateway or a plugin set in the head (Host, X-Consumer-Username) past them
+        end.trailingHeaders().clear();
+      }
     }
     if (replayable && content.content().readableBytes() + replayBytes <= REPLAY_LIMIT) {
       replay.add(content.retainedDuplicate());
