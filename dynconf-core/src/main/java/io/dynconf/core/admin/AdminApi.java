@@ -180,7 +180,7 @@ public final class AdminApi implements AutoCloseable {
     if (method.equals("HEAD") && segments(path.substring(pathPrefix.length())).isEmpty()) {
       return HEAD_OK; // APISIX's liveness probe of the admin API: no key, no body
     }
-    auth.authenticate(request, method);
+    AdminRole role = auth.authenticate(request, method);
     if (request.bodyLength() > MAX_BODY_BYTES) {
       throw new Problem(413, "request body is " + request.bodyLength() + " bytes; at most " + MAX_BODY_BYTES + " (1.5 MiB) are accepted");
     }
@@ -245,7 +245,8 @@ public final class AdminApi implements AutoCloseable {
     Calls calls = new Calls(ctx.executor, ctx.requestTimeout, arrivedNanos, ctx.source.readsFromMemory());
     switch (method) {
       case "GET":
-        return id == null ? reads.list(calls, type, request) : reads.getOne(calls, type, id);
+        boolean viewer = role == AdminRole.VIEWER; // a read-only key reads no credentials
+        return id == null ? reads.list(calls, type, request, viewer) : reads.getOne(calls, type, id, viewer);
       case "PUT":
         return Objects.requireNonNull(writes.put(calls, type, id, request, conditions, flags), "a PUT always answers");
       case "POST":

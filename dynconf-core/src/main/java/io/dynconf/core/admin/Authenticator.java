@@ -22,7 +22,8 @@ final class Authenticator {
     this.keys = List.copyOf(keys);
   }
 
-  void authenticate(AdminRequest request, String method) {
+  /** The role of the request's key; throws 401 (no or a wrong key) or 403 (a viewer's write). */
+  AdminRole authenticate(AdminRequest request, String method) {
     String given = request.header(AdminApi.API_KEY_HEADER);
     if (given == null || given.isEmpty()) {
       String cookie = request.header("Cookie");
@@ -45,6 +46,7 @@ final class Authenticator {
     if (role == AdminRole.VIEWER && !method.equals("GET")) {
       throw new Problem(403, "failed to check token", Map.of(), Map.of("description", "invalid method for role viewer"));
     }
+    return role;
   }
 
   static byte[] sha256(String s) {

@@ -38,7 +38,7 @@ final class Reads {
     this.typesByPath = c.typesByPath;
   }
 
-  AdminResponse getOne(Calls calls, ResourceType<?> type, String id) {
+  AdminResponse getOne(Calls calls, ResourceType<?> type, String id, boolean viewer) {
     ResourceKey key = c.key(type, id);
     KeyValue kv = calls.call("get " + key.toKey(), false, () -> source.get(key.toKey()));
     if (kv == null) {
@@ -46,10 +46,13 @@ final class Reads {
     }
     ObjectNode item = item(type, kv, true);
     c.fillTimes(type, item);
+    if (viewer) {
+      Responses.redactCredentials(type, item);
+    }
     return json(200, item, kv.modRevision());
   }
 
-  AdminResponse list(Calls calls, ResourceType<?> type, AdminRequest request) {
+  AdminResponse list(Calls calls, ResourceType<?> type, AdminRequest request, boolean viewer) {
     Map<String, String> q = request.query();
     Integer page = integer(q, "page");
     Integer pageSize = integer(q, "page_size");
@@ -80,6 +83,9 @@ final class Reads {
     for (KeyValue kv : matching) {
       ObjectNode item = item(type, kv, true);
       c.fillTimes(type, item);
+      if (viewer) {
+        Responses.redactCredentials(type, item);
+      }
       items.add(item);
     }
     return json(200, body, null);

@@ -28,6 +28,50 @@ final class Responses {
     return o;
   }
 
+  /** Fields of a plugin configuration that are a credential (key-auth's key, basic-auth's password, jwt-auth's secret, ...). */
+  private static final java.util.Set<String> CREDENTIAL_FIELDS = java.util.Set.of("key", "password", "secret", "private_key",
+      "token", "client_secret", "access_key_id", "secret_access_key");
+  static final String REDACTED = "******";
+
+  /**
+   * What a viewer (read-only key) sees: credentials masked — in consumers' and credentials'
+   * plugin configurations, an upstream's TLS client key, and every field of a secret manager
+   * but its id — so a read-only key cannot act as any consumer or reach the secret stores.
+   */
+  static void redactCredentials(ResourceType<?> type, ObjectNode item) {
+    if (!(item.get("value") instanceof ObjectNode value)) {
+      return;
+    }
+    switch (type.name()) {
+      case "consumers", "credentials" -> {
+        if (value.get("plugins") instanceof ObjectNode plugins) {
+          plugins.fields().forEachRemaining(p -> {
+            if (p.getValue() instanceof ObjectNode conf) {
+              for (String f : CREDENTIAL_FIELDS) {
+                if (conf.has(f)) {
+                  conf.put(f, REDACTED);
+                }
+              }
+            }
+          });
+        }
+      }
+      default -> { }
+    }
+    if (type.name().equals("secrets")) {
+      java.util.List<String> names = new java.util.ArrayList<>();
+      value.fieldNames().forEachRemaining(names::add);
+      for (String f : names) {
+        if (!f.equals("id") && !f.equals("create_time") && !f.equals("update_time")) {
+          value.put(f, REDACTED);
+        }
+      }
+    }
+    if (value.get("tls") instanceof ObjectNode tls && tls.has("client_key")) {
+      tls.put("client_key", REDACTED);
+    }
+  }
+
   static ObjectNode dryRun(ResourceKey key, ObjectNode value) {
     ObjectNode o = Json.object();
     o.put("dry_run", true);

@@ -446,6 +446,22 @@ public abstract class AdminApiContract {
   }
 
   @Test
+  void aViewerReadsNoCredentials() {
+    // found by the attack pass: a read-only key showed consumers' keys and secret managers' tokens
+    ok("PUT", "/apisix/admin/consumers", "{\"username\":\"jack\",\"plugins\":{\"key-auth\":{\"key\":\"jack-secret-key\"}}}");
+    ok("PUT", "/apisix/admin/secrets/vault/1", "{\"uri\":\"http://127.0.0.1:8200\",\"prefix\":\"kv/apisix\",\"token\":\"vault-token\"}");
+    JsonNode asViewer = json(call("GET", "/apisix/admin/consumers/jack", null, "X-API-KEY", VIEWER_KEY));
+    assertThat(asViewer.path("value").path("plugins").path("key-auth").path("key").asText()).isEqualTo("******");
+    assertThat(asViewer.path("value").path("username").asText()).isEqualTo("jack");
+    JsonNode listed = json(call("GET", "/apisix/admin/consumers", null, "X-API-KEY", VIEWER_KEY));
+    assertThat(listed.toString()).doesNotContain("jack-secret-key");
+    JsonNode secret = json(call("GET", "/apisix/admin/secrets/vault/1", null, "X-API-KEY", VIEWER_KEY));
+    assertThat(secret.toString()).doesNotContain("vault-token").contains("\"id\":\"vault/1\"");
+    assertThat(json(ok("GET", "/apisix/admin/consumers/jack", null)).path("value").path("plugins").path("key-auth").path("key").asText())
+        .as("the admin key still reads them").isEqualTo("jack-secret-key");
+  }
+
+  @Test
   void limitsAndMalformedRequests() {
     String big = "{\"desc\":\"" + "x".repeat(AdminApi.MAX_BODY_BYTES) + "\"}";
     assertError(call("PUT", "/apisix/admin/upstreams/1", big), 413, "1.5 MiB");
