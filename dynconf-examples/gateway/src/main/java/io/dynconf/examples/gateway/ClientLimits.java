@@ -39,6 +39,9 @@ public record ClientLimits(Duration headerTimeout, Duration keepaliveTimeout, Du
     }
   }
 
+  /** Descriptors kept for everything but client connections and their upstreams (see {@link #defaultMaxConnections}). */
+  static final int RESERVED = 64 + 64 + 32;
+
   /** nginx's defaults: 60 s, 75 s, 60 s, 60 s; connections from the descriptor limit. */
   public static ClientLimits defaults() {
     return from(Map.of());
@@ -60,13 +63,14 @@ public record ClientLimits(Duration headerTimeout, Duration keepaliveTimeout, Du
 
   /**
    * Half of the descriptors still free under the process's limit (the other half for the upstream
-   * connection each client may hold), less 64 for files, etcd and the admin listener; at least 16.
-   * 10,000 when the limit cannot be read.
+   * connection each client may hold), less {@value #RESERVED} for files, etcd, the health-check
+   * prober and event loops opened later, and the admin and status listeners' own connection caps
+   * (64 and 32); at least 16. 10,000 when the limit cannot be read.
    */
   public static int defaultMaxConnections() {
     OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
     if (os instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
-      long free = unix.getMaxFileDescriptorCount() - unix.getOpenFileDescriptorCount() - 64;
+      long free = unix.getMaxFileDescriptorCount() - unix.getOpenFileDescriptorCount() - RESERVED;
       return (int) Math.max(16, Math.min(1_000_000, free / 2));
     }
     return 10_000;
