@@ -386,6 +386,11 @@ class ActiveHealthTest {
     assertThat(picker.healthy(picker.nodes().get(0))).isTrue();
   }
 
+  /** The scheduled tasks not cancelled. */
+  private static List<Runnable> live(ScheduledThreadPoolExecutor sched) {
+    return sched.getQueue().stream().filter(r -> !(r instanceof java.util.concurrent.Future<?> f && f.isCancelled())).toList();
+  }
+
   @Test
   void schedulerTasksStayOnePerCheckedUpstreamWhateverTheConfigChurn() {
     ScheduledThreadPoolExecutor sched = new ScheduledThreadPoolExecutor(1);
@@ -405,17 +410,18 @@ class ActiveHealthTest {
         balancers.picker(key, v, up.build());
       }
     }
-    assertThat(sched.getQueue()).hasSize(50);
+    // a periodic task cancelled while its round runs can sit in the queue a moment, already cancelled
+    assertThat(live(sched)).hasSize(50);
     assertThat(balancers.health("u7").checkerStarts()).isEqualTo(20);
 
     for (int i = 0; i < 25; i++) {
       balancers.remove(keys.get(i));
     }
-    assertThat(sched.getQueue()).hasSize(25);
+    assertThat(live(sched)).hasSize(25);
     balancers.close();
-    assertThat(sched.getQueue()).isEmpty();
+    assertThat(live(sched)).isEmpty();
     balancers.picker("late", 1, up("roundrobin", node("a", 1)).checks(active(Map.of())).build());
-    assertThat(sched.getQueue()).isEmpty();
+    assertThat(live(sched)).isEmpty();
     assertThat(balancers.health("late").probing()).isFalse();
   }
 
