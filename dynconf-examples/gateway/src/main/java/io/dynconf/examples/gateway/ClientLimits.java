@@ -65,7 +65,7 @@ public record ClientLimits(Duration headerTimeout, Duration keepaliveTimeout, Du
    * Half of the descriptors still free under the process's limit (the other half for the upstream
    * connection each client may hold), less {@value #RESERVED} for files, etcd, the health-check
    * prober and event loops opened later, and the admin and status listeners' own connection caps
-   * (64 and 32); at least 16. 10,000 when the limit cannot be read.
+   * (256 and 32, of which 96 are kept: a flood of either is not the common case); at least 16. 10,000 when the limit cannot be read.
    */
   public static int defaultMaxConnections() {
     OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();

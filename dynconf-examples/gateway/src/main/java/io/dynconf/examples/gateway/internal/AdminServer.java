@@ -85,8 +85,8 @@ public final class AdminServer implements AutoCloseable {
   static final long SERVED_WAIT_MILLIS = 1000;
   /** Request line plus headers. */
   static final int MAX_HEAD_BYTES = 16384;
-  /** Connections the admin listener holds at once: a client without a key cannot take the process's descriptors. */
-  static final int MAX_CONNECTIONS = 64;
+  /** Connections the admin listener holds at once (256): a client without a key cannot take the process's descriptors. */
+  static final int MAX_CONNECTIONS = 256;
   private final ListenerCap cap = new ListenerCap("admin", MAX_CONNECTIONS);
   /** Admin requests waiting for one of the {@value #THREADS} API threads; more answer 503. */
   static final int QUEUE = 64;
