@@ -154,8 +154,8 @@ public final class Gateway implements AutoCloseable {
           if (n > 0) {
             LOG.debug("swept {} balancer or metric entries of deleted objects", n);
           }
-        } catch (RuntimeException e) { // reported, and the next sweep runs: a thrown task would stop for good
-          LOG.warn("sweeping the state of deleted objects failed", e);
+        } catch (RuntimeException | Error e) { // reported, and the next sweep runs: a thrown task would stop for good
+          LOG.error("sweeping the state of deleted objects failed; the next sweep runs in 10 s", e);
         }
       }, 10, 10, TimeUnit.SECONDS); // drops state of deleted routes and upstreams
       StartHealthChecks checks = new StartHealthChecks(balancers); // probes run with no traffic too
