@@ -3,6 +3,7 @@ package io.dynconf.netty;
 import io.dynconf.core.apisix.Upstream;
 import io.dynconf.netty.plugin.PluginResponse;
 import io.dynconf.netty.plugin.Plugins;
+import io.dynconf.netty.plugin.UpstreamChoice;
 import io.dynconf.netty.plugin.ResponseHead;
 import io.dynconf.radix.InvalidRequestException;
 import io.dynconf.radix.MatchResult;
@@ -12,6 +13,7 @@ import io.dynconf.radix.balance.Balancers;
 import io.dynconf.radix.balance.Picker;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -25,6 +27,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +57,13 @@ import org.slf4j.LoggerFactory;
  * connection that turns out closed is retried once for free. Answers 404 when no route matches,
  * 502 when the upstream fails, 504 when it times out. A WebSocket upgrade on a route with
  * {@code enable_websocket} becomes a byte tunnel after the upstream's 101.
+ *
+ * <p>{@code Expect: 100-continue} is answered here, once the route matched and the access plugins
+ * let the request through (do not add Netty's {@code HttpServerExpectContinueHandler}, which would
+ * invite the body of a request about to be refused). A request answered before its body was read
+ * keeps its connection only when at most {@link #DISCARD_LIMIT} bytes of body remain; otherwise
+ * the connection closes after the answer, lingering ({@link LingeringClose}). A request line over
+ * the codec's limit answers 414, a header section over it 431.
  *
  * <p>This class is the client side (request heads, pipelining, answers of its own); the attempt
  * loop, body relay and tunnel are {@link UpstreamExchange}'s, the plugin phases {@link PluginPhases}'.
@@ -96,6 +107,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private @Nullable UpstreamExchange exchange;
   private @Nullable PluginPhases phases;
   private boolean discarding;
+  /** The current request's body has ended (or it has none). */
+  private boolean bodyDone = true;
+  /** Body bytes still to come by its {@code Content-Length}; -1 when chunked (unknown). */
+  private long bodyLeft;
+  /** Bytes of the current body dropped since the answer went out without reading it. */
+  private long discarded;
+  /** {@code Expect: 100-continue} was asked and not yet answered. */
+  private boolean expectContinue;
   private long requestStart;
   private @Nullable ResolvedRoute route;
   private boolean counting;
@@ -169,6 +188,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     dispatch(ctx, msg);
   }
 
+  /**
+   * The most body bytes dropped to keep a connection open after answering a request without its
+   * body (401, 404, a 502 before the upload ended, ...); a longer or unknown remainder closes the
+   * connection instead (lingering, see {@link LingeringClose}), so an answered client cannot make
+   * the gateway read an endless body at full speed.
+   */
+  public static final long DISCARD_LIMIT = 1024 * 1024;
+
   private void dispatch(ChannelHandlerContext ctx, Object msg) {
     if (tunnel) {
       UpstreamExchange ex = exchange;
@@ -190,7 +217,17 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (msg instanceof HttpRequest request) {
       if (request.decoderResult().isFailure()) {
         ReferenceCountUtil.release(msg);
-        sendError(HttpResponseStatus.BAD_REQUEST, "bad request: " + request.decoderResult().cause().getMessage(), false);
+        Throwable cause = request.decoderResult().cause();
+        begin();
+        bodyDone = false; // the codec stops here: whatever the client still sends is unread
+        route = null;
+        if (cause instanceof TooLongHttpLineException) { // as nginx: a request line over the limit is 414
+          sendError(HttpResponseStatus.REQUEST_URI_TOO_LONG, "414 Request-URI Too Large\n", false);
+        } else if (cause instanceof TooLongHttpHeaderException) {
+          sendError(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "431 Request Header Fields Too Large\n", false);
+        } else {
+          sendError(HttpResponseStatus.BAD_REQUEST, "400 Bad Request: " + cause.getMessage() + "\n", false);
+        }
         return;
       }
       start(ctx, request);
@@ -203,17 +240,38 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void start(ChannelHandlerContext c, HttpRequest request) {
-    InetSocketAddress remote = (InetSocketAddress) c.channel().remoteAddress();
-    InetSocketAddress local = (InetSocketAddress) c.channel().localAddress();
-    String client = remote == null ? null : remote.getAddress().getHostAddress();
+  /** A request begins: counted from here, and its timeouts switch to the request's. */
+  private void begin() {
     requestStart = System.nanoTime();
-    route = null;
     counting = true;
+    discarded = 0;
     settings.listener().requestStarted();
     ClientPhases cp = clientPhases;
     if (cp != null) {
       cp.requestStarted();
+    }
+  }
+
+  private void start(ChannelHandlerContext c, HttpRequest request) {
+    InetSocketAddress remote = (InetSocketAddress) c.channel().remoteAddress();
+    InetSocketAddress local = (InetSocketAddress) c.channel().localAddress();
+    String client = remote == null ? null : remote.getAddress().getHostAddress();
+    route = null;
+    begin();
+    boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+    long length = chunked ? -1 : HttpUtil.getContentLength(request, 0L);
+    bodyLeft = length;
+    bodyDone = false; // even an empty body ends with the codec's last content
+    expectContinue = false;
+    String expect = request.headers().get(HttpHeaderNames.EXPECT);
+    if (expect != null && !expect.equalsIgnoreCase("100-continue") && !request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+      discard(HttpResponseStatus.EXPECTATION_FAILED, "417 Expectation Failed\n", false, false);
+      return;
+    }
+    if (HttpUtil.is100ContinueExpected(request)) {
+      // answered here, once routing and the access plugins let the request through; never forwarded
+      request.headers().remove(HttpHeaderNames.EXPECT);
+      expectContinue = chunked || length > 0;
     }
     NettyRouteRequest rr;
     try {
@@ -239,7 +297,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         return;
       }
     }
-    Upstream upstream = matched.upstream();
+    UpstreamChoice chosen = p == null ? null : p.context().upstream();
+    Upstream upstream = chosen != null ? chosen.upstream() : matched.upstream();
     if (upstream == null || upstream.nodes().isEmpty()) {
       discard(HttpResponseStatus.BAD_GATEWAY, "502 Bad Gateway: the route has no upstream nodes\n", keepAlive, false);
       return;
@@ -251,14 +310,19 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     Picker picker;
     try {
-      picker = settings.balancers().picker(String.valueOf(matched.upstreamKey()), matched.upstreamRevision(), upstream);
+      picker = chosen != null ? settings.balancers().picker(chosen.key(), chosen.revision(), upstream)
+          : settings.balancers().picker(String.valueOf(matched.upstreamKey()), matched.upstreamRevision(), upstream);
     } catch (RuntimeException e) {
       discard(HttpResponseStatus.BAD_GATEWAY, "502 Bad Gateway: " + e.getMessage() + "\n", keepAlive, false);
       return;
     }
-    UpstreamExchange ex = new UpstreamExchange(this, c, rr, matched, upstream, picker, keepAlive, client, local,
-        p == null ? null : p.context());
+    UpstreamExchange ex = new UpstreamExchange(this, c, rr, matched, upstream, picker, keepAlive,
+        p == null ? client : p.context().clientAddress(), local, p == null ? null : p.context());
     exchange = ex;
+    if (expectContinue) { // the request goes upstream: now the client may send its body
+      expectContinue = false;
+      c.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+    }
     long delay = p == null ? 0 : p.context().delayNanos();
     if (delay > 0) { // limit-req, limit-conn: wait on a timer; the body (if any) waits in the exchange meanwhile
       c.executor().schedule(() -> {
@@ -279,6 +343,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void body(HttpContent content) {
     boolean last = content instanceof LastHttpContent;
+    int size = content.content().readableBytes();
+    if (bodyLeft > 0) {
+      bodyLeft = Math.max(0, bodyLeft - size);
+    }
+    if (last) {
+      bodyDone = true;
+    }
     if (content.decoderResult().isFailure()) {
       content.release(); // a malformed body (bad chunk): the codec is lost from here on
       UpstreamExchange ex = exchange;
@@ -291,6 +362,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     if (discarding) {
       content.release();
+      discarded += size;
+      if (!last && discarded > DISCARD_LIMIT) { // answered already; an endless body is not read on
+        discarding = false;
+        LingeringClose.start(ctx().channel());
+        return;
+      }
       if (last) {
         discarding = false;
         awaitingNextRequest();
@@ -335,6 +412,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     ended(r.status().code());
     r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+    if (keepAlive && discarding && !bodyDone && (expectContinue || bodyLeft < 0 || bodyLeft > DISCARD_LIMIT)) {
+      // answered before a body that is long, of unknown length, or that the client was told to
+      // hold back (Expect: 100-continue and no 100 sent: it may send it or not): close instead
+      keepAlive = false;
+    }
     HttpUtil.setKeepAlive(r, keepAlive);
     if (keepAlive) {
       c.writeAndFlush(r).addListener(f -> {
@@ -347,7 +429,17 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         pull(); // keep draining the body
       }
     } else {
-      c.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+      closeAfter(c.writeAndFlush(r));
+    }
+  }
+
+  /** Closes the connection once {@code answer} is written: lingering while the client may still be sending. */
+  void closeAfter(ChannelFuture answer) {
+    discarding = false;
+    if (bodyDone && queued.isEmpty()) {
+      answer.addListener(ChannelFutureListener.CLOSE);
+    } else {
+      LingeringClose.after(answer);
     }
   }
 

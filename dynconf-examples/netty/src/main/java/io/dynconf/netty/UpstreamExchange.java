@@ -10,6 +10,7 @@ import io.dynconf.radix.balance.Outcome;
 import io.dynconf.radix.balance.Picker;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -448,8 +449,13 @@ final class UpstreamExchange implements BackendHandler.Listener {
     }
     releaseBuffers();
     handler.exchangeDone(!requestDone); // the upstream may answer before the body ended: the rest is dropped
-    ctx.writeAndFlush(last).addListener(f -> {
-      if (!keepAlive || !f.isSuccess()) {
+    ChannelFuture written = ctx.writeAndFlush(last);
+    if (!keepAlive) {
+      handler.closeAfter(written);
+      return;
+    }
+    written.addListener(f -> {
+      if (!f.isSuccess()) {
         ctx.close();
       } else {
         if (!handler.discarding()) {

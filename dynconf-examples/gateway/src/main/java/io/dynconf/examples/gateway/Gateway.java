@@ -35,7 +35,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.ssl.SniHandler;
 import java.io.IOException;
 import java.io.InputStream;
@@ -190,7 +189,6 @@ public final class Gateway implements AutoCloseable {
                 return;
               }
               ch.pipeline().addLast(new HttpServerCodec(8192, 16384, 16384));
-              ch.pipeline().addLast(new HttpServerExpectContinueHandler());
               ch.pipeline().addLast(new ProxyHandler(settings));
             }
           })
@@ -245,7 +243,6 @@ public final class Gateway implements AutoCloseable {
             }
             ch.pipeline().addLast(new SniHandler(certificates, 16 * 1024, 10_000)); // ClientHello within 10 s
             ch.pipeline().addLast(new HttpServerCodec(8192, 16384, 16384));
-            ch.pipeline().addLast(new HttpServerExpectContinueHandler());
             ch.pipeline().addLast(new ProxyHandler(settings));
           }
         })

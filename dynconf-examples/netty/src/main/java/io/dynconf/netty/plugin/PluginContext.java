@@ -23,6 +23,8 @@ public final class PluginContext {
   private @Nullable String consumer;
   private final Map<String, Object> state = new HashMap<>();
   private long delayNanos;
+  private @Nullable UpstreamChoice upstream;
+  private @Nullable String clientAddress;
 
   public PluginContext(NettyRouteRequest request, ResolvedRoute route) {
     this.request = request;
@@ -90,6 +92,7 @@ public final class PluginContext {
     return switch (name) {
       case "consumer_name" -> consumer;
       case "route_id" -> route.id();
+      case "remote_addr" -> clientAddress();
       default -> request.get(name);
     };
   }
@@ -109,6 +112,34 @@ public final class PluginContext {
   /** The total delay asked for by {@link #delay}; 0 when none. */
   public long delayNanos() {
     return delayNanos;
+  }
+
+  /**
+   * Sends this request to {@code choice} instead of the route's own upstream (APISIX's
+   * {@code traffic-split}): the proxy picks its node with the balancer kept under
+   * {@code choice.key()}, so each split target keeps its own round-robin, hashing and health.
+   */
+  public void upstream(UpstreamChoice choice) {
+    this.upstream = java.util.Objects.requireNonNull(choice, "choice");
+  }
+
+  /** The upstream chosen by {@link #upstream(UpstreamChoice)}, or null for the route's own. */
+  public @Nullable UpstreamChoice upstream() {
+    return upstream;
+  }
+
+  /**
+   * Replaces the client's address for the plugins after this one and for what goes upstream
+   * ({@code X-Real-IP}, {@code X-Forwarded-For}): APISIX's {@code real-ip}. The route was already
+   * matched on the connection's own address.
+   */
+  public void clientAddress(String address) {
+    this.clientAddress = java.util.Objects.requireNonNull(address, "address");
+  }
+
+  /** The client's address: as set by {@link #clientAddress(String)}, else the connection's peer. */
+  public @Nullable String clientAddress() {
+    return clientAddress != null ? clientAddress : request.remoteAddress();
   }
 
   /** Per-request scratch space shared between phases. */

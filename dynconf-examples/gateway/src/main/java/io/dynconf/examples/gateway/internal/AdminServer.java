@@ -7,11 +7,11 @@ import io.dynconf.core.admin.AdminResponse;
 import io.dynconf.core.admin.AdminRole;
 import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.examples.gateway.ListenAddress;
+import io.dynconf.netty.LingeringClose;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -424,7 +424,9 @@ public final class AdminServer implements AutoCloseable {
       if (!keepAlive) {
         closing = true;
         queue.clear();
-        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        // the client may still be sending (a body refused from the head): close lingering, so the
+        // reset a close with unread input causes cannot destroy the answer before the client reads it
+        LingeringClose.after(ctx.writeAndFlush(r));
         return;
       }
       ctx.writeAndFlush(r);
