@@ -19,6 +19,7 @@ import io.dynconf.examples.gateway.internal.RequestAccounting;
 import io.dynconf.examples.gateway.internal.Operators;
 import io.dynconf.examples.gateway.internal.ParameterRoutes;
 import io.dynconf.examples.gateway.internal.StartHealthChecks;
+import io.dynconf.netty.Http2Connections;
 import io.dynconf.netty.ProxyHandler;
 import io.dynconf.netty.UpstreamPool;
 import io.dynconf.examples.gateway.tls.KeyEncryption;
@@ -30,6 +31,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -66,6 +68,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class Gateway implements AutoCloseable {
+  private static final String HTTP1_CODEC = "http1-codec";
+  private static final String HTTP1_PROXY = "http1-proxy";
+  /** The largest request header section, HTTP/1.1 and HTTP/2 alike (431 beyond). */
+  private static final int MAX_HEADER_BYTES = 16384;
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
   private final GatewayConfig config;
@@ -188,14 +194,16 @@ public final class Gateway implements AutoCloseable {
               if (!admit(ch)) {
                 return;
               }
-              ch.pipeline().addLast(new HttpServerCodec(8192, 16384, 16384));
-              ch.pipeline().addLast(new ProxyHandler(settings));
+              if (config.http2().h2c()) {
+                ch.pipeline().addLast(Http2Connections.priorKnowledge(ctx -> toHttp2(ctx.pipeline(), settings)));
+              }
+              http1(ch.pipeline(), settings);
             }
           })
           .bind(config.listen().host(), config.listen().port()).sync().channel();
       if (config.tlsListen() != null) {
         certificates = SniCertificates.start(registry, defaultIdentity(config), KeyEncryption.parse(config.tlsKeyEncryptionKeys()),
-            Clock.systemUTC());
+            Clock.systemUTC(), config.http2().tls() ? List.of("h2", "http/1.1") : List.of());
         tls = bindTls(config.tlsListen(), certificates,
             new ProxyHandler.Settings(routes, balancers, pool, "https", plugins, accounting));
       } else {
@@ -242,11 +250,36 @@ public final class Gateway implements AutoCloseable {
               return;
             }
             ch.pipeline().addLast(new SniHandler(certificates, 16 * 1024, 10_000)); // ClientHello within 10 s
-            ch.pipeline().addLast(new HttpServerCodec(8192, 16384, 16384));
-            ch.pipeline().addLast(new ProxyHandler(settings));
+            if (config.http2().tls()) {
+              ch.pipeline().addLast(Http2Connections.alpn(ctx -> toHttp2(ctx.pipeline(), settings)));
+            }
+            http1(ch.pipeline(), settings);
           }
         })
         .bind(address.host(), address.port()).sync().channel();
+  }
+
+  /** The HTTP/1.1 handlers of a data-plane connection (replaced by {@link #toHttp2} when it speaks HTTP/2). */
+  private static void http1(ChannelPipeline pipeline, ProxyHandler.Settings settings) {
+    pipeline.addLast(HTTP1_CODEC, new HttpServerCodec(8192, MAX_HEADER_BYTES, 16384));
+    pipeline.addLast(HTTP1_PROXY, new ProxyHandler(settings));
+  }
+
+  /**
+   * Switches a connection to HTTP/2: its HTTP/1.1 handlers go, the connection's timeouts keep only
+   * the send timeout (an HTTP/2 connection idle without streams closes after the keep-alive
+   * timeout), and each stream gets its own timeouts and proxy handler.
+   */
+  private void toHttp2(ChannelPipeline pipeline, ProxyHandler.Settings settings) {
+    pipeline.remove(HTTP1_PROXY);
+    pipeline.remove(HTTP1_CODEC);
+    ClientTimeouts connection = pipeline.get(ClientTimeouts.class);
+    if (connection != null) {
+      connection.tunnel();
+    }
+    ClientLimits l = config.clientLimits();
+    Http2Connections.serve(pipeline, MAX_HEADER_BYTES, l.keepaliveTimeout(), stream -> stream.pipeline().addLast(
+        new ClientTimeouts(l.headerTimeout(), l.keepaliveTimeout(), l.bodyTimeout(), l.sendTimeout()), new ProxyHandler(settings)));
   }
 
   /** A data-plane client connection: counted against the limit, its timeouts first in its pipeline. */

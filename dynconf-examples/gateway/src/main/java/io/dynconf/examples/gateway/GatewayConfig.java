@@ -47,6 +47,7 @@ import org.jspecify.annotations.Nullable;
  *     {@code apisix.router.http} names): {@code radixtree_host_uri} (APISIX's default, and this
  *     gateway's: host-bound routes first, {@code :name} is literal text), {@code radixtree_uri} or
  *     {@code radixtree_uri_with_parameter} ({@code :name} binds a segment)
+ * @param http2 HTTP/2 towards clients ({@link Http2Options})
  */
 public record GatewayConfig(
     ListenAddress listen,
@@ -65,11 +66,12 @@ public record GatewayConfig(
     @Nullable ListenAddress statusListen,
     AdminOptions admin,
     ClientLimits clientLimits,
-    RouterMode routerMode) {
+    RouterMode routerMode,
+    Http2Options http2) {
 
   private static final Set<String> KEYS = union(ClientLimits.KEYS, Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
       "standalone", "data-dir", "echo-listen", "config", "tls-listen", "tls-default-cert", "tls-default-key",
-      "tls-key-encryption-key", "status-listen", "metrics-require-key", "admin-tls", "router-mode"));
+      "tls-key-encryption-key", "status-listen", "metrics-require-key", "admin-tls", "router-mode", "http2", "h2c"));
 
   private static Set<String> union(Set<String> a, Set<String> b) {
     Set<String> all = new java.util.HashSet<>(a);
@@ -190,7 +192,26 @@ public record GatewayConfig(
         merged.containsKey("status-listen") ? ListenAddress.parse("--status-listen", merged.get("status-listen")) : null,
         AdminOptions.parse(merged),
         ClientLimits.from(merged),
-        routerMode(merged.getOrDefault("router-mode", RouterMode.RADIXTREE_HOST_URI.apisixName())));
+        routerMode(merged.getOrDefault("router-mode", RouterMode.RADIXTREE_HOST_URI.apisixName())),
+        new Http2Options(bool(merged, "http2", true), bool(merged, "h2c", false)));
+  }
+
+  /**
+   * HTTP/2 towards clients.
+   *
+   * @param tls {@code --http2} (YAML {@code http2}, default true): the TLS listener offers {@code h2}
+   *     by ALPN, as APISIX's {@code ssl.listen[].enable_http2}
+   * @param h2c {@code --h2c} (default false): the plain listener also takes HTTP/2 with prior
+   *     knowledge (a client that opens with HTTP/2's preface); HTTP/1.1 clients are served as before
+   */
+  public record Http2Options(boolean tls, boolean h2c) {}
+
+  private static boolean bool(Map<String, String> merged, String key, boolean fallback) {
+    String v = merged.getOrDefault(key, String.valueOf(fallback)).trim();
+    if (!v.equals("true") && !v.equals("false")) {
+      throw new IllegalArgumentException("--" + key + ": true or false, was \"" + v + "\"");
+    }
+    return v.equals("true");
   }
 
   private static RouterMode routerMode(String name) {

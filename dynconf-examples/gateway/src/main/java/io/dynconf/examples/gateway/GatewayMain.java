@@ -16,6 +16,8 @@ import java.io.PrintStream;
  * --data-dir DIR            state directory (default ./dynconf-gateway-data)
  * --echo-listen HOST:PORT   the demo echo upstream (default 127.0.0.1:9081; "off" disables it)
  * --tls-listen HOST:PORT    HTTPS data plane, certificates by SNI from the ssls (default: none)
+ * --http2 B                true (default): the TLS listener offers h2 by ALPN
+ * --h2c B                  true: the plain listener also takes HTTP/2 with prior knowledge (default false)
  * --status-listen HOST:PORT GET /dynconf/health for probes, on its own listener (default: none)
  * --router-mode MODE        radixtree_host_uri (default), radixtree_uri or radixtree_uri_with_parameter
  * --tls-default-cert FILE   PEM certificate for handshakes that match no ssl (default: self-signed)
@@ -98,6 +100,8 @@ public final class GatewayMain {
           --data-dir DIR            state directory (default ./dynconf-gateway-data)
           --echo-listen HOST:PORT   demo echo upstream (default 127.0.0.1:9081; off to disable)
           --tls-listen HOST:PORT    HTTPS data plane, certificates by SNI from the ssls (default: none)
+          --http2 B                 true (default): the TLS listener offers h2 by ALPN; false: HTTP/1.1 only
+          --h2c B                   true: the plain listener also takes HTTP/2 with prior knowledge (default false)
           --status-listen HOST:PORT GET /dynconf/health for probes, on its own listener (default: none)
           --router-mode MODE        APISIX's router.http: radixtree_host_uri (default; :name is literal),
                                     radixtree_uri, radixtree_uri_with_parameter (:name binds a segment)

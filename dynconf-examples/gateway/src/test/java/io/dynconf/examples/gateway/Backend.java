@@ -26,6 +26,8 @@ final class Backend implements AutoCloseable {
   final HttpServer server;
   final List<Map<String, List<String>>> requests = new CopyOnWriteArrayList<>();
   final AtomicLong uploaded = new AtomicLong();
+  /** Bytes of {@code /download} bodies written so far (a write blocked by back-pressure stops it). */
+  final AtomicLong downloaded = new AtomicLong();
   final AtomicInteger hits = new AtomicInteger();
   final AtomicInteger brokenDownloads = new AtomicInteger();
   final Map<String, Boolean> connections = new ConcurrentHashMap<>();
@@ -76,6 +78,7 @@ final class Backend implements AutoCloseable {
         try (OutputStream out = ex.getResponseBody()) {
           for (long left = bytes; left > 0; left -= Math.min(left, buf.length)) {
             out.write(buf, 0, (int) Math.min(left, buf.length));
+            downloaded.addAndGet(Math.min(left, buf.length));
           }
         } catch (IOException e) {
           brokenDownloads.incrementAndGet(); // the gateway closed the upstream connection mid-body

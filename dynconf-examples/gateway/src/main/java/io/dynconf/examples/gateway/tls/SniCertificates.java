@@ -7,6 +7,7 @@ import io.dynconf.core.apisix.Ssl;
 import io.dynconf.core.apisix.StandardTypes;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.Mapping;
@@ -60,6 +61,9 @@ public final class SniCertificates implements Mapping<String, SslContext>, AutoC
   private static final Pattern SECRET_REF = Pattern.compile("^(\\$secret://|\\$[Ee][Nn][Vv]://)");
   private static final char[] STORE_PASSWORD = "dynconf".toCharArray(); // in-memory key stores only
 
+  /** The protocols offered by ALPN, in preference order; empty for none. */
+  private final List<String> alpn;
+
   /** A built ssl: the value it was built from, and its entry or the reason it is not served. */
   private record Built(Ssl ssl, SniIndex.@Nullable Entry entry, @Nullable String problem) {}
 
@@ -107,7 +111,9 @@ public final class SniCertificates implements Mapping<String, SslContext>, AutoC
     }
   }
 
-  private SniCertificates(ConfigRegistry registry, Identity defaultIdentity, KeyEncryption encryption, Clock clock) {
+  private SniCertificates(ConfigRegistry registry, Identity defaultIdentity, KeyEncryption encryption, Clock clock,
+      List<String> alpn) {
+    this.alpn = List.copyOf(alpn);
     this.registry = registry;
     this.encryption = encryption;
     this.clock = clock;
@@ -127,7 +133,16 @@ public final class SniCertificates implements Mapping<String, SslContext>, AutoC
    * @param clock the clock expiry is checked against
    */
   public static SniCertificates start(ConfigRegistry registry, Identity defaultIdentity, KeyEncryption encryption, Clock clock) {
-    SniCertificates certificates = new SniCertificates(registry, defaultIdentity, encryption, clock);
+    return start(registry, defaultIdentity, encryption, clock, List.of());
+  }
+
+  /**
+   * As {@link #start(ConfigRegistry, Identity, KeyEncryption, Clock)}, every context offering
+   * {@code alpn} (in preference order, e.g. {@code h2, http/1.1}) by ALPN; empty: no ALPN.
+   */
+  public static SniCertificates start(ConfigRegistry registry, Identity defaultIdentity, KeyEncryption encryption, Clock clock,
+      List<String> alpn) {
+    SniCertificates certificates = new SniCertificates(registry, defaultIdentity, encryption, clock, alpn);
     registry.addListener(certificates.listener);
     certificates.scheduleRebuild(); // a change published between the first build and addListener
     return certificates;
@@ -293,7 +308,7 @@ public final class SniCertificates implements Mapping<String, SslContext>, AutoC
   }
 
   /** A server context (JDK provider) holding every pair in one key manager. */
-  private static SslContext context(List<Identity> pairs, @Nullable List<String> protocols, @Nullable List<X509Certificate> clientCa) {
+  private SslContext context(List<Identity> pairs, @Nullable List<String> protocols, @Nullable List<X509Certificate> clientCa) {
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
@@ -308,6 +323,11 @@ public final class SniCertificates implements Mapping<String, SslContext>, AutoC
       }
       if (clientCa != null) {
         b.trustManager(clientCa).clientAuth(ClientAuth.REQUIRE);
+      }
+      if (!alpn.isEmpty()) {
+        b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
       }
       return b.build();
     } catch (Exception e) { // KeyStore, KeyManagerFactory and SSLException: all "cannot build"
