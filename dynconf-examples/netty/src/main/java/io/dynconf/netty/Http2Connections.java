@@ -46,6 +46,10 @@ import java.util.function.Consumer;
  * listener: h2c with prior knowledge) or {@link #alpn} (TLS listener: {@code h2} by ALPN) switches
  * it to HTTP/2 by calling the host's switch, which removes its HTTP/1.1 handlers and calls
  * {@link #serve}.
+ *
+ * <p>gRPC requests on a stream get gRPC's answers from the gateway itself (a gRPC status instead of
+ * an HTTP error page) and their {@code grpc-timeout} honoured ({@link GrpcAnswers}); upstreams of
+ * scheme {@code grpc}/{@code grpcs} are reached over HTTP/2 ({@link UpstreamPool}).
  */
 public final class Http2Connections {
   /** Streams one connection may have open at once (nginx's {@code http2_max_concurrent_streams}). */
@@ -72,7 +76,7 @@ public final class Http2Connections {
     pipeline.addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
       @Override
       protected void initChannel(Http2StreamChannel ch) {
-        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Http1View());
+        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Http1View(), new GrpcAnswers());
         stream.accept(ch);
       }
     }));

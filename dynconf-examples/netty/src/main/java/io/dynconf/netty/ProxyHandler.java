@@ -196,6 +196,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
    */
   public static final long DISCARD_LIMIT = 1024 * 1024;
 
+  /** The upstream schemes the proxy speaks: HTTP/1.1, and gRPC over HTTP/2 (h2c or TLS). */
+  private static final java.util.Set<String> SCHEMES = java.util.Set.of("http", "grpc", "grpcs");
+
   private void dispatch(ChannelHandlerContext ctx, Object msg) {
     if (tunnel) {
       UpstreamExchange ex = exchange;
@@ -303,9 +306,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       discard(HttpResponseStatus.BAD_GATEWAY, "502 Bad Gateway: the route has no upstream nodes\n", keepAlive, false);
       return;
     }
-    if (!upstream.scheme().equals("http")) {
+    if (!SCHEMES.contains(upstream.scheme())) {
       discard(HttpResponseStatus.BAD_GATEWAY, "502 Bad Gateway: upstream scheme " + upstream.scheme()
-          + " is not supported by the proxy (http only)\n", keepAlive, false);
+          + " is not supported by the proxy (http, grpc, grpcs)\n", keepAlive, false);
       return;
     }
     Picker picker;

@@ -141,7 +141,8 @@ final class UpstreamExchange implements BackendHandler.Listener {
       firstStart = nodeStart;
     }
     Node chosen = p;
-    handler.settings().pool().acquire(ctx.channel().eventLoop(), p.host(), p.port(), (int) Math.min(Integer.MAX_VALUE, connectMs),
+    handler.settings().pool().acquire(ctx.channel().eventLoop(), upstream.scheme(), p.host(), p.port(),
+        (int) Math.min(Integer.MAX_VALUE, connectMs),
         (ch, wasReused, cause) -> {
           if (finished || pick != chosen) {
             if (ch != null) {

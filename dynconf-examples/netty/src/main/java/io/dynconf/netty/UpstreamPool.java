@@ -32,6 +32,7 @@ public final class UpstreamPool {
   private final int maxIdle;
   private final long idleTimeoutNanos;
   private final Map<EventLoop, Map<String, ArrayDeque<Channel>>> pools = new ConcurrentHashMap<>();
+  private final Http2Upstreams http2 = new Http2Upstreams();
 
   public UpstreamPool(int maxIdle, long idleTimeoutMillis) {
     this.maxIdle = maxIdle;
@@ -47,6 +48,22 @@ public final class UpstreamPool {
             ch.pipeline().addLast("backend", new BackendHandler());
           }
         });
+  }
+
+  /**
+   * A connection for an upstream of {@code scheme}: {@code http} as {@link #acquire(EventLoop,
+   * String, int, int, Acquired)}; {@code grpc} and {@code grpcs} a new HTTP/2 stream on the loop's
+   * one connection to the node (h2c, or TLS with ALPN {@code h2}), which the exchange uses as it
+   * would an HTTP/1.1 connection.
+   */
+  public void acquire(EventLoop loop, String scheme, String host, int port, int connectTimeoutMillis, Acquired done) {
+    switch (scheme) {
+      case "grpc", "grpcs" -> {
+        pools(loop); // starts the loop's sweep, which also closes idle HTTP/2 connections
+        http2.acquire(loop, scheme.equals("grpcs"), host, port, connectTimeoutMillis, done);
+      }
+      default -> acquire(loop, host, port, connectTimeoutMillis, done);
+    }
   }
 
   /**
@@ -91,6 +108,10 @@ public final class UpstreamPool {
 
   /** Returns a connection after a complete exchange; closes it when the pool is full. */
   public void release(Channel ch) {
+    if (ch instanceof io.netty.handler.codec.http2.Http2StreamChannel) {
+      ch.close(); // a stream serves one exchange; its connection stays for the next streams
+      return;
+    }
     if (!ch.isActive()) {
       return;
     }
@@ -114,7 +135,10 @@ public final class UpstreamPool {
       if (m == created) {
         long period = Math.max(1, TimeUnit.NANOSECONDS.toMillis(idleTimeoutNanos) / 4);
         Map<String, ArrayDeque<Channel>> loopPools = m;
-        loop.scheduleAtFixedRate(() -> sweep(loopPools), period, period, TimeUnit.MILLISECONDS);
+        loop.scheduleAtFixedRate(() -> {
+          sweep(loopPools);
+          http2.sweep(loop, idleTimeoutNanos);
+        }, period, period, TimeUnit.MILLISECONDS);
       }
     }
     return m;
@@ -143,6 +167,11 @@ public final class UpstreamPool {
       }
     }
     return n;
+  }
+
+  /** Open HTTP/2 connections to gRPC nodes across all loops (for tests and status). */
+  public int http2Connections() {
+    return http2.connectionCount();
   }
 
   /** Callback of {@link #acquire}. */

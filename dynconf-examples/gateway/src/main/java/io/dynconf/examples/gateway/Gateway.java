@@ -88,6 +88,7 @@ public final class Gateway implements AutoCloseable {
   private final Channel data;
   private final @Nullable Channel tls;
   private final @Nullable SniCertificates certificates;
+  private final UpstreamPool pool;
   private final AdminServer admin;
   private final @Nullable StatusServer status;
   private final ClientConnections clients;
@@ -182,7 +183,7 @@ public final class Gateway implements AutoCloseable {
         }
       }
       this.generatedAdminKey = generated;
-      UpstreamPool pool = new UpstreamPool(64, 60_000);
+      this.pool = new UpstreamPool(64, 60_000);
       ProxyHandler.Settings settings = new ProxyHandler.Settings(routes, balancers, pool, "http", plugins, accounting);
       LOG.info("client connections: at most {}; timeouts: {}", clients.max(), config.clientLimits());
       data = new ServerBootstrap().group(boss, workers).channelFactory(clients.serverChannels())
@@ -341,6 +342,11 @@ public final class Gateway implements AutoCloseable {
 
   public @Nullable InetSocketAddress tlsAddress() {
     return tls == null ? null : (InetSocketAddress) tls.localAddress();
+  }
+
+  /** The upstream connections of the data plane (HTTP/1.1 keep-alive, and HTTP/2 to gRPC nodes). */
+  public UpstreamPool upstreamPool() {
+    return pool;
   }
 
   /** The certificates of the HTTPS listener, or null without {@code --tls-listen}. */
