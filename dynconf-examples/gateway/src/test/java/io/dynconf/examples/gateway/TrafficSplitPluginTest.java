@@ -272,7 +272,7 @@ class TrafficSplitPluginTest {
     System.out.println("TrafficSplitPluginTest.randomWeightsSplitExactlyPerRound seed " + seed
         + " (replay: -DtrafficSplitSeed=" + seed + ")");
     Random random = new Random(seed);
-    List<Backend> targets = List.of(backend("t0"), backend("t1"), backend("t2"));
+    List<Backend> targets = List.of(backend("t0"), backend("t1"), backend("t2"), backend("t3"));
     for (int round = 0; round < 3; round++) {
       int n = 1 + random.nextInt(4);
       int[] weights = new int[n];
