@@ -73,7 +73,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class PluginChainBenchmark {
-  private static final String KEY = "bench-admin-key";
+  private static final String KEY = "bench-admin-key-0123";
 
   @Param({"none", "five"})
   public String chain;
