@@ -16,7 +16,8 @@ import io.dynconf.radix.balance.Balancers;
  * active checks, node health) and the route's metric series. Without it
  * these maps grow with every id ever created (admin POSTs generate ids). The keys are the
  * balancer keys {@code RouteTable} gives ({@code /upstreams/ID}, {@code /routes/ID} for an
- * embedded upstream, {@code /services/ID}).
+ * embedded upstream, {@code /services/ID}) and traffic-split's for its inline upstreams ({@code
+ * /routes/ID#traffic-split/RULE/ENTRY}, owned by route ID and left to the sweep).
  *
  * <p>A request already past routing may still use a deleted route's picker or record its metric
  * once more after the drop, which re-creates one entry; {@link #sweep}, run periodically, removes
@@ -79,6 +80,10 @@ public final class ForgetDeleted implements ConfigRegistry.Listener {
       return true; // not a key RouteTable makes: not ours to judge
     }
     String id = key.substring(slash + 1);
+    int tag = id.indexOf('#'); // traffic-split's inline upstreams: /routes/ID#traffic-split/RULE/ENTRY ('#' is no id character)
+    if (tag >= 0) {
+      id = id.substring(0, tag);
+    }
     return switch (key.substring(0, slash)) {
       case "/upstreams" -> s.store(StandardTypes.UPSTREAMS).item(id) != null;
       case "/services" -> s.store(StandardTypes.SERVICES).item(id) != null;

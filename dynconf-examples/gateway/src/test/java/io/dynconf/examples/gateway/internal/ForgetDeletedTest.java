@@ -118,4 +118,24 @@ class ForgetDeletedTest {
       routes.close();
     }
   }
+
+  @Test
+  void trafficSplitsInlineBalancersLiveAsLongAsTheirRoute() throws Exception {
+    try (InMemorySource source = new InMemorySource("/apisix");
+        ConfigRegistry registry = ConfigRegistry.builder(source).build().start()) {
+      assertThat(registry.awaitReady(WAIT)).isTrue();
+      Balancers balancers = Balancers.create();
+      ForgetDeleted forget = new ForgetDeleted(balancers, new GatewayMetrics());
+      registry.addListener(forget);
+      long rev = source.put("/apisix/routes/kept", "{\"uri\":\"/kept\",\"upstream\":{\"nodes\":{\"127.0.0.1:80\":1}}}");
+      await().atMost(WAIT).until(() -> registry.status().appliedRevision() >= rev);
+      io.dynconf.core.apisix.Upstream inline = registry.snapshot().store(io.dynconf.core.apisix.StandardTypes.ROUTES)
+          .get("kept").upstream();
+      balancers.picker("/routes/kept#traffic-split/0/1", 7, inline);
+      balancers.picker("/routes/gone#traffic-split/0/0", 7, inline);
+      assertThat(forget.sweep(registry.snapshot())).isEqualTo(1);
+      assertThat(balancers.keys()).containsExactly("/routes/kept#traffic-split/0/1");
+      balancers.close();
+    }
+  }
 }
