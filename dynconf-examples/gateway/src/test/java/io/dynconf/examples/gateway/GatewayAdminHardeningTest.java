@@ -95,6 +95,42 @@ class GatewayAdminHardeningTest {
     }
   }
 
+  /**
+   * A flood of silent connections fills the admin listener: the operator still gets in (the oldest
+   * connection that showed no key is closed to make room), and a connection that showed the key is
+   * never the one closed.
+   */
+  @Test
+  void silentConnectionsFillingTheListenerMakeRoomForTheOperator() throws Exception {
+    try (Gateway gw = start()) {
+      int port = gw.adminAddress().getPort();
+      List<Socket> silent = new ArrayList<>();
+      try (Socket operator = new Socket("127.0.0.1", port)) {
+        operator.setSoTimeout(5000);
+        String get = "GET /apisix/admin/routes HTTP/1.1\r\nHost: x\r\nX-API-KEY: " + KEY + "\r\n\r\n";
+        operator.getOutputStream().write(get.getBytes(StandardCharsets.US_ASCII));
+        assertThat(readResponse(operator.getInputStream())).startsWith("HTTP/1.1 200"); // proven from here on
+        for (int i = 0; i < 300; i++) { // more than the listener holds
+          Socket s = new Socket();
+          s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+          s.setSoTimeout(5000);
+          silent.add(s);
+        }
+        // a new operator connection gets in and is answered
+        HttpResponse<String> r = GatewayAdminTest.admin(http, gw, "GET", "/apisix/admin/routes", KEY, null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        // the first silent connections were closed to make room; the proven one still answers
+        assertThat(silent.get(0).getInputStream().read()).as("the oldest silent connection was closed").isEqualTo(-1);
+        operator.getOutputStream().write(get.getBytes(StandardCharsets.US_ASCII));
+        assertThat(readResponse(operator.getInputStream())).startsWith("HTTP/1.1 200");
+      } finally {
+        for (Socket s : silent) {
+          s.close();
+        }
+      }
+    }
+  }
+
   /** A viewer's write, a wrong key and an oversized body are all refused before the body is read. */
   @Test
   void viewerWritesAndOversizedBodiesAreRefusedFromTheHead() throws Exception {

@@ -288,6 +288,9 @@ public final class AdminServer implements AutoCloseable {
         return;
       }
       AdminRole role = role(head.headers().get(AdminApi.API_KEY_HEADER));
+      if (role != null) {
+        cap.proven(ctx.channel()); // a connection with a key is never closed to make room
+      }
       boolean operatorPath = path.equals("/apisix/prometheus/metrics") || path.equals("/dynconf/status");
       if (operatorPath) {
         boolean needsKey = path.equals("/dynconf/status") || security.metricsRequireKey();
