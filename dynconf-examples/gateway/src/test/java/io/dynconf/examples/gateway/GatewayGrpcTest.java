@@ -251,6 +251,32 @@ class GatewayGrpcTest {
         });
   }
 
+  /**
+   * Calls the gateway answers itself (here: 404 as UNIMPLEMENTED), 3,200 of them 64 at a time, are
+   * answered each and never end the connection (a load run through the gateway once saw GOAWAY
+   * ENHANCE_YOUR_CALM from the rapid-reset guard and every later call fail).
+   */
+  @Test
+  void manyCallsAnsweredByTheGatewayItselfDoNotLookLikeARapidResetAttack() {
+    MethodDescriptor<byte[], byte[]> missing = UNARY.toBuilder()
+        .setFullMethodName(MethodDescriptor.generateFullMethodName("test.Nowhere", "Unary")).build();
+    for (int round = 0; round < 50; round++) { // 64 in flight at a time, as a loaded client has them
+      List<com.google.common.util.concurrent.ListenableFuture<byte[]>> calls = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        calls.add(ClientCalls.futureUnaryCall(channel.newCall(missing, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS)),
+            utf8("x")));
+      }
+      for (int i = 0; i < calls.size(); i++) {
+        int call = round * 64 + i;
+        com.google.common.util.concurrent.ListenableFuture<byte[]> f = calls.get(i);
+        assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).as("call %d", call)
+            .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
+      }
+    }
+    assertThat(new String(ClientCalls.blockingUnaryCall(channel, UNARY, CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS),
+        utf8("after")), StandardCharsets.UTF_8)).isEqualTo("echo after");
+  }
+
   @Test
   void theGatewayHonoursGrpcTimeoutEvenWhenTheClientDoesNot() throws Exception {
     // the JDK client knows nothing of gRPC deadlines: only the gateway can end this call
