@@ -18,6 +18,7 @@ ROUNDS="${ROUNDS:-3}"
 CLIENTS="${CLIENTS:-16}"          # h2load connections
 STREAMS="${STREAMS:-8}"           # h2load concurrent streams per connection
 GRPC_CONCURRENCY="${GRPC_CONCURRENCY:-64}"
+WARMUP="${WARMUP:-15}"            # seconds of unmeasured load on the gateway first (JIT)
 JVM_OPTS="${JVM_OPTS:--Xms1g -Xmx1g}"
 TMP="$(mktemp -d /tmp/dynconf-h2.XXXXXX)"
 PIDS=()
@@ -100,6 +101,9 @@ grpc() {  # grpc HOST:PORT: "calls/s p50_us p99_us errors"
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
+log "warm-up (not measured): the gateway's JIT"
+h2load -c"$CLIENTS" -m"$STREAMS" -D"$WARMUP" "http://127.0.0.1:18290/api/x" >/dev/null 2>&1
+java -cp "$BENCH" io.dynconf.jmh.GrpcLoad client 127.0.0.1:18290 "$WARMUP" "$GRPC_CONCURRENCY" >/dev/null 2>&1
 : >"$TMP/h2-direct" ; : >"$TMP/h2-gateway"; : >"$TMP/grpc-direct"; : >"$TMP/grpc-gateway"
 for ((round = 1; round <= ROUNDS; round++)); do
   log "round $round: h2 direct";   h2 "http://127.0.0.1:18282/api/x" | tee -a "$TMP/h2-direct" >&2
