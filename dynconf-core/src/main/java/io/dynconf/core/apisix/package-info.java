@@ -10,8 +10,8 @@
  * APISIX's JSON schemas, checks and references: the same etcd layout and JSON as APISIX), {@link
  * io.dynconf.core.apisix.PluginCatalog} (which plugins a host accepts, and with {@link
  * io.dynconf.core.apisix.PluginInfo} the schemas it publishes; {@code StandardTypes.withBalancers}
- * for the upstream types its balancers implement) and {@link
- * io.dynconf.core.apisix.PemMaterial} (the parsed certificate and key of an ssl).
+ * for the upstream types its balancers implement). An ssl's certificates and keys are parsed by
+ * {@link io.dynconf.core.tls.Pem}.
  */
 @org.jspecify.annotations.NullMarked
 package io.dynconf.core.apisix;

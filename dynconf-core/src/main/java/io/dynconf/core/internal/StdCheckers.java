@@ -1,6 +1,7 @@
 package io.dynconf.core.internal;
 
 import io.dynconf.core.InvalidConfigException;
+import io.dynconf.core.tls.Pem;
 import io.dynconf.core.apisix.Route;
 import io.dynconf.core.apisix.Service;
 import io.dynconf.core.apisix.Ssl;
@@ -29,7 +30,6 @@ import org.jspecify.annotations.Nullable;
  * client certificate and key are checked for their PEM shape only. Nothing is decrypted.
  */
 public final class StdCheckers {
-  private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
   private static final Pattern SECRET_REF = Pattern.compile("^(\\$secret://|\\$[Ee][Nn][Vv]://)");
   private static final Map<String, Schema> CHASH_KEYS = Map.of(
       "vars", StdSchemas.definition("upstreams.json", "upstream_hash_vars_schema"),
@@ -185,9 +185,9 @@ public final class StdCheckers {
       return; // encrypted: the shape was checked by privateKey
     }
     PrivateKey privateKey = SslMaterial.privateKey(key, keyPointer);
-    if (!SslMaterial.matches(privateKey, chain.get(0))) {
+    if (!Pem.matches(privateKey, chain.get(0))) {
       throw new InvalidConfigException(keyPointer, "the private key does not match the certificate in "
-          + certPointer.substring(1) + " (" + SslMaterial.describe(chain.get(0)) + "): its public key differs");
+          + certPointer.substring(1) + " (" + Pem.describe(chain.get(0)) + "): its public key differs");
     }
   }
 
@@ -233,16 +233,20 @@ public final class StdCheckers {
     }
   }
 
-  /** The labels of the PEM blocks in {@code text}; each block's body must be base64 (header lines aside). */
+  /** The labels of the PEM blocks in {@code text}; each block's body must be base64 (header lines aside), not empty. */
   private static List<String> pemLabels(String text, String pointer) {
-    Matcher m = PEM.matcher(text);
     List<String> labels = new ArrayList<>();
-    while (m.find()) {
-      String body = m.group(2).lines().filter(line -> !line.contains(":")).reduce("", String::concat);
-      if (base64(body) == null) {
-        throw new InvalidConfigException(pointer, "the body of the PEM block " + m.group(1) + " is not base64");
+    for (Pem.Block block : Pem.blocks(text)) {
+      byte[] der;
+      try {
+        der = block.der();
+      } catch (IllegalArgumentException e) {
+        throw new InvalidConfigException(pointer, String.valueOf(e.getMessage()));
       }
-      labels.add(m.group(1));
+      if (der.length == 0) {
+        throw new InvalidConfigException(pointer, "the body of the PEM block " + block.label() + " is not base64");
+      }
+      labels.add(block.label());
     }
     return labels;
   }

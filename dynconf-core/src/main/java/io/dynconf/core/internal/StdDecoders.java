@@ -1,5 +1,6 @@
 package io.dynconf.core.internal;
 
+import io.dynconf.core.match.IpAddress;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dynconf.core.apisix.Consumer;
@@ -136,7 +137,7 @@ public final class StdDecoders {
       for (int i = 0; i < nodes.size(); i++) {
         Obj n = new Obj(nodes.get(i), pointer + "/" + i);
         String host = n.text("host", "");
-        if (StdAddresses.isIpv6(host)) {
+        if (IpAddress.isIpv6(host)) {
           throw new InvalidConfigException(n.at("host"), "IPv6 address must be enclosed with '[' and ']'");
         }
         if (host.startsWith("[") && !bracketedIpv6(host)) {
@@ -171,7 +172,7 @@ public final class StdDecoders {
         port = address.substring(close + 2);
       }
     } else if (twoColonsBeforeADot(address)) {
-      if (!StdAddresses.isIpv6(address)) {
+      if (!IpAddress.isIpv6(address)) {
         throw new InvalidConfigException(pointer, "\"" + address + "\" is not a valid IPv6 address "
             + "(a port after an IPv6 address needs brackets: [::1]:80)");
       }
@@ -203,7 +204,7 @@ public final class StdDecoders {
   }
 
   private static boolean bracketedIpv6(String host) {
-    return host.length() > 2 && host.endsWith("]") && StdAddresses.isIpv6(host.substring(1, host.length() - 1));
+    return host.length() > 2 && host.endsWith("]") && IpAddress.isIpv6(host.substring(1, host.length() - 1));
   }
 
   private static boolean twoColonsBeforeADot(String address) {
@@ -405,7 +406,7 @@ public final class StdDecoders {
 
     /** Checks that {@code value}, read from {@code field}, is an IP address or CIDR block. */
     void address(String field, String value) {
-      if (!StdAddresses.isIpOrCidr(value)) {
+      if (!IpAddress.isBlock(value)) {
         throw new InvalidConfigException(at(field), "\"" + value + "\" is not an IP address or CIDR block");
       }
     }

@@ -2,7 +2,6 @@ package io.dynconf.core.match;
 
 import io.dynconf.core.InvalidConfigException;
 import io.dynconf.core.internal.JsonTree;
-import io.dynconf.core.internal.StdAddresses;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -286,7 +285,7 @@ public final class VarsExpression {
     List<String> addresses = new ArrayList<>(list.size());
     for (int i = 0; i < list.size(); i++) {
       Object a = list.get(i);
-      if (!(a instanceof String) || !StdAddresses.isIpOrCidr((String) a)) {
+      if (!(a instanceof String) || !IpAddress.isBlock((String) a)) {
         throw new InvalidConfigException(value instanceof List ? pointer + "/" + i : pointer,
             "invalid ip address: " + (a instanceof String ? "\"" + a + "\"" : a) + " is not an IP address or CIDR block");
       }

@@ -1,5 +1,6 @@
 package io.dynconf.radix.internal;
 
+import io.dynconf.core.match.IpAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -127,7 +128,7 @@ public final class HostIndex<V> {
     String p = lowerAscii(pattern, 0, pattern.length());
     if (p.charAt(0) == '[') {
       if (p.length() < 3 || p.charAt(p.length() - 1) != ']'
-          || IpParser.parse(p, 1, p.length() - 1, new long[2]) != IpParser.V6) {
+          || IpAddress.parse(p, 1, p.length() - 1, new long[2]) != IpAddress.V6) {
         throw invalid(pattern, "a bracketed host must be an IPv6 address, like [::1]");
       }
       return p;

@@ -1,5 +1,6 @@
 package io.dynconf.radix.internal;
 
+import io.dynconf.core.match.IpAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -15,8 +16,8 @@ import java.util.Objects;
  * An entry is an address ({@code 10.0.0.1}, {@code ::1}) or a CIDR range ({@code 192.168.1.0/24},
  * {@code 2001:db8::/32}); the prefix length is 0-32 for IPv4 and 0-128 for IPv6, written in decimal
  * without sign or leading zeros. Bits set below the prefix ({@code 192.168.1.7/24}) are ignored, as
- * lua-resty-ipmatcher does. Addresses are parsed by {@link IpParser}: literals only, never a DNS
- * lookup. An invalid entry fails {@link #of} with an {@link IllegalArgumentException} naming the
+ * lua-resty-ipmatcher does. Entries and client addresses are read by dynconf-core's {@link
+ * IpAddress}: literals only, never a DNS lookup. An invalid entry fails {@link #of} with an {@link IllegalArgumentException} naming the
  * entry and the reason.
  *
  * <h2>Families</h2>
@@ -76,51 +77,17 @@ public final class IpMatcher {
     Objects.requireNonNull(entries, "entries");
     List<long[]> v4 = new ArrayList<>();
     List<long[]> v6 = new ArrayList<>();
-    long[] addr = new long[2];
     for (String entry : entries) {
       if (entry == null) {
         throw new IllegalArgumentException("invalid IP address or CIDR range: null");
       }
-      int slash = entry.indexOf('/');
-      int addrEnd = slash < 0 ? entry.length() : slash;
-      int family = IpParser.parse(entry, 0, addrEnd, addr);
-      if (family == IpParser.BAD_OCTET) {
-        throw invalid(entry, "bad octet (each of the four must be 0-255, without leading zeros)");
+      long[] block = new long[4]; // first address (hi, lo), last address (hi, lo)
+      int family = IpAddress.parseBlock(entry, block);
+      if (family == IpAddress.NOT_AN_ADDRESS) {
+        throw new IllegalArgumentException(
+            "invalid IP address or CIDR range '" + entry + "': " + IpAddress.blockProblem(entry));
       }
-      if (family < 0) {
-        throw invalid(entry, "not an IPv4 or IPv6 address");
-      }
-      int bits = family == IpParser.V4 ? 32 : 128;
-      int prefix = slash < 0 ? bits : prefixLength(entry, slash + 1, bits);
-      if (family == IpParser.V4) {
-        long hostMask = prefix == 0 ? 0xffff_ffffL : (1L << (32 - prefix)) - 1;
-        long start = addr[1] & ~hostMask;
-        v4.add(new long[] {0, start, 0, start | hostMask});
-      } else {
-        // Host part of the 128-bit mask, split into high and low words.
-        long hostHi;
-        long hostLo;
-        int host = 128 - prefix;
-        if (host == 0) {
-          hostHi = 0;
-          hostLo = 0;
-        } else if (host < 64) {
-          hostHi = 0;
-          hostLo = (1L << host) - 1;
-        } else if (host == 64) {
-          hostHi = 0;
-          hostLo = -1L;
-        } else if (host < 128) {
-          hostHi = (1L << (host - 64)) - 1;
-          hostLo = -1L;
-        } else {
-          hostHi = -1L;
-          hostLo = -1L;
-        }
-        long startHi = addr[0] & ~hostHi;
-        long startLo = addr[1] & ~hostLo;
-        v6.add(new long[] {startHi, startLo, startHi | hostHi, startLo | hostLo});
-      }
+      (family == IpAddress.V4 ? v4 : v6).add(block);
     }
     if (v4.isEmpty() && v6.isEmpty()) {
       return EMPTY;
@@ -133,36 +100,6 @@ public final class IpMatcher {
   /** Compiles the entries; see {@link #of(Collection)}. */
   public static IpMatcher of(String... entries) {
     return of(List.of(entries));
-  }
-
-  private static int prefixLength(String entry, int from, int bits) {
-    int len = entry.length() - from;
-    if (len == 0) {
-      throw invalid(entry, "empty prefix length");
-    }
-    int value = 0;
-    for (int i = from; i < entry.length(); i++) {
-      char c = entry.charAt(i);
-      if (c < '0' || c > '9') {
-        throw invalid(entry, "prefix length '" + entry.substring(from) + "' is not a number");
-      }
-      if (value <= 1000) {
-        value = value * 10 + (c - '0');
-      }
-    }
-    if (len > 1 && entry.charAt(from) == '0') {
-      throw invalid(entry, "prefix length '" + entry.substring(from) + "' has a leading zero");
-    }
-    if (value > bits) {
-      throw invalid(entry, "prefix length " + entry.substring(from) + " out of range 0-" + bits
-          + " for an IPv" + (bits == 32 ? 4 : 6) + " address");
-    }
-    return value;
-  }
-
-  private static IllegalArgumentException invalid(String entry, String reason) {
-    return new IllegalArgumentException(
-        "invalid IP address or CIDR range '" + entry + "': " + reason);
   }
 
   /**
@@ -233,11 +170,11 @@ public final class IpMatcher {
     if (clientAddress == null || isEmpty()) {
       return false;
     }
-    int family = IpParser.parse(clientAddress, 0, clientAddress.length(), scratch);
-    if (family == IpParser.V4) {
+    int family = IpAddress.parse(clientAddress, 0, clientAddress.length(), scratch);
+    if (family == IpAddress.V4) {
       return containsV4(scratch[1]);
     }
-    if (family == IpParser.V6) {
+    if (family == IpAddress.V6) {
       long hi = scratch[0];
       long lo = scratch[1];
       if (containsV6(hi, lo)) {

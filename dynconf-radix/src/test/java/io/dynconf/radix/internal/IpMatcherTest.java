@@ -176,7 +176,8 @@ class IpMatcherTest {
   void badOctetIsRejected(String entry) {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> IpMatcher.of(entry))
-        .withMessageStartingWith("invalid IP address or CIDR range '" + entry + "': bad octet");
+        .withMessageStartingWith("invalid IP address or CIDR range '" + entry + "': not a valid IPv")
+        .withMessageContaining(" octet \"");
   }
 
   @ParameterizedTest
@@ -204,7 +205,8 @@ class IpMatcherTest {
   void notAnAddressIsRejected(String entry) {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> IpMatcher.of(entry))
-        .withMessage("invalid IP address or CIDR range '" + entry + "': not an IPv4 or IPv6 address");
+        .withMessageStartingWith("invalid IP address or CIDR range '" + entry + "': not ")
+        .withMessageContaining(" address");
   }
 
   @Test
@@ -218,6 +220,6 @@ class IpMatcherTest {
   void firstInvalidEntryIsNamedAmongValidOnes() {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> IpMatcher.of("10.0.0.0/8", "::1", "10.0.0.300", "nope"))
-        .withMessageStartingWith("invalid IP address or CIDR range '10.0.0.300': bad octet");
+        .withMessage("invalid IP address or CIDR range '10.0.0.300': not a valid IPv4 address: octet \"300\" must be 0..255");
   }
 }

@@ -1,5 +1,6 @@
 package io.dynconf.examples.gateway;
 
+import io.dynconf.core.match.IpAddress;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -21,8 +22,8 @@ import org.jspecify.annotations.Nullable;
  * free port (useful in tests; the server then reports the port it was given).
  *
  * <p>Every instance is valid: the host is a dotted-quad IPv4 address, an IPv6 address (stored
- * without brackets and without a zone id) or an RFC 1123 host name, and nothing is resolved; a
- * host name is only looked up when the server binds. {@link #toString()} gives the {@code
+ * without brackets and without a zone id; both read by dynconf-core's {@link IpAddress}) or an RFC
+ * 1123 host name, and nothing is resolved; a host name is only looked up when the server binds. {@link #toString()} gives the {@code
  * host:port} form that {@link #parse} reads back.
  *
  * @param host the host to bind, for example {@code 127.0.0.1}, {@code ::1} or {@code localhost}
@@ -182,119 +183,25 @@ public record ListenAddress(String host, int port) {
     return port;
   }
 
-  /** Returns why {@code host} is not a valid host, or null if it is valid. */
+  /**
+   * Returns why {@code host} is not a valid host, or null if it is valid. IP literals (a host with a
+   * ':', or of digits and dots only) are read by dynconf-core's {@link IpAddress}; anything else is
+   * a host name.
+   */
   private static @Nullable String hostProblem(String host) {
     if (host.isEmpty()) {
       return "host must not be empty";
     }
-    if (host.indexOf(':') >= 0) {
-      return ipv6Problem(host);
-    }
-    boolean digitsAndDots = true;
-    for (int i = 0; i < host.length() && digitsAndDots; i++) {
+    boolean literal = true;
+    for (int i = 0; i < host.length() && literal; i++) {
       char c = host.charAt(i);
-      digitsAndDots = (c >= '0' && c <= '9') || c == '.';
+      literal = (c >= '0' && c <= '9') || c == '.';
     }
-    return digitsAndDots ? ipv4Problem(host) : hostNameProblem(host);
-  }
-
-  private static @Nullable String ipv4Problem(String host) {
-    String[] octets = host.split("\\.", -1);
-    if (octets.length != 4) {
-      return "host "
-          + quote(host)
-          + " is not a valid IPv4 address: expected four octets such as 127.0.0.1";
+    if (literal || host.indexOf(':') >= 0) {
+      String problem = IpAddress.problem(host);
+      return problem == null ? null : "host " + quote(host) + " is " + problem;
     }
-    for (String octet : octets) {
-      if (octet.isEmpty() || octet.length() > 3 || Integer.parseInt(octet) > 255) {
-        return "host "
-            + quote(host)
-            + " is not a valid IPv4 address: octet "
-            + quote(octet)
-            + " must be 0..255";
-      }
-      if (octet.length() > 1 && octet.charAt(0) == '0') {
-        // 010 is 10 to some parsers and 8 (octal) to others: refuse to guess.
-        return "host "
-            + quote(host)
-            + " is not a valid IPv4 address: octet "
-            + quote(octet)
-            + " has a leading zero";
-      }
-    }
-    return null;
-  }
-
-  private static @Nullable String ipv6Problem(String host) {
-    if (host.indexOf('%') >= 0) {
-      return "host " + quote(host) + " has an IPv6 zone id (%...), which is not supported";
-    }
-    for (int i = 0; i < host.length(); i++) {
-      char c = host.charAt(i);
-      boolean allowed =
-          (c >= '0' && c <= '9')
-              || (c >= 'a' && c <= 'f')
-              || (c >= 'A' && c <= 'F')
-              || c == ':'
-              || c == '.';
-      if (!allowed) {
-        return "host "
-            + quote(host)
-            + " is not a valid IPv6 address: "
-            + describe(c)
-            + " at index "
-            + i
-            + " is not allowed";
-      }
-    }
-    return isIpv6Literal(host) ? null : "host " + quote(host) + " is not a valid IPv6 address";
-  }
-
-  /**
-   * Returns whether {@code text} is an IPv6 address in the text forms of RFC 4291 section 2.2:
-   * eight groups of one to four hex digits, at most one {@code ::} standing for one or more zero
-   * groups, and optionally a dotted-quad IPv4 address as the last two groups. Pure syntax: unlike
-   * {@link java.net.InetAddress#getByName}, it can never fall back to a DNS query.
-   */
-  private static boolean isIpv6Literal(String text) {
-    int gap = text.indexOf("::");
-    if (gap < 0) {
-      return groups(text, true) == 8;
-    }
-    if (text.indexOf("::", gap + 1) >= 0) {
-      return false;
-    }
-    String tail = text.substring(gap + 2);
-    int head = groups(text.substring(0, gap), false);
-    int rest = groups(tail, true);
-    return head >= 0 && rest >= 0 && head + rest <= 7;
-  }
-
-  /**
-   * Returns how many 16-bit groups the colon-separated {@code part} holds, or -1 if it is
-   * malformed. An empty part holds none. If {@code ipv4Last}, the last piece may be a dotted-quad
-   * IPv4 address, which counts as two groups.
-   */
-  private static int groups(String part, boolean ipv4Last) {
-    if (part.isEmpty()) {
-      return 0;
-    }
-    String[] pieces = part.split(":", -1);
-    int groups = 0;
-    for (int i = 0; i < pieces.length; i++) {
-      String piece = pieces[i];
-      if (piece.indexOf('.') >= 0) {
-        if (!ipv4Last || i != pieces.length - 1 || ipv4Problem(piece) != null) {
-          return -1;
-        }
-        groups += 2;
-      } else if (piece.isEmpty() || piece.length() > 4) {
-        return -1;
-      } else {
-        groups++;
-      }
-    }
-    return groups;
+    return hostNameProblem(host);
   }
 
   private static @Nullable String hostNameProblem(String host) {

@@ -1,8 +1,8 @@
 package io.dynconf.examples.gateway;
 
+import io.dynconf.core.tls.Certificates;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dynconf.examples.gateway.tls.Certificates;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

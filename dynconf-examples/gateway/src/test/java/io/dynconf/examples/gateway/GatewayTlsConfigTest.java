@@ -1,9 +1,9 @@
 package io.dynconf.examples.gateway;
 
+import io.dynconf.core.tls.Certificates;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dynconf.examples.gateway.tls.Certificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;

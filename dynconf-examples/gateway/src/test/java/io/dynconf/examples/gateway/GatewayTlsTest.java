@@ -1,12 +1,12 @@
 package io.dynconf.examples.gateway;
 
+import io.dynconf.core.tls.Certificates;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.dynconf.examples.gateway.tls.Certificates;
 import io.dynconf.examples.gateway.tls.KeyEncryption;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -274,25 +274,27 @@ class ListenAddressTest {
     }
 
     @ParameterizedTest
-    @ValueSource(
-        strings = {
-          ":::",
-          "1:::2",
-          "1::2::3",
-          ":1",
-          "1:",
-          "1:2:3:4:5:6:7",
-          "1:2:3:4:5:6:7:8:9",
-          "1:2:3:4:5:6:7:8::",
-          "12345::1",
-          "::1.2.3.4:1",
-          "1.2.3.4::",
-          "::256.0.0.1",
-          "::1.2.3",
-          "1:2:3:4:5:6:7:1.2.3.4",
+    @CsvSource(
+        delimiter = '|',
+        value = {
+          ":::                   | ':::' is not allowed",
+          "1:::2                 | ':::' is not allowed",
+          "1::2::3               | more than one '::'",
+          ":1                    | a single ':' at the start or end",
+          "1:                    | a single ':' at the start or end",
+          "1:2:3:4:5:6:7         | 7 groups; expected 8, or '::' for a run of zero groups",
+          "1:2:3:4:5:6:7:8:9     | 9 groups; expected 8, or '::' for a run of zero groups",
+          "1:2:3:4:5:6:7:8::     | 8 groups and '::', which must stand for at least one zero group",
+          "12345::1              | group \"12345\" has more than four hex digits",
+          "::1.2.3.4:1           | an embedded IPv4 address (\"1.2.3.4\") must be the last 32 bits",
+          "1.2.3.4::             | an embedded IPv4 address (\"1.2.3.4\") must be the last 32 bits",
+          "::256.0.0.1           | embedded IPv4 address \"256.0.0.1\": octet \"256\" must be 0..255",
+          "::1.2.3               | embedded IPv4 address \"1.2.3\": expected four octets such as 127.0.0.1",
+          "1:2:3:4:5:6:7:1.2.3.4 | 9 groups; expected 8, or '::' for a run of zero groups",
         })
-    void rejectsMalformedIpv6Addresses(String ipv6) {
-      assertRejected("[" + ipv6 + "]:80", "host \"" + ipv6 + "\" is not a valid IPv6 address");
+    void rejectsMalformedIpv6Addresses(String ipv6, String reason) {
+      assertRejected(
+          "[" + ipv6 + "]:80", "host \"" + ipv6 + "\" is not a valid IPv6 address: " + reason);
     }
 
     @Test
@@ -306,7 +308,7 @@ class ListenAddressTest {
     void rejectsAnIpv6ZoneId() {
       assertRejected(
           "[fe80::1%eth0]:80",
-          "host \"fe80::1%eth0\" has an IPv6 zone id (%...), which is not supported");
+          "host \"fe80::1%eth0\" is not a valid IPv6 address: a zone id (%...) is not supported");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.dynconf.examples.gateway.tls;
 
+import io.dynconf.core.tls.Pem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

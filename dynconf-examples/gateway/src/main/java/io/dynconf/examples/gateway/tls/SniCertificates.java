@@ -1,5 +1,7 @@
 package io.dynconf.examples.gateway.tls;
 
+import io.dynconf.core.tls.Certificates;
+import io.dynconf.core.tls.Pem;
 import io.dynconf.core.ConfigRegistry;
 import io.dynconf.core.ConfigStore;
 import io.dynconf.core.ConfigUpdate;

@@ -1,5 +1,6 @@
 package io.dynconf.examples.gateway.tls;
 
+import io.dynconf.core.tls.Certificates;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.ssl.SslContext;

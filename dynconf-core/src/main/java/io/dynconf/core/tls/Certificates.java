@@ -1,11 +1,17 @@
-package io.dynconf.examples.gateway.tls;
+package io.dynconf.core.tls;
 
-import static io.dynconf.examples.gateway.tls.Pem.seq;
-import static io.dynconf.examples.gateway.tls.Pem.tlv;
+import static io.dynconf.core.tls.Der.bitString;
+import static io.dynconf.core.tls.Der.bool;
+import static io.dynconf.core.tls.Der.integer;
+import static io.dynconf.core.tls.Der.octetString;
+import static io.dynconf.core.tls.Der.oid;
+import static io.dynconf.core.tls.Der.seq;
+import static io.dynconf.core.tls.Der.tlv;
 
+import io.dynconf.core.match.IpAddress;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -19,17 +25,17 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import javax.security.auth.x500.X500Principal;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Issues X.509 v3 certificates with the JDK alone. The JDK makes keys and signatures but has no
- * public API that builds a certificate, so the few DER structures of RFC 5280 are written here:
- * the gateway's self-signed default certificate, and test CAs and leaves.
+ * public API that builds a certificate, so the few DER structures of RFC 5280 are written here: the
+ * gateway's self-signed default certificate, and the CAs and leaves of tests (the gateway's TLS
+ * tests, the etcd test cluster's PKI).
  *
  * <pre>{@code
  * Certificates.Issued ca = Certificates.builder("test CA").ca().issue();
@@ -38,7 +44,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Keys are EC P-256 (or RSA 2048, {@link Builder#rsa()}); signatures SHA-256 with ECDSA or RSA
  * after the issuer's key; serials random and positive. A leaf has {@code digitalSignature} (and,
- * for RSA, {@code keyEncipherment}) and {@code serverAuth}; a CA has {@code keyCertSign}.
+ * for RSA, {@code keyEncipherment}), {@code serverAuth} and {@code clientAuth}; a CA has {@code
+ * keyCertSign} and {@code cRLSign}.
  */
 public final class Certificates {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -73,13 +80,25 @@ public final class Certificates {
 
   /** A certificate whose subject is {@code CN=<commonName>}. */
   public static Builder builder(String commonName) {
-    return new Builder(commonName);
+    if (commonName.isEmpty()) {
+      throw new IllegalArgumentException("empty common name");
+    }
+    return new Builder(commonName, seq(tlv(0x31, seq(oid(OID_COMMON_NAME), Der.utf8(commonName)))));
+  }
+
+  /**
+   * A certificate whose subject is {@code subject}, for example {@code new X500Principal("O=test
+   * client")} for a client certificate without a common name.
+   */
+  public static Builder builder(X500Principal subject) {
+    return new Builder(subject.getName(), subject.getEncoded());
   }
 
   /** Options of one certificate; {@link #issue()} makes it. Not thread-safe. */
   public static final class Builder {
-    private final String commonName;
-    private final List<String> dnsNames = new ArrayList<>();
+    private final String name;
+    private final byte[] subject;
+    private final List<byte[]> altNames = new ArrayList<>();
     private Instant notBefore = Instant.now().minus(Duration.ofHours(1));
     private Instant notAfter = Instant.now().plus(Duration.ofDays(90));
     private boolean ca;
@@ -87,16 +106,36 @@ public final class Certificates {
     private @Nullable Issued issuer;
     private @Nullable KeyPair keyPair;
 
-    private Builder(String commonName) {
-      if (commonName.isEmpty()) {
-        throw new IllegalArgumentException("empty common name");
-      }
-      this.commonName = commonName;
+    private Builder(String name, byte[] subject) {
+      this.name = name;
+      this.subject = subject;
     }
 
     /** Subject alternative names of type dNSName, such as {@code a.example.com} or {@code *.example.com}. */
     public Builder dnsNames(String... names) {
-      dnsNames.addAll(List.of(names));
+      for (String dns : names) {
+        altNames.add(tlv(0x82, dns.getBytes(StandardCharsets.US_ASCII)));
+      }
+      return this;
+    }
+
+    /**
+     * Subject alternative names of type iPAddress, such as {@code 127.0.0.1} or {@code ::1}.
+     *
+     * @throws IllegalArgumentException naming an address that is not an IP literal, and why
+     */
+    public Builder ipAddresses(String... addresses) {
+      long[] parsed = new long[2];
+      for (String address : addresses) {
+        int family = IpAddress.parse(address, parsed);
+        if (family == IpAddress.V4) {
+          altNames.add(tlv(0x87, ByteBuffer.allocate(4).putInt((int) parsed[1]).array()));
+        } else if (family == IpAddress.V6) {
+          altNames.add(tlv(0x87, ByteBuffer.allocate(16).putLong(parsed[0]).putLong(parsed[1]).array()));
+        } else {
+          throw new IllegalArgumentException("IP address SAN " + address + " is " + IpAddress.problem(address));
+        }
+      }
       return this;
     }
 
@@ -136,12 +175,11 @@ public final class Certificates {
     public Issued issue() {
       try {
         KeyPair keys = keyPair != null ? keyPair : newKeyPair(rsa);
-        byte[] subject = name(commonName);
         byte[] issuerName = issuer == null ? subject : issuer.certificate().getSubjectX500Principal().getEncoded();
         PrivateKey signingKey = issuer == null ? keys.getPrivate() : issuer.key();
         List<byte[]> extensions = new ArrayList<>();
         if (ca) {
-          extensions.add(extension(OID_BASIC_CONSTRAINTS, true, seq(tlv(0x01, new byte[] {(byte) 0xff}))));
+          extensions.add(extension(OID_BASIC_CONSTRAINTS, true, seq(bool(true))));
           extensions.add(extension(OID_KEY_USAGE, true, bitString(new byte[] {(byte) 0x06}, 1))); // keyCertSign, cRLSign
         } else {
           extensions.add(extension(OID_BASIC_CONSTRAINTS, true, seq()));
@@ -150,21 +188,17 @@ public final class Certificates {
               ? bitString(new byte[] {(byte) 0xa0}, 5) : bitString(new byte[] {(byte) 0x80}, 7)));
           extensions.add(extension(OID_EXT_KEY_USAGE, false, seq(oid(OID_SERVER_AUTH), oid(OID_CLIENT_AUTH))));
         }
-        if (!dnsNames.isEmpty()) {
-          List<byte[]> names = new ArrayList<>();
-          for (String dns : dnsNames) {
-            names.add(tlv(0x82, dns.getBytes(StandardCharsets.US_ASCII)));
-          }
-          extensions.add(extension(OID_SUBJECT_ALT_NAME, false, seq(names.toArray(byte[][]::new))));
+        if (!altNames.isEmpty()) {
+          extensions.add(extension(OID_SUBJECT_ALT_NAME, false, seq(altNames.toArray(byte[][]::new))));
         }
-        return new Issued(sign(subject, keys.getPublic(), issuerName, signingKey, extensions), keys.getPrivate());
+        return new Issued(sign(keys.getPublic(), issuerName, signingKey, extensions), keys.getPrivate());
       } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("cannot issue a certificate for " + commonName, e);
+        throw new IllegalStateException("cannot issue a certificate for " + name, e);
       }
     }
 
-    private X509Certificate sign(byte[] subject, PublicKey subjectKey, byte[] issuerName, PrivateKey issuerKey,
-        List<byte[]> extensions) throws GeneralSecurityException {
+    private X509Certificate sign(PublicKey subjectKey, byte[] issuerName, PrivateKey issuerKey, List<byte[]> extensions)
+        throws GeneralSecurityException {
       boolean rsaSigner = issuerKey.getAlgorithm().equals("RSA");
       byte[] algorithm = rsaSigner ? seq(oid(OID_RSA_SHA256), new byte[] {0x05, 0x00}) : seq(oid(OID_EC_SHA256));
       byte[] tbs = seq(
@@ -172,7 +206,7 @@ public final class Certificates {
           integer(new BigInteger(63, RANDOM).add(BigInteger.ONE)),
           algorithm,
           issuerName,
-          seq(time(notBefore), time(notAfter)),
+          seq(Der.time(notBefore), Der.time(notAfter)),
           subject,
           subjectKey.getEncoded(), // a DER SubjectPublicKeyInfo already
           tlv(0xa3, seq(extensions.toArray(byte[][]::new))));
@@ -195,47 +229,7 @@ public final class Certificates {
     return g.generateKeyPair();
   }
 
-  private static byte[] name(String commonName) {
-    return seq(tlv(0x31, seq(oid(OID_COMMON_NAME), tlv(0x0c, commonName.getBytes(StandardCharsets.UTF_8)))));
-  }
-
   private static byte[] extension(String oid, boolean critical, byte[] value) {
-    return critical ? seq(oid(oid), tlv(0x01, new byte[] {(byte) 0xff}), tlv(0x04, value)) : seq(oid(oid), tlv(0x04, value));
-  }
-
-  private static byte[] integer(BigInteger value) {
-    return tlv(0x02, value.toByteArray());
-  }
-
-  private static byte[] bitString(byte[] bits, int unusedBits) {
-    byte[] content = new byte[bits.length + 1];
-    content[0] = (byte) unusedBits;
-    System.arraycopy(bits, 0, content, 1, bits.length);
-    return tlv(0x03, content);
-  }
-
-  /** UTCTime before 2050, GeneralizedTime from then on (RFC 5280 4.1.2.5). */
-  private static byte[] time(Instant instant) {
-    boolean utc = instant.atZone(ZoneOffset.UTC).getYear() < 2050;
-    String text = DateTimeFormatter.ofPattern(utc ? "yyMMddHHmmss'Z'" : "yyyyMMddHHmmss'Z'").withZone(ZoneOffset.UTC).format(instant);
-    return tlv(utc ? 0x17 : 0x18, text.getBytes(StandardCharsets.US_ASCII));
-  }
-
-  private static byte[] oid(String dotted) {
-    String[] arcs = dotted.split("\\.");
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    base128(out, 40L * Long.parseLong(arcs[0]) + Long.parseLong(arcs[1]));
-    for (int i = 2; i < arcs.length; i++) {
-      base128(out, Long.parseLong(arcs[i]));
-    }
-    return tlv(0x06, out.toByteArray());
-  }
-
-  private static void base128(ByteArrayOutputStream out, long value) {
-    int groups = Math.max(1, (64 - Long.numberOfLeadingZeros(value) + 6) / 7);
-    for (int g = groups - 1; g >= 0; g--) {
-      int b = (int) ((value >>> (7 * g)) & 0x7f);
-      out.write(g == 0 ? b : b | 0x80);
-    }
+    return critical ? seq(oid(oid), bool(true), octetString(value)) : seq(oid(oid), octetString(value));
   }
 }
