@@ -81,6 +81,7 @@ public final class AdminApi implements AutoCloseable {
   /** APISIX's unsupported methods per standard type (admin/*.lua {@code unsupported_methods}). */
   static final Map<ResourceType<?>, Set<String>> APISIX_UNSUPPORTED = Map.of(
       StandardTypes.CONSUMERS, Set.of("POST", "PATCH"),
+      StandardTypes.CREDENTIALS, Set.of("POST", "PATCH"),
       StandardTypes.GLOBAL_RULES, Set.of("POST"),
       StandardTypes.PLUGIN_CONFIGS, Set.of("POST"),
       StandardTypes.PLUGIN_METADATA, Set.of("POST", "PATCH"),
@@ -216,14 +217,30 @@ public final class AdminApi implements AutoCloseable {
       }
       return bulk.bulk(request, Flags.of(request), arrivedNanos);
     }
-    ResourceType<?> type = ctx.typesByPath.get(resource);
+    ResourceType<?> type = resource.indexOf('/') < 0 ? ctx.typesByPath.get(resource) : null;
     if (type == null) {
       throw new Problem(404, "Unsupported resource type: " + resource);
     }
     int n = type.idSegments();
     String id = null;
+    String within = null; // a nested listing: the objects under one parent
     List<String> sub = List.of();
-    if (segments.size() > 1) {
+    ResourceType<?> nested = segments.size() >= 3 ? ctx.nested(type, segments.get(2)) : null;
+    if (nested != null) { // <type>/<parent>/<segment>[/<id>]: consumers/jack/credentials/a
+      if (segments.size() > 4) {
+        throw new Problem(404, "not found: " + quote(path));
+      }
+      ResourceType<?> parentType = type;
+      type = nested;
+      String parent = segments.get(1);
+      ctx.key(parentType, parent); // validates the parent's id
+      if (segments.size() == 4) {
+        id = parent + "/" + segments.get(2) + "/" + segments.get(3);
+        ctx.key(type, id); // validates
+      } else {
+        within = ctx.prefix + "/" + type.path() + "/" + parent + "/" + segments.get(2) + "/";
+      }
+    } else if (segments.size() > 1) {
       if (segments.size() < 1 + n) {
         throw Problem.badRequest("invalid " + kind(type) + " id: expected " + n + " path segments after " + pathPrefix + "/" + type.path()
             + (n == 2 ? ", for example " + pathPrefix + "/" + type.path() + "/vault/1" : ""));
@@ -246,8 +263,11 @@ public final class AdminApi implements AutoCloseable {
     switch (method) {
       case "GET":
         boolean viewer = role == AdminRole.VIEWER; // a read-only key reads no credentials
-        return id == null ? reads.list(calls, type, request, viewer) : reads.getOne(calls, type, id, viewer);
+        return id == null ? reads.list(calls, type, request, viewer, within) : reads.getOne(calls, type, id, viewer);
       case "PUT":
+        if (id == null && within != null) {
+          throw Problem.badRequest("missing " + kind(type) + " id: use PUT " + path + "/<id>");
+        }
         return Objects.requireNonNull(writes.put(calls, type, id, request, conditions, flags), "a PUT always answers");
       case "POST":
         if (id != null) {

@@ -17,8 +17,9 @@ import java.util.Iterator;
  * these checks read, so two concurrent writes cannot both pass):
  *
  * <ul>
- *   <li>a consumer's {@code key-auth} key is used by no other consumer or credential: 400
- *       "duplicate key found with consumer: <username>";
+ *   <li>a consumer's or credential's {@code key-auth} key is used by no other consumer or
+ *       credential (a consumer's own credentials excepted): 400 "duplicate key found with consumer:
+ *       <username>" (or "with credential: <id> of consumer: <username>");
  *   <li>a plugin appears in at most one global rule: 400 "plugin <name> already exists in global
  *       rule with id <id>".
  * </ul>
@@ -33,7 +34,8 @@ final class CrossChecks {
   }
 
   void check(Calls calls, ResourceType<?> type, String key, ObjectNode value, Txn.Builder txn) {
-    boolean consumers = type.name().equals(StandardTypes.CONSUMERS.name());
+    // consumers and their credentials share the consumers directory and the key-auth keys
+    boolean consumers = type.name().equals(StandardTypes.CONSUMERS.name()) || type.name().equals(StandardTypes.CREDENTIALS.name());
     boolean globalRules = type.name().equals(StandardTypes.GLOBAL_RULES.name());
     if (!consumers && !globalRules) {
       return;
@@ -48,6 +50,9 @@ final class CrossChecks {
       if (!kv.key().startsWith(dir) || kv.key().equals(key)) {
         continue;
       }
+      if (kv.key().startsWith(key + "/")) {
+        continue; // a consumer does not conflict with its own credentials
+      }
       ObjectNode other = Json.parseStored(kv.valueUnsafe());
       if (other == null) {
         continue;
@@ -55,8 +60,10 @@ final class CrossChecks {
       String rest = kv.key().substring(dir.length());
       if (consumers) {
         if (authKey != null && authKey.equals(authKey(other))) {
-          String owner = rest.contains("/") ? rest.substring(0, rest.indexOf('/')) : rest;
-          throw Problem.badRequest("duplicate key found with consumer: " + owner);
+          int slash = rest.indexOf('/');
+          String owner = slash < 0 ? "consumer: " + rest
+              : "credential: " + rest.substring(rest.lastIndexOf('/') + 1) + " of consumer: " + rest.substring(0, slash);
+          throw Problem.badRequest("duplicate key found with " + owner);
         }
       } else {
         Iterator<String> names = value.path("plugins").fieldNames();

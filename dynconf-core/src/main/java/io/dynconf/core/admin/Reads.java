@@ -53,6 +53,11 @@ final class Reads {
   }
 
   AdminResponse list(Calls calls, ResourceType<?> type, AdminRequest request, boolean viewer) {
+    return list(calls, type, request, viewer, null);
+  }
+
+  /** The objects of {@code type}, only those whose key starts with {@code within} when given (one consumer's credentials). */
+  AdminResponse list(Calls calls, ResourceType<?> type, AdminRequest request, boolean viewer, @Nullable String within) {
     Map<String, String> q = request.query();
     Integer page = integer(q, "page");
     Integer pageSize = integer(q, "page_size");
@@ -63,7 +68,7 @@ final class Reads {
     Listing listing = calls.call("list " + prefix, false, source::list);
     List<KeyValue> matching = new ArrayList<>();
     for (KeyValue kv : listing.kvs()) {
-      if (c.belongs(type, kv.key()) && matches(kv, name, uri, label, filter)) {
+      if ((within == null || kv.key().startsWith(within)) && c.belongs(type, kv.key()) && matches(kv, name, uri, label, filter)) {
         matching.add(kv);
       }
     }
@@ -174,9 +179,9 @@ final class Reads {
       throw new Problem(404, "not found: use " + pathPrefix + "/schema/<type>, for example " + pathPrefix + "/schema/routes");
     }
     String name = segments.get(1);
-    ResourceType<?> type = typesByPath.get(name);
+    ResourceType<?> type = c.typeNamed(name);
     if (type == null) {
-      type = typesByPath.get(name + "s"); // APISIX's singular names: route, upstream, ssl, ...
+      type = c.typeNamed(name + "s"); // APISIX's singular names: route, upstream, ssl, ...
     }
     if (type == null) {
       throw new Problem(404, "not found schema: " + name);

@@ -46,9 +46,9 @@ final class Validations {
   }
 
   AdminResponse schema(String typeName, AdminRequest request) {
-    ResourceType<?> type = c.typesByPath.get(typeName);
+    ResourceType<?> type = c.typeNamed(typeName);
     if (type == null) {
-      type = c.typesByPath.get(typeName + "s");
+      type = c.typeNamed(typeName + "s");
     }
     if (type == null) {
       throw new Problem(404, "not found schema: " + typeName);
