@@ -125,6 +125,17 @@ public final class AdminServer implements AutoCloseable {
   public AdminServer(EventLoopGroup boss, ListenAddress listen, ConfigSource source,
       ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey, Security security)
       throws InterruptedException {
+    this(boss, listen, source, registry, operators, adminKey, viewerKey, security, null);
+  }
+
+  /**
+   * @param catalog the plugins published by {@code GET /apisix/admin/plugins/list}, {@code
+   *     plugins?all=true} and {@code plugins/<name>}, and consulted for plugin metadata; null
+   *     publishes none
+   */
+  public AdminServer(EventLoopGroup boss, ListenAddress listen, ConfigSource source,
+      ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey, Security security,
+      io.dynconf.core.apisix.@Nullable PluginCatalog catalog) throws InterruptedException {
     this.operators = operators;
     this.security = security;
     this.health = new HealthEndpoint(registry, adminKey, viewerKey);
@@ -134,6 +145,9 @@ public final class AdminServer implements AutoCloseable {
         .requestTimeout(DEADLINE);
     if (viewerKey != null) {
       b.apiKey(viewerKey, AdminRole.VIEWER);
+    }
+    if (catalog != null) {
+      b.plugins(catalog); // types were given: plugin configurations are checked by the registry's own types
     }
     if (source instanceof io.dynconf.core.source.FileSource file) {
       // objects written by hand into the file have no create_time/update_time: they show the

@@ -50,6 +50,14 @@ public final class BasicAuth implements GatewayPlugin<BasicAuth.Config> {
     return "basic-auth";
   }
 
+  private static final String SCHEMA = Schemas.load("basic-auth");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/basic-auth.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 2520;

@@ -36,6 +36,14 @@ public final class KeyAuth implements GatewayPlugin<KeyAuth.Config> {
     return "key-auth";
   }
 
+  private static final String SCHEMA = Schemas.load("key-auth");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/key-auth.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 2500;
