@@ -27,14 +27,14 @@ class PluginSchemaPublishingTest {
   private static final Plugins PLUGINS = Plugins.load(PluginSchemaPublishingTest.class.getClassLoader());
   /** The built-ins that publish a schema (the others are not listed yet: see the report of issue 15). */
   private static final Set<String> PUBLISHED = Set.of("key-auth", "basic-auth", "request-id", "uri-blocker", "limit-count",
-      "limit-req", "limit-conn");
+      "limit-req", "limit-conn", "consumer-restriction");
 
   @TempDir Path dir;
 
   @Test
   void everyPublishedSchemaIsTheOneItsCheckerEnforces() {
     assertThat(PLUGINS.plugins()).extracting(PluginInfo::name).containsExactlyInAnyOrderElementsOf(PUBLISHED);
-    Map<String, String[][]> samples = Map.of(
+    Map<String, String[][]> samples = new java.util.HashMap<>(Map.of(
         "key-auth", new String[][] {
             {"{}", "{\"header\":\"X-Key\",\"query\":\"k\",\"hide_credentials\":true}", "{\"key\":\"abc\"}", "{\"_meta\":{\"priority\":1}}"},
             {"{\"header\":1}", "{\"query\":true}", "{\"hide_credentials\":\"yes\"}", "{\"key\":\"\"}", "{\"key\":5}", "{\"nope\":1}"}},
@@ -74,7 +74,16 @@ class PluginSchemaPublishingTest {
                 "{\"conn\":1,\"burst\":0,\"default_conn_delay\":0,\"key\":\"k\"}", "{\"conn\":1,\"burst\":0,\"key\":\"k\"}",
                 "{\"conn\":1,\"burst\":0,\"default_conn_delay\":1}", "{\"conn\":\"$var\",\"burst\":0,\"default_conn_delay\":1,\"key\":\"k\"}",
                 "{\"conn\":1,\"burst\":0,\"default_conn_delay\":1,\"key\":\"k\",\"rules\":[]}",
-                "{\"conn\":1,\"burst\":0,\"default_conn_delay\":1,\"key\":\"k\",\"only_use_default_delay\":\"y\"}"}});
+                "{\"conn\":1,\"burst\":0,\"default_conn_delay\":1,\"key\":\"k\",\"only_use_default_delay\":\"y\"}"}}));
+    samples.put("consumer-restriction", new String[][] {
+        {"{\"whitelist\":[\"jack\"]}", "{\"type\":\"route_id\",\"blacklist\":[\"1\",\"1\"],\"rejected_code\":401,\"rejected_msg\":\"no\"}",
+            "{\"allowed_by_methods\":[{\"user\":\"jack\",\"methods\":[\"GET\",\"PURGE\"]},{\"methods\":[\"POST\"]},{}]}",
+            "{\"allowed_by_methods\":[]}"},
+        {"{}", "{\"type\":\"consumer_name\"}", "{\"whitelist\":[]}", "{\"blacklist\":[1]}", "{\"whitelist\":[\"a\"],\"type\":\"ip\"}",
+            "{\"allowed_by_methods\":[{\"user\":\"j\",\"methods\":[]}]}", "{\"allowed_by_methods\":[{\"methods\":[\"FETCH\"]}]}",
+            "{\"allowed_by_methods\":[{\"user\":1}]}", "{\"allowed_by_methods\":[{\"other\":1}]}", "{\"allowed_by_methods\":[\"x\"]}",
+            "{\"allowed_by_methods\":{}}", "{\"whitelist\":[\"a\"],\"rejected_code\":600}", "{\"whitelist\":[\"a\"],\"rejected_msg\":1}",
+            "{\"whitelist\":[\"a\"],\"x\":1}"}});
     assertThat(samples.keySet()).as("samples for every published plugin").containsExactlyInAnyOrderElementsOf(PUBLISHED);
     samples.forEach((plugin, s) -> {
       assertAgree(PLUGINS, plugin, true, s[0]);
