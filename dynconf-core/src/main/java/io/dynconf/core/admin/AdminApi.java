@@ -98,6 +98,9 @@ public final class AdminApi implements AutoCloseable {
   private final Bulk bulk;
   private final PluginEndpoints plugins;
   private final Validations validations;
+  /** The origins answered with CORS headers ({@code *}: any); empty: CORS off. */
+  private final Set<String> corsOrigins;
+  static final String CORS_METHODS = "POST, GET, PUT, OPTIONS, DELETE, PATCH";
   private static final AdminResponse HEAD_OK = new AdminResponse(200, Map.of("Content-Type", "application/json", "X-API-VERSION", "v3"), new byte[0]);
 
   private AdminApi(Builder b) {
@@ -110,6 +113,7 @@ public final class AdminApi implements AutoCloseable {
     this.bulk = new Bulk(ctx, guard);
     this.plugins = new PluginEndpoints(ctx);
     this.validations = new Validations(ctx);
+    this.corsOrigins = Set.copyOf(b.corsOrigins);
   }
 
   /**
@@ -160,14 +164,53 @@ public final class AdminApi implements AutoCloseable {
    */
   public AdminResponse handle(AdminRequest request, long arrivedNanos) {
     Objects.requireNonNull(request, "request");
+    String origin = corsOrigin(request);
+    if (origin != null && request.method().equalsIgnoreCase("OPTIONS")) {
+      // a browser's preflight carries no key (it cannot send custom headers): it learns only what it may send
+      Map<String, String> h = new java.util.LinkedHashMap<>();
+      h.put("Access-Control-Allow-Origin", origin);
+      h.put("Vary", "Origin");
+      h.put("Access-Control-Allow-Methods", CORS_METHODS);
+      h.put("Access-Control-Allow-Headers", "*");
+      h.put("Access-Control-Max-Age", "3600");
+      h.put("Content-Type", "text/plain");
+      return new AdminResponse(200, h, new byte[0]);
+    }
+    AdminResponse r;
     try {
-      return dispatch(request, arrivedNanos);
+      r = dispatch(request, arrivedNanos);
     } catch (Problem p) {
-      return error(p);
+      r = error(p);
     } catch (RuntimeException | StackOverflowError e) {
       LOG.error("dynconf admin: {} failed", request, e);
-      return error(new Problem(500, "internal error: " + e));
+      r = error(new Problem(500, "internal error: " + e));
     }
+    if (origin == null) {
+      return r;
+    }
+    Map<String, String> h = new java.util.LinkedHashMap<>(r.headers());
+    h.put("Access-Control-Allow-Origin", origin);
+    h.put("Vary", "Origin");
+    h.put("Access-Control-Expose-Headers", "*");
+    h.put("Access-Control-Max-Age", "3600");
+    return new AdminResponse(r.status(), h, r.body());
+  }
+
+  /**
+   * The {@code Access-Control-Allow-Origin} to answer {@code request} with: its {@code Origin} when
+   * CORS is on and the origin is allowed (echoed, never {@code *}, so a cache keyed by {@code Vary:
+   * Origin} cannot hand one origin's answer to another), else null (no CORS headers: the browser
+   * keeps the answer from the page).
+   */
+  private @Nullable String corsOrigin(AdminRequest request) {
+    if (corsOrigins.isEmpty()) {
+      return null;
+    }
+    String origin = request.header("Origin");
+    if (origin == null || origin.isEmpty()) {
+      return null;
+    }
+    return corsOrigins.contains("*") || corsOrigins.contains(origin) ? origin : null;
   }
 
   // ---------------------------------------------------------------- dispatch
@@ -321,6 +364,7 @@ public final class AdminApi implements AutoCloseable {
     @Nullable PluginCatalog catalog;
     java.util.function.@Nullable LongSupplier unstampedTime;
     private boolean typesGiven;
+    final Set<String> corsOrigins = new java.util.LinkedHashSet<>();
 
     private Builder(ConfigSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -420,6 +464,31 @@ public final class AdminApi implements AutoCloseable {
      */
     public Builder unstampedTime(java.util.function.LongSupplier epochSeconds) {
       this.unstampedTime = Objects.requireNonNull(epochSeconds, "epochSeconds");
+      return this;
+    }
+
+    /**
+     * Answers browsers on {@code origins} with CORS headers, as APISIX's {@code enable_admin_cors}:
+     * an {@code OPTIONS} preflight from an allowed origin answers 200 (no key needed: a preflight
+     * carries none) with {@code Access-Control-Allow-Methods}, {@code -Allow-Headers: *} and {@code
+     * -Max-Age: 3600}; every other answer to it carries {@code Access-Control-Allow-Origin} (the
+     * origin, echoed), {@code Vary: Origin} and {@code Access-Control-Expose-Headers: *}. {@code *}
+     * allows every origin. Unlike APISIX, no {@code Access-Control-Allow-Credentials}: the key
+     * travels only in the {@code X-API-KEY} header, never a cookie, so a page must hold the key to
+     * do anything. Default: off (no origin), because the admin API is usually not meant for pages of
+     * another origin; APISIX's default is on, for any origin.
+     *
+     * @param origins such as {@code https://dashboard.example.com} (scheme, host, port as a browser
+     *     sends them) or {@code *}
+     */
+    public Builder cors(java.util.Collection<String> origins) {
+      for (String o : origins) {
+        if (!o.equals("*") && !o.matches("https?://[A-Za-z0-9.\\[\\]:-]+")) {
+          throw new IllegalArgumentException("CORS origin \"" + o + "\" must be * or look like https://host[:port] (no path)");
+        }
+      }
+      corsOrigins.clear();
+      corsOrigins.addAll(origins);
       return this;
     }
 

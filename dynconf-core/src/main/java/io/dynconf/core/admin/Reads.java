@@ -200,6 +200,59 @@ final class Reads {
       Schema s = type.schema();
       schema = s == null ? Json.object() : Json.parse(s.toString().getBytes(StandardCharsets.UTF_8));
     }
-    return json(200, schema, null);
+    return json(200, inlineRefs(schema), null);
+  }
+
+  /**
+   * {@code schema} with every local {@code $ref} ({@code #/definitions/<name>}) replaced by the
+   * definition it names, and the {@code definitions} dropped, as APISIX's {@code /schema} answers
+   * (its Lua schemas share tables, so they serialise inline): a client such as its Dashboard reads
+   * each property's rules in place. A recursive definition stays a {@code $ref} (and {@code
+   * definitions} stays) past {@link #MAX_INLINE_DEPTH} levels.
+   */
+  static JsonNode inlineRefs(JsonNode schema) {
+    JsonNode defs = schema.path("definitions");
+    if (!defs.isObject()) {
+      return schema;
+    }
+    boolean[] leftRefs = {false};
+    JsonNode out = inline(schema, defs, 0, leftRefs);
+    if (out instanceof ObjectNode o && !leftRefs[0]) {
+      o.remove("definitions");
+    }
+    return out;
+  }
+
+  static final int MAX_INLINE_DEPTH = 32;
+
+  private static JsonNode inline(JsonNode node, JsonNode defs, int depth, boolean[] leftRefs) {
+    if (node.isArray()) {
+      com.fasterxml.jackson.databind.node.ArrayNode a = Json.MAPPER.createArrayNode();
+      node.forEach(e -> a.add(inline(e, defs, depth, leftRefs)));
+      return a;
+    }
+    if (!node.isObject()) {
+      return node;
+    }
+    JsonNode ref = node.get("$ref");
+    if (ref != null && ref.isTextual() && ref.textValue().startsWith("#/definitions/")) {
+      JsonNode target = defs.get(ref.textValue().substring("#/definitions/".length()));
+      if (target != null && depth < MAX_INLINE_DEPTH) {
+        ObjectNode merged = Json.object();
+        JsonNode inlined = inline(target, defs, depth + 1, leftRefs);
+        inlined.properties().forEach(e -> merged.set(e.getKey(), e.getValue()));
+        node.properties().forEach(e -> {
+          if (!e.getKey().equals("$ref") && !merged.has(e.getKey())) {
+            merged.set(e.getKey(), inline(e.getValue(), defs, depth, leftRefs));
+          }
+        });
+        return merged;
+      }
+      leftRefs[0] = true;
+    }
+    ObjectNode o = Json.object();
+    node.properties().forEach(e -> o.set(e.getKey(), e.getKey().equals("definitions") && depth == 0 ? e.getValue()
+        : inline(e.getValue(), defs, depth, leftRefs)));
+    return o;
   }
 }

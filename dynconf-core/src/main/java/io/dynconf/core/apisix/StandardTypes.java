@@ -143,7 +143,8 @@ public final class StandardTypes {
 
   /**
    * Every standard type, with the {@code plugins} of routes, services, plugin configs, global
-   * rules, consumers and consumer groups checked by {@code catalog}. The variants share names
+   * rules, consumers, consumer groups and credentials checked by {@code catalog} (and those of
+   * stream routes by {@link PluginCatalog#checkStream}). The variants share names
    * with the standard types, so {@code snapshot.store(StandardTypes.ROUTES)} finds their stores.
    */
   public static List<ResourceType<?>> withPlugins(PluginCatalog catalog) {
@@ -209,6 +210,16 @@ public final class StandardTypes {
       return GLOBAL_RULES.withExtraChecker(v -> checkPlugins(v.plugins(), catalog));
     } else if (t == CONSUMERS) {
       return CONSUMERS.withExtraChecker(v -> checkPlugins(v.plugins(), catalog));
+    } else if (t == STREAM_ROUTES) {
+      return STREAM_ROUTES.withExtraChecker(v -> {
+        for (Map.Entry<String, Map<String, @Nullable Object>> e : v.plugins().entrySet()) {
+          try {
+            catalog.checkStream(e.getKey(), e.getValue());
+          } catch (InvalidConfigException x) {
+            throw x.under("/plugins/" + e.getKey().replace("~", "~0").replace("/", "~1"));
+          }
+        }
+      });
     } else if (t == CREDENTIALS) {
       return CREDENTIALS.withExtraChecker(v -> {
         checkPlugins(v.plugins(), catalog);
