@@ -42,6 +42,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -136,6 +137,16 @@ public final class AdminServer implements AutoCloseable {
   public AdminServer(EventLoopGroup boss, ListenAddress listen, ConfigSource source,
       ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey, Security security,
       io.dynconf.core.apisix.@Nullable PluginCatalog catalog) throws InterruptedException {
+    this(boss, listen, source, registry, operators, adminKey, viewerKey, security, catalog, List.of());
+  }
+
+  /**
+   * @param corsOrigins the browser origins answered with CORS headers ({@code *}: any; empty: off),
+   *     as {@link AdminApi.Builder#cors}
+   */
+  public AdminServer(EventLoopGroup boss, ListenAddress listen, ConfigSource source,
+      ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey, Security security,
+      io.dynconf.core.apisix.@Nullable PluginCatalog catalog, List<String> corsOrigins) throws InterruptedException {
     this.operators = operators;
     this.security = security;
     this.health = new HealthEndpoint(registry, adminKey, viewerKey);
@@ -146,6 +157,7 @@ public final class AdminServer implements AutoCloseable {
     if (viewerKey != null) {
       b.apiKey(viewerKey, AdminRole.VIEWER);
     }
+    b.cors(corsOrigins);
     if (catalog != null) {
       b.plugins(catalog); // types were given: plugin configurations are checked by the registry's own types
     }
