@@ -195,4 +195,16 @@ class AdminCorsSchemaBulkTest {
     assertThat(source.get("/apisix/consumers/tom")).isNull();
     assertThat(source.get("/apisix/consumers/ann")).isNull();
   }
+
+  @Test
+  void configsValidateTakesCredentialsListedAmongTheConsumers() throws Exception {
+    start(builder());
+    HttpResponse<String> good = http.send("POST", "/apisix/admin/configs/validate",
+        "{\"consumers\":[{\"username\":\"jack\"},{\"id\":\"jack/credentials/c1\",\"plugins\":{\"key-auth\":{\"key\":\"k\"}}}]}");
+    assertThat(good.statusCode()).as(good.body()).isEqualTo(200);
+    HttpResponse<String> orphan = http.send("POST", "/apisix/admin/configs/validate",
+        "{\"consumers\":[{\"id\":\"ann/credentials/c1\",\"plugins\":{\"key-auth\":{\"key\":\"k\"}}}]}");
+    assertThat(orphan.statusCode()).as(orphan.body()).isEqualTo(400);
+    assertThat(orphan.body()).contains("consumer").contains("ann").contains("not in this configuration");
+  }
 }
