@@ -86,6 +86,11 @@ final class CredentialScenario {
       assertThat(consumers.path("total").asInt()).isEqualTo(2);
       assertThat(body(expect(http, 200, "GET", base + "/jack/credentials/c1", null)).path("value").path("desc").asText()).isEqualTo("again");
       expect(http, 404, "GET", base + "/jack/credentials/nope", null);
+      // a read-only key reads no secrets, in a credential either
+      HttpResponse<String> viewed = http.send("GET", base + "/jack/credentials/c1", null, AdminTesting.VIEWER_KEY);
+      assertThat(viewed.statusCode()).isEqualTo(200);
+      assertThat(viewed.body()).doesNotContain("k-1");
+      assertThat(http.send("GET", base + "/jack/credentials", null, AdminTesting.VIEWER_KEY).body()).doesNotContain("k-1").doesNotContain("pw");
 
       // a key-auth key is unique across consumers and credentials
       HttpResponse<String> dup = expect(http, 400, "PUT", base + "/bob", "{\"username\":\"bob\",\"plugins\":{\"key-auth\":{\"key\":\"k-1\"}}}");
