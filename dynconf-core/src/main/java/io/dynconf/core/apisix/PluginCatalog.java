@@ -42,6 +42,20 @@ public interface PluginCatalog {
     throw new InvalidConfigException("", "unknown plugin [" + name + "]: this host runs no stream plugins");
   }
 
+  /**
+   * Whether plugin {@code name} authenticates consumers (APISIX's {@code type = "auth"}): only
+   * those may be configured in a credential. Null when the catalog cannot tell. Default: from
+   * {@link #plugins()} when it lists the plugin, else null.
+   */
+  default @Nullable Boolean authenticates(String name) {
+    for (PluginInfo p : plugins()) {
+      if (p.name().equals(name)) {
+        return "auth".equals(p.type());
+      }
+    }
+    return null;
+  }
+
   default List<PluginInfo> plugins() {
     return List.of();
   }

@@ -273,13 +273,8 @@ public final class StandardTypes {
 
   /** APISIX's rule for credentials: only plugins of type {@code auth} (when the catalog lists its plugins). */
   private static void checkAuthOnly(Map<String, Map<String, @Nullable Object>> plugins, PluginCatalog catalog) {
-    List<PluginInfo> listed = catalog.plugins();
-    if (listed.isEmpty()) {
-      return;
-    }
     for (String name : plugins.keySet()) {
-      PluginInfo info = listed.stream().filter(p -> p.name().equals(name)).findFirst().orElse(null);
-      if (info != null && !"auth".equals(info.type())) {
+      if (Boolean.FALSE.equals(catalog.authenticates(name))) {
         throw new InvalidConfigException("/plugins/" + name.replace("~", "~0").replace("/", "~1"),
             "only supports auth type plugins in consumer credential; " + name + " is not an authentication plugin");
       }

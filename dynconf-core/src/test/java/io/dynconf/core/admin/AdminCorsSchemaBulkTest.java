@@ -207,4 +207,20 @@ class AdminCorsSchemaBulkTest {
     assertThat(orphan.statusCode()).as(orphan.body()).isEqualTo(400);
     assertThat(orphan.body()).contains("consumer").contains("ann").contains("not in this configuration");
   }
+
+  @Test
+  void aCredentialTakesAuthenticationPluginsOnly() throws Exception {
+    PluginCatalog catalog = PluginCatalog.fromSchemas(List.of(
+        new PluginInfo("key-auth", 2500, 0.1, "auth", "{\"type\":\"object\"}", "{\"type\":\"object\"}", null),
+        PluginInfo.of("demo", 1, "{\"type\":\"object\"}")));
+    start(builder().plugins(catalog));
+    assertThat(http.send("PUT", "/apisix/admin/consumers/jack", "{\"username\":\"jack\"}").statusCode()).isEqualTo(201);
+    HttpResponse<String> demo = http.send("PUT", "/apisix/admin/consumers/jack/credentials/c1", "{\"plugins\":{\"demo\":{}}}");
+    assertThat(demo.statusCode()).as(demo.body()).isEqualTo(400);
+    assertThat(body(demo).path("error_msg").asText()).contains("only supports auth type plugins in consumer credential");
+    HttpResponse<String> unknown = http.send("PUT", "/apisix/admin/consumers/jack/credentials/c1", "{\"plugins\":{\"nope\":{}}}");
+    assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(400);
+    HttpResponse<String> key = http.send("PUT", "/apisix/admin/consumers/jack/credentials/c1", "{\"plugins\":{\"key-auth\":{\"key\":\"k\"}}}");
+    assertThat(key.statusCode()).as(key.body()).isEqualTo(201);
+  }
 }

@@ -113,6 +113,15 @@ class GatewayCredentialsTest {
     put("/apisix/admin/consumers/jack/credentials/cred-b", "{\"plugins\":{\"basic-auth\":{\"username\":\"jb\",\"password\":\"pw\"}}}");
     put("/apisix/admin/consumers/jack/credentials/cred-j", "{\"plugins\":{\"jwt-auth\":{\"key\":\"jk\",\"secret\":\"s3cret-0123456789\"}}}");
 
+    // only authentication plugins go in a credential (APISIX's credentials.lua), whether they publish a schema or not
+    HttpResponse<String> limit = GatewayAdminTest.admin(http, gateway, "PUT", "/apisix/admin/consumers/jack/credentials/bad",
+        GatewayAdminTest.KEY, "{\"plugins\":{\"limit-count\":{\"count\":1,\"time_window\":1}}}");
+    assertThat(limit.statusCode()).as(limit.body()).isEqualTo(400);
+    assertThat(limit.body()).contains("only supports auth type plugins");
+    HttpResponse<String> rewrite = GatewayAdminTest.admin(http, gateway, "PUT", "/apisix/admin/consumers/jack/credentials/bad",
+        GatewayAdminTest.KEY, "{\"plugins\":{\"proxy-rewrite\":{\"uri\":\"/x\"}}}");
+    assertThat(rewrite.statusCode()).as(rewrite.body()).isEqualTo(400);
+
     // key-auth: a credential's key
     awaitStatus("/k", 200, "apikey", "cred-key");
     assertThat(upstream("X-consumer-username")).isEqualTo("jack");

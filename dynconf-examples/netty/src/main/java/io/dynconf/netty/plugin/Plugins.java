@@ -125,6 +125,13 @@ public final class Plugins implements PluginCatalog {
     return List.copyOf(out);
   }
 
+  /** Whether the plugin authenticates ({@link GatewayPlugin#authenticates()}); null for an unknown plugin. */
+  @Override
+  public @Nullable Boolean authenticates(String name) {
+    GatewayPlugin<?> p = byName.get(name);
+    return p == null ? null : p.authenticates();
+  }
+
   public List<String> names() {
     return List.copyOf(byName.keySet());
   }
