@@ -36,13 +36,19 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Paths.</b> {@code <pathPrefix>/<type>[/<id>]} for each resource type (by its key path:
- * {@code routes}, {@code upstreams}, ...; secrets take {@code <manager>/<id>}), plus {@code
+ * {@code routes}, {@code upstreams}, ...; secrets take {@code <manager>/<id>}; a consumer's
+ * credentials are {@code <pathPrefix>/consumers/<username>/credentials[/<id>]}, PUT, GET and DELETE,
+ * stored at {@code <prefix>/consumers/<username>/credentials/<id>} as APISIX 3.x stores them, and
+ * deleted with their consumer), plus {@code
  * PATCH <pathPrefix>/<type>/<id>/<sub/path>}, {@code GET <pathPrefix>/schema/<type>}, {@code
  * POST <pathPrefix>/bulk}, {@code <pathPrefix>/plugins/list}, {@code plugins?all=true}, {@code
  * plugins/<name>} and {@code PUT plugins/reload} (see {@link Builder#plugins}), {@code POST
  * <pathPrefix>/schema/validate/<type>}, {@code POST <pathPrefix>/configs/validate} and {@code HEAD
  * <pathPrefix>} (200, no key: a liveness probe). Verbs, bodies, status codes and response shapes
  * follow APISIX 3.x; {@code README.md} lists the differences.
+ *
+ * <p><b>Browsers.</b> Off by default; {@link Builder#cors} answers the origins it names with CORS
+ * headers (APISIX's {@code enable_admin_cors}, with an allow-list).
  *
  * <p><b>Validation.</b> A write is checked by the data plane's own pipeline (schema, decoder,
  * checker, compile) on the exact bytes it stores, so no node rejects what this API accepted. Its
