@@ -110,8 +110,8 @@ public final class ConfigRegistry implements AutoCloseable {
     String prefix = ResourceKey.normalizePrefix(b.source.prefix());
     this.typesByPath = new LinkedHashMap<>();
     for (ResourceType<?> t : b.types) {
-      if (typesByPath.put(t.path(), t) != null) {
-        throw new IllegalArgumentException("two resource types use the key segment \"" + t.path() + "\"");
+      if (typesByPath.put(t.routeKey(), t) != null) {
+        throw new IllegalArgumentException("two resource types use the key segment \"" + t.routeKey() + "\"");
       }
     }
     Set<String> names = new HashSet<>();

@@ -61,6 +61,7 @@ public final class ResourceType<T> {
   private final Set<String> referencedTypes;
   private final String idField;
   private final int idSegments;
+  private final @Nullable String nestedSegment;
 
   private ResourceType(Builder<T> b) {
     this.name = b.name;
@@ -74,6 +75,7 @@ public final class ResourceType<T> {
     this.referencedTypes = Set.copyOf(b.referencedTypes);
     this.idField = b.idField;
     this.idSegments = b.idSegments;
+    this.nestedSegment = b.nestedSegment;
   }
 
   public static <T> Builder<T> builder(String name, Class<T> javaType) {
@@ -101,6 +103,7 @@ public final class ResourceType<T> {
     b.referencedTypes = referencedTypes;
     b.idField = idField;
     b.idSegments = idSegments;
+    b.nestedSegment = nestedSegment;
     return new ResourceType<>(b);
   }
 
@@ -155,6 +158,65 @@ public final class ResourceType<T> {
   }
 
   /**
+   * The fixed middle segment of a type nested under another's objects (see {@link
+   * Builder#nestedUnder}): {@code credentials} for APISIX's consumer credentials; null otherwise.
+   */
+  public @Nullable String nestedSegment() {
+    return nestedSegment;
+  }
+
+  /**
+   * The key that routes a stored key to this type: the {@link #path()}, or for a nested type
+   * {@code <path>/&#42;/<nestedSegment>} ({@code consumers/&#42;/credentials}). Types of one registry have
+   * distinct route keys; {@link #routeOf} computes the route key of a stored key.
+   */
+  public String routeKey() {
+    return nestedSegment == null ? path : path + "/*/" + nestedSegment;
+  }
+
+  /**
+   * The route key of the stored key {@code key} under {@code prefix} (normalised, no trailing
+   * slash): {@code routes} for {@code /apisix/routes/1}, {@code consumers/&#42;/credentials} for
+   * {@code /apisix/consumers/jack/credentials/a}; null when the key is not under the prefix or
+   * names no object.
+   */
+  public static @Nullable String routeOf(String prefix, String key) {
+    int start = prefix.length() + 1;
+    if (!key.startsWith(prefix) || key.length() <= start || key.charAt(prefix.length()) != '/') {
+      return null;
+    }
+    int slash = key.indexOf('/', start);
+    if (slash < 0) {
+      return null;
+    }
+    return routeOfId(key.substring(start, slash), key.substring(slash + 1));
+  }
+
+  /** The route key of id {@code id} (one or more segments) under key segment {@code path}. */
+  public static String routeOfId(String path, String id) {
+    int a = id.indexOf('/');
+    if (a < 0) {
+      return path;
+    }
+    int b = id.indexOf('/', a + 1);
+    if (b < 0 || id.indexOf('/', b + 1) >= 0) {
+      return path; // one or two segments (secrets' vault/1); four or more route nowhere nested
+    }
+    return path + "/*/" + id.substring(a + 1, b);
+  }
+
+  /**
+   * The id this type stores in the value's id field for the object at {@code key}: the key's id, or
+   * for a nested type its last segment ({@code a} for {@code /apisix/consumers/jack/credentials/a},
+   * as APISIX stores a credential in etcd; its standalone file spells the whole {@code
+   * jack/credentials/a}, which is accepted too).
+   */
+  public String shortId(ResourceKey key) {
+    String id = key.id();
+    return nestedSegment == null ? id : id.substring(id.lastIndexOf('/') + 1);
+  }
+
+  /**
    * Validates one stored value exactly as the registry, the admin API and the file source do
    * (parse, id matches the key, schema, decode, check, compile) and returns the item the registry
    * would serve. References are not resolved here: that needs the other stores.
@@ -190,6 +252,7 @@ public final class ResourceType<T> {
     private Set<String> referencedTypes = Set.of();
     private String idField = "id";
     private int idSegments = 1;
+    private @Nullable String nestedSegment;
 
     private Builder(String name, Class<T> javaType) {
       if (!NAME.matcher(Objects.requireNonNull(name, "name")).matches()) {
@@ -272,6 +335,23 @@ public final class ResourceType<T> {
         throw new IllegalArgumentException("resource type " + name + ": idSegments must be 1 or 2, was " + idSegments);
       }
       this.idSegments = idSegments;
+      return this;
+    }
+
+    /**
+     * Objects of this type live under the objects of the type at key segment {@code parentPath},
+     * below the fixed segment {@code segment}: {@code <prefix>/<parentPath>/<parentId>/<segment>/<id>},
+     * as APISIX 3.x stores consumer credentials ({@code /apisix/consumers/jack/credentials/a}).
+     * The id is the three segments {@code <parentId>/<segment>/<id>}; the path becomes {@code
+     * parentPath} and the {@link #routeKey() route key} {@code <parentPath>/&#42;/<segment>}.
+     */
+    public Builder<T> nestedUnder(String parentPath, String segment) {
+      path(parentPath);
+      if (!NAME.matcher(Objects.requireNonNull(segment, "segment")).matches()) {
+        throw new IllegalArgumentException("resource type " + name + ": segment \"" + segment + "\" must match " + NAME.pattern());
+      }
+      this.nestedSegment = segment;
+      this.idSegments = 3;
       return this;
     }
 

@@ -81,14 +81,7 @@ final class Validator {
   }
 
   private @Nullable ResourceType<?> route(String key) {
-    int start = prefix.length() + 1;
-    if (!key.startsWith(prefix) || key.length() <= start || key.charAt(prefix.length()) != '/') {
-      return null;
-    }
-    int slash = key.indexOf('/', start);
-    if (slash < 0) {
-      return null;
-    }
-    return typesByPath.get(key.substring(start, slash));
+    String route = ResourceType.routeOf(prefix, key);
+    return route == null ? null : typesByPath.get(route);
   }
 }

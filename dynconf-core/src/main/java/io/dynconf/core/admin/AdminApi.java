@@ -36,13 +36,19 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Paths.</b> {@code <pathPrefix>/<type>[/<id>]} for each resource type (by its key path:
- * {@code routes}, {@code upstreams}, ...; secrets take {@code <manager>/<id>}), plus {@code
+ * {@code routes}, {@code upstreams}, ...; secrets take {@code <manager>/<id>}; a consumer's
+ * credentials are {@code <pathPrefix>/consumers/<username>/credentials[/<id>]}, PUT, GET and DELETE,
+ * stored at {@code <prefix>/consumers/<username>/credentials/<id>} as APISIX 3.x stores them, and
+ * deleted with their consumer), plus {@code
  * PATCH <pathPrefix>/<type>/<id>/<sub/path>}, {@code GET <pathPrefix>/schema/<type>}, {@code
  * POST <pathPrefix>/bulk}, {@code <pathPrefix>/plugins/list}, {@code plugins?all=true}, {@code
  * plugins/<name>} and {@code PUT plugins/reload} (see {@link Builder#plugins}), {@code POST
  * <pathPrefix>/schema/validate/<type>}, {@code POST <pathPrefix>/configs/validate} and {@code HEAD
  * <pathPrefix>} (200, no key: a liveness probe). Verbs, bodies, status codes and response shapes
  * follow APISIX 3.x; {@code README.md} lists the differences.
+ *
+ * <p><b>Browsers.</b> Off by default; {@link Builder#cors} answers the origins it names with CORS
+ * headers (APISIX's {@code enable_admin_cors}, with an allow-list).
  *
  * <p><b>Validation.</b> A write is checked by the data plane's own pipeline (schema, decoder,
  * checker, compile) on the exact bytes it stores, so no node rejects what this API accepted. Its
@@ -81,6 +87,7 @@ public final class AdminApi implements AutoCloseable {
   /** APISIX's unsupported methods per standard type (admin/*.lua {@code unsupported_methods}). */
   static final Map<ResourceType<?>, Set<String>> APISIX_UNSUPPORTED = Map.of(
       StandardTypes.CONSUMERS, Set.of("POST", "PATCH"),
+      StandardTypes.CREDENTIALS, Set.of("POST", "PATCH"),
       StandardTypes.GLOBAL_RULES, Set.of("POST"),
       StandardTypes.PLUGIN_CONFIGS, Set.of("POST"),
       StandardTypes.PLUGIN_METADATA, Set.of("POST", "PATCH"),
@@ -97,6 +104,9 @@ public final class AdminApi implements AutoCloseable {
   private final Bulk bulk;
   private final PluginEndpoints plugins;
   private final Validations validations;
+  /** The origins answered with CORS headers ({@code *}: any); empty: CORS off. */
+  private final Set<String> corsOrigins;
+  static final String CORS_METHODS = "POST, GET, PUT, OPTIONS, DELETE, PATCH";
   private static final AdminResponse HEAD_OK = new AdminResponse(200, Map.of("Content-Type", "application/json", "X-API-VERSION", "v3"), new byte[0]);
 
   private AdminApi(Builder b) {
@@ -109,6 +119,7 @@ public final class AdminApi implements AutoCloseable {
     this.bulk = new Bulk(ctx, guard);
     this.plugins = new PluginEndpoints(ctx);
     this.validations = new Validations(ctx);
+    this.corsOrigins = Set.copyOf(b.corsOrigins);
   }
 
   /**
@@ -159,14 +170,53 @@ public final class AdminApi implements AutoCloseable {
    */
   public AdminResponse handle(AdminRequest request, long arrivedNanos) {
     Objects.requireNonNull(request, "request");
+    String origin = corsOrigin(request);
+    if (origin != null && request.method().equalsIgnoreCase("OPTIONS")) {
+      // a browser's preflight carries no key (it cannot send custom headers): it learns only what it may send
+      Map<String, String> h = new java.util.LinkedHashMap<>();
+      h.put("Access-Control-Allow-Origin", origin);
+      h.put("Vary", "Origin");
+      h.put("Access-Control-Allow-Methods", CORS_METHODS);
+      h.put("Access-Control-Allow-Headers", "*");
+      h.put("Access-Control-Max-Age", "3600");
+      h.put("Content-Type", "text/plain");
+      return new AdminResponse(200, h, new byte[0]);
+    }
+    AdminResponse r;
     try {
-      return dispatch(request, arrivedNanos);
+      r = dispatch(request, arrivedNanos);
     } catch (Problem p) {
-      return error(p);
+      r = error(p);
     } catch (RuntimeException | StackOverflowError e) {
       LOG.error("dynconf admin: {} failed", request, e);
-      return error(new Problem(500, "internal error: " + e));
+      r = error(new Problem(500, "internal error: " + e));
     }
+    if (origin == null) {
+      return r;
+    }
+    Map<String, String> h = new java.util.LinkedHashMap<>(r.headers());
+    h.put("Access-Control-Allow-Origin", origin);
+    h.put("Vary", "Origin");
+    h.put("Access-Control-Expose-Headers", "*");
+    h.put("Access-Control-Max-Age", "3600");
+    return new AdminResponse(r.status(), h, r.body());
+  }
+
+  /**
+   * The {@code Access-Control-Allow-Origin} to answer {@code request} with: its {@code Origin} when
+   * CORS is on and the origin is allowed (echoed, never {@code *}, so a cache keyed by {@code Vary:
+   * Origin} cannot hand one origin's answer to another), else null (no CORS headers: the browser
+   * keeps the answer from the page).
+   */
+  private @Nullable String corsOrigin(AdminRequest request) {
+    if (corsOrigins.isEmpty()) {
+      return null;
+    }
+    String origin = request.header("Origin");
+    if (origin == null || origin.isEmpty()) {
+      return null;
+    }
+    return corsOrigins.contains("*") || corsOrigins.contains(origin) ? origin : null;
   }
 
   // ---------------------------------------------------------------- dispatch
@@ -216,14 +266,30 @@ public final class AdminApi implements AutoCloseable {
       }
       return bulk.bulk(request, Flags.of(request), arrivedNanos);
     }
-    ResourceType<?> type = ctx.typesByPath.get(resource);
+    ResourceType<?> type = resource.indexOf('/') < 0 ? ctx.typesByPath.get(resource) : null;
     if (type == null) {
       throw new Problem(404, "Unsupported resource type: " + resource);
     }
     int n = type.idSegments();
     String id = null;
+    String within = null; // a nested listing: the objects under one parent
     List<String> sub = List.of();
-    if (segments.size() > 1) {
+    ResourceType<?> nested = segments.size() >= 3 ? ctx.nested(type, segments.get(2)) : null;
+    if (nested != null) { // <type>/<parent>/<segment>[/<id>]: consumers/jack/credentials/a
+      if (segments.size() > 4) {
+        throw new Problem(404, "not found: " + quote(path));
+      }
+      ResourceType<?> parentType = type;
+      type = nested;
+      String parent = segments.get(1);
+      ctx.key(parentType, parent); // validates the parent's id
+      if (segments.size() == 4) {
+        id = parent + "/" + segments.get(2) + "/" + segments.get(3);
+        ctx.key(type, id); // validates
+      } else {
+        within = ctx.prefix + "/" + type.path() + "/" + parent + "/" + segments.get(2) + "/";
+      }
+    } else if (segments.size() > 1) {
       if (segments.size() < 1 + n) {
         throw Problem.badRequest("invalid " + kind(type) + " id: expected " + n + " path segments after " + pathPrefix + "/" + type.path()
             + (n == 2 ? ", for example " + pathPrefix + "/" + type.path() + "/vault/1" : ""));
@@ -246,8 +312,11 @@ public final class AdminApi implements AutoCloseable {
     switch (method) {
       case "GET":
         boolean viewer = role == AdminRole.VIEWER; // a read-only key reads no credentials
-        return id == null ? reads.list(calls, type, request, viewer) : reads.getOne(calls, type, id, viewer);
+        return id == null ? reads.list(calls, type, request, viewer, within) : reads.getOne(calls, type, id, viewer);
       case "PUT":
+        if (id == null && within != null) {
+          throw Problem.badRequest("missing " + kind(type) + " id: use PUT " + path + "/<id>");
+        }
         return Objects.requireNonNull(writes.put(calls, type, id, request, conditions, flags), "a PUT always answers");
       case "POST":
         if (id != null) {
@@ -301,6 +370,7 @@ public final class AdminApi implements AutoCloseable {
     @Nullable PluginCatalog catalog;
     java.util.function.@Nullable LongSupplier unstampedTime;
     private boolean typesGiven;
+    final Set<String> corsOrigins = new java.util.LinkedHashSet<>();
 
     private Builder(ConfigSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -400,6 +470,31 @@ public final class AdminApi implements AutoCloseable {
      */
     public Builder unstampedTime(java.util.function.LongSupplier epochSeconds) {
       this.unstampedTime = Objects.requireNonNull(epochSeconds, "epochSeconds");
+      return this;
+    }
+
+    /**
+     * Answers browsers on {@code origins} with CORS headers, as APISIX's {@code enable_admin_cors}:
+     * an {@code OPTIONS} preflight from an allowed origin answers 200 (no key needed: a preflight
+     * carries none) with {@code Access-Control-Allow-Methods}, {@code -Allow-Headers: *} and {@code
+     * -Max-Age: 3600}; every other answer to it carries {@code Access-Control-Allow-Origin} (the
+     * origin, echoed), {@code Vary: Origin} and {@code Access-Control-Expose-Headers: *}. {@code *}
+     * allows every origin. Unlike APISIX, no {@code Access-Control-Allow-Credentials}: the key
+     * travels only in the {@code X-API-KEY} header, never a cookie, so a page must hold the key to
+     * do anything. Default: off (no origin), because the admin API is usually not meant for pages of
+     * another origin; APISIX's default is on, for any origin.
+     *
+     * @param origins such as {@code https://dashboard.example.com} (scheme, host, port as a browser
+     *     sends them) or {@code *}
+     */
+    public Builder cors(java.util.Collection<String> origins) {
+      for (String o : origins) {
+        if (!o.equals("*") && !o.matches("https?://[A-Za-z0-9.\\[\\]:-]+")) {
+          throw new IllegalArgumentException("CORS origin \"" + o + "\" must be * or look like https://host[:port] (no path)");
+        }
+      }
+      corsOrigins.clear();
+      corsOrigins.addAll(origins);
       return this;
     }
 

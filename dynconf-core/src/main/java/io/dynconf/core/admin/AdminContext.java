@@ -66,8 +66,8 @@ final class AdminContext {
       if (t.path().equals("schema") || t.path().equals("bulk")) {
         throw new IllegalArgumentException("resource type " + t.name() + ": path \"" + t.path() + "\" is reserved by the admin API");
       }
-      if (byPath.put(t.path(), t) != null) {
-        throw new IllegalArgumentException("two resource types use the path \"" + t.path() + "\"");
+      if (byPath.put(t.routeKey(), t) != null) {
+        throw new IllegalArgumentException("two resource types use the path \"" + t.routeKey() + "\"");
       }
       byName.put(t.name(), t);
     }
@@ -170,6 +170,9 @@ final class AdminContext {
       if (id.indexOf('/') >= 0 && type.idSegments() == 1) {
         throw new IllegalArgumentException("id " + quote(id) + " must be one path segment");
       }
+      if (type.nestedSegment() != null && !ResourceType.routeOfId(type.path(), id).equals(type.routeKey())) {
+        throw new IllegalArgumentException("id " + quote(id) + " must look like <parent>/" + type.nestedSegment() + "/<id>");
+      }
       return key;
     } catch (IllegalArgumentException e) {
       throw Problem.badRequest("invalid " + kind(type) + " id: " + e.getMessage());
@@ -193,7 +196,36 @@ final class AdminContext {
     if (!k.startsWith(dir)) {
       return false;
     }
-    return ResourceKey.tryParse(prefix, k, type.idSegments()).isPresent();
+    return type.routeKey().equals(ResourceType.routeOf(prefix, k)) && ResourceKey.tryParse(prefix, k, type.idSegments()).isPresent();
+  }
+
+  /** The type named {@code name} by its path (APISIX's URL name) or, for a nested type, by its name. */
+  @Nullable ResourceType<?> typeNamed(String name) {
+    ResourceType<?> t = typesByPath.get(name);
+    if (t == null) {
+      ResourceType<?> byName = typesByName.get(name);
+      if (byName != null && byName.nestedSegment() != null) {
+        t = byName;
+      }
+    }
+    return t;
+  }
+
+  /** The type nested under {@code parent}'s objects below the segment {@code segment}, if served. */
+  @Nullable ResourceType<?> nested(ResourceType<?> parent, String segment) {
+    ResourceType<?> t = typesByPath.get(parent.path() + "/*/" + segment);
+    return t != null && t.nestedSegment() != null ? t : null;
+  }
+
+  /** The types nested under {@code parent}'s objects (consumers: credentials). */
+  List<ResourceType<?>> children(ResourceType<?> parent) {
+    List<ResourceType<?>> out = new ArrayList<>();
+    for (ResourceType<?> t : types) {
+      if (t.nestedSegment() != null && t.path().equals(parent.path()) && parent.nestedSegment() == null) {
+        out.add(t);
+      }
+    }
+    return out;
   }
 
   @Nullable ResourceType<?> typeOfKey(String k) {
@@ -201,8 +233,8 @@ final class AdminContext {
     if (!k.startsWith(prefix + "/")) {
       return null;
     }
-    int slash = k.indexOf('/', start);
-    return slash < 0 ? null : typesByPath.get(k.substring(start, slash));
+    String route = ResourceType.routeOf(prefix, k);
+    return route == null ? null : typesByPath.get(route);
   }
 
   static @Nullable KeyValue find(Listing listing, String k) {
@@ -255,7 +287,9 @@ final class AdminContext {
     }
   }
 
-  static void injectId(ResourceType<?> type, ObjectNode value, String id) {
+  static void injectId(ResourceType<?> type, ObjectNode value, String fullId) {
+    // a nested object stores its own id, the key's last segment (as APISIX stores a credential)
+    String id = type.nestedSegment() == null ? fullId : fullId.substring(fullId.lastIndexOf('/') + 1);
     if (type.idField().equals("id")) {
       JsonNode given = value.get("id");
       if (given != null && given.isIntegralNumber() && given.asText().equals(id)) {

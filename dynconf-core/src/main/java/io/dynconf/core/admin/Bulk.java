@@ -31,6 +31,7 @@ import org.jspecify.annotations.Nullable;
 final class Bulk {
   private final AdminContext c;
   private final ReferenceGuard guard;
+  private final CrossChecks crossChecks;
   private final ConfigSource source;
   private final String prefix;
   private final Map<String, ResourceType<?>> typesByPath;
@@ -40,6 +41,7 @@ final class Bulk {
   private final Duration requestTimeout;
 
   Bulk(AdminContext c, ReferenceGuard guard) {
+    this.crossChecks = new CrossChecks(c);
     this.c = c;
     this.guard = guard;
     this.source = c.source;
@@ -152,6 +154,20 @@ final class Bulk {
           }
         }
       }
+      Map<String, ResourceType<?>> written = new LinkedHashMap<>();
+      Map<String, String> whereOf = new HashMap<>();
+      for (BulkOp op : ops) {
+        if (!op.delete()) {
+          written.put(op.key().toKey(), op.type());
+          whereOf.put(op.key().toKey(), op.where());
+        }
+      }
+      // the checks single writes make against the other objects of their kind, on the state this bulk leaves
+      for (String dir : crossChecks.checkBulk(listing.kvs(), finals, written, whereOf)) {
+        if (ranges.add(dir)) {
+          txn.ifUnchangedSince(dir, listing.revision());
+        }
+      }
       if (!flags.force()) {
         for (BulkOp op : ops) {
           if (op.delete()) {
@@ -219,7 +235,7 @@ final class Bulk {
       throw Problem.badRequest(where + "method must be PUT or DELETE, was " + quote(node.path("method").toString()));
     }
     String typeName = node.path("type").asText("");
-    ResourceType<?> type = typesByPath.get(typeName);
+    ResourceType<?> type = c.typeNamed(typeName);
     if (type == null) {
       throw Problem.badRequest(where + "Unsupported resource type: " + typeName);
     }

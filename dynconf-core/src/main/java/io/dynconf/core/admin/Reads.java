@@ -53,6 +53,11 @@ final class Reads {
   }
 
   AdminResponse list(Calls calls, ResourceType<?> type, AdminRequest request, boolean viewer) {
+    return list(calls, type, request, viewer, null);
+  }
+
+  /** The objects of {@code type}, only those whose key starts with {@code within} when given (one consumer's credentials). */
+  AdminResponse list(Calls calls, ResourceType<?> type, AdminRequest request, boolean viewer, @Nullable String within) {
     Map<String, String> q = request.query();
     Integer page = integer(q, "page");
     Integer pageSize = integer(q, "page_size");
@@ -63,7 +68,7 @@ final class Reads {
     Listing listing = calls.call("list " + prefix, false, source::list);
     List<KeyValue> matching = new ArrayList<>();
     for (KeyValue kv : listing.kvs()) {
-      if (c.belongs(type, kv.key()) && matches(kv, name, uri, label, filter)) {
+      if ((within == null || kv.key().startsWith(within)) && c.belongs(type, kv.key()) && matches(kv, name, uri, label, filter)) {
         matching.add(kv);
       }
     }
@@ -174,9 +179,9 @@ final class Reads {
       throw new Problem(404, "not found: use " + pathPrefix + "/schema/<type>, for example " + pathPrefix + "/schema/routes");
     }
     String name = segments.get(1);
-    ResourceType<?> type = typesByPath.get(name);
+    ResourceType<?> type = c.typeNamed(name);
     if (type == null) {
-      type = typesByPath.get(name + "s"); // APISIX's singular names: route, upstream, ssl, ...
+      type = c.typeNamed(name + "s"); // APISIX's singular names: route, upstream, ssl, ...
     }
     if (type == null) {
       throw new Problem(404, "not found schema: " + name);
@@ -195,6 +200,59 @@ final class Reads {
       Schema s = type.schema();
       schema = s == null ? Json.object() : Json.parse(s.toString().getBytes(StandardCharsets.UTF_8));
     }
-    return json(200, schema, null);
+    return json(200, inlineRefs(schema), null);
+  }
+
+  /**
+   * {@code schema} with every local {@code $ref} ({@code #/definitions/<name>}) replaced by the
+   * definition it names, and the {@code definitions} dropped, as APISIX's {@code /schema} answers
+   * (its Lua schemas share tables, so they serialise inline): a client such as its Dashboard reads
+   * each property's rules in place. A recursive definition stays a {@code $ref} (and {@code
+   * definitions} stays) past {@link #MAX_INLINE_DEPTH} levels.
+   */
+  static JsonNode inlineRefs(JsonNode schema) {
+    JsonNode defs = schema.path("definitions");
+    if (!defs.isObject()) {
+      return schema;
+    }
+    boolean[] leftRefs = {false};
+    JsonNode out = inline(schema, defs, 0, leftRefs);
+    if (out instanceof ObjectNode o && !leftRefs[0]) {
+      o.remove("definitions");
+    }
+    return out;
+  }
+
+  static final int MAX_INLINE_DEPTH = 32;
+
+  private static JsonNode inline(JsonNode node, JsonNode defs, int depth, boolean[] leftRefs) {
+    if (node.isArray()) {
+      com.fasterxml.jackson.databind.node.ArrayNode a = Json.MAPPER.createArrayNode();
+      node.forEach(e -> a.add(inline(e, defs, depth, leftRefs)));
+      return a;
+    }
+    if (!node.isObject()) {
+      return node;
+    }
+    JsonNode ref = node.get("$ref");
+    if (ref != null && ref.isTextual() && ref.textValue().startsWith("#/definitions/")) {
+      JsonNode target = defs.get(ref.textValue().substring("#/definitions/".length()));
+      if (target != null && depth < MAX_INLINE_DEPTH) {
+        ObjectNode merged = Json.object();
+        JsonNode inlined = inline(target, defs, depth + 1, leftRefs);
+        inlined.properties().forEach(e -> merged.set(e.getKey(), e.getValue()));
+        node.properties().forEach(e -> {
+          if (!e.getKey().equals("$ref") && !merged.has(e.getKey())) {
+            merged.set(e.getKey(), inline(e.getValue(), defs, depth, leftRefs));
+          }
+        });
+        return merged;
+      }
+      leftRefs[0] = true;
+    }
+    ObjectNode o = Json.object();
+    node.properties().forEach(e -> o.set(e.getKey(), e.getKey().equals("definitions") && depth == 0 ? e.getValue()
+        : inline(e.getValue(), defs, depth, leftRefs)));
+    return o;
   }
 }

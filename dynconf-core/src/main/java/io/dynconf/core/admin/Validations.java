@@ -46,9 +46,9 @@ final class Validations {
   }
 
   AdminResponse schema(String typeName, AdminRequest request) {
-    ResourceType<?> type = c.typesByPath.get(typeName);
+    ResourceType<?> type = c.typeNamed(typeName);
     if (type == null) {
-      type = c.typesByPath.get(typeName + "s");
+      type = c.typeNamed(typeName + "s");
     }
     if (type == null) {
       throw new Problem(404, "not found schema: " + typeName);
@@ -78,8 +78,8 @@ final class Validations {
       if (name.endsWith("_conf_version")) {
         continue;
       }
-      ResourceType<?> type = c.typesByPath.get(name);
-      if (type == null) {
+      ResourceType<?> listType = name.indexOf('/') < 0 ? c.typesByPath.get(name) : null;
+      if (listType == null) {
         error(errors, name, null, "unknown resource type " + quote(name));
         continue;
       }
@@ -92,6 +92,15 @@ final class Validations {
         if (!item.isObject()) {
           error(errors, name, i, "must be a JSON object, got " + Json.type(item));
           continue;
+        }
+        ResourceType<?> type = listType;
+        JsonNode ownId = item.get(listType.idField());
+        if ((ownId == null || ownId.isNull() || listType.idField().equals("id")) && item.path("id").isTextual()) {
+          // APISIX's standalone format lists a consumer's credentials among the consumers: id <username>/credentials/<id>
+          ResourceType<?> nested = c.typesByPath.get(ResourceType.routeOfId(listType.path(), item.path("id").textValue()));
+          if (nested != null && nested.nestedSegment() != null) {
+            type = nested;
+          }
         }
         String id = Json.idText(item.get(type.idField()));
         if (id == null) {

@@ -66,10 +66,17 @@ final class Writes {
         throw Problem.badRequest("missing " + kind(type) + " id");
       }
       id = bodyId;
-    } else if (bodyId != null && !bodyId.equals(id)) {
+    } else if (bodyId != null && !bodyId.equals(id) && !(type.nestedSegment() != null && bodyId.equals(id.substring(id.lastIndexOf('/') + 1)))) {
       throw Problem.badRequest(wrongId(type, bodyId, id));
     }
     ResourceKey key = c.key(type, id);
+    if (type.nestedSegment() != null) { // APISIX: a credential of a consumer that does not exist is 404, before anything is written
+      String parentKey = c.prefix + "/" + type.path() + "/" + id.substring(0, id.indexOf('/'));
+      if (calls.call("get " + parentKey, false, () -> source.get(parentKey)) == null) {
+        throw new Problem(404, "consumer not found: " + quote(parentKey) + " does not exist; create the " + type.path()
+            .replaceAll("s$", "") + " " + quote(id.substring(0, id.indexOf('/'))) + " first");
+      }
+    }
     String finalId = id;
     return write(calls, type, key, Mode.PUT, conditions, flags, (prev, prevJson) -> {
       ObjectNode value = body.deepCopy();
@@ -238,18 +245,33 @@ final class Writes {
     ResourceKey key = c.key(type, id);
     String k = key.toKey();
     List<ResourceType<?>> referring = referrers.getOrDefault(type.name(), List.of());
-    boolean checkReferrers = !flags.force() && !referring.isEmpty();
+    List<ResourceType<?>> children = c.children(type); // deleted with it, as APISIX deletes a consumer's credentials
+    boolean checkReferrers = (!flags.force() && !referring.isEmpty()) || !children.isEmpty();
+    String childDir = k + "/";
     for (int attempt = 0; ; attempt++) { // until the request deadline
       calls.backoff(attempt);
       KeyValue current;
       List<String> users = List.of();
       long listed = 0;
+      List<String> childKeys = new java.util.ArrayList<>();
       if (checkReferrers) {
         Listing listing = calls.call("list " + prefix, false, source::list);
         listed = listing.revision();
         current = c.find(listing, k);
-        if (current != null) {
-          users = guard.referrersOf(listing.kvs(), type, id, Map.of());
+        List<KeyValue> others = new java.util.ArrayList<>(listing.kvs().size());
+        for (KeyValue kv : listing.kvs()) {
+          if (kv.key().startsWith(childDir)) {
+            childKeys.add(kv.key()); // a child refers to its parent: not a user that blocks the delete
+          } else {
+            others.add(kv);
+          }
+        }
+        if (current != null && !flags.force()) {
+          users = guard.referrersOf(others, type, id, Map.of());
+        }
+        if (childKeys.size() + 1 > c.maxTxnOps) {
+          throw Problem.badRequest("can not delete this " + kind(type) + ": it has " + childKeys.size() + " nested objects (credentials) and one "
+              + "transaction deletes at most " + (c.maxTxnOps - 1) + "; delete some of them first");
         }
       } else {
         current = calls.call("get " + k, false, () -> source.get(k));
@@ -272,6 +294,10 @@ final class Writes {
       if (checkReferrers) { // no object that may reference this one changed since the listing found none
         for (ResourceType<?> t : referring) {
           txn.ifUnchangedSince(prefix + "/" + t.path() + "/", listed);
+        }
+        if (!children.isEmpty()) { // and no child appeared since: the parent goes with all its children
+          txn.ifUnchangedSince(childDir, listed);
+          childKeys.forEach(txn::delete);
         }
       }
       TxnResult r = calls.call("delete " + k, true, () -> source.txn(txn.build()));

@@ -31,6 +31,31 @@ public interface PluginCatalog {
    * endpoints and for checking plugin metadata. Default: none listed (then the admin API lists no
    * plugins and checks plugin metadata by its envelope only, as before).
    */
+  /**
+   * Checks one plugin's configuration on a stream route (APISIX checks those against its stream
+   * plugins, a separate set). Default: this host runs no stream plugins, so every plugin there is
+   * refused, {@code unknown plugin [<name>]}, as APISIX refuses a plugin it does not run on streams.
+   *
+   * @throws InvalidConfigException as {@link #check}
+   */
+  default void checkStream(String name, Map<String, @Nullable Object> config) {
+    throw new InvalidConfigException("", "unknown plugin [" + name + "]: this host runs no stream plugins");
+  }
+
+  /**
+   * Whether plugin {@code name} authenticates consumers (APISIX's {@code type = "auth"}): only
+   * those may be configured in a credential. Null when the catalog cannot tell. Default: from
+   * {@link #plugins()} when it lists the plugin, else null.
+   */
+  default @Nullable Boolean authenticates(String name) {
+    for (PluginInfo p : plugins()) {
+      if (p.name().equals(name)) {
+        return "auth".equals(p.type());
+      }
+    }
+    return null;
+  }
+
   default List<PluginInfo> plugins() {
     return List.of();
   }

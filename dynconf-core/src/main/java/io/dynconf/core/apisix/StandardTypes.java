@@ -89,6 +89,19 @@ public final class StandardTypes {
       .idField("username")
       .build();
 
+  /**
+   * Consumer credentials (APISIX 3.x), stored under their consumer: {@code
+   * /apisix/consumers/<username>/credentials/<id>}, id {@code <username>/credentials/<id>}. Each
+   * references its consumer, so a credential is served only while its consumer exists; it holds at
+   * most one plugin, which {@link #withPlugins} checks is an authentication plugin.
+   */
+  public static final ResourceType<Credential> CREDENTIALS = ResourceType.builder("credentials", Credential.class)
+      .schemaResource(StandardTypes.class, "schema/credentials.json")
+      .decoder(StdDecoders::credential)
+      .references(Set.of("consumers"), StdReferences::credential)
+      .nestedUnder("consumers", "credentials")
+      .build();
+
   public static final ResourceType<GlobalRule> GLOBAL_RULES = ResourceType.builder("global_rules", GlobalRule.class)
       .schemaResource(StandardTypes.class, "schema/global_rules.json")
       .decoder(StdDecoders::globalRule)
@@ -121,7 +134,7 @@ public final class StandardTypes {
       .build();
 
   private static final List<ResourceType<?>> ALL = List.of(SSLS, UPSTREAMS, SERVICES, PLUGIN_CONFIGS, ROUTES,
-      CONSUMER_GROUPS, CONSUMERS, GLOBAL_RULES, PLUGIN_METADATA, STREAM_ROUTES, PROTOS, SECRETS);
+      CONSUMER_GROUPS, CONSUMERS, CREDENTIALS, GLOBAL_RULES, PLUGIN_METADATA, STREAM_ROUTES, PROTOS, SECRETS);
 
   /** Every standard type, each after the types it references. */
   public static List<ResourceType<?>> all() {
@@ -130,7 +143,8 @@ public final class StandardTypes {
 
   /**
    * Every standard type, with the {@code plugins} of routes, services, plugin configs, global
-   * rules, consumers and consumer groups checked by {@code catalog}. The variants share names
+   * rules, consumers, consumer groups and credentials checked by {@code catalog} (and those of
+   * stream routes by {@link PluginCatalog#checkStream}). The variants share names
    * with the standard types, so {@code snapshot.store(StandardTypes.ROUTES)} finds their stores.
    */
   public static List<ResourceType<?>> withPlugins(PluginCatalog catalog) {
@@ -196,6 +210,21 @@ public final class StandardTypes {
       return GLOBAL_RULES.withExtraChecker(v -> checkPlugins(v.plugins(), catalog));
     } else if (t == CONSUMERS) {
       return CONSUMERS.withExtraChecker(v -> checkPlugins(v.plugins(), catalog));
+    } else if (t == STREAM_ROUTES) {
+      return STREAM_ROUTES.withExtraChecker(v -> {
+        for (Map.Entry<String, Map<String, @Nullable Object>> e : v.plugins().entrySet()) {
+          try {
+            catalog.checkStream(e.getKey(), e.getValue());
+          } catch (InvalidConfigException x) {
+            throw x.under("/plugins/" + e.getKey().replace("~", "~0").replace("/", "~1"));
+          }
+        }
+      });
+    } else if (t == CREDENTIALS) {
+      return CREDENTIALS.withExtraChecker(v -> {
+        checkPlugins(v.plugins(), catalog);
+        checkAuthOnly(v.plugins(), catalog);
+      });
     } else if (t == CONSUMER_GROUPS) {
       return CONSUMER_GROUPS.withExtraChecker(v -> checkPlugins(v.plugins(), catalog));
     }
@@ -238,6 +267,16 @@ public final class StandardTypes {
         check.check(upstream);
       } catch (InvalidConfigException x) {
         throw x.under("/upstream");
+      }
+    }
+  }
+
+  /** APISIX's rule for credentials: only plugins of type {@code auth} (when the catalog lists its plugins). */
+  private static void checkAuthOnly(Map<String, Map<String, @Nullable Object>> plugins, PluginCatalog catalog) {
+    for (String name : plugins.keySet()) {
+      if (Boolean.FALSE.equals(catalog.authenticates(name))) {
+        throw new InvalidConfigException("/plugins/" + name.replace("~", "~0").replace("/", "~1"),
+            "only supports auth type plugins in consumer credential; " + name + " is not an authentication plugin");
       }
     }
   }

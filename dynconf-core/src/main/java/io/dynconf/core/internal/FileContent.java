@@ -170,9 +170,10 @@ public final class FileContent {
       throw new Invalid(fileName + ": expected a mapping of resource lists at the top level, got " + kind(root));
     }
     for (Map.Entry<String, JsonNode> field : root.properties()) {
-      ResourceType<?> type = typesByPath.get(field.getKey());
-      if (type == null) {
-        throw new Invalid(fileName + ": unknown top-level key " + quote(field.getKey()) + " (known: " + String.join(", ", typesByPath.keySet()) + ")");
+      ResourceType<?> listType = field.getKey().indexOf('/') < 0 ? typesByPath.get(field.getKey()) : null;
+      if (listType == null) {
+        throw new Invalid(fileName + ": unknown top-level key " + quote(field.getKey()) + " (known: "
+            + String.join(", ", typesByPath.keySet().stream().filter(k -> k.indexOf('/') < 0).toList()) + ")");
       }
       JsonNode list = field.getValue();
       if (list.isNull()) {
@@ -189,6 +190,7 @@ public final class FileContent {
           throw new Invalid(where + ": expected an object, got " + kind(node));
         }
         ObjectNode item = (ObjectNode) node;
+        ResourceType<?> type = nestedTypeOf(typesByPath, listType, item);
         String idPointer = "/" + type.idField();
         JsonNode idNode = item.get(type.idField());
         if (idNode == null || idNode.isNull()) {
@@ -220,6 +222,24 @@ public final class FileContent {
       }
     }
     return new FileContent(prefix, typesByPath, entries);
+  }
+
+  /**
+   * The type of an item of the list of {@code listType}: a type nested under it when the item
+   * lacks the list type's id field and its {@code id} routes there (APISIX's standalone file lists
+   * a consumer's credentials among the consumers, as {@code id: jack/credentials/a}).
+   */
+  private static ResourceType<?> nestedTypeOf(Map<String, ResourceType<?>> typesByPath, ResourceType<?> listType, ObjectNode item) {
+    JsonNode own = item.get(listType.idField());
+    JsonNode id = item.get("id");
+    if ((own == null || own.isNull() || listType.idField().equals("id")) && id != null && id.isTextual()) {
+      String route = ResourceType.routeOfId(listType.path(), id.textValue());
+      ResourceType<?> nested = typesByPath.get(route);
+      if (nested != null && nested.nestedSegment() != null) {
+        return nested;
+      }
+    }
+    return listType;
   }
 
   /** The key of {@code id} of {@code type}; throws {@link IllegalArgumentException} naming the problem. */
@@ -258,8 +278,11 @@ public final class FileContent {
         }
       }
       item = withId;
-    } else if (!(idNode.isTextual() || idNode.isIntegralNumber()) || !idNode.asText().equals(id)) {
+    } else if (!(idNode.isTextual() || idNode.isIntegralNumber())
+        || !(idNode.asText().equals(id) || (type.nestedSegment() != null && idNode.asText().equals(id.substring(id.lastIndexOf('/') + 1))))) {
       throw new IllegalArgumentException("value of " + key + ": /" + type.idField() + ": " + idNode + " differs from the id in the key (" + quote(id) + ")");
+    } else if (type.nestedSegment() != null && !idNode.asText().equals(id)) {
+      item.put(type.idField(), id); // the file spells a nested object's whole id (APISIX's standalone format)
     }
     return new Entry(type, item, compact(item));
   }
@@ -271,7 +294,8 @@ public final class FileContent {
     }
     String rest = key.substring(prefix.length() + 1);
     int slash = rest.indexOf('/');
-    ResourceType<?> type = slash < 0 ? null : types.get(rest.substring(0, slash));
+    String route = ResourceType.routeOf(prefix, key);
+    ResourceType<?> type = route == null ? null : types.get(route);
     if (type == null) {
       throw new IllegalArgumentException("key " + quote(key) + " is not under a known type (" + String.join(", ", types.keySet()) + ")");
     }
@@ -402,19 +426,19 @@ public final class FileContent {
     if (format == Format.YAML) {
       // the same text YAML_WRITER makes for the whole tree, assembled from each item's cached block
       // (as UTF-8 bytes, copied once into the file's bytes)
-      Map<ResourceType<?>, List<byte[]>> groups = new LinkedHashMap<>();
+      Map<String, List<byte[]>> groups = new LinkedHashMap<>(); // by path: nested types share their parent's list
       int length = END.length;
       for (Entry e : entries.values()) {
         byte[] block = e.yaml();
-        groups.computeIfAbsent(e.type(), k -> new java.util.ArrayList<>()).add(block);
+        groups.computeIfAbsent(e.type().path(), k -> new java.util.ArrayList<>()).add(block);
         length += block.length;
       }
       if (groups.isEmpty()) {
         return "{}\n#END\n".getBytes(StandardCharsets.UTF_8);
       }
       List<byte[]> heads = new java.util.ArrayList<>(groups.size());
-      for (ResourceType<?> t : groups.keySet()) {
-        byte[] head = (t.path() + ":\n").getBytes(StandardCharsets.UTF_8);
+      for (String path : groups.keySet()) {
+        byte[] head = (path + ":\n").getBytes(StandardCharsets.UTF_8);
         heads.add(head);
         length += head.length;
       }

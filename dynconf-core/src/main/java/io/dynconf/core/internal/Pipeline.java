@@ -136,7 +136,7 @@ public final class Pipeline {
     if (text == null) {
       throw new InvalidConfigException("/" + type.idField(), "must be a string or an integer, got " + id.getNodeType().toString().toLowerCase());
     }
-    if (!text.equals(key.id())) {
+    if (!text.equals(key.id()) && !(type.nestedSegment() != null && text.equals(type.shortId(key)))) {
       throw new InvalidConfigException("/" + type.idField(), "\"" + text + "\" differs from the id in the key (\"" + key.id() + "\")");
     }
   }

@@ -227,6 +227,14 @@ public final class StdDecoders {
         o.timestamp("create_time"), o.timestamp("update_time"));
   }
 
+  public static io.dynconf.core.apisix.Credential credential(ResourceKey key, ObjectNode json) {
+    Obj o = new Obj(json, "");
+    String id = key.id();
+    int first = id.indexOf('/');
+    return new io.dynconf.core.apisix.Credential(id, id.substring(0, first), id.substring(id.lastIndexOf('/') + 1), o.text("name"),
+        o.text("desc"), o.labels(), o.plugins(), o.timestamp("create_time"), o.timestamp("update_time"));
+  }
+
   public static Ssl ssl(ResourceKey key, ObjectNode json) {
     Obj o = new Obj(json, "");
     Obj client = o.child("client");

@@ -54,6 +54,11 @@ public final class StdReferences {
     return refs;
   }
 
+  /** A credential references its consumer (by username), from its key. */
+  public static List<Reference> credential(io.dynconf.core.apisix.Credential credential) {
+    return List.of(Reference.to("consumers", credential.consumer(), "consumer"));
+  }
+
   private static void clientCert(List<Reference> refs, @Nullable Upstream upstream, String fieldPrefix) {
     if (upstream != null && upstream.tls() != null) {
       add(refs, "ssls", upstream.tls().clientCertId(), fieldPrefix + "tls.client_cert_id");

@@ -694,8 +694,8 @@ public final class FileSource implements ConfigSource {
       }
       Map<String, ResourceType<?>> byPath = new LinkedHashMap<>();
       for (ResourceType<?> t : types) {
-        if (byPath.putIfAbsent(t.path(), t) != null) {
-          throw new IllegalArgumentException("two resource types share the path " + t.path());
+        if (byPath.putIfAbsent(t.routeKey(), t) != null) {
+          throw new IllegalArgumentException("two resource types share the path " + t.routeKey());
         }
       }
       return new FileSource(this, byPath);

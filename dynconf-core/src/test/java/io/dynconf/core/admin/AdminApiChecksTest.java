@@ -55,7 +55,7 @@ class AdminApiChecksTest {
     // a credential stored by APISIX under the consumer holds a key too
     source.put("/apisix/consumers/tom/credentials/c1", "{\"id\":\"c1\",\"plugins\":{\"key-auth\":{\"key\":\"k-3\"}}}");
     HttpResponse<String> dupCred = http.send("PUT", "/apisix/admin/consumers", "{\"username\":\"ann\",\"plugins\":{\"key-auth\":{\"key\":\"k-3\"}}}");
-    assertThat(error(dupCred)).isEqualTo("duplicate key found with consumer: tom");
+    assertThat(error(dupCred)).isEqualTo("duplicate key found with credential: c1 of consumer: tom");
   }
 
   @Test

@@ -348,6 +348,11 @@ public abstract class AdminApiContract {
   }
 
   @Test
+  void consumerCredentialsAsApisixStoresThemOverARealSocket() throws Exception {
+    CredentialScenario.run(admin, raw);
+  }
+
+  @Test
   void sslPrivateKeysAreNotReturnedByGet() {
     ok("PUT", "/apisix/admin/ssls/1", "{\"type\":\"client\",\"cert\":\"$env://CERT\",\"key\":\"$env://KEY\"}");
     JsonNode one = json(ok("GET", "/apisix/admin/ssls/1", null));

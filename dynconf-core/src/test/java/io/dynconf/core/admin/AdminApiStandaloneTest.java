@@ -143,4 +143,37 @@ class AdminApiStandaloneTest {
       assertThat(json(put).path("value").path("create_time").asLong()).isEqualTo(mtime);
     }
   }
+
+  @Test
+  void consumerCredentialsInTheStandaloneFile() throws Exception {
+    Path file = dir.resolve("apisix.yaml");
+    // APISIX's standalone format lists a credential among the consumers, with its whole id
+    Files.writeString(file, "consumers:\n  - username: ann\n  - id: ann/credentials/f1\n    plugins:\n      key-auth:\n        key: k-ann\n#END\n");
+    try (FileSource source = open(file); AdminApi admin = admin(source);
+        io.dynconf.core.ConfigRegistry registry = io.dynconf.core.ConfigRegistry.builder(source).build()) {
+      registry.start();
+      assertThat(registry.awaitReady(Duration.ofSeconds(10))).isTrue();
+      assertThat(registry.snapshot().rejections()).isEmpty();
+      assertThat(registry.store(io.dynconf.core.apisix.StandardTypes.CREDENTIALS).values())
+          .extracting(io.dynconf.core.apisix.Credential::key).containsExactly("ann/credentials/f1");
+      com.fasterxml.jackson.databind.JsonNode listed = json(admin.handle(request("GET", "/apisix/admin/consumers/ann/credentials", null)));
+      assertThat(listed.path("total").asInt()).isEqualTo(1);
+      assertThat(json(admin.handle(request("GET", "/apisix/admin/consumers", null))).path("total").asInt()).isEqualTo(1);
+    }
+    Path empty = dir.resolve("empty.yaml");
+    Files.writeString(empty, "{}\n#END\n");
+    try (FileSource source = open(empty); AdminApi admin = admin(source)) {
+      CredentialScenario.run(admin, source);
+      AdminResponse put = admin.handle(request("PUT", "/apisix/admin/consumers/tom/credentials/t3", "{\"plugins\":{\"key-auth\":{\"key\":\"k-3\"}}}"));
+      assertThat(put.status()).as(put.bodyUtf8()).isEqualTo(201);
+    }
+    String text = Files.readString(empty);
+    assertThat(text).contains("id: \"tom/credentials/t3\"").doesNotContain("jack");
+    assertThat(java.util.regex.Pattern.compile("(?m)^consumers:").matcher(text).results().count()).as(text)
+        .isEqualTo(1); // one list holds consumers and credentials
+    try (FileSource source = open(empty); AdminApi admin = admin(source)) { // the file it wrote reads back
+      AdminResponse got = admin.handle(request("GET", "/apisix/admin/consumers/tom/credentials/t3", null));
+      assertThat(got.status()).as(got.bodyUtf8()).isEqualTo(200);
+    }
+  }
 }

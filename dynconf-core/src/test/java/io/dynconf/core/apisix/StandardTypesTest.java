@@ -41,11 +41,11 @@ class StandardTypesTest {
   }
 
   @Test
-  void listsTheTwelveApisixTypesEachAfterTheTypesItReferences() {
+  void listsTheThirteenApisixTypesEachAfterTheTypesItReferences() {
     List<ResourceType<?>> all = StandardTypes.all();
 
     assertThat(all).extracting(ResourceType::name).containsExactly("ssls", "upstreams", "services", "plugin_configs",
-        "routes", "consumer_groups", "consumers", "global_rules", "plugin_metadata", "stream_routes", "protos", "secrets");
+        "routes", "consumer_groups", "consumers", "credentials", "global_rules", "plugin_metadata", "stream_routes", "protos", "secrets");
     for (int i = 0; i < all.size(); i++) {
       Set<String> earlier = all.subList(0, i).stream().map(ResourceType::name).collect(Collectors.toSet());
       assertThat(earlier).as("types before %s", all.get(i).name()).containsAll(all.get(i).referencedTypes());
@@ -56,8 +56,18 @@ class StandardTypesTest {
   void everyTypeHasItsSchemaAndItsApisixPath() {
     for (ResourceType<?> type : StandardTypes.all()) {
       assertThat(type.schema()).as(type.name()).isNotNull();
-      assertThat(type.path()).isEqualTo(type.name());
+      if (type != StandardTypes.CREDENTIALS) {
+        assertThat(type.path()).isEqualTo(type.name());
+        assertThat(type.routeKey()).isEqualTo(type.name());
+      }
     }
+    // APISIX keeps a consumer's credentials under it: /apisix/consumers/<username>/credentials/<id>
+    assertThat(StandardTypes.CREDENTIALS.path()).isEqualTo("consumers");
+    assertThat(StandardTypes.CREDENTIALS.routeKey()).isEqualTo("consumers/*/credentials");
+    assertThat(ResourceType.routeOf("/apisix", "/apisix/consumers/jack/credentials/a")).isEqualTo("consumers/*/credentials");
+    assertThat(ResourceType.routeOf("/apisix", "/apisix/consumers/jack")).isEqualTo("consumers");
+    assertThat(ResourceType.routeOf("/apisix", "/apisix/secrets/vault/1")).isEqualTo("secrets");
+    assertThat(ResourceType.routeOf("/apisix", "/apisix/consumers/jack/credentials/a/b")).isEqualTo("consumers");
   }
 
   @Test
@@ -67,6 +77,7 @@ class StandardTypesTest {
     assertThat(StandardTypes.UPSTREAMS.referencedTypes()).containsExactly("ssls");
     assertThat(StandardTypes.STREAM_ROUTES.referencedTypes()).containsExactlyInAnyOrder("upstreams", "services");
     assertThat(StandardTypes.CONSUMERS.referencedTypes()).containsExactly("consumer_groups");
+    assertThat(StandardTypes.CREDENTIALS.referencedTypes()).containsExactly("consumers");
     assertThat(List.of(StandardTypes.SSLS, StandardTypes.PLUGIN_CONFIGS, StandardTypes.CONSUMER_GROUPS, StandardTypes.GLOBAL_RULES,
         StandardTypes.PLUGIN_METADATA, StandardTypes.PROTOS, StandardTypes.SECRETS))
         .allSatisfy(type -> assertThat(type.referencedTypes()).isEmpty());
@@ -77,7 +88,8 @@ class StandardTypesTest {
     assertThat(StandardTypes.CONSUMERS.idField()).isEqualTo("username");
     assertThat(StandardTypes.SECRETS.idSegments()).isEqualTo(2);
     assertThat(StandardTypes.all()).filteredOn(t -> t != StandardTypes.CONSUMERS).allSatisfy(t -> assertThat(t.idField()).isEqualTo("id"));
-    assertThat(StandardTypes.all()).filteredOn(t -> t != StandardTypes.SECRETS).allSatisfy(t -> assertThat(t.idSegments()).isEqualTo(1));
+    assertThat(StandardTypes.CREDENTIALS.idSegments()).isEqualTo(3);
+    assertThat(StandardTypes.all()).filteredOn(t -> t != StandardTypes.SECRETS && t != StandardTypes.CREDENTIALS).allSatisfy(t -> assertThat(t.idSegments()).isEqualTo(1));
   }
 
   @Test

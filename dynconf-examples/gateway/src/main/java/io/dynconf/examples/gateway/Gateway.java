@@ -212,7 +212,7 @@ public final class Gateway implements AutoCloseable {
         tls = null;
       }
       admin = new AdminServer(boss, config.adminListen(), source, registry, operators, key,
-          config.viewerKey(), adminSecurity(config.admin()));
+          config.viewerKey(), adminSecurity(config.admin()), plugins, config.admin().corsOrigins()); // publishes the plugins' schemas at /apisix/admin/plugins
       if (config.admin().tlsCert() == null && !admin.address().getAddress().isLoopbackAddress()) {
         LOG.warn("the admin API listens on {} over plain HTTP: its key and every configuration cross the network in clear text;"
             + " serve it over HTTPS with --admin-tls CERT,KEY or listen on loopback only", admin.address());

@@ -71,7 +71,8 @@ public record GatewayConfig(
 
   private static final Set<String> KEYS = union(ClientLimits.KEYS, Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
       "standalone", "data-dir", "echo-listen", "config", "tls-listen", "tls-default-cert", "tls-default-key",
-      "tls-key-encryption-key", "status-listen", "metrics-require-key", "admin-tls", "router-mode", "http2", "h2c"));
+      "tls-key-encryption-key", "status-listen", "metrics-require-key", "admin-tls", "router-mode", "http2", "h2c",
+      "admin-cors"));
 
   private static Set<String> union(Set<String> a, Set<String> b) {
     Set<String> all = new java.util.HashSet<>(a);
@@ -84,9 +85,30 @@ public record GatewayConfig(
    *     or viewer key (default false, as APISIX)
    * @param tlsCert {@code --admin-tls CERT,KEY}: the admin API's PEM certificate (chain); null: plain HTTP
    * @param tlsKey its PEM private key
+   * @param corsOrigins {@code --admin-cors ORIGIN[,ORIGIN...]} (or {@code *}): browser origins the
+   *     admin API answers with CORS headers, APISIX's {@code enable_admin_cors} with an allow-list;
+   *     default none (off), since APISIX's default (on, any origin) lets any page probe the API
    */
-  public record AdminOptions(boolean metricsRequireKey, @Nullable Path tlsCert, @Nullable Path tlsKey) {
+  public record AdminOptions(boolean metricsRequireKey, @Nullable Path tlsCert, @Nullable Path tlsKey, List<String> corsOrigins) {
+    public AdminOptions {
+      corsOrigins = List.copyOf(corsOrigins);
+    }
+
+    public AdminOptions(boolean metricsRequireKey, @Nullable Path tlsCert, @Nullable Path tlsKey) {
+      this(metricsRequireKey, tlsCert, tlsKey, List.of());
+    }
+
     static AdminOptions parse(Map<String, String> merged) {
+      String cors = merged.get("admin-cors"); // APISIX's enable_admin_cors, with an origin allow-list: off unless given
+      List<String> origins = cors == null || cors.isBlank() ? List.of() : list(cors);
+      return parseTls(merged).withCors(origins);
+    }
+
+    private AdminOptions withCors(List<String> origins) {
+      return new AdminOptions(metricsRequireKey, tlsCert, tlsKey, origins);
+    }
+
+    private static AdminOptions parseTls(Map<String, String> merged) {
       String require = merged.getOrDefault("metrics-require-key", "false");
       if (!require.equals("true") && !require.equals("false")) {
         throw new IllegalArgumentException("--metrics-require-key: true or false, was \"" + require + "\"");

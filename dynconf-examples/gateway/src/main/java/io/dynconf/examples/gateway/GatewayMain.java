@@ -94,6 +94,7 @@ public final class GatewayMain {
           --viewer-key KEY          an optional read-only admin key
           --admin-tls CERT,KEY      serve the admin API over HTTPS with these PEM files (default: plain HTTP)
           --metrics-require-key B   true: /apisix/prometheus/metrics needs the admin or viewer key (default false)
+          --admin-cors ORIGINS      answer these browser origins (comma-separated, or *) with CORS headers (default: off)
           --etcd URL[,URL...]       etcd mode (default: standalone file)
           --prefix PREFIX           etcd prefix (default /apisix)
           --standalone FILE         standalone file (default DATA_DIR/apisix.yaml, written on first start)

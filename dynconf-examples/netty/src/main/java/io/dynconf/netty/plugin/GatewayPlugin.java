@@ -47,6 +47,30 @@ public interface GatewayPlugin<C> {
     return false;
   }
 
+  /**
+   * The JSON Schema (draft 7, as text) of this plugin's configuration, published by the admin API
+   * ({@code GET /apisix/admin/plugins/<name>}, {@code plugins?all=true}) for clients such as APISIX's
+   * Dashboard, or null to publish nothing (the plugin is then not listed, yet runs). It must be the
+   * rule {@link #configure} enforces: a configuration the schema rejects is one {@code configure}
+   * rejects, and the other way round (test it with {@code PluginSchemaConformance}).
+   */
+  default @Nullable String schema() {
+    return null;
+  }
+
+  /**
+   * The schema of this plugin's configuration in a consumer or credential, or null when it takes
+   * none there; by default an authentication plugin's {@link #schema()} (one checker serves both).
+   */
+  default @Nullable String consumerSchema() {
+    return authenticates() ? schema() : null;
+  }
+
+  /** APISIX's {@code version} of the plugin (0.1 for most). */
+  default double version() {
+    return 0.1;
+  }
+
   /** Called once before the gateway serves. */
   default void init(PluginEnvironment environment) {}
 

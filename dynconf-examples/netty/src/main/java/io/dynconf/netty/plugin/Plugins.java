@@ -106,6 +106,32 @@ public final class Plugins implements PluginCatalog {
     }
   }
 
+  /**
+   * The plugins that publish a {@linkplain GatewayPlugin#schema() schema}, highest priority first,
+   * for the admin API's {@code /plugins} endpoints; {@code type} is {@code auth} for an
+   * authentication plugin.
+   */
+  @Override
+  public List<io.dynconf.core.apisix.PluginInfo> plugins() {
+    List<io.dynconf.core.apisix.PluginInfo> out = new java.util.ArrayList<>();
+    for (GatewayPlugin<?> p : byName.values()) {
+      String schema = p.schema();
+      if (schema != null) {
+        out.add(new io.dynconf.core.apisix.PluginInfo(p.name(), p.priority(), p.version(), p.authenticates() ? "auth" : null,
+            schema, p.consumerSchema(), null));
+      }
+    }
+    out.sort(java.util.Comparator.comparingInt(io.dynconf.core.apisix.PluginInfo::priority).reversed());
+    return List.copyOf(out);
+  }
+
+  /** Whether the plugin authenticates ({@link GatewayPlugin#authenticates()}); null for an unknown plugin. */
+  @Override
+  public @Nullable Boolean authenticates(String name) {
+    GatewayPlugin<?> p = byName.get(name);
+    return p == null ? null : p.authenticates();
+  }
+
   public List<String> names() {
     return List.copyOf(byName.keySet());
   }

@@ -42,6 +42,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -125,6 +126,27 @@ public final class AdminServer implements AutoCloseable {
   public AdminServer(EventLoopGroup boss, ListenAddress listen, ConfigSource source,
       ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey, Security security)
       throws InterruptedException {
+    this(boss, listen, source, registry, operators, adminKey, viewerKey, security, null);
+  }
+
+  /**
+   * @param catalog the plugins published by {@code GET /apisix/admin/plugins/list}, {@code
+   *     plugins?all=true} and {@code plugins/<name>}, and consulted for plugin metadata; null
+   *     publishes none
+   */
+  public AdminServer(EventLoopGroup boss, ListenAddress listen, ConfigSource source,
+      ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey, Security security,
+      io.dynconf.core.apisix.@Nullable PluginCatalog catalog) throws InterruptedException {
+    this(boss, listen, source, registry, operators, adminKey, viewerKey, security, catalog, List.of());
+  }
+
+  /**
+   * @param corsOrigins the browser origins answered with CORS headers ({@code *}: any; empty: off),
+   *     as {@link AdminApi.Builder#cors}
+   */
+  public AdminServer(EventLoopGroup boss, ListenAddress listen, ConfigSource source,
+      ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey, Security security,
+      io.dynconf.core.apisix.@Nullable PluginCatalog catalog, List<String> corsOrigins) throws InterruptedException {
     this.operators = operators;
     this.security = security;
     this.health = new HealthEndpoint(registry, adminKey, viewerKey);
@@ -134,6 +156,10 @@ public final class AdminServer implements AutoCloseable {
         .requestTimeout(DEADLINE);
     if (viewerKey != null) {
       b.apiKey(viewerKey, AdminRole.VIEWER);
+    }
+    b.cors(corsOrigins);
+    if (catalog != null) {
+      b.plugins(catalog); // types were given: plugin configurations are checked by the registry's own types
     }
     if (source instanceof io.dynconf.core.source.FileSource file) {
       // objects written by hand into the file have no create_time/update_time: they show the

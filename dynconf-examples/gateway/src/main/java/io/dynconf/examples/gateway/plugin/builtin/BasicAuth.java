@@ -40,7 +40,7 @@ public final class BasicAuth implements GatewayPlugin<BasicAuth.Config> {
       @Nullable String password) {}
 
   /** A consumer's credential: its username and the password of its basic-auth configuration. */
-  record Credential(String consumer, String password) {}
+  record Credential(String consumer, String password, @Nullable String credentialId, @Nullable String customId) {}
 
   private volatile Map<String, Credential> byUsername = Map.of();
   private volatile Set<String> consumers = Set.of();
@@ -48,6 +48,14 @@ public final class BasicAuth implements GatewayPlugin<BasicAuth.Config> {
   @Override
   public String name() {
     return "basic-auth";
+  }
+
+  private static final String SCHEMA = Schemas.load("basic-auth");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/basic-auth.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
   }
 
   @Override
@@ -84,7 +92,7 @@ public final class BasicAuth implements GatewayPlugin<BasicAuth.Config> {
   public void init(PluginEnvironment environment) {
     ConfigRegistry registry = environment.registry();
     registry.addListener(update -> {
-      if (update.changedTypes().contains(StandardTypes.CONSUMERS.name())) {
+      if (AuthHolders.changed(update)) {
         reindex(registry);
       }
     });
@@ -96,9 +104,11 @@ public final class BasicAuth implements GatewayPlugin<BasicAuth.Config> {
     Set<String> names = new HashSet<>();
     for (Consumer consumer : registry.snapshot().store(StandardTypes.CONSUMERS).values()) {
       names.add(consumer.username());
-      Map<String, @Nullable Object> conf = consumer.plugins().get(name());
-      if (conf != null && conf.get("username") instanceof String user && conf.get("password") instanceof String password) {
-        m.putIfAbsent(user, new Credential(consumer.username(), password));
+    }
+    for (AuthHolders.Holder holder : AuthHolders.of(registry.snapshot(), name())) { // consumers, then credentials
+      Map<String, @Nullable Object> conf = holder.conf();
+      if (conf.get("username") instanceof String user && conf.get("password") instanceof String password) {
+        m.putIfAbsent(user, new Credential(holder.consumer(), password, holder.credentialId(), holder.customId()));
       }
     }
     byUsername = Map.copyOf(m);
@@ -146,11 +156,10 @@ public final class BasicAuth implements GatewayPlugin<BasicAuth.Config> {
   @Override
   public @Nullable PluginResponse rewrite(Config config, PluginContext ctx) {
     Object result = authenticate(ctx.request().request().headers().get("Authorization"));
-    String consumer;
     if (result instanceof Credential credential) {
-      consumer = credential.consumer();
+      AuthHolders.attach(ctx, credential.consumer(), credential.credentialId(), credential.customId());
     } else if (config.anonymous() != null && consumers.contains(config.anonymous())) {
-      consumer = config.anonymous();
+      AuthHolders.attach(ctx, config.anonymous(), null, null);
     } else {
       String message = config.anonymous() != null ? "Invalid user authorization" : (String) result;
       PluginResponse r = PluginResponse.message(401, message);
@@ -158,8 +167,6 @@ public final class BasicAuth implements GatewayPlugin<BasicAuth.Config> {
       headers.put("WWW-Authenticate", "Basic realm=\"" + config.realm() + "\"");
       return new PluginResponse(401, headers, r.body());
     }
-    ctx.consumer(consumer);
-    ctx.upstreamHeaders().set("X-Consumer-Username", consumer);
     if (config.hideCredentials()) {
       ctx.upstreamHeaders().remove("Authorization");
     }

@@ -43,6 +43,14 @@ public final class ConsumerRestriction implements GatewayPlugin<ConsumerRestrict
     return "consumer-restriction";
   }
 
+  private static final String SCHEMA = Schemas.load("consumer-restriction");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/consumer-restriction.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 2400;

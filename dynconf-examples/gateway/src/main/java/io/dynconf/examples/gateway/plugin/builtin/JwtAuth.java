@@ -61,7 +61,7 @@ public final class JwtAuth implements GatewayPlugin<JwtAuth.Config> {
       String realm, @Nullable String anonymous, List<String> claims, @Nullable Credential credential) {}
 
   /** A consumer's username and credential. */
-  record Entry(String consumer, Credential credential) {}
+  record Entry(String consumer, Credential credential, @Nullable String credentialId, @Nullable String customId) {}
 
   private final LongSupplier nowSeconds;
   private volatile Map<String, Entry> byKey = Map.of();
@@ -183,7 +183,7 @@ public final class JwtAuth implements GatewayPlugin<JwtAuth.Config> {
   public void init(PluginEnvironment environment) {
     ConfigRegistry registry = environment.registry();
     registry.addListener(update -> {
-      if (update.changedTypes().contains(StandardTypes.CONSUMERS.name())) {
+      if (AuthHolders.changed(update)) {
         reindex(registry);
       }
     });
@@ -195,18 +195,18 @@ public final class JwtAuth implements GatewayPlugin<JwtAuth.Config> {
     Set<String> names = new HashSet<>();
     for (Consumer consumer : registry.snapshot().store(StandardTypes.CONSUMERS).values()) {
       names.add(consumer.username());
-      Map<String, @Nullable Object> conf = consumer.plugins().get(name());
-      if (conf != null) {
-        Credential credential;
-        try {
-          credential = configure(conf).credential(); // validated when stored
-        } catch (InvalidConfigException e) {
-          LOG.log(System.Logger.Level.WARNING, "consumer " + consumer.username() + ": jwt-auth left out: " + e.getMessage());
-          continue;
-        }
-        if (credential != null) {
-          m.putIfAbsent(credential.key(), new Entry(consumer.username(), credential));
-        }
+    }
+    for (AuthHolders.Holder holder : AuthHolders.of(registry.snapshot(), name())) { // consumers, then credentials
+      Credential credential;
+      try {
+        credential = configure(holder.conf()).credential(); // validated when stored
+      } catch (InvalidConfigException e) {
+        LOG.log(System.Logger.Level.WARNING, "consumer " + holder.consumer()
+            + (holder.credentialId() == null ? "" : " credential " + holder.credentialId()) + ": jwt-auth left out: " + e.getMessage());
+        continue;
+      }
+      if (credential != null) {
+        m.putIfAbsent(credential.key(), new Entry(holder.consumer(), credential, holder.credentialId(), holder.customId()));
       }
     }
     byKey = Map.copyOf(m);
@@ -347,11 +347,10 @@ public final class JwtAuth implements GatewayPlugin<JwtAuth.Config> {
   @Override
   public @Nullable PluginResponse rewrite(Config config, PluginContext ctx) {
     Object result = authenticate(config, ctx);
-    String consumer;
     if (result instanceof Entry entry) {
-      consumer = entry.consumer();
+      AuthHolders.attach(ctx, entry.consumer(), entry.credentialId(), entry.customId());
     } else if (config.anonymous() != null && consumers.contains(config.anonymous())) {
-      consumer = config.anonymous();
+      AuthHolders.attach(ctx, config.anonymous(), null, null);
     } else {
       String message = config.anonymous() != null ? "Invalid user authorization" : (String) result;
       PluginResponse r = PluginResponse.message(401, message);
@@ -359,8 +358,6 @@ public final class JwtAuth implements GatewayPlugin<JwtAuth.Config> {
       headers.put("WWW-Authenticate", "Bearer realm=\"" + config.realm() + "\"");
       return new PluginResponse(401, headers, r.body());
     }
-    ctx.consumer(consumer);
-    ctx.upstreamHeaders().set("X-Consumer-Username", consumer);
     return null;
   }
 }

@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
  * (default {@code apikey}), {@code query} (default {@code apikey}), {@code hide_credentials}. On a
  * consumer: {@code key}, the consumer's key. A request's key comes from the header, else the query
  * argument; missing → 401 {@code Missing API key in request}, unknown → 401 {@code Invalid API key in
- * request}; a match sets the consumer ({@code X-Consumer-Username} goes upstream). It runs in the
+ * request}; a match sets the consumer ({@code X-Consumer-Username} goes upstream, and {@code
+ * X-Credential-Identifier} when the key is a credential's). Keys are found in consumers and in their
+ * credentials ({@code /apisix/consumers/<username>/credentials/<id>}), as in APISIX 3.x. It runs in the
  * rewrite phase, as in APISIX, so the consumer's own plugins join the chain before the access
  * phase. Keys follow the consumers store as it changes (an index rebuilt off the request path).
  */
@@ -27,11 +29,19 @@ public final class KeyAuth implements GatewayPlugin<KeyAuth.Config> {
 
   record Config(String header, String query, boolean hideCredentials, @Nullable String key) {}
 
-  private volatile Map<String, String> consumersByKey = Map.of();
+  private volatile Map<String, AuthHolders.Holder> consumersByKey = Map.of();
 
   @Override
   public String name() {
     return "key-auth";
+  }
+
+  private static final String SCHEMA = Schemas.load("key-auth");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/key-auth.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
   }
 
   @Override
@@ -58,7 +68,7 @@ public final class KeyAuth implements GatewayPlugin<KeyAuth.Config> {
   public void init(PluginEnvironment environment) {
     ConfigRegistry registry = environment.registry();
     registry.addListener(update -> {
-      if (update.changedTypes().contains(StandardTypes.CONSUMERS.name())) {
+      if (AuthHolders.changed(update)) {
         reindex(registry);
       }
     });
@@ -66,11 +76,10 @@ public final class KeyAuth implements GatewayPlugin<KeyAuth.Config> {
   }
 
   private void reindex(ConfigRegistry registry) {
-    Map<String, String> m = new HashMap<>();
-    for (Consumer consumer : registry.snapshot().store(StandardTypes.CONSUMERS).values()) {
-      Map<String, @Nullable Object> conf = consumer.plugins().get(name());
-      if (conf != null && conf.get("key") instanceof String key) {
-        m.put(key, consumer.username());
+    Map<String, AuthHolders.Holder> m = new HashMap<>();
+    for (AuthHolders.Holder holder : AuthHolders.of(registry.snapshot(), name())) { // consumers, then credentials
+      if (holder.conf().get("key") instanceof String key) {
+        m.putIfAbsent(key, holder);
       }
     }
     consumersByKey = Map.copyOf(m);
@@ -86,12 +95,11 @@ public final class KeyAuth implements GatewayPlugin<KeyAuth.Config> {
     if (key == null) {
       return PluginResponse.message(401, "Missing API key in request");
     }
-    String consumer = consumersByKey.get(key);
-    if (consumer == null) {
+    AuthHolders.Holder holder = consumersByKey.get(key);
+    if (holder == null) {
       return PluginResponse.message(401, "Invalid API key in request");
     }
-    ctx.consumer(consumer);
-    ctx.upstreamHeaders().set("X-Consumer-Username", consumer);
+    AuthHolders.attach(ctx, holder.consumer(), holder.credentialId(), holder.customId());
     if (config.hideCredentials() && fromHeader) {
       ctx.upstreamHeaders().remove(config.header());
     }

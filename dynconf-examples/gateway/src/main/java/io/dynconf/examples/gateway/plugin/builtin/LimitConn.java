@@ -60,6 +60,14 @@ public final class LimitConn implements GatewayPlugin<LimitConn.Config> {
     return "limit-conn";
   }
 
+  private static final String SCHEMA = Schemas.load("limit-conn");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/limit-conn.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 1003;

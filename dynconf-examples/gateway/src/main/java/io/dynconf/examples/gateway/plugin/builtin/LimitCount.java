@@ -71,6 +71,14 @@ public final class LimitCount implements GatewayPlugin<LimitCount.Config> {
     return "limit-count";
   }
 
+  private static final String SCHEMA = Schemas.load("limit-count");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/limit-count.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 1002;
@@ -87,6 +95,12 @@ public final class LimitCount implements GatewayPlugin<LimitCount.Config> {
     String keyType = c.string("key_type", "var");
     if (!Set.of("var", "var_combination", "constant").contains(keyType)) {
       throw new InvalidConfigException("/key_type", "expected var, var_combination or constant");
+    }
+    c.bool("show_limit_quota_header", true); // checked for their types, as APISIX's schema; the local policy needs neither
+    c.bool("allow_degradation", false);
+    String group = c.string("group");
+    if (group != null && group.isEmpty()) {
+      throw new InvalidConfigException("/group", "must not be empty");
     }
     return new Config(c.requiredInteger("count", 1, Integer.MAX_VALUE), c.requiredInteger("time_window", 1, Integer.MAX_VALUE) * 1000,
         c.string("key", "remote_addr"), keyType, (int) c.integer("rejected_code", 503, 200, 599), c.string("rejected_msg"));

@@ -69,6 +69,14 @@ public final class LimitReq implements GatewayPlugin<LimitReq.Config> {
     return "limit-req";
   }
 
+  private static final String SCHEMA = Schemas.load("limit-req");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/limit-req.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 1001;

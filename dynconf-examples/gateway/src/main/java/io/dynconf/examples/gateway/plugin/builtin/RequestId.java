@@ -38,6 +38,14 @@ public final class RequestId implements GatewayPlugin<RequestId.Config> {
     return "request-id";
   }
 
+  private static final String SCHEMA = Schemas.load("request-id");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/request-id.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 12015;

@@ -29,6 +29,14 @@ public final class UriBlocker implements GatewayPlugin<UriBlocker.Config> {
     return "uri-blocker";
   }
 
+  private static final String SCHEMA = Schemas.load("uri-blocker");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/uri-blocker.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 2900;
