@@ -10,6 +10,7 @@ import io.dynconf.etcd.EtcdSource;
 import io.dynconf.examples.gateway.internal.AdminServer;
 import io.dynconf.examples.gateway.internal.ForgetDeleted;
 import io.dynconf.examples.gateway.internal.HealthEndpoint;
+import io.dynconf.examples.gateway.internal.ListenerCap;
 import io.dynconf.examples.gateway.internal.StatusServer;
 import io.dynconf.examples.gateway.internal.ClientConnections;
 import io.dynconf.examples.gateway.internal.ClientTimeouts;
@@ -21,6 +22,7 @@ import io.dynconf.examples.gateway.internal.ParameterRoutes;
 import io.dynconf.examples.gateway.internal.StartHealthChecks;
 import io.dynconf.netty.Http2Connections;
 import io.dynconf.netty.ProxyHandler;
+import io.dynconf.netty.stream.StreamProxy;
 import io.dynconf.netty.UpstreamPool;
 import io.dynconf.examples.gateway.tls.KeyEncryption;
 import io.dynconf.examples.gateway.tls.SniCertificates;
@@ -49,6 +51,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -87,6 +90,9 @@ public final class Gateway implements AutoCloseable {
   private final EventLoopGroup workers;
   private final Channel data;
   private final @Nullable Channel tls;
+  private final List<Channel> streams = new ArrayList<>();
+  /** Stream proxy connections at most, all stream listeners together. */
+  private static final int MAX_STREAM_CONNECTIONS = 4096;
   private final @Nullable SniCertificates certificates;
   private final UpstreamPool pool;
   private final AdminServer admin;
@@ -211,6 +217,13 @@ public final class Gateway implements AutoCloseable {
         certificates = null;
         tls = null;
       }
+      ListenerCap streamCap = new ListenerCap("stream", MAX_STREAM_CONNECTIONS);
+      for (ListenAddress a : config.stream().listen()) {
+        streams.add(bindStream(a, new StreamProxy(registry, balancers, Duration.ofMinutes(10), false), streamCap));
+      }
+      for (ListenAddress a : config.stream().sniListen()) {
+        streams.add(bindStream(a, new StreamProxy(registry, balancers, Duration.ofMinutes(10), true), streamCap));
+      }
       admin = new AdminServer(boss, config.adminListen(), source, registry, operators, key,
           config.viewerKey(), adminSecurity(config.admin()), plugins, config.admin().corsOrigins()); // publishes the plugins' schemas at /apisix/admin/plugins
       if (config.admin().tlsCert() == null && !admin.address().getAddress().isLoopbackAddress()) {
@@ -281,6 +294,33 @@ public final class Gateway implements AutoCloseable {
     ClientLimits l = config.clientLimits();
     Http2Connections.serve(pipeline, MAX_HEADER_BYTES, l.keepaliveTimeout(), stream -> stream.pipeline().addLast(
         new ClientTimeouts(l.headerTimeout(), l.keepaliveTimeout(), l.bodyTimeout(), l.sendTimeout()), new ProxyHandler(settings)));
+  }
+
+  /** A stream proxy listener (APISIX's {@code stream_proxy.tcp}). */
+  private Channel bindStream(ListenAddress address, StreamProxy proxy, ListenerCap cap) throws InterruptedException {
+    Channel ch = new ServerBootstrap().group(boss, workers).channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            if (cap.admit(ch)) {
+              proxy.configure(ch.pipeline());
+            }
+          }
+        })
+        .bind(address.host(), address.port()).sync().channel();
+    LOG.info("stream proxy listening on {}", ch.localAddress());
+    return ch;
+  }
+
+  /** The stream proxy's listeners' addresses, in the order configured ({@code --stream-listen}, then {@code --stream-sni-listen}). */
+  public List<InetSocketAddress> streamAddresses() {
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (Channel c : streams) {
+      out.add((InetSocketAddress) c.localAddress());
+    }
+    return out;
   }
 
   /** A data-plane client connection: counted against the limit, its timeouts first in its pipeline. */
@@ -422,6 +462,9 @@ public final class Gateway implements AutoCloseable {
    */
   public void close(Duration deadline) {
     data.close().syncUninterruptibly();
+    for (Channel c : streams) {
+      c.close().syncUninterruptibly();
+    }
     if (tls != null) {
       tls.close().syncUninterruptibly();
     }

@@ -48,6 +48,7 @@ import org.jspecify.annotations.Nullable;
  *     gateway's: host-bound routes first, {@code :name} is literal text), {@code radixtree_uri} or
  *     {@code radixtree_uri_with_parameter} ({@code :name} binds a segment)
  * @param http2 HTTP/2 towards clients ({@link Http2Options})
+ * @param stream the stream proxy's listeners ({@link StreamOptions})
  */
 public record GatewayConfig(
     ListenAddress listen,
@@ -67,11 +68,12 @@ public record GatewayConfig(
     AdminOptions admin,
     ClientLimits clientLimits,
     RouterMode routerMode,
-    Http2Options http2) {
+    Http2Options http2,
+    StreamOptions stream) {
 
   private static final Set<String> KEYS = union(ClientLimits.KEYS, Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
       "standalone", "data-dir", "echo-listen", "config", "tls-listen", "tls-default-cert", "tls-default-key",
-      "tls-key-encryption-key", "status-listen", "metrics-require-key", "admin-tls", "router-mode", "http2", "h2c",
+      "tls-key-encryption-key", "status-listen", "metrics-require-key", "admin-tls", "router-mode", "http2", "h2c", "stream-listen", "stream-sni-listen",
       "admin-cors"));
 
   private static Set<String> union(Set<String> a, Set<String> b) {
@@ -215,7 +217,31 @@ public record GatewayConfig(
         AdminOptions.parse(merged),
         ClientLimits.from(merged),
         routerMode(merged.getOrDefault("router-mode", RouterMode.RADIXTREE_HOST_URI.apisixName())),
-        new Http2Options(bool(merged, "http2", true), bool(merged, "h2c", false)));
+        new Http2Options(bool(merged, "http2", true), bool(merged, "h2c", false)),
+        new StreamOptions(listens("stream-listen", merged), listens("stream-sni-listen", merged)));
+  }
+
+  private static List<ListenAddress> listens(String key, Map<String, String> merged) {
+    List<ListenAddress> out = new ArrayList<>();
+    for (String a : list(merged.getOrDefault(key, ""))) {
+      out.add(ListenAddress.parse("--" + key, a));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * APISIX's stream proxy ({@code stream_routes}): TCP listeners whose connections are routed by
+   * {@code server_addr}, {@code server_port} and {@code remote_addr}.
+   *
+   * @param listen {@code --stream-listen HOST:PORT[,HOST:PORT...]} (YAML {@code stream_listen}, a list)
+   * @param sniListen {@code --stream-sni-listen ...}: listeners for TLS clients, also routed by the
+   *     ClientHello's server name ({@code sni}); TLS is not terminated, the bytes pass untouched
+   */
+  public record StreamOptions(List<ListenAddress> listen, List<ListenAddress> sniListen) {
+    public StreamOptions {
+      listen = List.copyOf(listen);
+      sniListen = List.copyOf(sniListen);
+    }
   }
 
   /**

@@ -18,6 +18,8 @@ import java.io.PrintStream;
  * --tls-listen HOST:PORT    HTTPS data plane, certificates by SNI from the ssls (default: none)
  * --http2 B                true (default): the TLS listener offers h2 by ALPN
  * --h2c B                  true: the plain listener also takes HTTP/2 with prior knowledge (default false)
+ * --stream-listen HOST:PORT[,...]  TCP listeners of the stream proxy (stream_routes)
+ * --stream-sni-listen HOST:PORT[,...]  the same for TLS clients, also routed by SNI
  * --status-listen HOST:PORT GET /dynconf/health for probes, on its own listener (default: none)
  * --router-mode MODE        radixtree_host_uri (default), radixtree_uri or radixtree_uri_with_parameter
  * --tls-default-cert FILE   PEM certificate for handshakes that match no ssl (default: self-signed)
@@ -103,6 +105,8 @@ public final class GatewayMain {
           --tls-listen HOST:PORT    HTTPS data plane, certificates by SNI from the ssls (default: none)
           --http2 B                 true (default): the TLS listener offers h2 by ALPN; false: HTTP/1.1 only
           --h2c B                   true: the plain listener also takes HTTP/2 with prior knowledge (default false)
+          --stream-listen HOST:PORT[,...]      TCP listeners of the stream proxy (stream_routes; default: none)
+          --stream-sni-listen HOST:PORT[,...]  the same for TLS clients, also routed by SNI (TLS passes through)
           --status-listen HOST:PORT GET /dynconf/health for probes, on its own listener (default: none)
           --router-mode MODE        APISIX's router.http: radixtree_host_uri (default; :name is literal),
                                     radixtree_uri, radixtree_uri_with_parameter (:name binds a segment)

@@ -88,6 +88,7 @@ public final class ForgetDeleted implements ConfigRegistry.Listener {
       case "/upstreams" -> s.store(StandardTypes.UPSTREAMS).item(id) != null;
       case "/services" -> s.store(StandardTypes.SERVICES).item(id) != null;
       case "/routes" -> s.store(StandardTypes.ROUTES).item(id) != null;
+      case "/stream_routes" -> s.store(StandardTypes.STREAM_ROUTES).item(id) != null;
       default -> true;
     };
   }
