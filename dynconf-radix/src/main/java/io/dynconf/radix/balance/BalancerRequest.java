@@ -40,6 +40,39 @@ public interface BalancerRequest {
   };
 
   /**
+   * A connection known only by its client's address (a stream proxy's): {@code chash} on
+   * {@code remote_addr} hashes it; every other variable, header and cookie is absent.
+   */
+  static BalancerRequest ofClient(String address) {
+    return new BalancerRequest() {
+      @Override
+      public @Nullable String var(String name) {
+        return name.equals("remote_addr") ? address : null;
+      }
+
+      @Override
+      public @Nullable String header(String name) {
+        return null;
+      }
+
+      @Override
+      public @Nullable String cookie(String name) {
+        return null;
+      }
+
+      @Override
+      public @Nullable String consumer() {
+        return null;
+      }
+
+      @Override
+      public @Nullable String clientAddress() {
+        return address;
+      }
+    };
+  }
+
+  /**
    * The balancer's view of a routed request: variables from {@link RouteRequest#get} as text (a
    * multi-valued one's first value), headers and cookies through the server's own lookups, the
    * request's client address, no consumer. What a server that already adapts its request to the

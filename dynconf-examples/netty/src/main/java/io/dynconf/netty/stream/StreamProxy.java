@@ -158,7 +158,7 @@ public final class StreamProxy {
       if (c == null || p == null || !c.channel().isActive()) {
         return;
       }
-      Node n = p.pick(request(client), tried);
+      Node n = p.pick(BalancerRequest.ofClient(client), tried);
       if (n == null) {
         LOG.info("stream connection from {}: no upstream node available", client);
         c.close();
@@ -211,35 +211,6 @@ public final class StreamProxy {
         b.read();
         c.channel().config().setAutoRead(true);
       });
-    }
-
-    private BalancerRequest request(String client) {
-      return new BalancerRequest() {
-        @Override
-        public @Nullable String var(String name) {
-          return name.equals("remote_addr") ? client : null;
-        }
-
-        @Override
-        public @Nullable String header(String name) {
-          return null;
-        }
-
-        @Override
-        public @Nullable String cookie(String name) {
-          return null;
-        }
-
-        @Override
-        public @Nullable String consumer() {
-          return null;
-        }
-
-        @Override
-        public @Nullable String clientAddress() {
-          return client;
-        }
-      };
     }
 
     @Override
