@@ -150,4 +150,39 @@ class GatewayHttp2AttackTest {
       assertThat(status).matches("HTTP/1\\.1 (400|405|505|501).*|");
     }
   }
+
+  /**
+   * HTTP/2 rapid reset (CVE-2023-44487): a client opening streams and resetting them at once must
+   * be cut off (GOAWAY) rather than make the gateway start an upstream exchange for each.
+   */
+  @Test
+  void rapidResetIsCutOff() throws Exception {
+    start("--h2c", "true");
+    try (Socket s = new Socket("127.0.0.1", gateway.dataAddress().getPort())) {
+      OutputStream out = s.getOutputStream();
+      out.write(PREFACE);
+      out.write(frame(4, 0, 0, new byte[0]));
+      out.write(frame(4, 1, 0, new byte[0]));
+      CompletableFuture<String> gone = readUntilGoneAway(s.getInputStream());
+      byte[] get = {(byte) 0x82, (byte) 0x86, (byte) 0x84}; // :method GET, :scheme http, :path / (static table)
+      byte[] cancel = {0, 0, 0, 8};
+      int sent = 0;
+      try {
+        for (int stream = 1; stream < 2 * 5_000 && !gone.isDone(); stream += 2) {
+          out.write(frame(1, 4, stream, get)); // HEADERS, END_HEADERS: the request's body still to come
+          out.write(frame(3, 0, stream, cancel)); // RST_STREAM CANCEL
+          sent++;
+        }
+        out.flush();
+      } catch (IOException closedWhileWriting) {
+        // cut off while writing: what the test wants
+      }
+      String how = gone.get(20, TimeUnit.SECONDS);
+      System.out.println("rapid reset: " + how + " after " + sent + " streams; upstream saw " + backend.requests.size());
+      // the socket's buffers take all the client writes whenever the gateway reads them, so what counts is
+      // that the gateway said GOAWAY and that few of the streams reached an upstream
+      assertThat(how).isEqualTo("GOAWAY");
+      assertThat(backend.requests.size()).as("requests reaching the upstream from %s reset streams", sent).isLessThan(500);
+    }
+  }
 }
