@@ -185,4 +185,29 @@ class GatewayHttp2AttackTest {
       assertThat(backend.requests.size()).as("requests reaching the upstream from %s reset streams", sent).isLessThan(500);
     }
   }
+
+  /** A client that stops in the middle of the h2c preface is closed by the header timeout, as any slow head. */
+  @Test
+  void aPrefaceThatStopsHalfwayIsClosedByTheHeaderTimeout() throws Exception {
+    start("--h2c", "true", "--client-header-timeout", "1s");
+    try (Socket s = new Socket("127.0.0.1", gateway.dataAddress().getPort())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write(PREFACE, 0, 10);
+      out.flush();
+      long t0 = System.nanoTime();
+      int r;
+      try {
+        r = s.getInputStream().read();
+        while (r >= 0) {
+          r = s.getInputStream().read();
+        }
+      } catch (java.net.SocketException reset) {
+        r = -2;
+      }
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      System.out.println("half a preface: closed after " + ms + " ms");
+      assertThat(ms).isLessThan(5_000);
+    }
+  }
 }
