@@ -14,6 +14,8 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -22,16 +24,15 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * HTTP/2 towards clients, for a host that serves {@link ProxyHandler} (or any HTTP/1.1-style
@@ -84,16 +85,7 @@ public final class Http2Connections {
         stream.accept(ch);
       }
     }));
-    pipeline.addLast(new IdleStateHandler(0, 0, idle.toMillis(), TimeUnit.MILLISECONDS), new ChannelInboundHandlerAdapter() {
-      @Override
-      public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof IdleStateEvent e && e.state() == IdleState.ALL_IDLE && codec.connection().numActiveStreams() == 0) {
-          ctx.close(); // the codec says GOAWAY first
-          return;
-        }
-        super.userEventTriggered(ctx, evt);
-      }
-    });
+    pipeline.addLast(new NoStreamsTimeout(codec, idle));
     Channel ch = pipeline.channel();
     ch.config().setAutoRead(true); // the connection always reads; each stream's window is its flow control
     ch.read();
@@ -121,6 +113,64 @@ public final class Http2Connections {
         }
       }
     };
+  }
+
+  /**
+   * Closes the connection (GOAWAY first) once it has had no open stream for {@code idle}: the
+   * timer runs from the last stream's end (or the connection's start) and only a new stream stops
+   * it, so frames without streams (PING, SETTINGS, WINDOW_UPDATE) do not keep a connection open.
+   */
+  private static final class NoStreamsTimeout extends ChannelInboundHandlerAdapter {
+    private final Http2FrameCodec codec;
+    private final long idleNanos;
+    private @Nullable ScheduledFuture<?> timer;
+
+    NoStreamsTimeout(Http2FrameCodec codec, Duration idle) {
+      this.codec = codec;
+      this.idleNanos = idle.toNanos();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      codec.connection().addListener(new Http2ConnectionAdapter() {
+        @Override
+        public void onStreamActive(Http2Stream stream) {
+          cancel();
+        }
+
+        @Override
+        public void onStreamClosed(Http2Stream stream) {
+          if (codec.connection().numActiveStreams() == 0) {
+            arm(ctx);
+          }
+        }
+      });
+      arm(ctx);
+    }
+
+    private void arm(ChannelHandlerContext ctx) {
+      cancel();
+      timer = ctx.executor().schedule(() -> {
+        timer = null;
+        if (codec.connection().numActiveStreams() == 0) {
+          ctx.close(); // the codec says GOAWAY first
+        }
+      }, idleNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancel() {
+      ScheduledFuture<?> t = timer;
+      if (t != null) {
+        t.cancel(false);
+        timer = null;
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      cancel();
+      super.channelInactive(ctx);
+    }
   }
 
   private static final class PriorKnowledge extends ByteToMessageDecoder {

@@ -104,7 +104,7 @@ final class Http2Upstreams {
     String key = (secure ? "grpcs://" : "grpc://") + host + ":" + port;
     Map<String, Future<Channel>> mine = connections(loop);
     Future<Channel> existing = mine.get(key);
-    if (existing != null && (!existing.isDone() || (existing.isSuccess() && existing.getNow().isActive()))) {
+    if (existing != null && (!existing.isDone() || (existing.isSuccess() && usable(existing.getNow())))) {
       boolean reused = existing.isDone();
       existing.addListener(f -> stream(existing, reused, done));
       return;
@@ -128,6 +128,19 @@ final class Http2Upstreams {
     ready.addListener(x -> stream(ready, false, done));
   }
 
+  /**
+   * Whether new streams may go on {@code ch}: open, and no GOAWAY from the server (a server
+   * rotating its connections, as grpc-java's max connection age, sends GOAWAY and keeps the
+   * connection while its old streams finish; a stream opened there fails).
+   */
+  private static boolean usable(Channel ch) {
+    if (!ch.isActive()) {
+      return false;
+    }
+    Http2FrameCodec codec = ch.pipeline().get(Http2FrameCodec.class);
+    return codec != null && !codec.connection().goAwayReceived();
+  }
+
   private static void stream(Future<Channel> connection, boolean reused, UpstreamPool.Acquired done) {
     if (!connection.isSuccess()) {
       done.acquired(null, false, connection.cause());
@@ -146,7 +159,11 @@ final class Http2Upstreams {
         s.closeFuture().addListener(c -> {
           Http2FrameCodec codec = parent.pipeline().get(Http2FrameCodec.class);
           if (codec != null && codec.connection().numActiveStreams() == 0) {
-            parent.attr(IDLE_SINCE).set(System.nanoTime());
+            if (codec.connection().goAwayReceived()) {
+              parent.close(); // drained: no longer in the map, so no sweep would close it
+            } else {
+              parent.attr(IDLE_SINCE).set(System.nanoTime());
+            }
           }
         });
         done.acquired(s, reused, null);
