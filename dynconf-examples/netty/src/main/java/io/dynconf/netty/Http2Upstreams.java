@@ -199,6 +199,19 @@ final class Http2Upstreams {
   }
 
   /** Open connections across all loops (for tests and status). */
+  /** Pooled connections whose server sent GOAWAY (they take no new streams; replaced at the next call). */
+  int goneAwayCount() {
+    int n = 0;
+    for (Map<String, Future<Channel>> m : connections.values()) {
+      for (Future<Channel> f : m.values()) {
+        if (f.isDone() && f.isSuccess() && f.getNow().isActive() && !usable(f.getNow())) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
   int connectionCount() {
     int n = 0;
     for (Map<String, Future<Channel>> m : connections.values()) {

@@ -174,6 +174,11 @@ public final class UpstreamPool {
     return http2.connectionCount();
   }
 
+  /** HTTP/2 connections to gRPC nodes whose server sent GOAWAY and that no new stream will use. */
+  public int http2GoneAway() {
+    return http2.goneAwayCount();
+  }
+
   /** Callback of {@link #acquire}. */
   @FunctionalInterface
   public interface Acquired {

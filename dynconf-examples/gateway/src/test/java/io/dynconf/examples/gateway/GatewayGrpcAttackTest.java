@@ -146,7 +146,8 @@ class GatewayGrpcAttackTest {
     start(b -> b.maxConnectionAge(1, TimeUnit.SECONDS).maxConnectionAgeGrace(60, TimeUnit.SECONDS));
     ListenableFuture<byte[]> longCall = ClientCalls.futureUnaryCall(channel.newCall(HOLD, CallOptions.DEFAULT), bytes("held"));
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !held.isEmpty());
-    Thread.sleep(2_500); // past the connection's age: the server has sent its GOAWAY, the held call keeps the connection open
+    // past the connection's age the server sends GOAWAY; the held call keeps the connection open
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> gateway.upstreamPool().http2GoneAway() == 1);
     List<String> outcomes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       try {
