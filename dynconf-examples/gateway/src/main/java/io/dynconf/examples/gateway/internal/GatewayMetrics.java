@@ -114,6 +114,11 @@ public final class GatewayMetrics {
     s.egress.add(bytesOut);
   }
 
+  /** One request of {@code route} (its id as its label, every other label empty) that no upstream answered. */
+  void finished(String route, int status, long nanos) {
+    finished(route, route, "", "", "", "", "", status, false, nanos, -1, 0, 0);
+  }
+
   private static int hash(String a, String b, String c, String d, String e, String f) {
     return ((((a.hashCode() * 31 + b.hashCode()) * 31 + c.hashCode()) * 31 + d.hashCode()) * 31 + e.hashCode()) * 31
         + f.hashCode();
