@@ -120,6 +120,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private boolean counting;
   private boolean tunnel;
   private @Nullable ClientPhases clientPhases;
+  /** The current request's log, reused for every request of this connection. */
+  private final RequestLog log = new RequestLog();
+  private boolean opened;
 
   public ProxyHandler(Settings settings) {
     this.settings = settings;
@@ -141,6 +144,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     clientPhases = ctx.pipeline().get(ClientPhases.class);
+    opened = true;
+    settings.listener().connectionOpened();
     ctx.channel().config().setAutoRead(false);
     ctx.read();
   }
@@ -151,6 +156,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   Settings settings() {
     return settings;
+  }
+
+  RequestLog log() {
+    return log;
   }
 
   boolean tunnel() {
@@ -248,6 +257,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     requestStart = System.nanoTime();
     counting = true;
     discarded = 0;
+    log.reset();
     settings.listener().requestStarted();
     ClientPhases cp = clientPhases;
     if (cp != null) {
@@ -261,6 +271,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     String client = remote == null ? null : remote.getAddress().getHostAddress();
     route = null;
     begin();
+    log.bytesReceived = request.method().name().length() + request.uri().length() + 12 // request line: 2 spaces, HTTP/1.x, CRLF
+        + RequestLog.headerBytes(request.headers());
     boolean chunked = HttpUtil.isTransferEncodingChunked(request);
     long length = chunked ? -1 : HttpUtil.getContentLength(request, 0L);
     bodyLeft = length;
@@ -290,9 +302,12 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     ResolvedRoute matched = match.value();
     route = matched;
+    log.matchedUri = match.pattern();
+    log.requestHost = rr.host();
     PluginPhases p = PluginPhases.of(rr, matched, settings.plugins());
     phases = p;
     if (p != null) {
+      log.plugins = p.context();
       PluginResponse r = p.rewriteAndAccess(settings.plugins());
       if (r != null) {
         discarding = true;
@@ -347,6 +362,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private void body(HttpContent content) {
     boolean last = content instanceof LastHttpContent;
     int size = content.content().readableBytes();
+    log.bytesReceived += size;
     if (bodyLeft > 0) {
       bodyLeft = Math.max(0, bodyLeft - size);
     }
@@ -413,7 +429,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       filters.log(head.status());
     }
-    ended(r.status().code());
     r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
     if (keepAlive && discarding && !bodyDone && (expectContinue || bodyLeft < 0 || bodyLeft > DISCARD_LIMIT)) {
       // answered before a body that is long, of unknown length, or that the client was told to
@@ -421,6 +436,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       keepAlive = false;
     }
     HttpUtil.setKeepAlive(r, keepAlive);
+    log.bytesSent += RequestLog.statusLineBytes(r.status()) + RequestLog.headerBytes(r.headers()) + r.content().readableBytes();
+    ended(r.status().code());
     if (keepAlive) {
       c.writeAndFlush(r).addListener(f -> {
         if (!discarding && exchange == null) {
@@ -487,13 +504,18 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       p.log(0);
     }
     ended(0);
+    if (opened) {
+      opened = false;
+      settings.listener().connectionClosed();
+    }
   }
 
   /** Counts the current request once: its route and final status (0: the client went away). */
   void ended(int status) {
     if (counting) {
       counting = false;
-      settings.listener().requestFinished(route, status, System.nanoTime() - requestStart);
+      log.end(route, status, requestStart);
+      settings.listener().requestFinished(log);
     }
   }
 

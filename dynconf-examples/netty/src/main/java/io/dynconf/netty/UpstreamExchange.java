@@ -133,6 +133,7 @@ final class UpstreamExchange implements BackendHandler.Listener {
       return;
     }
     pick = p;
+    handler.log().attempting(p);
     headWritten = false;
     tried.add(p);
     attempts++;
@@ -364,7 +365,11 @@ final class UpstreamExchange implements BackendHandler.Listener {
         startTunnel(r);
         return;
       }
-      ctx.write(responseHead(r));
+      HttpResponse head = responseHead(r);
+      RequestLog log = handler.log();
+      log.upstreamResponded = true;
+      log.bytesSent += RequestLog.statusLineBytes(head.status()) + RequestLog.headerBytes(head.headers());
+      ctx.write(head);
     }
     if (msg instanceof HttpContent content) {
       boolean last = content instanceof LastHttpContent;
@@ -373,11 +378,13 @@ final class UpstreamExchange implements BackendHandler.Listener {
         content.release(); // replaced by a plugin: drop the upstream's body
         if (last) {
           boolean head = request.request().method() == HttpMethod.HEAD;
+          handler.log().bytesSent += head ? 0 : replaced.length;
           complete(head ? LastHttpContent.EMPTY_LAST_CONTENT
               : new io.netty.handler.codec.http.DefaultLastHttpContent(Unpooled.wrappedBuffer(replaced)));
         }
         return;
       }
+      handler.log().bytesSent += content.content().readableBytes();
       if (last) {
         complete(content);
       } else {
@@ -472,9 +479,12 @@ final class UpstreamExchange implements BackendHandler.Listener {
     handler.startTunnel();
     tunnelBacklog = new ArrayList<>();
     finishPick(Outcome.RESPONSE, 101);
-    handler.ended(101);
     HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status());
     out.headers().set(r.headers());
+    RequestLog log = handler.log();
+    log.upstreamResponded = true;
+    log.bytesSent += RequestLog.statusLineBytes(out.status()) + RequestLog.headerBytes(out.headers());
+    handler.ended(101);
     releaseBuffers();
     // the upstream connection is a byte pipe from here on (never pooled again); what its decoder
     // still holds is handed on as bytes when the codec leaves

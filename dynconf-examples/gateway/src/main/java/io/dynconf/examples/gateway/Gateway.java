@@ -174,6 +174,7 @@ public final class Gateway implements AutoCloseable {
       registry.addListener(checks);
       checks.startAll(registry.snapshot());
       RequestAccounting accounting = new RequestAccounting(metrics); // counts every request for the metrics endpoint
+      metrics.refusedConnections(clients::refused); // nginx's accepted minus handled
       String key = config.adminKey();
       String generated = null;
       if (key == null) {

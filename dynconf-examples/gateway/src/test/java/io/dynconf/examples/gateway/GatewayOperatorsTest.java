@@ -88,9 +88,11 @@ class GatewayOperatorsTest {
     HttpResponse<String> metrics = admin("GET", "/apisix/prometheus/metrics", null, null);
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body())
-        .containsPattern("dynconf_http_requests_total\\{route=\"r1\",code=\"200\"} [2-9]")
-        .contains("dynconf_http_requests_total{route=\"\",code=\"404\"} 1")
-        .contains("dynconf_http_request_duration_seconds_bucket{le=\"+Inf\"}")
+        .containsPattern("apisix_http_status\\{code=\"200\",route=\"r1\",matched_uri=\"/m\",matched_host=\"\",service=\"\",consumer=\"\",node=\"127\\.0\\.0\\.1\"[^}]*response_source=\"upstream\"} [2-9]")
+        .contains("apisix_http_status{code=\"404\",route=\"\",matched_uri=\"\",matched_host=\"\",service=\"\",consumer=\"\",node=\"\",request_type=\"traditional_http\",request_llm_model=\"\",llm_model=\"\",response_source=\"apisix\"} 1")
+        .contains("apisix_http_latency_bucket{type=\"request\",route=\"r1\",service=\"\",consumer=\"\",node=\"127.0.0.1\"")
+        .contains("apisix_etcd_reachable 1")
+        .containsPattern("apisix_etcd_modify_indexes\\{key=\"routes\"} [1-9]")
         .contains("dynconf_config_rejected 1")
         .contains("dynconf_config_items{type=\"routes\"} 1")
         .containsPattern("dynconf_config_applied_revision [1-9]");

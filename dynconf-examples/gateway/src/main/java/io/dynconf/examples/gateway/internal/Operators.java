@@ -27,14 +27,24 @@ import org.slf4j.LoggerFactory;
  * What operators see on the admin listener: {@code GET /dynconf/status} (JSON: health, the source and its
  * lag, the registry's state and applied revision, versions and sizes per store, rejected items
  * with reasons, pending items and what they wait for, routes left out and why) and {@code GET
- * /apisix/prometheus/metrics} (Prometheus text: requests by route and status, latency, requests in
- * flight, {@code apisix_upstream_status} of nodes with health checks, config revision, versions,
- * rejections, pending); {@code /dynconf/status} also lists {@code upstreams_health} as APISIX's
+ * /apisix/prometheus/metrics} (Prometheus text under APISIX's names, see {@link GatewayMetrics}:
+ * {@code apisix_http_status}, {@code apisix_http_latency}, {@code apisix_bandwidth}, connections,
+ * {@code apisix_upstream_status} of nodes with health checks, {@code apisix_etcd_reachable} and
+ * {@code apisix_etcd_modify_indexes} (per store the revision of its last change, deletes included,
+ * where APISIX takes the highest modifiedIndex of the items left), {@code apisix_node_info}; then
+ * the {@code dynconf_*} config metrics: revision, lag, versions, rejections, pending);
+ * {@code /dynconf/status} also lists {@code upstreams_health} as APISIX's
  * {@code /v1/healthcheck} does.
  */
 public final class Operators implements HealthListener {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Logger LOG = LoggerFactory.getLogger(Operators.class);
+
+  /** The stores {@code apisix_etcd_modify_indexes} reports, as APISIX's exporter lists them. */
+  private static final java.util.List<String> MODIFY_INDEX_KEYS = java.util.List.of("routes", "services", "ssls",
+      "consumers", "global_rules", "upstreams", "stream_routes", "protos");
+  private static final String HOSTNAME = hostname();
+  private static final String VERSION = version();
 
   private final ConfigSource source;
   private final ConfigRegistry registry;
@@ -166,6 +176,24 @@ public final class Operators implements HealthListener {
     }
   }
 
+  private static String hostname() {
+    String env = System.getenv("HOSTNAME");
+    if (env != null && !env.isBlank()) {
+      return env;
+    }
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      LOG.debug("no local host name for apisix_node_info", e);
+      return "";
+    }
+  }
+
+  private static String version() {
+    String v = Operators.class.getPackage().getImplementationVersion();
+    return "dynconf-" + (v == null ? "dev" : v);
+  }
+
   public String prometheus() {
     StringBuilder out = new StringBuilder(4096);
     metrics.write(out);
@@ -195,6 +223,32 @@ public final class Operators implements HealthListener {
     out.append("# HELP dynconf_routes_not_routed Routes left out (disabled, Lua filter, missing reference).\n");
     out.append("# TYPE dynconf_routes_not_routed gauge\n");
     out.append("dynconf_routes_not_routed ").append(routes.skipped().size()).append('\n');
+    if (source instanceof EtcdSource etcd) {
+      EtcdStatus es = etcd.status();
+      out.append("# HELP apisix_etcd_reachable Config server etcd reachable from APISIX, 0 is unreachable\n");
+      out.append("# TYPE apisix_etcd_reachable gauge\n");
+      boolean reachable = es.state() == EtcdStatus.State.CONNECTED || es.state() == EtcdStatus.State.IDLE;
+      out.append("apisix_etcd_reachable ").append(reachable ? 1 : 0).append('\n');
+      out.append("# HELP apisix_etcd_modify_indexes Etcd modify index for APISIX keys\n");
+      out.append("# TYPE apisix_etcd_modify_indexes gauge\n");
+      long max = 0;
+      for (String key : MODIFY_INDEX_KEYS) {
+        ConfigStore<?> store = null;
+        for (ConfigStore<?> candidate : s.stores()) {
+          if (candidate.type().name().equals(key)) {
+            store = candidate;
+          }
+        }
+        long revision = store == null ? 0 : store.revision();
+        max = Math.max(max, revision);
+        out.append("apisix_etcd_modify_indexes{key=\"").append(key).append("\"} ").append(revision).append('\n');
+      }
+      out.append("apisix_etcd_modify_indexes{key=\"max_modify_index\"} ").append(max).append('\n');
+      out.append("apisix_etcd_modify_indexes{key=\"x_etcd_index\"} ").append(es.etcdRevision()).append('\n');
+    }
+    out.append("# HELP apisix_node_info Info of APISIX node\n# TYPE apisix_node_info gauge\n");
+    out.append("apisix_node_info{hostname=\"").append(GatewayMetrics.escape(HOSTNAME)).append("\",version=\"")
+        .append(GatewayMetrics.escape(VERSION)).append("\"} 1\n");
     out.append("# HELP apisix_upstream_status Health of upstream nodes with health checks: 1 takes traffic, 0 does not.\n");
     out.append("# TYPE apisix_upstream_status gauge\n");
     for (UpstreamHealth u : health()) {
