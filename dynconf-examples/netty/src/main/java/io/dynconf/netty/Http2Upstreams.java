@@ -33,10 +33,13 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 
@@ -53,10 +56,16 @@ import org.jspecify.annotations.Nullable;
  */
 final class Http2Upstreams {
   private static final AttributeKey<Long> IDLE_SINCE = AttributeKey.valueOf("dynconf.h2.idleSince");
+  /** Streams open or being opened on a connection (what its server's stream limit is compared with). */
+  private static final AttributeKey<Integer> RESERVED = AttributeKey.valueOf("dynconf.h2.reserved");
+  /** The promise a new connection completes when the server's first SETTINGS arrive. */
+  private static final AttributeKey<Promise<Channel>> READY = AttributeKey.valueOf("dynconf.h2.ready");
+  /** Connections to one node from one event loop at most (each carries the server's stream limit). */
+  static final int MAX_CONNECTIONS_PER_NODE = 16;
 
   private final Bootstrap plain;
   private final Bootstrap tls;
-  private final Map<EventLoop, Map<String, Future<Channel>>> connections = new ConcurrentHashMap<>();
+  private final Map<EventLoop, Map<String, List<Future<Channel>>>> connections = new ConcurrentHashMap<>();
 
   Http2Upstreams() {
     SslContext client;
@@ -95,37 +104,97 @@ final class Http2Upstreams {
                 pushed.close(); // push is off: a stream the server opens is refused
               }
             }));
+            ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof io.netty.handler.codec.http2.Http2SettingsFrame) {
+                  Promise<Channel> ready = ctx.channel().attr(READY).getAndSet(null);
+                  if (ready != null) {
+                    ready.trySuccess(ctx.channel()); // the stream limit is known from here on
+                  }
+                }
+                io.netty.util.ReferenceCountUtil.release(msg);
+              }
+            });
           }
         });
   }
 
-  /** A new stream to {@code host:port} on {@code loop}'s connection to it (opened when there is none). */
+  /**
+   * A new stream to {@code host:port} on one of {@code loop}'s connections to it that has room
+   * for one more (the server's {@code SETTINGS_MAX_CONCURRENT_STREAMS}, counting streams being
+   * opened) and no GOAWAY; a new connection when none has, up to {@link #MAX_CONNECTIONS_PER_NODE}
+   * per node and loop, beyond which the attempt fails (the exchange answers 502 or retries).
+   */
   void acquire(EventLoop loop, boolean secure, String host, int port, int connectTimeoutMillis, UpstreamPool.Acquired done) {
     String key = (secure ? "grpcs://" : "grpc://") + host + ":" + port;
-    Map<String, Future<Channel>> mine = connections(loop);
-    Future<Channel> existing = mine.get(key);
-    if (existing != null && (!existing.isDone() || (existing.isSuccess() && usable(existing.getNow())))) {
-      boolean reused = existing.isDone();
-      existing.addListener(f -> stream(existing, reused, done));
+    List<Future<Channel>> mine = connections(loop).computeIfAbsent(key, k -> new ArrayList<>(2));
+    mine.removeIf(f -> f.isDone() && (!f.isSuccess() || !f.getNow().isActive()));
+    for (Future<Channel> f : mine) {
+      if (f.isDone() && usable(f.getNow()) && reserve(f.getNow())) {
+        stream(f.getNow(), true, done);
+        return;
+      }
+    }
+    if (mine.size() >= MAX_CONNECTIONS_PER_NODE) {
+      done.acquired(null, true, new java.io.IOException(key + ": all " + MAX_CONNECTIONS_PER_NODE
+          + " connections of this event loop are at the server's concurrent stream limit"));
       return;
     }
-    Promise<Channel> ready = loop.newPromise();
-    mine.put(key, ready);
+    Promise<Channel> ready = loop.newPromise(); // done once the server's SETTINGS arrived: its stream limit is known
+    mine.add(ready);
     String connectHost = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     ChannelFuture f = (secure ? tls : plain).clone().group(loop)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+        .attr(READY, ready)
         .connect(connectHost, port);
+    io.netty.util.concurrent.ScheduledFuture<?> deadline = loop.schedule(() -> {
+      if (ready.tryFailure(new java.io.IOException(key + ": no HTTP/2 SETTINGS within " + connectTimeoutMillis + " ms"))) {
+        f.channel().close();
+      }
+    }, connectTimeoutMillis, TimeUnit.MILLISECONDS);
     f.addListener(x -> {
       if (!f.isSuccess()) {
-        mine.remove(key, ready);
-        ready.setFailure(f.cause());
+        ready.tryFailure(f.cause());
         return;
       }
-      Channel ch = f.channel();
-      ch.closeFuture().addListener(c -> mine.remove(key, ready));
-      ready.setSuccess(ch);
+      f.channel().closeFuture().addListener(c -> ready.tryFailure(new java.io.IOException(key + ": closed before its SETTINGS")));
     });
-    ready.addListener(x -> stream(ready, false, done));
+    ready.addListener(x -> {
+      deadline.cancel(false);
+      if (!ready.isSuccess()) {
+        mine.remove(ready);
+        done.acquired(null, false, ready.cause());
+        return;
+      }
+      Channel ch = ready.getNow();
+      ch.closeFuture().addListener(c -> mine.remove(ready));
+      if (reserve(ch)) {
+        stream(ch, false, done);
+      } else {
+        acquire(loop, secure, host, port, connectTimeoutMillis, done); // a server allowing 0 streams: the limit ends it
+      }
+    });
+  }
+
+  /** Takes one of {@code ch}'s stream slots (the server's limit, less streams open or being opened); false when full. */
+  private static boolean reserve(Channel ch) {
+    Http2FrameCodec codec = ch.pipeline().get(Http2FrameCodec.class);
+    if (codec == null) {
+      return false;
+    }
+    Integer taken = ch.attr(RESERVED).get();
+    int n = taken == null ? 0 : taken;
+    if (n >= codec.connection().local().maxActiveStreams()) {
+      return false;
+    }
+    ch.attr(RESERVED).set(n + 1);
+    return true;
+  }
+
+  private static void release(Channel ch) {
+    Integer taken = ch.attr(RESERVED).get();
+    ch.attr(RESERVED).set(taken == null || taken <= 1 ? 0 : taken - 1);
   }
 
   /**
@@ -141,12 +210,7 @@ final class Http2Upstreams {
     return codec != null && !codec.connection().goAwayReceived();
   }
 
-  private static void stream(Future<Channel> connection, boolean reused, UpstreamPool.Acquired done) {
-    if (!connection.isSuccess()) {
-      done.acquired(null, false, connection.cause());
-      return;
-    }
-    Channel parent = connection.getNow();
+  private static void stream(Channel parent, boolean reused, UpstreamPool.Acquired done) {
     parent.attr(IDLE_SINCE).set(null);
     new Http2StreamChannelBootstrap(parent).handler(new ChannelInitializer<Http2StreamChannel>() {
       @Override
@@ -157,6 +221,7 @@ final class Http2Upstreams {
       if (f.isSuccess()) {
         Http2StreamChannel s = (Http2StreamChannel) f.getNow();
         s.closeFuture().addListener(c -> {
+          release(parent);
           Http2FrameCodec codec = parent.pipeline().get(Http2FrameCodec.class);
           if (codec != null && codec.connection().numActiveStreams() == 0) {
             if (codec.connection().goAwayReceived()) {
@@ -168,54 +233,62 @@ final class Http2Upstreams {
         });
         done.acquired(s, reused, null);
       } else {
+        release(parent);
         done.acquired(null, reused, f.cause());
       }
     });
   }
 
-  private Map<String, Future<Channel>> connections(EventLoop loop) {
+  private Map<String, List<Future<Channel>>> connections(EventLoop loop) {
     return connections.computeIfAbsent(loop, l -> new HashMap<>());
   }
 
   /** Closes {@code loop}'s connections idle (no streams) for longer than {@code idleNanos}. */
   void sweep(EventLoop loop, long idleNanos) {
-    Map<String, Future<Channel>> mine = connections.get(loop);
+    Map<String, List<Future<Channel>>> mine = connections.get(loop);
     if (mine == null) {
       return;
     }
     long now = System.nanoTime();
-    for (Iterator<Future<Channel>> it = mine.values().iterator(); it.hasNext(); ) {
-      Future<Channel> f = it.next();
-      if (!f.isDone() || !f.isSuccess()) {
-        continue;
-      }
-      Channel ch = f.getNow();
-      Long since = ch.attr(IDLE_SINCE).get();
-      if (since != null && now - since > idleNanos) {
-        it.remove();
-        ch.close();
+    for (List<Future<Channel>> list : mine.values()) {
+      for (Iterator<Future<Channel>> it = list.iterator(); it.hasNext(); ) {
+        Future<Channel> f = it.next();
+        if (!f.isDone() || !f.isSuccess()) {
+          continue;
+        }
+        Channel ch = f.getNow();
+        Long since = ch.attr(IDLE_SINCE).get();
+        if (since != null && now - since > idleNanos) {
+          it.remove();
+          ch.close();
+        }
       }
     }
+    mine.values().removeIf(List::isEmpty);
   }
 
-  /** Open connections across all loops (for tests and status). */
-  /** Pooled connections whose server sent GOAWAY (they take no new streams; replaced at the next call). */
+  /** Pooled connections whose server sent GOAWAY (they take no new streams; closed once drained). */
   int goneAwayCount() {
     int n = 0;
-    for (Map<String, Future<Channel>> m : connections.values()) {
-      for (Future<Channel> f : m.values()) {
-        if (f.isDone() && f.isSuccess() && f.getNow().isActive() && !usable(f.getNow())) {
-          n++;
+    for (Map<String, List<Future<Channel>>> m : connections.values()) {
+      for (List<Future<Channel>> list : m.values()) {
+        for (Future<Channel> f : list) {
+          if (f.isDone() && f.isSuccess() && f.getNow().isActive() && !usable(f.getNow())) {
+            n++;
+          }
         }
       }
     }
     return n;
   }
 
+  /** Open connections across all loops (for tests and status). */
   int connectionCount() {
     int n = 0;
-    for (Map<String, Future<Channel>> m : connections.values()) {
-      n += m.size();
+    for (Map<String, List<Future<Channel>>> m : connections.values()) {
+      for (List<Future<Channel>> list : m.values()) {
+        n += list.size();
+      }
     }
     return n;
   }
