@@ -12,42 +12,18 @@ import org.jspecify.annotations.Nullable;
  */
 public interface BalancerRequest {
   /** A request with no variables, headers, cookies, consumer or client address. */
-  BalancerRequest NONE = new BalancerRequest() {
-    @Override
-    public @Nullable String var(String name) {
-      return null;
-    }
-
-    @Override
-    public @Nullable String header(String name) {
-      return null;
-    }
-
-    @Override
-    public @Nullable String cookie(String name) {
-      return null;
-    }
-
-    @Override
-    public @Nullable String consumer() {
-      return null;
-    }
-
-    @Override
-    public @Nullable String clientAddress() {
-      return null;
-    }
-  };
+  BalancerRequest NONE = ofClient(null);
 
   /**
    * A connection known only by its client's address (a stream proxy's): {@code chash} on
-   * {@code remote_addr} hashes it; every other variable, header and cookie is absent.
+   * {@code remote_addr} hashes it; every other variable, header and cookie is absent. With a null
+   * address, {@link #NONE}.
    */
-  static BalancerRequest ofClient(String address) {
+  static BalancerRequest ofClient(@Nullable String address) {
     return new BalancerRequest() {
       @Override
       public @Nullable String var(String name) {
-        return name.equals("remote_addr") ? address : null;
+        return address != null && name.equals("remote_addr") ? address : null;
       }
 
       @Override
