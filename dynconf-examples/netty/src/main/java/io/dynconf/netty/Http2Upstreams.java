@@ -10,7 +10,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -83,8 +82,7 @@ final class Http2Upstreams {
   }
 
   private static Bootstrap bootstrap(@Nullable SslContext ssl) {
-    return new Bootstrap()
-        .channel(NioSocketChannel.class)
+    return new Bootstrap() // the channel class is the loop's transport's, per connect
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .handler(new ChannelInitializer<SocketChannel>() {
@@ -144,7 +142,7 @@ final class Http2Upstreams {
     Promise<Channel> ready = loop.newPromise(); // done once the server's SETTINGS arrived: its stream limit is known
     mine.add(ready);
     String connectHost = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    ChannelFuture f = (secure ? tls : plain).clone().group(loop)
+    ChannelFuture f = (secure ? tls : plain).clone().group(loop).channel(Transport.socketChannelFor(loop))
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
         .attr(READY, ready)
         .connect(connectHost, port);

@@ -123,6 +123,14 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   /** The current request's log, reused for every request of this connection. */
   private final RequestLog log = new RequestLog();
   private boolean opened;
+  /**
+   * The connection's one upstream timer (null: none pending) and when it fires: the current
+   * exchange checks its own deadline then, and asks again while it waits. One timer per
+   * connection, rescheduled only when it would fire too late, instead of a schedule and a cancel
+   * per request.
+   */
+  private io.netty.util.concurrent.@Nullable ScheduledFuture<?> upstreamTimer;
+  private long upstreamTimerDue;
 
   public ProxyHandler(Settings settings) {
     this.settings = settings;
@@ -470,6 +478,28 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** Makes the connection's upstream timer fire within {@code millis} from now (see {@link #upstreamTimer}). */
+  void upstreamTimerWithin(long millis) {
+    long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    io.netty.util.concurrent.ScheduledFuture<?> t = upstreamTimer;
+    if (t != null) {
+      if (upstreamTimerDue - due <= 0) {
+        return; // fires first: the exchange checks and asks again then
+      }
+      t.cancel(false);
+    }
+    upstreamTimerDue = due;
+    upstreamTimer = Objects.requireNonNull(ctx).executor().schedule(this::upstreamTimerFired, millis, TimeUnit.MILLISECONDS);
+  }
+
+  private void upstreamTimerFired() {
+    upstreamTimer = null;
+    UpstreamExchange ex = exchange;
+    if (ex != null) {
+      ex.timerFired();
+    }
+  }
+
   /** The exchange is over (answered, failed or aborted): {@code discardRest} when the request body is still coming. */
   void exchangeDone(boolean discardRest) {
     exchange = null;
@@ -493,6 +523,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    io.netty.util.concurrent.ScheduledFuture<?> t = upstreamTimer;
+    if (t != null) {
+      upstreamTimer = null;
+      t.cancel(false);
+    }
     queued.forEach(ReferenceCountUtil::release);
     queued.clear();
     UpstreamExchange ex = exchange;

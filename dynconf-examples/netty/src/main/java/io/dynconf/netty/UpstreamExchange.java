@@ -30,7 +30,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -92,7 +91,8 @@ final class UpstreamExchange implements BackendHandler.Listener {
   @Nullable List<Object> tunnelBacklog;
   boolean interim;
   boolean headWritten;
-  @Nullable ScheduledFuture<?> timer;
+  /** Whether the connection's upstream timer is to check this exchange's deadline ({@link #timerFired}). */
+  boolean timing;
 
   final @Nullable PluginContext pctx;
   final @Nullable String clientHost;
@@ -277,20 +277,25 @@ final class UpstreamExchange implements BackendHandler.Listener {
     return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), pctx != null ? pctx.uri() : request.target().originForm(), h);
   }
 
+  /** Watches this attempt's deadline, {@code millis} from now, on the connection's one upstream timer. */
   private void armTimer(long millis) {
-    cancelTimer();
-    timer = ctx.channel().eventLoop().schedule(this::checkTimeout, millis, TimeUnit.MILLISECONDS);
+    timing = true;
+    handler.upstreamTimerWithin(millis);
   }
 
   private void cancelTimer() {
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
+    timing = false;
+  }
+
+  /** The connection's upstream timer fired while this exchange was the current one. */
+  void timerFired() {
+    if (timing) {
+      checkTimeout();
     }
   }
 
   private void checkTimeout() {
-    timer = null;
+    timing = false;
     if (finished || backend == null) {
       return;
     }

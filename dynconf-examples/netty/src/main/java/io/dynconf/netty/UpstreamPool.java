@@ -7,7 +7,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.util.AttributeKey;
 import java.util.ArrayDeque;
@@ -37,8 +36,7 @@ public final class UpstreamPool {
   public UpstreamPool(int maxIdle, long idleTimeoutMillis) {
     this.maxIdle = maxIdle;
     this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
-    this.bootstrap = new Bootstrap()
-        .channel(NioSocketChannel.class)
+    this.bootstrap = new Bootstrap() // the channel class is the loop's transport's, per connect
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .handler(new ChannelInitializer<SocketChannel>() {
@@ -85,7 +83,7 @@ public final class UpstreamPool {
       }
     }
     String connectHost = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    ChannelFuture f = bootstrap.clone().group(loop)
+    ChannelFuture f = bootstrap.clone().group(loop).channel(Transport.socketChannelFor(loop))
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
         .connect(connectHost, port);
     f.addListener(x -> {

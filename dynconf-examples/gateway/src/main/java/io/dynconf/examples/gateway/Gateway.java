@@ -36,7 +36,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SniHandler;
@@ -105,8 +104,9 @@ public final class Gateway implements AutoCloseable {
   private Gateway(GatewayConfig config) throws Exception {
     this.config = config;
     clients = new ClientConnections(config.clientLimits().effectiveMaxConnections());
-    boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    workers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
+    boss = new MultiThreadIoEventLoopGroup(1, config.transport().ioHandlerFactory());
+    workers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), config.transport().ioHandlerFactory());
+    LOG.info("transport: {}", config.transport());
     Files.createDirectories(config.dataDir());
     EchoServer echoServer = null;
     java.util.ArrayDeque<AutoCloseable> opened = new java.util.ArrayDeque<>(); // closed in reverse if the start fails
@@ -193,7 +193,7 @@ public final class Gateway implements AutoCloseable {
       this.pool = new UpstreamPool(64, 60_000);
       ProxyHandler.Settings settings = new ProxyHandler.Settings(routes, balancers, pool, "http", plugins, accounting);
       LOG.info("client connections: at most {}; timeouts: {}", clients.max(), config.clientLimits());
-      data = new ServerBootstrap().group(boss, workers).channelFactory(clients.serverChannels())
+      data = clients.listener(new ServerBootstrap().group(boss, workers), config.transport())
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -255,7 +255,7 @@ public final class Gateway implements AutoCloseable {
    */
   private Channel bindTls(ListenAddress address, SniCertificates certificates, ProxyHandler.Settings settings)
       throws InterruptedException {
-    return new ServerBootstrap().group(boss, workers).channelFactory(clients.serverChannels())
+    return clients.listener(new ServerBootstrap().group(boss, workers), config.transport())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -299,7 +299,7 @@ public final class Gateway implements AutoCloseable {
 
   /** A stream proxy listener (APISIX's {@code stream_proxy.tcp}). */
   private Channel bindStream(ListenAddress address, StreamProxy proxy, ListenerCap cap) throws InterruptedException {
-    Channel ch = new ServerBootstrap().group(boss, workers).channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+    Channel ch = new ServerBootstrap().group(boss, workers).channel(config.transport().serverChannel())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.dynconf.core.admin.AdminApi;
+import io.dynconf.netty.Transport;
 import io.dynconf.examples.gateway.tls.KeyEncryption;
 import io.dynconf.radix.RouterMode;
 import java.io.IOException;
@@ -49,6 +50,8 @@ import org.jspecify.annotations.Nullable;
  *     {@code radixtree_uri_with_parameter} ({@code :name} binds a segment)
  * @param http2 HTTP/2 towards clients ({@link Http2Options})
  * @param stream the stream proxy's listeners ({@link StreamOptions})
+ * @param transport the sockets' transport ({@code --transport}, YAML {@code transport}: {@code auto},
+ *     the default, is Linux's native epoll where it loads, else the JVM's NIO; {@code nio}; {@code epoll})
  */
 public record GatewayConfig(
     ListenAddress listen,
@@ -69,12 +72,13 @@ public record GatewayConfig(
     ClientLimits clientLimits,
     RouterMode routerMode,
     Http2Options http2,
-    StreamOptions stream) {
+    StreamOptions stream,
+    Transport transport) {
 
   private static final Set<String> KEYS = union(ClientLimits.KEYS, Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
       "standalone", "data-dir", "echo-listen", "config", "tls-listen", "tls-default-cert", "tls-default-key",
       "tls-key-encryption-key", "status-listen", "metrics-require-key", "admin-tls", "router-mode", "http2", "h2c", "stream-listen", "stream-sni-listen",
-      "admin-cors"));
+      "admin-cors", "transport"));
 
   private static Set<String> union(Set<String> a, Set<String> b) {
     Set<String> all = new java.util.HashSet<>(a);
@@ -218,7 +222,8 @@ public record GatewayConfig(
         ClientLimits.from(merged),
         routerMode(merged.getOrDefault("router-mode", RouterMode.RADIXTREE_HOST_URI.apisixName())),
         new Http2Options(bool(merged, "http2", true), bool(merged, "h2c", false)),
-        new StreamOptions(listens("stream-listen", merged), listens("stream-sni-listen", merged)));
+        new StreamOptions(listens("stream-listen", merged), listens("stream-sni-listen", merged)),
+        transport(merged.getOrDefault("transport", "auto")));
   }
 
   private static List<ListenAddress> listens(String key, Map<String, String> merged) {
@@ -260,6 +265,14 @@ public record GatewayConfig(
       throw new IllegalArgumentException("--" + key + ": true or false, was \"" + v + "\"");
     }
     return v.equals("true");
+  }
+
+  private static Transport transport(String name) {
+    try {
+      return Transport.parse(name);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--transport: " + e.getMessage(), e);
+    }
   }
 
   private static RouterMode routerMode(String name) {

@@ -16,7 +16,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,22 +26,27 @@ import org.junit.jupiter.api.io.TempDir;
  * idle ones make room; with the limit set far above it, accepts fail with "Too many open files",
  * idle connections are closed, the listener recovers, and the failure is logged a few times, not
  * once per retry. Either way a new client is served while the silent connections are still open.
+ * Both transports: NIO (the listener's own channel) and epoll (a handler on the listener).
  */
 class GatewayDescriptorLimitTest {
   private static final int SILENT = 400;
 
   @TempDir Path dir;
 
-  @Test
-  void theDerivedLimitLetsNewClientsInPastSilentConnections() throws Exception {
-    String log = underAttack();
+  @ParameterizedTest(name = "transport {0}")
+  @ValueSource(strings = {"nio", "epoll"})
+  void theDerivedLimitLetsNewClientsInPastSilentConnections(String transport) throws Exception {
+    String log = underAttack("--transport", transport);
+    assertThat(log).contains("transport: " + transport.toUpperCase(java.util.Locale.ROOT));
     log.lines().filter(l -> l.contains("ClientConnections") || l.contains("client connections")).limit(5).forEach(System.out::println);
     assertThat(log).doesNotContain("Too many open files");
   }
 
-  @Test
-  void descriptorsRunningOutCloseIdleConnectionsAndTheListenerRecovers() throws Exception {
-    String log = underAttack("--max-connections", "100000");
+  @ParameterizedTest(name = "transport {0}")
+  @ValueSource(strings = {"nio", "epoll"})
+  void descriptorsRunningOutCloseIdleConnectionsAndTheListenerRecovers(String transport) throws Exception {
+    String log = underAttack("--max-connections", "100000", "--transport", transport);
+    assertThat(log).contains("transport: " + transport.toUpperCase(java.util.Locale.ROOT));
     long lines = log.lines().filter(l -> l.contains("Too many open files")).count();
     log.lines().filter(l -> l.contains("Too many open files")).limit(3).forEach(System.out::println);
     assertThat(lines).as(log).isBetween(1L, 10L);

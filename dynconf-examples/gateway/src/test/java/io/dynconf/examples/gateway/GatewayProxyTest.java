@@ -187,6 +187,77 @@ class GatewayProxyTest {
     }
   }
 
+  /**
+   * The upstream timer is one per client connection: after requests on routes with a long read
+   * timeout have left it due far ahead, a request with a short one must still time out in time
+   * (the timer is brought forward, not left to fire 60 s later).
+   */
+  @Test
+  void aShortUpstreamTimeoutAfterLongOnesOnTheSameConnectionFiresInTime() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0)) {
+      List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            accepted.add(silent.accept());
+          }
+        } catch (IOException e) {
+          // closed
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      start("""
+          routes:
+            - id: fast
+              uri: /fast
+              upstream:
+                nodes:
+                  "%s": 1
+            - id: slow
+              uri: /slow
+              timeout: {connect: 1, send: 1, read: 0.3}
+              upstream:
+                retries: 0
+                nodes:
+                  "127.0.0.1:%d": 1
+          """.formatted(a.node(), silent.getLocalPort()));
+      try (Socket s = new Socket("127.0.0.1", gateway.dataAddress().getPort())) {
+        s.setSoTimeout(15_000);
+        java.io.BufferedInputStream in = new java.io.BufferedInputStream(s.getInputStream());
+        for (int i = 0; i < 20; i++) {
+          s.getOutputStream().write("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+          assertThat(readResponse(in)).startsWith("HTTP/1.1 200");
+        }
+        long t0 = System.nanoTime();
+        s.getOutputStream().write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(readResponse(in)).startsWith("HTTP/1.1 504");
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertThat(ms).as("the 0.3 s read timeout, not the 60 s the earlier requests' timer was due at").isBetween(250L, 10_000L);
+        s.getOutputStream().write("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(readResponse(in)).as("the connection goes on after the 504").startsWith("HTTP/1.1 200");
+      }
+      for (Socket s : accepted) {
+        s.close();
+      }
+    }
+  }
+
+  /** One HTTP/1.1 response with a Content-Length body, read from a kept-alive connection. */
+  private static String readResponse(java.io.InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("connection closed after: " + head);
+      }
+      head.append((char) b);
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+    int length = m.find() ? Integer.parseInt(m.group(1)) : 0;
+    return head + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
+  }
+
   @Test
   void passHostNodeAndRewrite() throws Exception {
     start("""

@@ -2,6 +2,7 @@ package io.dynconf.netty.stream;
 
 import io.dynconf.core.ConfigRegistry;
 import io.dynconf.core.apisix.Upstream;
+import io.dynconf.netty.Transport;
 import io.dynconf.radix.balance.BalancerRequest;
 import io.dynconf.radix.balance.Balancers;
 import io.dynconf.radix.balance.Node;
@@ -18,7 +19,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.AbstractSniHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -172,7 +172,7 @@ public final class StreamProxy {
         firstStart = started;
       }
       String host = n.host().startsWith("[") ? n.host().substring(1, n.host().length() - 1) : n.host();
-      ChannelFuture f = new Bootstrap().group(c.channel().eventLoop()).channel(NioSocketChannel.class)
+      ChannelFuture f = new Bootstrap().group(c.channel().eventLoop()).channel(Transport.socketChannelFor(c.channel().eventLoop()))
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMs))
           .option(ChannelOption.AUTO_READ, false)
           .handler(new ChannelInitializer<SocketChannel>() {

@@ -8,6 +8,7 @@ import io.dynconf.core.admin.AdminRole;
 import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.examples.gateway.ListenAddress;
 import io.dynconf.netty.LingeringClose;
+import io.dynconf.netty.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -17,9 +18,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -180,8 +179,8 @@ public final class AdminServer implements AutoCloseable {
       return t;
     });
     this.io = new MultiThreadIoEventLoopGroup(1, new io.netty.util.concurrent.DefaultThreadFactory("dynconf-admin-io", true),
-        NioIoHandler.newFactory());
-    ServerBootstrap bootstrap = new ServerBootstrap().group(boss, io).channel(NioServerSocketChannel.class)
+        Transport.of(boss.next()).ioHandlerFactory());
+    ServerBootstrap bootstrap = new ServerBootstrap().group(boss, io).channel(Transport.of(boss.next()).serverChannel())
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {

@@ -1,6 +1,10 @@
 package io.dynconf.examples.gateway.internal;
 
+import io.dynconf.netty.Transport;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -41,7 +45,7 @@ public final class ClientConnections {
    * Loaded now: when descriptors run out, a class that is not loaded yet cannot be read from a
    * class directory either (seen in tests: NoClassDefFoundError in the accept path).
    */
-  private static final List<Class<?>> PRELOADED = List.of(Idle.class, ListenerChannel.class);
+  private static final List<Class<?>> PRELOADED = List.of(Idle.class, ListenerChannel.class, AcceptGuard.class);
 
   /** A connection found idle, with when it became so (read once: it changes under a sort otherwise). */
   private record Idle(Channel channel, long since) {}
@@ -173,15 +177,41 @@ public final class ClientConnections {
   }
 
   /**
-   * The data listeners' server channels, for {@code ServerBootstrap.channelFactory}: an accept that
-   * fails (descriptors exhausted) closes idle client connections, pauses accepting briefly and is
-   * logged rate-limited, instead of Netty's warning on every retry of a spinning selector.
+   * Sets {@code bootstrap}'s listening channel for a data listener of {@code transport}: an accept
+   * that fails (descriptors exhausted) closes idle client connections, pauses accepting briefly and
+   * is logged rate-limited, instead of Netty's warning on every retry of a spinning selector; past
+   * the limit (plus a slack for closes under way) accepting pauses too. With NIO the listener's
+   * channel does this before it accepts; epoll's listening channel cannot be extended, so a handler
+   * on it does the same from the accept failures and the accepted connections it sees.
    */
-  public io.netty.channel.ChannelFactory<ServerSocketChannel> serverChannels() {
-    return () -> new ListenerChannel(this);
+  public ServerBootstrap listener(ServerBootstrap bootstrap, Transport transport) {
+    if (transport == Transport.NIO) {
+      return bootstrap.channelFactory((io.netty.channel.ChannelFactory<ServerSocketChannel>) () -> new ListenerChannel(this));
+    }
+    return bootstrap.channel(transport.serverChannel()).handler(new AcceptGuard());
   }
 
-  /** See {@link #serverChannels()}. */
+  /** {@link #listener} for listeners whose channel class is not ours (epoll): reacts after the accept. */
+  final class AcceptGuard extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object child) {
+      if (open.get() >= max + ACCEPT_SLACK) {
+        pauseAccepts((ServerSocketChannel) ctx.channel(), 10); // closes made to make room are still under way
+      }
+      ctx.fireChannelRead(child);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (cause instanceof IOException e) { // accept(2) failed: EMFILE, ENFILE, ENOBUFS...
+        acceptFailed((ServerSocketChannel) ctx.channel(), e);
+      } else {
+        ctx.fireExceptionCaught(cause);
+      }
+    }
+  }
+
+  /** See {@link #listener}. */
   static final class ListenerChannel extends NioServerSocketChannel {
     private final ClientConnections connections;
 

@@ -1,5 +1,6 @@
 package io.dynconf.examples.gateway.internal;
 
+import io.dynconf.netty.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -10,7 +11,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -33,7 +33,7 @@ public final class EchoServer implements AutoCloseable {
   private final Channel channel;
 
   public EchoServer(EventLoopGroup group, String host, int port) throws InterruptedException {
-    channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+    channel = new ServerBootstrap().group(group).channel(Transport.of(group.next()).serverChannel())
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {

@@ -3,6 +3,7 @@ package io.dynconf.examples.gateway.internal;
 import io.dynconf.core.admin.AdminApi;
 import io.dynconf.core.admin.AdminResponse;
 import io.dynconf.examples.gateway.ListenAddress;
+import io.dynconf.netty.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -12,9 +13,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -50,9 +49,9 @@ public final class StatusServer implements AutoCloseable {
   public StatusServer(EventLoopGroup boss, ListenAddress listen, HealthEndpoint health) throws InterruptedException {
     this.health = health;
     this.io = new MultiThreadIoEventLoopGroup(1, new io.netty.util.concurrent.DefaultThreadFactory("dynconf-status", true),
-        NioIoHandler.newFactory());
+        Transport.of(boss.next()).ioHandlerFactory());
     try {
-      this.channel = new ServerBootstrap().group(boss, io).channel(NioServerSocketChannel.class)
+      this.channel = new ServerBootstrap().group(boss, io).channel(Transport.of(boss.next()).serverChannel())
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
