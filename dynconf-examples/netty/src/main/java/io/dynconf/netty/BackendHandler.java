@@ -24,6 +24,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
   }
 
   private @Nullable Listener listener;
+  /** The pool's key of this connection's node ({@code host:port}), and since when it is idle in the pool (nanoTime). */
+  String node = "";
+  long idleSince;
 
   void listener(@Nullable Listener listener) {
     this.listener = listener;

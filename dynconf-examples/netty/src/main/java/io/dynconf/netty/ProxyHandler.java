@@ -123,6 +123,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   /** The current request's log, reused for every request of this connection. */
   private final RequestLog log = new RequestLog();
   private boolean opened;
+  /** The connection's addresses, as the first request found them ({@link #start}). */
+  private boolean addressed;
+  private @Nullable InetSocketAddress localAddress;
+  private @Nullable String clientText;
+  private @Nullable String localPortText;
   /**
    * The connection's one upstream timer (null: none pending) and when it fires: the current
    * exchange checks its own deadline then, and asks again while it waits. One timer per
@@ -274,9 +279,15 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void start(ChannelHandlerContext c, HttpRequest request) {
-    InetSocketAddress remote = (InetSocketAddress) c.channel().remoteAddress();
-    InetSocketAddress local = (InetSocketAddress) c.channel().localAddress();
-    String client = remote == null ? null : remote.getAddress().getHostAddress();
+    if (!addressed) { // constant per connection: formatted once, not per request
+      addressed = true;
+      InetSocketAddress remote = (InetSocketAddress) c.channel().remoteAddress();
+      localAddress = (InetSocketAddress) c.channel().localAddress();
+      clientText = remote == null ? null : remote.getAddress().getHostAddress();
+      localPortText = localAddress == null ? null : Integer.toString(localAddress.getPort());
+    }
+    InetSocketAddress local = localAddress;
+    String client = clientText;
     route = null;
     begin();
     log.bytesReceived = request.method().name().length() + request.uri().length() + 12 // request line: 2 spaces, HTTP/1.x, CRLF
@@ -343,7 +354,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     UpstreamExchange ex = new UpstreamExchange(this, c, rr, matched, upstream, picker, keepAlive,
-        p == null ? client : p.context().clientAddress(), local, p == null ? null : p.context());
+        p == null ? client : p.context().clientAddress(), p == null ? null : p.context());
     exchange = ex;
     if (expectContinue) { // the request goes upstream: now the client may send its body
       expectContinue = false;
@@ -476,6 +487,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (cp != null) {
       cp.awaitingNextRequest();
     }
+  }
+
+  /** The connection's local port as text ({@code X-Forwarded-Port}); null when the channel has no socket address. */
+  @Nullable String localPortText() {
+    return localPortText;
   }
 
   /** Makes the connection's upstream timer fire within {@code millis} from now (see {@link #upstreamTimer}). */

@@ -30,7 +30,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,16 +62,15 @@ final class UpstreamExchange implements BackendHandler.Listener {
   /** Whether the client connection stays open after this exchange (false once the close must end a body). */
   boolean keepAlive;
   final @Nullable String client;
-  final @Nullable InetSocketAddress local;
   final long connectMs;
   final long sendMs;
   final long readMs;
   final Picker picker;
   final BalancerRequest balancerRequest;
   final boolean websocket;
-  final List<Node> tried = new ArrayList<>();
+  final List<Node> tried = new ArrayList<>(2); // one node, or a few on retries
   final ArrayDeque<HttpContent> pending = new ArrayDeque<>(4);
-  List<HttpContent> replay = new ArrayList<>();
+  List<HttpContent> replay = new ArrayList<>(2);
   int replayBytes;
   boolean replayable = true;
   boolean requestDone;
@@ -103,7 +101,7 @@ final class UpstreamExchange implements BackendHandler.Listener {
   byte @Nullable [] replacedBody;
 
   UpstreamExchange(ProxyHandler handler, ChannelHandlerContext ctx, NettyRouteRequest request, ResolvedRoute route, Upstream upstream, Picker picker, boolean keepAlive,
-      @Nullable String client, @Nullable InetSocketAddress local, @Nullable PluginContext pctx) {
+      @Nullable String client, @Nullable PluginContext pctx) {
     this.handler = handler;
     this.ctx = ctx;
     this.pctx = pctx;
@@ -115,7 +113,6 @@ final class UpstreamExchange implements BackendHandler.Listener {
     this.balancerRequest = BalancerRequest.of(request, name -> request.request().headers().get(name), request::cookie);
     this.keepAlive = keepAlive;
     this.client = client;
-    this.local = local;
     Upstream.Timeout t = route.route().timeout() != null ? route.route().timeout() : upstream.timeout();
     this.connectMs = t == null ? DEFAULT_TIMEOUT_MS : Math.max(1, (long) (t.connect() * 1000));
     this.sendMs = t == null ? DEFAULT_TIMEOUT_MS : Math.max(1, (long) (t.send() * 1000));
@@ -244,16 +241,17 @@ final class UpstreamExchange implements BackendHandler.Listener {
     if (h == null) {
       boolean chunked = HttpUtil.isTransferEncodingChunked(in);
       h = pctx != null ? pctx.upstreamHeaders() : in.headers();
-      String xff = h.get("X-Forwarded-For");
+      String xff = h.get(ProxyHeaders.X_FORWARDED_FOR);
       ProxyHeaders.removeHopByHop(h, in.headers(), websocket);
-      h.set("X-Forwarded-For", xff == null || client == null ? client : xff + ", " + client);
-      h.set("X-Real-IP", client);
-      h.set("X-Forwarded-Proto", handler.settings().scheme());
+      h.set(ProxyHeaders.X_FORWARDED_FOR, xff == null || client == null ? client : xff + ", " + client);
+      h.set(ProxyHeaders.X_REAL_IP, client);
+      h.set(ProxyHeaders.X_FORWARDED_PROTO, handler.settings().scheme());
       if (clientHost != null) {
-        h.set("X-Forwarded-Host", clientHost);
+        h.set(ProxyHeaders.X_FORWARDED_HOST, clientHost);
       }
-      if (local != null) {
-        h.set("X-Forwarded-Port", local.getPort());
+      String port = handler.localPortText();
+      if (port != null) {
+        h.set(ProxyHeaders.X_FORWARDED_PORT, port);
       }
       if (websocket) {
         h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -409,12 +407,13 @@ final class UpstreamExchange implements BackendHandler.Listener {
     HttpHeaders h = in.headers();
     boolean chunked = HttpUtil.isTransferEncodingChunked(in);
     upstreamKeepAlive = HttpUtil.isKeepAlive(in);
-    upstreamDelimited = chunked || HttpUtil.isContentLengthSet(in);
+    boolean lengthSet = HttpUtil.isContentLengthSet(in); // not changed below before it is used again
+    upstreamDelimited = chunked || lengthSet;
     ProxyHeaders.removeHopByHop(h, false);
     boolean hasBody = request.request().method() != HttpMethod.HEAD && in.status().code() >= 200
         && in.status().code() != 204 && in.status().code() != 304;
     in.setProtocolVersion(HttpVersion.HTTP_1_1);
-    if (chunked || (hasBody && !HttpUtil.isContentLengthSet(in))) {
+    if (chunked || (hasBody && !lengthSet)) {
       if (request.request().protocolVersion().equals(HttpVersion.HTTP_1_0)) {
         // an HTTP/1.0 client knows no chunked coding (RFC 9112 6.1): the close ends the body
         HttpUtil.setTransferEncodingChunked(in, false);

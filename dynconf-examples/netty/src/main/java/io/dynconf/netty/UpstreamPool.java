@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.util.AttributeKey;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -24,8 +23,6 @@ import org.jspecify.annotations.Nullable;
  * kept per node and loop.
  */
 public final class UpstreamPool {
-  static final AttributeKey<String> NODE = AttributeKey.valueOf("dynconf.node");
-  static final AttributeKey<Long> IDLE_SINCE = AttributeKey.valueOf("dynconf.idleSince");
 
   private final Bootstrap bootstrap;
   private final int maxIdle;
@@ -76,7 +73,6 @@ public final class UpstreamPool {
       Channel ch;
       while ((ch = idle.pollFirst()) != null) {
         if (ch.isActive()) {
-          ch.attr(IDLE_SINCE).set(null);
           done.acquired(ch, true, null);
           return;
         }
@@ -89,7 +85,7 @@ public final class UpstreamPool {
     f.addListener(x -> {
       if (f.isSuccess()) {
         Channel ch = f.channel();
-        ch.attr(NODE).set(key);
+        backend(ch).node = key;
         // once per connection (not per release): leave the idle list when the upstream closes it
         ch.closeFuture().addListener(c -> {
           ArrayDeque<Channel> list = pools(loop).get(key);
@@ -113,16 +109,22 @@ public final class UpstreamPool {
     if (!ch.isActive()) {
       return;
     }
-    String key = ch.attr(NODE).get();
+    BackendHandler backend = backend(ch);
+    String key = backend.node;
     Map<String, ArrayDeque<Channel>> loopPools = pools((EventLoop) ch.eventLoop());
     ArrayDeque<Channel> idle = loopPools.computeIfAbsent(key, k -> new ArrayDeque<>());
     if (idle.size() >= maxIdle) {
       ch.close();
       return;
     }
-    ch.attr(IDLE_SINCE).set(System.nanoTime());
+    backend.idleSince = System.nanoTime();
     ch.config().setAutoRead(true); // notice a close by the upstream while idle
     idle.addFirst(ch);
+  }
+
+  /** The connection's own state (its node, since when it is idle): fields, not channel attributes, read on every exchange. */
+  private static BackendHandler backend(Channel ch) {
+    return (BackendHandler) ch.pipeline().get("backend");
   }
 
   private Map<String, ArrayDeque<Channel>> pools(EventLoop loop) {
@@ -147,8 +149,7 @@ public final class UpstreamPool {
     for (ArrayDeque<Channel> idle : loopPools.values()) {
       for (Iterator<Channel> it = idle.iterator(); it.hasNext(); ) {
         Channel ch = it.next();
-        Long since = ch.attr(IDLE_SINCE).get();
-        if (since != null && now - since > idleTimeoutNanos) {
+        if (now - backend(ch).idleSince > idleTimeoutNanos) {
           it.remove();
           ch.close();
         }
