@@ -12,12 +12,13 @@ import sys
 
 BACKEND = "127.0.0.1:18081"
 PROXY = "127.0.0.1:18080"
-WORKERS = 2  # nginx worker_processes, both instances; the gateway runs its default 2 event loops
+WORKERS = 2  # the nginx proxy's worker_processes: as many as the gateway's default 2 event loops
+BACKEND_WORKERS = 1  # the backend both proxies share (issue 21's set-up: one worker, keep-alive)
 
 
-def common(d, name):
+def common(d, name, workers=WORKERS):
     # every path under DIR, so the system nginx (its pid, logs, temp dirs) is never touched
-    return f"""worker_processes {WORKERS};
+    return f"""worker_processes {workers};
 daemon off;
 pid {d}/{name}.pid;
 error_log {d}/{name}-error.log warn;
@@ -35,7 +36,7 @@ def http_common(d, name):
 
 
 def backend(d):
-    return common(d, "backend") + "http {\n" + http_common(d, "backend") + f"""  server {{
+    return common(d, "backend", BACKEND_WORKERS) + "http {\n" + http_common(d, "backend") + f"""  server {{
     listen {BACKEND} backlog=4096;
     location / {{
       default_type text/plain;

@@ -248,7 +248,7 @@ fi
   echo "machine: nproc=$(nproc), $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2; exit}'), $(free -g | awk '/Mem:/ {print $2}') GiB;" \
     "load average before the report: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "java: $(java -version 2>&1 | head -1); nginx: $(nginx -v 2>&1 | sed 's/.*version: //'); wrk: $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
-  echo "gateway: $JVM_OPTS, default event loops (2), --echo-listen off; nginx: worker_processes 2, backend and proxy as separate instances"
+  echo "gateway: $JVM_OPTS, default event loops (2), --echo-listen off; nginx: worker_processes 2, proxy; backend: 1 worker, a separate instance"
   echo "wrk: ${WRK[*]} -d${DURATION}s (after a ${WARMUP}s warm-up run), URL path $URL_PATH; $ROUNDS round(s), cases interleaved"
   echo "churn: $RATE route PUTs/s paced over $CHURN_CONNS keep-alive admin connections (/churnK uris rotated; the measured route replaced every second)"
   echo

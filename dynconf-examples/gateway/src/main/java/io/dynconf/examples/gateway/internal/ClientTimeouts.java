@@ -131,12 +131,15 @@ public final class ClientTimeouts extends ChannelDuplexHandler implements Client
       lastWrite = System.nanoTime(); // the send window starts when bytes start to wait
       progress = -1;
     }
-    ctx.write(msg, promise.unvoid()).addListener(f -> {
-      if (f.isSuccess()) {
-        lastWrite = System.nanoTime();
-      }
-    });
+    ctx.write(msg, promise.unvoid()).addListener(wrote);
   }
+
+  /** One listener for every write (not a new one per write): a write that went out moves the send window. */
+  private final io.netty.channel.ChannelFutureListener wrote = f -> {
+    if (f.isSuccess()) {
+      lastWrite = System.nanoTime();
+    }
+  };
 
   @Override
   public void flush(ChannelHandlerContext ctx) {
