@@ -1,5 +1,8 @@
 package io.dynconf.netty;
 
+import io.netty.bootstrap.AbstractBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoHandlerFactory;
@@ -12,6 +15,8 @@ import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.net.BindException;
 import java.util.Locale;
 
 /**
@@ -72,5 +77,34 @@ public enum Transport {
   /** The connecting channel class for a connection made on {@code loop}. */
   public static Class<? extends SocketChannel> socketChannelFor(EventLoop loop) {
     return of(loop).socketChannel();
+  }
+
+  /**
+   * Binds {@code bootstrap} to {@code host:port} and waits. A listener that cannot bind fails the
+   * same way on either transport: a {@link BindException} naming the listener and the address
+   * (epoll reports the kernel's error as its own {@code NativeIoException}, NIO as a
+   * {@code BindException}; both are kept as the cause).
+   *
+   * @param listener what listens there, for the message ("data-plane listener", "admin API")
+   */
+  public static Channel bind(AbstractBootstrap<?, ?> bootstrap, String listener, String host, int port)
+      throws BindException, InterruptedException {
+    ChannelFuture bound = bootstrap.bind(host, port).await();
+    if (bound.isSuccess()) {
+      return bound.channel();
+    }
+    Throwable cause = bound.cause();
+    if (cause instanceof IOException) {
+      BindException e = new BindException(listener + " cannot listen on " + host + ":" + port + ": " + cause.getMessage());
+      e.initCause(cause);
+      throw e;
+    }
+    if (cause instanceof RuntimeException r) {
+      throw r;
+    }
+    if (cause instanceof Error err) {
+      throw err;
+    }
+    throw new IllegalStateException(listener + " cannot listen on " + host + ":" + port, cause);
   }
 }

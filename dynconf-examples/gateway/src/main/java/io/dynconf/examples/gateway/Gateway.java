@@ -23,6 +23,7 @@ import io.dynconf.examples.gateway.internal.StartHealthChecks;
 import io.dynconf.netty.Http2Connections;
 import io.dynconf.netty.ProxyHandler;
 import io.dynconf.netty.stream.StreamProxy;
+import io.dynconf.netty.Transport;
 import io.dynconf.netty.UpstreamPool;
 import io.dynconf.examples.gateway.tls.KeyEncryption;
 import io.dynconf.examples.gateway.tls.SniCertificates;
@@ -193,7 +194,7 @@ public final class Gateway implements AutoCloseable {
       this.pool = new UpstreamPool(64, 60_000);
       ProxyHandler.Settings settings = new ProxyHandler.Settings(routes, balancers, pool, "http", plugins, accounting);
       LOG.info("client connections: at most {}; timeouts: {}", clients.max(), config.clientLimits());
-      data = clients.listener(new ServerBootstrap().group(boss, workers), config.transport())
+      data = Transport.bind(clients.listener(new ServerBootstrap().group(boss, workers), config.transport())
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -207,8 +208,7 @@ public final class Gateway implements AutoCloseable {
               }
               http1(ch.pipeline(), settings);
             }
-          })
-          .bind(config.listen().host(), config.listen().port()).sync().channel();
+          }), "data-plane listener", config.listen().host(), config.listen().port());
       if (config.tlsListen() != null) {
         certificates = SniCertificates.start(registry, defaultIdentity(config), KeyEncryption.parse(config.tlsKeyEncryptionKeys()),
             Clock.systemUTC(), config.http2().tls() ? List.of("h2", "http/1.1") : List.of());
@@ -254,8 +254,8 @@ public final class Gateway implements AutoCloseable {
    * rest of the pipeline is the plain listener's.
    */
   private Channel bindTls(ListenAddress address, SniCertificates certificates, ProxyHandler.Settings settings)
-      throws InterruptedException {
-    return clients.listener(new ServerBootstrap().group(boss, workers), config.transport())
+      throws InterruptedException, java.net.BindException {
+    return Transport.bind(clients.listener(new ServerBootstrap().group(boss, workers), config.transport())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -270,8 +270,7 @@ public final class Gateway implements AutoCloseable {
             }
             http1(ch.pipeline(), settings);
           }
-        })
-        .bind(address.host(), address.port()).sync().channel();
+        }), "TLS listener", address.host(), address.port());
   }
 
   /** The HTTP/1.1 handlers of a data-plane connection (replaced by {@link #toHttp2} when it speaks HTTP/2). */
@@ -298,8 +297,9 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** A stream proxy listener (APISIX's {@code stream_proxy.tcp}). */
-  private Channel bindStream(ListenAddress address, StreamProxy proxy, ListenerCap cap) throws InterruptedException {
-    Channel ch = new ServerBootstrap().group(boss, workers).channel(config.transport().serverChannel())
+  private Channel bindStream(ListenAddress address, StreamProxy proxy, ListenerCap cap)
+      throws InterruptedException, java.net.BindException {
+    Channel ch = Transport.bind(new ServerBootstrap().group(boss, workers).channel(config.transport().serverChannel())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -309,8 +309,7 @@ public final class Gateway implements AutoCloseable {
               proxy.configure(ch.pipeline());
             }
           }
-        })
-        .bind(address.host(), address.port()).sync().channel();
+        }), "stream proxy listener", address.host(), address.port());
     LOG.info("stream proxy listening on {}", ch.localAddress());
     return ch;
   }

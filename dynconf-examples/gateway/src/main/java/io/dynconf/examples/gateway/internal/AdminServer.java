@@ -118,13 +118,14 @@ public final class AdminServer implements AutoCloseable {
   private final HealthEndpoint health;
 
   public AdminServer(EventLoopGroup boss, ListenAddress listen, ConfigSource source,
-      ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey) throws InterruptedException {
+      ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey)
+      throws InterruptedException, java.net.BindException {
     this(boss, listen, source, registry, operators, adminKey, viewerKey, Security.NONE);
   }
 
   public AdminServer(EventLoopGroup boss, ListenAddress listen, ConfigSource source,
       ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey, Security security)
-      throws InterruptedException {
+      throws InterruptedException, java.net.BindException {
     this(boss, listen, source, registry, operators, adminKey, viewerKey, security, null);
   }
 
@@ -135,7 +136,8 @@ public final class AdminServer implements AutoCloseable {
    */
   public AdminServer(EventLoopGroup boss, ListenAddress listen, ConfigSource source,
       ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey, Security security,
-      io.dynconf.core.apisix.@Nullable PluginCatalog catalog) throws InterruptedException {
+      io.dynconf.core.apisix.@Nullable PluginCatalog catalog)
+      throws InterruptedException, java.net.BindException {
     this(boss, listen, source, registry, operators, adminKey, viewerKey, security, catalog, List.of());
   }
 
@@ -145,7 +147,8 @@ public final class AdminServer implements AutoCloseable {
    */
   public AdminServer(EventLoopGroup boss, ListenAddress listen, ConfigSource source,
       ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey, Security security,
-      io.dynconf.core.apisix.@Nullable PluginCatalog catalog, List<String> corsOrigins) throws InterruptedException {
+      io.dynconf.core.apisix.@Nullable PluginCatalog catalog, List<String> corsOrigins)
+      throws InterruptedException, java.net.BindException {
     this.operators = operators;
     this.security = security;
     this.health = new HealthEndpoint(registry, adminKey, viewerKey);
@@ -195,8 +198,8 @@ public final class AdminServer implements AutoCloseable {
           }
         });
     try {
-      this.channel = bootstrap.bind(listen.host(), listen.port()).sync().channel();
-    } catch (InterruptedException | RuntimeException e) {
+      this.channel = Transport.bind(bootstrap, "admin API listener", listen.host(), listen.port());
+    } catch (InterruptedException | java.net.BindException | RuntimeException e) {
       executor.shutdownNow();
       io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;

@@ -32,16 +32,15 @@ import java.util.Map;
 public final class EchoServer implements AutoCloseable {
   private final Channel channel;
 
-  public EchoServer(EventLoopGroup group, String host, int port) throws InterruptedException {
-    channel = new ServerBootstrap().group(group).channel(Transport.of(group.next()).serverChannel())
+  public EchoServer(EventLoopGroup group, String host, int port) throws InterruptedException, java.net.BindException {
+    channel = Transport.bind(new ServerBootstrap().group(group).channel(Transport.of(group.next()).serverChannel())
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
             ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
                 new HttpObjectAggregator(1 << 20), new Echo());
           }
-        })
-        .bind(host, port).sync().channel();
+        }), "echo listener", host, port);
   }
 
   public int port() {

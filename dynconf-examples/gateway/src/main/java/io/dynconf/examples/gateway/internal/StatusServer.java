@@ -46,12 +46,13 @@ public final class StatusServer implements AutoCloseable {
   private final EventLoopGroup io;
   private final HealthEndpoint health;
 
-  public StatusServer(EventLoopGroup boss, ListenAddress listen, HealthEndpoint health) throws InterruptedException {
+  public StatusServer(EventLoopGroup boss, ListenAddress listen, HealthEndpoint health)
+      throws InterruptedException, java.net.BindException {
     this.health = health;
     this.io = new MultiThreadIoEventLoopGroup(1, new io.netty.util.concurrent.DefaultThreadFactory("dynconf-status", true),
         Transport.of(boss.next()).ioHandlerFactory());
     try {
-      this.channel = new ServerBootstrap().group(boss, io).channel(Transport.of(boss.next()).serverChannel())
+      this.channel = Transport.bind(new ServerBootstrap().group(boss, io).channel(Transport.of(boss.next()).serverChannel())
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
@@ -64,9 +65,8 @@ public final class StatusServer implements AutoCloseable {
                   new HttpServerCodec(4096, 8192, 8192), new HttpServerKeepAliveHandler(),
                   new HttpObjectAggregator(4096), new Handler());
             }
-          })
-          .bind(listen.host(), listen.port()).sync().channel();
-    } catch (InterruptedException | RuntimeException e) {
+          }), "status listener", listen.host(), listen.port());
+    } catch (InterruptedException | java.net.BindException | RuntimeException e) {
       io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
     }
