@@ -25,9 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 class PluginSchemaPublishingTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Plugins PLUGINS = Plugins.load(PluginSchemaPublishingTest.class.getClassLoader());
-  /** The built-ins that publish a schema (the others are not listed yet: see the report of issue 15). */
+  /** The built-ins: every one publishes its schema. */
   private static final Set<String> PUBLISHED = Set.of("key-auth", "basic-auth", "request-id", "uri-blocker", "limit-count",
-      "limit-req", "limit-conn", "consumer-restriction");
+      "limit-req", "limit-conn", "consumer-restriction", "ip-restriction", "prometheus", "real-ip", "redirect", "proxy-rewrite",
+      "response-rewrite", "cors", "jwt-auth", "traffic-split");
 
   @TempDir Path dir;
 
@@ -84,6 +85,33 @@ class PluginSchemaPublishingTest {
             "{\"allowed_by_methods\":[{\"user\":1}]}", "{\"allowed_by_methods\":[{\"other\":1}]}", "{\"allowed_by_methods\":[\"x\"]}",
             "{\"allowed_by_methods\":{}}", "{\"whitelist\":[\"a\"],\"rejected_code\":600}", "{\"whitelist\":[\"a\"],\"rejected_msg\":1}",
             "{\"whitelist\":[\"a\"],\"x\":1}"}});
+    samples.put("ip-restriction", new String[][] {
+        {"{\"whitelist\":[\"127.0.0.1\"]}", "{\"blacklist\":[\"10.0.0.0/8\",\"::1\",\"fe80::/10\"],\"message\":\"go away\",\"response_code\":404}", "{\"whitelist\":[\"192.168.1.1/32\"],\"_meta\":{\"priority\":1}}"},
+        {"{}", "{\"whitelist\":[],\"blacklist\":[\"1.1.1.1\"]}", "{\"whitelist\":[\"1.1.1.1\"],\"blacklist\":[\"2.2.2.2\"]}", "{\"whitelist\":[]}", "{\"whitelist\":[\"not-an-ip\"]}", "{\"whitelist\":[\"1.1.1.1/33\"]}", "{\"whitelist\":[\"1.1.1.1\"],\"message\":\"\"}", "{\"whitelist\":[\"1.1.1.1\"],\"response_code\":401}", "{\"whitelist\":[\"1.1.1.1\"],\"response_code\":405}", "{\"whitelist\":\"1.1.1.1\"}", "{\"whitelist\":[1]}", "{\"whitelist\":[\"1.1.1.1\"],\"x\":1}"}});
+    samples.put("prometheus", new String[][] {
+        {"{}", "{\"prefer_name\":true}", "{\"prefer_name\":false}"},
+        {"{\"prefer_name\":\"yes\"}", "{\"x\":1}", "{\"prefer_name\":null}"}});
+    samples.put("real-ip", new String[][] {
+        {"{\"source\":\"http_x_forwarded_for\"}", "{\"source\":\"arg_realip\",\"trusted_addresses\":[\"127.0.0.1\",\"10.0.0.0/8\",\"::1\"],\"recursive\":true}"},
+        {"{}", "{\"source\":\"\"}", "{\"source\":1}", "{\"source\":\"a\",\"trusted_addresses\":[]}", "{\"source\":\"a\",\"trusted_addresses\":[\"x\"]}", "{\"source\":\"a\",\"recursive\":\"no\"}", "{\"source\":\"a\",\"other\":1}"}});
+    samples.put("redirect", new String[][] {
+        {"{\"uri\":\"/new\"}", "{\"http_to_https\":true}", "{\"http_to_https\":false,\"ret_code\":301}", "{\"regex_uri\":[\"^/a/(.*)\",\"/b/$1\"]}", "{\"uri\":\"/x/$uri\",\"ret_code\":307,\"encode_uri\":true,\"append_query_string\":true}"},
+        {"{}", "{\"uri\":\"/\"}", "{\"uri\":\"/a\",\"http_to_https\":true}", "{\"uri\":\"/a\",\"regex_uri\":[\"a\",\"b\"]}", "{\"regex_uri\":[\"a\"]}", "{\"regex_uri\":[\"a\",\"b\",\"c\"]}", "{\"http_to_https\":true,\"append_query_string\":true}", "{\"uri\":\"/a\",\"ret_code\":199}", "{\"uri\":\"/a\",\"ret_code\":600}", "{\"uri\":1}", "{\"http_to_https\":\"yes\"}", "{\"uri\":\"/a\",\"x\":1}"}});
+    samples.put("proxy-rewrite", new String[][] {
+        {"{\"uri\":\"/x\"}", "{\"regex_uri\":[\"^/a/(.*)\",\"/b/$1\"]}", "{\"host\":\"example.com:8080\"}", "{\"headers\":{\"X-A\":\"1\",\"X-B\":2}}", "{\"headers\":{\"set\":{\"X-A\":\"1\"},\"add\":{\"X-B\":\"2\"},\"remove\":[\"X-C\"]}}", "{\"headers\":{\"remove\":[\"X-C\"]}}", "{\"uri\":\"/x\",\"use_real_request_uri_unsafe\":true}"},
+        {"{}", "{\"uri\":\"x\"}", "{\"regex_uri\":[\"a\"]}", "{\"host\":\"a b\"}", "{\"host\":\"\"}", "{\"headers\":{}}", "{\"headers\":{\"set\":{}}}", "{\"headers\":{\"remove\":[]}}", "{\"headers\":{\"X:A\":\"1\"}}", "{\"headers\":{\"set\":{\"X:A\":\"1\"}}}", "{\"headers\":{\"remove\":[\"X:A\"]}}", "{\"headers\":{\"X-A\":true}}", "{\"headers\":{\"set\":{\"X-A\":\"1\"},\"other\":{}}}", "{\"headers\":\"X-A\"}", "{\"method\":\"POST\"}", "{\"uri\":\"/x\",\"use_real_request_uri_unsafe\":1}", "{\"uri\":null}"}});
+    samples.put("response-rewrite", new String[][] {
+        {"{\"status_code\":200}", "{\"body\":\"hi\",\"status_code\":403}", "{\"body\":\"aGk=\",\"body_base64\":true}", "{\"headers\":{\"X-A\":\"1\"}}", "{\"headers\":{\"set\":{\"X-A\":\"1\"},\"add\":[\"X-B: 2\"],\"remove\":[\"X-C\"]}}", "{\"body_base64\":true}"},
+        {"{\"status_code\":199}", "{\"status_code\":599}", "{\"body\":\"not base64!\",\"body_base64\":true}", "{\"headers\":{}}", "{\"headers\":{\"add\":{\"X-B\":\"2\"}}}", "{\"headers\":{\"add\":[\"no colon\"]}}", "{\"headers\":{\"add\":[]}}", "{\"body\":1}", "{\"vars\":[[\"status\",\"==\",200]]}", "{\"filters\":[{\"regex\":\"a\",\"replace\":\"b\"}]}", "{\"x\":1}"}});
+    samples.put("cors", new String[][] {
+        {"{}", "{\"allow_origins\":\"http://a.com,https://b.com:8443\",\"allow_methods\":\"GET,POST\",\"max_age\":3600}", "{\"allow_origins\":\"**\",\"allow_methods\":\"**\",\"allow_headers\":\"**\"}", "{\"allow_origins_by_regex\":[\"^https://[a-z]+[.]example[.]com$\"]}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\",\"allow_headers\":\"X-A\",\"expose_headers\":\"X-B\"}", "{\"timing_allow_origins\":\"http://a.com\",\"timing_allow_origins_by_regex\":[\"a\"]}"},
+        {"{\"allow_origins\":\"a.com\"}", "{\"allow_credential\":true}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\"}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\",\"allow_headers\":\"X\",\"expose_headers\":\"*\"}", "{\"allow_origins_by_regex\":[]}", "{\"allow_origins_by_regex\":[\"(\"]}", "{\"allow_origins_by_regex\":[\"a\",\"a\"]}", "{\"max_age\":\"5\"}", "{\"allow_origins_by_metadata\":[\"a\"]}", "{\"allow_credential\":\"yes\"}", "{\"x\":1}"}});
+    samples.put("jwt-auth", new String[][] {
+        {"{}", "{\"header\":\"X-Jwt\",\"query\":\"t\",\"cookie\":\"c\",\"hide_credentials\":true,\"key_claim_name\":\"iss\",\"store_in_ctx\":true,\"realm\":\"api\",\"claims_to_verify\":[\"exp\",\"nbf\"]}", "{\"anonymous_consumer\":\"anon\"}", "{\"key\":\"user-key\",\"secret\":\"s3cret\"}", "{\"key\":\"k\",\"algorithm\":\"HS512\",\"secret\":\"aGk=\",\"base64_secret\":true,\"exp\":60,\"lifetime_grace_period\":5}", "{\"key\":\"k\",\"algorithm\":\"RS256\",\"public_key\":\"-----BEGIN PUBLIC KEY-----\\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDVmYk/09QNyeIOqveCTZ9811BU\\nvPrKOHjS/e+JNP8+yGl0lm+B9eYVHlKqqA2Ag/zfBVY5blR6ijXwwEjuhamRypta\\nyCBZnqRPe/CGzalXrJzA8T6JfxtZTHRSdSSYf6up/4TfJEjvE65Uh5QcmmK6BfKf\\nuqLC9zGCheQNS5vjGwIDAQAB\\n-----END PUBLIC KEY-----\"}"},
+        {"{\"key_claim_name\":\"\"}", "{\"realm\":\"a\\\"b\"}", "{\"anonymous_consumer\":\"\"}", "{\"claims_to_verify\":[\"iat\"]}", "{\"claims_to_verify\":[\"exp\",\"exp\"]}", "{\"key\":\"k\"}", "{\"secret\":\"s\"}", "{\"key\":\"\",\"secret\":\"s\"}", "{\"key\":\"k\",\"secret\":\"\"}", "{\"key\":\"k\",\"algorithm\":\"ES256\",\"secret\":\"s\"}", "{\"key\":\"k\",\"algorithm\":\"RS256\"}", "{\"key\":\"k\",\"algorithm\":\"RS256\",\"secret\":\"s\"}", "{\"key\":\"k\",\"secret\":\"!!\",\"base64_secret\":true}", "{\"key\":\"k\",\"secret\":\"s\",\"exp\":0}", "{\"key\":\"k\",\"secret\":\"s\",\"lifetime_grace_period\":-1}", "{\"hide_credentials\":\"no\"}", "{\"x\":1}"}});
+    samples.put("traffic-split", new String[][] {
+        {"{}", "{\"rules\":[]}", "{\"rules\":[{\"weighted_upstreams\":[{\"weight\":1}]}]}", "{\"rules\":[{\"match\":[{\"vars\":[[\"arg_name\",\"==\",\"jack\"]]}],\"weighted_upstreams\":[{\"upstream_id\":\"u1\",\"weight\":3},{\"weight\":1}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"type\":\"roundrobin\",\"nodes\":{\"127.0.0.1:1980\":1}},\"weight\":2},{\"upstream_id\":7}]}]}", "{\"rules\":[{\"match\":[{}]}]}"},
+        {"{\"rules\":{}}", "{\"rules\":[1]}", "{\"rules\":[{\"x\":1}]}", "{\"rules\":[{\"weighted_upstreams\":[]}]}", "{\"rules\":[{\"match\":{}}]}", "{\"rules\":[{\"match\":[{\"other\":1}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"weight\":-1}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":\"\"}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":0}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":\"a\",\"upstream\":{\"nodes\":{\"127.0.0.1:1\":1}}}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"type\":\"roundrobin\",\"nodes\":{}}}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"type\":\"roundrobin\",\"service_name\":\"a\",\"discovery_type\":\"dns\"}}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"nodes\":{\"127.0.0.1:1\":1},\"bogus\":1}}]}]}", "{\"x\":1}"}});
     assertThat(samples.keySet()).as("samples for every published plugin").containsExactlyInAnyOrderElementsOf(PUBLISHED);
     samples.forEach((plugin, s) -> {
       assertAgree(PLUGINS, plugin, true, s[0]);

@@ -14,9 +14,13 @@ public final class Conf {
 
   public Conf(Map<String, @Nullable Object> map, Set<String> known) {
     this.map = map;
-    for (String k : map.keySet()) {
+    for (Map.Entry<String, @Nullable Object> e : map.entrySet()) {
+      String k = e.getKey();
       if (!known.contains(k)) {
         throw new InvalidConfigException("/" + k, "unknown field (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+      }
+      if (e.getValue() == null && !k.equals("_meta")) {
+        throw new InvalidConfigException("/" + k, "must not be null (leave the field out for its default)");
       }
     }
   }
@@ -129,7 +133,18 @@ public final class Conf {
     }
   }
 
+  /** {@link #headers(String, boolean)} with {@code add} an object of names to values, as proxy-rewrite's. */
   public HeaderOps headers(String field) {
+    return headers(field, false);
+  }
+
+  /**
+   * APISIX's header operations: {@code {"set": {...}, "add": ..., "remove": [...]}} (at least one,
+   * none empty) or a non-empty map of names to values (set). Names may not hold {@code :}.
+   * {@code addAsLines}: {@code add} is an array of {@code "name: value"} strings (response-rewrite's
+   * form) instead of an object.
+   */
+  public HeaderOps headers(String field, boolean addAsLines) {
     Object v = map.get(field);
     if (v == null) {
       return new HeaderOps(Map.of(), Map.of(), List.of());
@@ -137,16 +152,69 @@ public final class Conf {
     if (!(v instanceof Map<?, ?> m)) {
       throw new InvalidConfigException("/" + field, "an object is required");
     }
+    if (m.isEmpty()) {
+      throw new InvalidConfigException("/" + field, "at least one header is required");
+    }
     boolean structured = m.containsKey("set") || m.containsKey("add") || m.containsKey("remove");
-    if (!structured) {
-      return new HeaderOps(stringMap(field), Map.of(), List.of());
-    }
-    @SuppressWarnings("unchecked")
-    Conf inner = new Conf((Map<String, @Nullable Object>) m, Set.of("set", "add", "remove"));
     try {
-      return new HeaderOps(inner.stringMap("set"), inner.stringMap("add"), inner.strings("remove"));
+      if (!structured) {
+        return new HeaderOps(names(stringMap(field), "/" + field), Map.of(), List.of());
+      }
+      @SuppressWarnings("unchecked")
+      Conf inner = new Conf((Map<String, @Nullable Object>) m, Set.of("set", "add", "remove"));
+      Map<String, String> set = inner.nonEmptyHeaders("set");
+      Map<String, String> add = addAsLines ? inner.headerLines("add") : inner.nonEmptyHeaders("add");
+      List<String> remove = inner.strings("remove");
+      if (inner.has("remove") && remove.isEmpty()) {
+        throw new InvalidConfigException("/remove", "at least one name is required");
+      }
+      for (int i = 0; i < remove.size(); i++) {
+        if (remove.get(i).isEmpty() || remove.get(i).indexOf(':') >= 0) {
+          throw new InvalidConfigException("/remove/" + i, "a header name (not empty, without ':') is required");
+        }
+      }
+      return new HeaderOps(set, add, remove);
     } catch (InvalidConfigException e) {
-      throw e.under("/" + field);
+      throw structured ? e.under("/" + field) : e;
     }
+  }
+
+  private Map<String, String> nonEmptyHeaders(String field) {
+    if (has(field) && map.get(field) instanceof Map<?, ?> m && m.isEmpty()) {
+      throw new InvalidConfigException("/" + field, "at least one header is required");
+    }
+    return names(stringMap(field), "/" + field);
+  }
+
+  /** {@code "name: value"} lines (response-rewrite's {@code add}). */
+  private Map<String, String> headerLines(String field) {
+    if (has(field) && !(map.get(field) instanceof List<?>)) {
+      throw new InvalidConfigException("/" + field, "an array of \"name: value\" strings is required");
+    }
+    List<String> lines = strings(field);
+    if (has(field) && lines.isEmpty()) {
+      throw new InvalidConfigException("/" + field, "at least one header is required");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      int colon = line.indexOf(':');
+      if (!LINE.matcher(line).matches()) {
+        throw new InvalidConfigException("/" + field + "/" + i, "must be \"name:value\" (one ':', a name, a value not ending in '/')");
+      }
+      out.put(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+    }
+    return out;
+  }
+
+  private static final java.util.regex.Pattern LINE = java.util.regex.Pattern.compile("^[^:]+:[^:]*[^/]$");
+
+  private static Map<String, String> names(Map<String, String> headers, String at) {
+    for (String name : headers.keySet()) {
+      if (name.isEmpty() || name.indexOf(':') >= 0) {
+        throw new InvalidConfigException(at + "/" + name, "a header name (not empty, without ':') is required");
+      }
+    }
+    return headers;
   }
 }

@@ -59,6 +59,14 @@ public final class Cors implements GatewayPlugin<Cors.Config> {
     return "cors";
   }
 
+  private static final String SCHEMA = Schemas.load("cors");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/cors.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 4000;

@@ -28,6 +28,14 @@ public final class IpRestriction implements GatewayPlugin<IpRestriction.Config> 
     return "ip-restriction";
   }
 
+  private static final String SCHEMA = Schemas.load("ip-restriction");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/ip-restriction.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 3000;

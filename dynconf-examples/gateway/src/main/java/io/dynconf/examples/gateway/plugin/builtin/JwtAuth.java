@@ -80,6 +80,14 @@ public final class JwtAuth implements GatewayPlugin<JwtAuth.Config> {
     return "jwt-auth";
   }
 
+  private static final String SCHEMA = Schemas.load("jwt-auth");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/jwt-auth.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 2510;

@@ -37,6 +37,14 @@ public final class Prometheus implements GatewayPlugin<Prometheus.Config> {
     return "prometheus";
   }
 
+  private static final String SCHEMA = Schemas.load("prometheus");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/prometheus.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 500;

@@ -28,6 +28,15 @@ public final class ProxyRewrite implements GatewayPlugin<ProxyRewrite.Config> {
     return "proxy-rewrite";
   }
 
+  private static final String SCHEMA = Schemas.load("proxy-rewrite");
+  private static final Pattern HOST = Pattern.compile("^[0-9a-zA-Z-.]+(:\\d{1,5})?$");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/proxy-rewrite.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 1008;
@@ -35,11 +44,15 @@ public final class ProxyRewrite implements GatewayPlugin<ProxyRewrite.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("uri", "regex_uri", "host", "headers", "use_real_request_uri_unsafe"));
-    String uri = c.string("uri");
-    if (uri != null && !uri.startsWith("/")) {
-      throw new InvalidConfigException("/uri", "must start with /");
+    Conf c = new Conf(config, Set.of("uri", "regex_uri", "host", "headers", "use_real_request_uri_unsafe", "_meta"));
+    if (config.isEmpty()) {
+      throw new InvalidConfigException("", "at least one of uri, regex_uri, host, headers is required");
     }
+    String uri = c.string("uri");
+    if (uri != null && (!uri.startsWith("/") || uri.length() > 4096)) {
+      throw new InvalidConfigException("/uri", "must start with / and be at most 4096 characters");
+    }
+    c.bool("use_real_request_uri_unsafe", false);
     Pattern regex = null;
     String replacement = null;
     if (c.has("regex_uri")) {
@@ -55,6 +68,9 @@ public final class ProxyRewrite implements GatewayPlugin<ProxyRewrite.Config> {
       replacement = javaReplacement(parts.get(1), regex.matcher("").groupCount());
     }
     String host = c.string("host");
+    if (host != null && !HOST.matcher(host).matches()) {
+      throw new InvalidConfigException("/host", "must be a host name or address of [0-9a-zA-Z-.], with an optional :port");
+    }
     return new Config(uri, regex, replacement, host, c.headers("headers"));
   }
 

@@ -42,6 +42,14 @@ public final class RealIp implements GatewayPlugin<RealIp.Config> {
     return "real-ip";
   }
 
+  private static final String SCHEMA = Schemas.load("real-ip");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/real-ip.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 23000;

@@ -42,6 +42,14 @@ public final class Redirect implements GatewayPlugin<Redirect.Config> {
     return "redirect";
   }
 
+  private static final String SCHEMA = Schemas.load("redirect");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/redirect.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 900;

@@ -26,6 +26,14 @@ public final class ResponseRewrite implements GatewayPlugin<ResponseRewrite.Conf
     return "response-rewrite";
   }
 
+  private static final String SCHEMA = Schemas.load("response-rewrite");
+
+  /** The schema {@link #configure} enforces (bundled as {@code schema/response-rewrite.json}). */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 899;
@@ -51,7 +59,7 @@ public final class ResponseRewrite implements GatewayPlugin<ResponseRewrite.Conf
         bytes = body.getBytes(StandardCharsets.UTF_8);
       }
     }
-    return new Config(status, c.headers("headers"), bytes);
+    return new Config(status, c.headers("headers", true), bytes);
   }
 
   @Override

@@ -81,6 +81,17 @@ public final class TrafficSplit implements GatewayPlugin<TrafficSplit.Config> {
     return "traffic-split";
   }
 
+  private static final String SCHEMA = Schemas.withUpstream(Schemas.load("traffic-split"));
+
+  /**
+   * The schema {@link #configure} enforces (bundled as {@code schema/traffic-split.json}, with the
+   * upstream schema of the admin API in place of each weighted upstream's {@code upstream}).
+   */
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
   @Override
   public int priority() {
     return 966;
