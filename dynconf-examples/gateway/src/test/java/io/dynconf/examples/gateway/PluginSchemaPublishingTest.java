@@ -1,6 +1,7 @@
 package io.dynconf.examples.gateway;
 
 import static io.dynconf.core.apisix.PluginSchemaConformance.assertAgree;
+import static io.dynconf.core.apisix.PluginSchemaConformance.assertOnlyTheCheckerRefuses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -117,6 +118,16 @@ class PluginSchemaPublishingTest {
       assertAgree(PLUGINS, plugin, true, s[0]);
       assertAgree(PLUGINS, plugin, false, s[1]);
     });
+  }
+
+  @Test
+  void whatNoJsonSchemaCanSayOnlyTheCheckerRefuses() {
+    assertOnlyTheCheckerRefuses(PLUGINS, "jwt-auth",
+        "{\"key\":\"k\",\"algorithm\":\"RS256\",\"public_key\":\"-----BEGIN PUBLIC KEY-----\\nbm90IGEga2V5\\n-----END PUBLIC KEY-----\"}");
+    assertOnlyTheCheckerRefuses(PLUGINS, "proxy-rewrite", "{\"regex_uri\":[\"^/a/(.*)\",\"/b/$2\"]}",
+        "{\"regex_uri\":[\"^/a\",\"/b/$\"]}");
+    assertOnlyTheCheckerRefuses(PLUGINS, "traffic-split",
+        "{\"rules\":[{\"match\":[{\"vars\":[[\"arg_name\",\"no-such-operator\",\"jack\"]]}]}]}");
   }
 
   @Test

@@ -120,8 +120,12 @@ public final class Conf {
     return map.get(field);
   }
 
-  /** The header operations of APISIX 3's {@code headers}: {@code {set, add, remove}} or the legacy map (set). */
-  public record HeaderOps(Map<String, String> set, Map<String, String> add, List<String> remove) {
+  /**
+   * The header operations of APISIX 3's {@code headers}: {@code {set, add, remove}} or the legacy
+   * map (set), applied in that order: remove, set, add. {@code add} is a list, so one name may be
+   * added more than once (response-rewrite's {@code ["X-A: 1", "X-A: 2"]}).
+   */
+  public record HeaderOps(Map<String, String> set, List<Map.Entry<String, String>> add, List<String> remove) {
     public boolean isEmpty() {
       return set.isEmpty() && add.isEmpty() && remove.isEmpty();
     }
@@ -129,7 +133,7 @@ public final class Conf {
     public void apply(io.netty.handler.codec.http.HttpHeaders h) {
       remove.forEach(h::remove);
       set.forEach(h::set);
-      add.forEach(h::add);
+      add.forEach(e -> h.add(e.getKey(), e.getValue()));
     }
   }
 
@@ -147,7 +151,7 @@ public final class Conf {
   public HeaderOps headers(String field, boolean addAsLines) {
     Object v = map.get(field);
     if (v == null) {
-      return new HeaderOps(Map.of(), Map.of(), List.of());
+      return new HeaderOps(Map.of(), List.of(), List.of());
     }
     if (!(v instanceof Map<?, ?> m)) {
       throw new InvalidConfigException("/" + field, "an object is required");
@@ -158,12 +162,12 @@ public final class Conf {
     boolean structured = m.containsKey("set") || m.containsKey("add") || m.containsKey("remove");
     try {
       if (!structured) {
-        return new HeaderOps(names(stringMap(field), "/" + field), Map.of(), List.of());
+        return new HeaderOps(names(stringMap(field), "/" + field), List.of(), List.of());
       }
       @SuppressWarnings("unchecked")
       Conf inner = new Conf((Map<String, @Nullable Object>) m, Set.of("set", "add", "remove"));
       Map<String, String> set = inner.nonEmptyHeaders("set");
-      Map<String, String> add = addAsLines ? inner.headerLines("add") : inner.nonEmptyHeaders("add");
+      List<Map.Entry<String, String>> add = addAsLines ? inner.headerLines("add") : List.copyOf(inner.nonEmptyHeaders("add").entrySet());
       List<String> remove = inner.strings("remove");
       if (inner.has("remove") && remove.isEmpty()) {
         throw new InvalidConfigException("/remove", "at least one name is required");
@@ -187,7 +191,7 @@ public final class Conf {
   }
 
   /** {@code "name: value"} lines (response-rewrite's {@code add}). */
-  private Map<String, String> headerLines(String field) {
+  private List<Map.Entry<String, String>> headerLines(String field) {
     if (has(field) && !(map.get(field) instanceof List<?>)) {
       throw new InvalidConfigException("/" + field, "an array of \"name: value\" strings is required");
     }
@@ -195,14 +199,14 @@ public final class Conf {
     if (has(field) && lines.isEmpty()) {
       throw new InvalidConfigException("/" + field, "at least one header is required");
     }
-    Map<String, String> out = new LinkedHashMap<>();
+    List<Map.Entry<String, String>> out = new java.util.ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
       int colon = line.indexOf(':');
       if (!LINE.matcher(line).matches()) {
         throw new InvalidConfigException("/" + field + "/" + i, "must be \"name:value\" (one ':', a name, a value not ending in '/')");
       }
-      out.put(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+      out.add(Map.entry(line.substring(0, colon).trim(), line.substring(colon + 1).trim()));
     }
     return out;
   }

@@ -16,12 +16,13 @@ import org.jspecify.annotations.Nullable;
  * APISIX's {@code proxy-rewrite}: {@code uri} (the new path, the query kept), {@code regex_uri}
  * ({@code [regex, replacement]} on the path, {@code $1}.. for groups; when the regex does not match
  * the path is kept), {@code host}, {@code headers} ({@code {set, add, remove}} or a map to set).
- * {@code uri} wins over {@code regex_uri}, as in APISIX. Runs in the rewrite phase.
+ * {@code uri} wins over {@code regex_uri}, as in APISIX; {@code use_real_request_uri_unsafe} forwards
+ * the client's request target as sent, ignoring both. Runs in the rewrite phase.
  */
 public final class ProxyRewrite implements GatewayPlugin<ProxyRewrite.Config> {
 
   record Config(@Nullable String uri, @Nullable Pattern regex, @Nullable String replacement, @Nullable String host,
-      Conf.HeaderOps headers) {}
+      Conf.HeaderOps headers, boolean clientTarget) {}
 
   @Override
   public String name() {
@@ -52,7 +53,7 @@ public final class ProxyRewrite implements GatewayPlugin<ProxyRewrite.Config> {
     if (uri != null && (!uri.startsWith("/") || uri.length() > 4096)) {
       throw new InvalidConfigException("/uri", "must start with / and be at most 4096 characters");
     }
-    c.bool("use_real_request_uri_unsafe", false);
+    boolean clientTarget = c.bool("use_real_request_uri_unsafe", false);
     Pattern regex = null;
     String replacement = null;
     if (c.has("regex_uri")) {
@@ -71,7 +72,7 @@ public final class ProxyRewrite implements GatewayPlugin<ProxyRewrite.Config> {
     if (host != null && !HOST.matcher(host).matches()) {
       throw new InvalidConfigException("/host", "must be a host name or address of [0-9a-zA-Z-.], with an optional :port");
     }
-    return new Config(uri, regex, replacement, host, c.headers("headers"));
+    return new Config(uri, regex, replacement, host, c.headers("headers"), clientTarget);
   }
 
   /**
@@ -118,7 +119,9 @@ public final class ProxyRewrite implements GatewayPlugin<ProxyRewrite.Config> {
   public @Nullable PluginResponse rewrite(Config config, PluginContext ctx) {
     String query = ctx.request().query();
     String path = ctx.request().path();
-    if (config.uri() != null) {
+    if (config.clientTarget()) {
+      // APISIX's use_real_request_uri_unsafe: the client's request target as sent, uri and regex_uri ignored
+    } else if (config.uri() != null) {
       ctx.uri(config.uri() + (query == null ? "" : (config.uri().contains("?") ? "&" : "?") + query));
     } else if (config.regex() != null) {
       Matcher m = config.regex().matcher(path);
