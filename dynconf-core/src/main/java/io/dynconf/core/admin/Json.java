@@ -57,7 +57,9 @@ final class Json {
       return node;
     } catch (JsonProcessingException e) {
       String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr();
-      throw Problem.badRequest("invalid request body: " + e.getOriginalMessage() + where);
+      // Jackson's limits name its own API ("from `StreamReadConstraints.getMaxNestingDepth()`"): not the client's business
+      String why = e.getOriginalMessage().replaceAll(",? from `[^`]*`", "");
+      throw Problem.badRequest("invalid request body: " + why + where);
     } catch (IOException e) {
       throw Problem.badRequest("invalid request body: " + e.getMessage());
     }

@@ -141,6 +141,26 @@ public final class Pipeline {
     }
   }
 
+  private static final java.util.regex.Pattern JAVA_TYPE = java.util.regex.Pattern.compile(
+      "\\b(JSONObject|JSONArray|String|Long|Integer|BigInteger|Double|Float|BigDecimal|Number|Boolean|Null)\\b");
+
+  /**
+   * everit's type violations name the Java classes it parsed into ("expected type: JSONObject,
+   * found: Long"); a client wrote JSON, so it reads JSON's names ("expected type: object, found:
+   * integer").
+   */
+  static String jsonTypeNames(String message) {
+    return JAVA_TYPE.matcher(message).replaceAll(m -> switch (m.group(1)) {
+      case "JSONObject" -> "object";
+      case "JSONArray" -> "array";
+      case "String" -> "string";
+      case "Long", "Integer", "BigInteger" -> "integer";
+      case "Boolean" -> "boolean";
+      case "Null" -> "null";
+      default -> "number";
+    });
+  }
+
   /** Validates against an everit schema; the first violation (deepest, first in order) is reported. */
   public static void validate(Schema schema, ObjectNode json) {
     try {
@@ -149,7 +169,7 @@ public final class Pipeline {
       ValidationException leaf = firstLeaf(e);
       String pointer = leaf.getPointerToViolation();
       String field = pointer == null || pointer.equals("#") ? "" : pointer.startsWith("#") ? pointer.substring(1) : pointer;
-      String message = leaf.getErrorMessage();
+      String message = "type".equals(leaf.getKeyword()) ? jsonTypeNames(leaf.getErrorMessage()) : leaf.getErrorMessage();
       int more = e.getViolationCount() - 1;
       throw new InvalidConfigException(field, message + (more > 0 ? " (and " + more + " more violation" + (more > 1 ? "s" : "") + ")" : ""));
     }

@@ -75,6 +75,11 @@ class AdminApiFuzzTest {
   private boolean seeding;
   private Random random;
 
+  /** What a client must never read in an error: the Java classes and libraries behind the API. */
+  private static final java.util.regex.Pattern IMPLEMENTATION_NAMES = java.util.regex.Pattern.compile(
+      "com\\.fasterxml|io\\.netty|java\\.[a-z]|org\\.(everit|json)|JSONObject|JSONArray|StreamReadConstraints|Exception\\b"
+          + "|(found|expected type): (String|Long|Integer|BigInteger|BigDecimal|Double|Boolean)\\b");
+
   /** The seed of the first run (November 2026), which found the findings of {@link #PAST_FINDINGS}. */
   private static final long CORPUS_SEED = 20_261_126L;
 
@@ -142,6 +147,8 @@ class AdminApiFuzzTest {
         JsonNode body = JSON.readTree(r.body());
         if (r.status() >= 400) {
           assertThat(body.path("error_msg").isTextual()).as(what).isTrue();
+          assertThat(body.path("error_msg").asText()).as("an error names JSON, not the server's classes: %s", what)
+              .doesNotContainPattern(IMPLEMENTATION_NAMES);
         }
         Map<String, KeyValue> after = AdminTesting.resources(source);
         if (!after.equals(before)) {

@@ -64,6 +64,6 @@ class ConsumerTypeTest {
     InvalidConfigException e = rejection(StandardTypes.CONSUMERS, "jack", "{\"username\": \"jack\", \"plugins\": {\"key-auth\": \"k\"}}");
 
     assertThat(e.field()).isEqualTo("/plugins/key-auth");
-    assertThat(e.reason()).contains("expected type: JSONObject, found: String");
+    assertThat(e.reason()).contains("expected type: object, found: string");
   }
 }

@@ -182,7 +182,7 @@ class RouteTypeTest {
       "{\"uri\": \"/a\", \"upstream_id\": \"1\", \"extra\": 1}                       | ''            | extraneous key [extra]",
       "{\"uri\": \"/a\", \"upstream_id\": \"1\", \"remote_addrs\": [\"10.0.0.0/33\"]} | /remote_addrs/0 | 10.0.0.0/33",
       "{\"uri\": \"/a\", \"upstream_id\": \"1\", \"timeout\": {\"connect\": 1}}      | /timeout      | required key [read] not found (and 1 more violation)",
-      "{\"uri\": \"/a\", \"plugins\": {\"limit-count\": 1}}                          | /plugins/limit-count | expected type: JSONObject",
+      "{\"uri\": \"/a\", \"plugins\": {\"limit-count\": 1}}                          | /plugins/limit-count | expected type: object",
       "{\"uri\": \"/a\", \"upstream\": {\"nodes\": [{\"host\": \"a\", \"port\": 0, \"weight\": 1}]}} | /upstream/nodes/0/port | 0 is not greater or equal to 1",
       "{\"uri\": \"/a\", \"upstream\": {\"nodes\": {\"a:80\": -1}}}                  | /upstream/nodes/a:80 | -1 is not greater or equal to 0",
   })

@@ -264,7 +264,7 @@ class FileSourceTest {
     cases.put("routes: [{id: a/b, uri: /a}]\n", "apisix.yaml: routes[0] (id \"a/b\"): /id: id \"a/b\" has 2 segments; routes allows 1");
     cases.put("secrets: [{id: vault/a/b}]\n", "apisix.yaml: secrets[0] (id \"vault/a/b\"): /id: id \"vault/a/b\" has 3 segments; secrets allows 2");
     cases.put("consumers: [{id: jack}]\n", "apisix.yaml: consumers[0]: /username: missing; every item needs its \"username\"");
-    cases.put("routes: [{id: a, uri: 7}]\n", "apisix.yaml: routes[0] (id \"a\"): /uri: expected type: String, found: Long");
+    cases.put("routes: [{id: a, uri: 7}]\n", "apisix.yaml: routes[0] (id \"a\"): /uri: expected type: string, found: integer");
     for (Map.Entry<String, String> c : cases.entrySet()) {
       Path sub = Files.createDirectories(dir.resolve("case" + sources.size()));
       FileSource source = open(Files.writeString(sub.resolve("apisix.yaml"), c.getKey()));
