@@ -82,7 +82,7 @@ final class Http2Upstreams {
   }
 
   private static Bootstrap bootstrap(@Nullable SslContext ssl) {
-    return new Bootstrap() // the channel class is the loop's transport's, per connect
+    return new Bootstrap().resolver(LookupOffTheLoop.SHARED) // the channel class is the loop's transport's, per connect
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .handler(new ChannelInitializer<SocketChannel>() {

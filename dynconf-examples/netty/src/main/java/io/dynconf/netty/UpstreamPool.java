@@ -33,7 +33,7 @@ public final class UpstreamPool {
   public UpstreamPool(int maxIdle, long idleTimeoutMillis) {
     this.maxIdle = maxIdle;
     this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
-    this.bootstrap = new Bootstrap() // the channel class is the loop's transport's, per connect
+    this.bootstrap = new Bootstrap().resolver(LookupOffTheLoop.SHARED) // the channel class is the loop's transport's, per connect
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .handler(new ChannelInitializer<SocketChannel>() {

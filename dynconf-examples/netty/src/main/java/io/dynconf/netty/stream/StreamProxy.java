@@ -172,7 +172,8 @@ public final class StreamProxy {
         firstStart = started;
       }
       String host = n.host().startsWith("[") ? n.host().substring(1, n.host().length() - 1) : n.host();
-      ChannelFuture f = new Bootstrap().group(c.channel().eventLoop()).channel(Transport.socketChannelFor(c.channel().eventLoop()))
+      ChannelFuture f = new Bootstrap().resolver(io.dynconf.netty.LookupOffTheLoop.SHARED)
+          .group(c.channel().eventLoop()).channel(Transport.socketChannelFor(c.channel().eventLoop()))
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectMs))
           .option(ChannelOption.AUTO_READ, false)
           .handler(new ChannelInitializer<SocketChannel>() {
