@@ -267,8 +267,8 @@ final class Http2Upstreams {
 
   /** Pooled connections whose server sent GOAWAY (they take no new streams; closed once drained). */
   int goneAwayCount() {
-    int n = 0;
-    for (Map<String, List<Future<Channel>>> m : connections.values()) {
+    return UpstreamPool.countOnEachLoop(connections, m -> {
+      int n = 0;
       for (List<Future<Channel>> list : m.values()) {
         for (Future<Channel> f : list) {
           if (f.isDone() && f.isSuccess() && f.getNow().isActive() && !usable(f.getNow())) {
@@ -276,19 +276,19 @@ final class Http2Upstreams {
           }
         }
       }
-    }
-    return n;
+      return n;
+    });
   }
 
   /** Open connections across all loops (for tests and status). */
   int connectionCount() {
-    int n = 0;
-    for (Map<String, List<Future<Channel>>> m : connections.values()) {
+    return UpstreamPool.countOnEachLoop(connections, m -> {
+      int n = 0;
       for (List<Future<Channel>> list : m.values()) {
         n += list.size();
       }
-    }
-    return n;
+      return n;
+    });
   }
 
   /**

@@ -159,10 +159,38 @@ public final class UpstreamPool {
 
   /** Idle connections across all loops (for tests and status). */
   public int idleCount() {
-    int n = 0;
-    for (Map<String, ArrayDeque<Channel>> m : pools.values()) {
+    return countOnEachLoop(pools, m -> {
+      int n = 0;
       for (ArrayDeque<Channel> d : m.values()) {
         n += d.size();
+      }
+      return n;
+    });
+  }
+
+  /**
+   * Sums {@code count} over per-loop state, each loop's counted on that loop: the state is
+   * confined to its loop (plain maps and lists), so another thread reading it could see it
+   * half-changed or fail on a concurrent modification.
+   */
+  static <M> int countOnEachLoop(Map<EventLoop, M> perLoop, java.util.function.ToIntFunction<M> count) {
+    int n = 0;
+    for (Map.Entry<EventLoop, M> e : perLoop.entrySet()) {
+      EventLoop loop = e.getKey();
+      if (loop.inEventLoop()) {
+        n += count.applyAsInt(e.getValue());
+        continue;
+      }
+      if (loop.isShuttingDown()) {
+        continue;
+      }
+      try {
+        n += loop.submit(() -> count.applyAsInt(e.getValue())).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while counting connections", ex);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex) {
+        throw new IllegalStateException("event loop " + loop + " did not count its connections", ex);
       }
     }
     return n;
