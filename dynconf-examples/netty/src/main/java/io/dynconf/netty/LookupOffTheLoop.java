@@ -12,6 +12,8 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Resolves upstream host names without blocking an event loop. Netty's default resolver calls the
  * JDK's {@link InetAddress#getAllByName} on the loop that connects, so one slow or silent DNS server
  * stalls every connection that loop serves; here the lookup runs on a small bounded pool and the
- * answer returns to the loop. IP literals resolve at once, on the loop. The JDK's own cache
+ * answer returns to the loop; connections waiting for one name share its lookup. IP literals
+ * resolve at once, on the loop. The JDK's own cache
  * ({@code networkaddress.cache.ttl}) still applies. When the pool and its queue are full the connect
  * fails at once with a {@link UnknownHostException} saying so, rather than queueing without bound.
  */
@@ -36,6 +39,7 @@ public final class LookupOffTheLoop extends AddressResolverGroup<InetSocketAddre
 
   private final Lookup lookup;
   private final ThreadPoolExecutor pool;
+  private final ConcurrentHashMap<String, CompletableFuture<InetAddress[]>> inFlight = new ConcurrentHashMap<>();
 
   public LookupOffTheLoop(Lookup lookup, int threads, int queue) {
     this.lookup = lookup;
@@ -88,6 +92,27 @@ public final class LookupOffTheLoop extends AddressResolverGroup<InetSocketAddre
       }
       return;
     }
+    inFlight(host).whenComplete((all, failure) -> {
+      if (failure != null) {
+        promise.tryFailure(failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure);
+      } else {
+        promise.trySuccess(answer.of(all));
+      }
+    });
+  }
+
+  /**
+   * The lookup of {@code host} under way, or a new one: connections waiting for the same name share
+   * one lookup, so a name whose DNS server is silent holds one lookup thread, not all of them.
+   */
+  private CompletableFuture<InetAddress[]> inFlight(String host) {
+    CompletableFuture<InetAddress[]> mine = new CompletableFuture<>();
+    CompletableFuture<InetAddress[]> running = inFlight.putIfAbsent(host, mine);
+    if (running != null) {
+      return running;
+    }
+    mine.whenComplete((all, failure) -> inFlight.remove(host, mine));
     try {
       pool.execute(() -> {
         try {
@@ -95,17 +120,18 @@ public final class LookupOffTheLoop extends AddressResolverGroup<InetSocketAddre
           if (all.length == 0) {
             throw new UnknownHostException(host + ": no addresses");
           }
-          promise.trySuccess(answer.of(all));
+          mine.complete(all);
         } catch (UnknownHostException | RuntimeException e) {
-          promise.tryFailure(e);
+          mine.completeExceptionally(e);
         }
       });
     } catch (RejectedExecutionException e) {
       UnknownHostException busy = new UnknownHostException(host + ": not looked up, " + pool.getQueue().size()
-          + " lookups already waiting (is the DNS server answering?)");
+          + " lookups of other names already waiting (is the DNS server answering?)");
       busy.initCause(e);
-      promise.tryFailure(busy);
+      mine.completeExceptionally(busy);
     }
+    return mine;
   }
 
   @Override

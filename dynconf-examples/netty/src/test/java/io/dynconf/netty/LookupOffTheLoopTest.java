@@ -10,6 +10,8 @@ import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,10 +70,32 @@ class LookupOffTheLoopTest {
       Future<InetSocketAddress> refused = resolver.resolve(InetSocketAddress.createUnresolved("c.test", 80));
       assertThat(refused.await(5, TimeUnit.SECONDS)).isTrue();
       assertThat(refused.cause()).isInstanceOf(UnknownHostException.class).hasMessageContaining("c.test")
-          .hasMessageContaining("lookups already waiting");
+          .hasMessageContaining("already waiting");
       release.countDown();
       assertThat(first.get(5, TimeUnit.SECONDS).getAddress().getHostAddress()).isEqualTo("10.0.0.7");
       assertThat(queued.get(5, TimeUnit.SECONDS).getAddress().getHostAddress()).isEqualTo("10.0.0.7");
+    }
+  }
+
+  @Test
+  void connectionsWaitingForOneNameShareItsLookupAndOtherNamesGoOn() throws Exception {
+    try (LookupOffTheLoop resolvers = new LookupOffTheLoop(
+        host -> host.equals("fast.test") ? new InetAddress[] {InetAddress.getByAddress(host, new byte[] {10, 0, 0, 8})} : silentDns(host),
+        2, 1)) {
+      AddressResolver<InetSocketAddress> resolver = resolvers.getResolver(group.next());
+      List<Future<InetSocketAddress>> waiting = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        waiting.add(resolver.resolve(InetSocketAddress.createUnresolved("slow.test", 8000 + i)));
+      }
+      assertThat(resolver.resolve(InetSocketAddress.createUnresolved("fast.test", 80)).get(5, TimeUnit.SECONDS)
+          .getAddress().getHostAddress()).as("another name is looked up while slow.test hangs").isEqualTo("10.0.0.8");
+      assertThat(lookups).as("one lookup for the 50 connections waiting on slow.test").hasValue(1);
+      release.countDown();
+      for (int i = 0; i < waiting.size(); i++) {
+        InetSocketAddress a = waiting.get(i).get(5, TimeUnit.SECONDS);
+        assertThat(a.getAddress().getHostAddress()).isEqualTo("10.0.0.7");
+        assertThat(a.getPort()).as("each keeps its own port").isEqualTo(8000 + i);
+      }
     }
   }
 
