@@ -4,27 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Base64;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** APISIX's basic-auth through a real gateway, with consumers added through the admin API. */
-class BasicAuthPluginTest {
-  @TempDir Path dir;
-  private PluginGateway gw;
+class BasicAuthPluginTest extends PluginGatewayTest {
 
   @BeforeEach
   void start() throws Exception {
-    gw = new PluginGateway(dir);
     gw.put("/apisix/admin/consumers", "{\"username\":\"jack\",\"plugins\":{\"basic-auth\":{\"username\":\"jack-u\",\"password\":\"s3cret\"}}}", 201);
-  }
-
-  @AfterEach
-  void stop() {
-    gw.close();
   }
 
   private static String basic(String userPassword) {

@@ -3,28 +3,17 @@ package io.dynconf.examples.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** APISIX's consumer-restriction through a real gateway, with key-auth naming the consumer. */
-class ConsumerRestrictionPluginTest {
-  @TempDir Path dir;
-  private PluginGateway gw;
+class ConsumerRestrictionPluginTest extends PluginGatewayTest {
 
   @BeforeEach
   void start() throws Exception {
-    gw = new PluginGateway(dir);
     gw.put("/apisix/admin/consumer_groups/gold", "{\"plugins\":{}}", 201);
     gw.put("/apisix/admin/consumers", "{\"username\":\"jack\",\"group_id\":\"gold\",\"plugins\":{\"key-auth\":{\"key\":\"k-jack\"}}}", 201);
     gw.put("/apisix/admin/consumers", "{\"username\":\"rose\",\"plugins\":{\"key-auth\":{\"key\":\"k-rose\"}}}", 201);
-  }
-
-  @AfterEach
-  void stop() {
-    gw.close();
   }
 
   @Test

@@ -3,27 +3,14 @@ package io.dynconf.examples.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+
+
+
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+
 
 /** APISIX's cors through a real gateway: every option of its documentation, and the refusals. */
-class CorsPluginTest {
-  @TempDir Path dir;
-  private PluginGateway gw;
-
-  @BeforeEach
-  void start() throws Exception {
-    gw = new PluginGateway(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    gw.close();
-  }
-
+class CorsPluginTest extends PluginGatewayTest {
   @Test
   void defaultsAllowEveryOriginAndAnswerPreflightThemselves() throws Exception {
     gw.route("r1", "/c", "\"cors\":{}");

@@ -10,13 +10,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+
 import java.util.List;
 import java.util.Locale;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+
+
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+
 
 /**
  * {@code /apisix/prometheus/metrics} under APISIX's names and labels, through real sockets: the
@@ -24,20 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * they crossed the socket, a deleted route's series go, and the {@code prometheus} plugin's
  * {@code prefer_name} puts names in the labels.
  */
-class GatewayPrometheusMetricsTest {
-  @TempDir Path dir;
-  private PluginGateway gw;
-
-  @BeforeEach
-  void start() throws Exception {
-    gw = new PluginGateway(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    gw.close();
-  }
-
+class GatewayPrometheusMetricsTest extends PluginGatewayTest {
   private PrometheusText scrape() throws Exception {
     var r = gw.admin("GET", "/apisix/prometheus/metrics", null);
     assertThat(r.statusCode()).isEqualTo(200);

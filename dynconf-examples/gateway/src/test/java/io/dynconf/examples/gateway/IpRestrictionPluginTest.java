@@ -3,27 +3,14 @@ package io.dynconf.examples.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+
+
+
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+
 
 /** APISIX's ip-restriction through a real gateway (the client is 127.0.0.1). */
-class IpRestrictionPluginTest {
-  @TempDir Path dir;
-  private PluginGateway gw;
-
-  @BeforeEach
-  void start() throws Exception {
-    gw = new PluginGateway(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    gw.close();
-  }
-
+class IpRestrictionPluginTest extends PluginGatewayTest {
   @Test
   void whitelistLetsListedAddressesThroughAndRefusesOthers() throws Exception {
     gw.route("in", "/in", "\"ip-restriction\":{\"whitelist\":[\"10.0.0.0/8\",\"127.0.0.0/24\",\"::1\"]}");

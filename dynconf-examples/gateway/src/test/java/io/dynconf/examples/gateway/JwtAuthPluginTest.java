@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
@@ -12,21 +11,16 @@ import java.security.Signature;
 import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** APISIX's jwt-auth through a real gateway: tokens signed here with the JDK (HS256, HS512, RS256). */
-class JwtAuthPluginTest {
+class JwtAuthPluginTest extends PluginGatewayTest {
   private static final Base64.Encoder URL = Base64.getUrlEncoder().withoutPadding();
-  @TempDir Path dir;
-  private PluginGateway gw;
   private KeyPair rsa;
 
   @BeforeEach
   void start() throws Exception {
-    gw = new PluginGateway(dir);
     KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
     g.initialize(2048);
     rsa = g.generateKeyPair();
@@ -38,11 +32,6 @@ class JwtAuthPluginTest {
     gw.put("/apisix/admin/consumers", "{\"username\":\"b64\",\"plugins\":{\"jwt-auth\":{\"key\":\"b64-key\",\"algorithm\":\"HS512\","
         + "\"secret\":\"" + Base64.getEncoder().encodeToString(new byte[] {1, 2, 3, (byte) 255}) + "\",\"base64_secret\":true,"
         + "\"lifetime_grace_period\":100}}}", 201);
-  }
-
-  @AfterEach
-  void stop() {
-    gw.close();
   }
 
   private static String hs(String alg, byte[] secret, String payload) throws Exception {

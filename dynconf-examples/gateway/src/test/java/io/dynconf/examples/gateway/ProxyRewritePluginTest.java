@@ -2,27 +2,14 @@ package io.dynconf.examples.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+
+
+
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+
 
 /** APISIX's proxy-rewrite through a real gateway: what reaches the upstream. */
-class ProxyRewritePluginTest {
-  @TempDir Path dir;
-  private PluginGateway gw;
-
-  @BeforeEach
-  void start() throws Exception {
-    gw = new PluginGateway(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    gw.close();
-  }
-
+class ProxyRewritePluginTest extends PluginGatewayTest {
   @Test
   void uriReplacesThePathAndKeepsTheQueryAndWinsOverRegexUri() throws Exception {
     gw.route("r", "/p/*", "\"proxy-rewrite\":{\"uri\":\"/new\",\"regex_uri\":[\"^/p/(.*)\",\"/other/$1\"]}");

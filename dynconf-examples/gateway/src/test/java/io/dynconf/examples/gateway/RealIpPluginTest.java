@@ -3,27 +3,14 @@ package io.dynconf.examples.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+
+
+
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+
 
 /** APISIX's real-ip through a real gateway (the connection comes from 127.0.0.1). */
-class RealIpPluginTest {
-  @TempDir Path dir;
-  private PluginGateway gw;
-
-  @BeforeEach
-  void start() throws Exception {
-    gw = new PluginGateway(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    gw.close();
-  }
-
+class RealIpPluginTest extends PluginGatewayTest {
   /** The X-Real-IP the upstream got for GET {@code path}. */
   private String realIp(String path, String... headers) throws Exception {
     HttpResponse<String> r = gw.get(path, headers);

@@ -3,27 +3,14 @@ package io.dynconf.examples.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+
+
+
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+
 
 /** APISIX's redirect through a real gateway (the JDK client does not follow redirects by default). */
-class RedirectPluginTest {
-  @TempDir Path dir;
-  private PluginGateway gw;
-
-  @BeforeEach
-  void start() throws Exception {
-    gw = new PluginGateway(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    gw.close();
-  }
-
+class RedirectPluginTest extends PluginGatewayTest {
   private static String location(HttpResponse<String> r) {
     return r.headers().firstValue("Location").orElse(null);
   }

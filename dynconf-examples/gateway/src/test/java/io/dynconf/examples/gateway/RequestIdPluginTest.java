@@ -3,29 +3,16 @@ package io.dynconf.examples.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
+
 import java.util.HashSet;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+
+
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+
 
 /** APISIX's request-id through a real gateway: every algorithm, the header options, the refusals. */
-class RequestIdPluginTest {
-  @TempDir Path dir;
-  private PluginGateway gw;
-
-  @BeforeEach
-  void start() throws Exception {
-    gw = new PluginGateway(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    gw.close();
-  }
-
+class RequestIdPluginTest extends PluginGatewayTest {
   @Test
   void aNewUuidGoesUpstreamAndBackAndAClientsIdIsKept() throws Exception {
     gw.route("r", "/id", "\"request-id\":{}");

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,22 +12,18 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * APISIX's traffic-split through a real gateway and real upstreams: the route's own upstream is
  * {@code web}; {@code blue} and {@code green} are stored upstreams of their own backends.
  */
-class TrafficSplitPluginTest {
-  @TempDir Path dir;
-  private PluginGateway gw;
+class TrafficSplitPluginTest extends PluginGatewayTest {
   private final List<Backend> extra = new ArrayList<>();
   private Backend blue;
   private Backend green;
 
   @BeforeEach
   void start() throws Exception {
-    gw = new PluginGateway(dir);
     blue = backend("blue");
     green = backend("green");
     gw.put("/apisix/admin/upstreams/blue", "{\"nodes\":{\"" + blue.node() + "\":1}}", 201);
@@ -43,7 +38,6 @@ class TrafficSplitPluginTest {
 
   @AfterEach
   void stop() {
-    gw.close();
     extra.forEach(Backend::close);
   }
 
