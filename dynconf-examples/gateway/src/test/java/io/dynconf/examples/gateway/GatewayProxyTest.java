@@ -153,19 +153,7 @@ class GatewayProxyTest {
 
   @Test
   void answers504WhenTheUpstreamDoesNotAnswerInTime() throws Exception {
-    try (ServerSocket silent = new ServerSocket(0)) {
-      List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
-      Thread acceptor = new Thread(() -> {
-        try {
-          while (true) {
-            accepted.add(silent.accept()); // accept, read nothing, answer nothing
-          }
-        } catch (IOException e) {
-          // closed
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
+    try (SilentUpstream silent = new SilentUpstream()) {
       start("""
           routes:
             - id: slow
@@ -175,15 +163,12 @@ class GatewayProxyTest {
                 retries: 0
                 nodes:
                   "127.0.0.1:%d": 1
-          """.formatted(silent.getLocalPort()));
+          """.formatted(silent.port()));
       long t0 = System.nanoTime();
       HttpResponse<String> r = get("/slow");
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       assertThat(r.statusCode()).isEqualTo(504);
       assertThat(ms).as("answered after the read timeout, not the default 60 s").isBetween(250L, 10_000L);
-      for (Socket s : accepted) {
-        s.close();
-      }
     }
   }
 
@@ -194,19 +179,7 @@ class GatewayProxyTest {
    */
   @Test
   void aShortUpstreamTimeoutAfterLongOnesOnTheSameConnectionFiresInTime() throws Exception {
-    try (ServerSocket silent = new ServerSocket(0)) {
-      List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
-      Thread acceptor = new Thread(() -> {
-        try {
-          while (true) {
-            accepted.add(silent.accept());
-          }
-        } catch (IOException e) {
-          // closed
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
+    try (SilentUpstream silent = new SilentUpstream()) {
       start("""
           routes:
             - id: fast
@@ -221,7 +194,7 @@ class GatewayProxyTest {
                 retries: 0
                 nodes:
                   "127.0.0.1:%d": 1
-          """.formatted(a.node(), silent.getLocalPort()));
+          """.formatted(a.node(), silent.port()));
       try (Socket s = new Socket("127.0.0.1", gateway.dataAddress().getPort())) {
         s.setSoTimeout(15_000);
         java.io.BufferedInputStream in = new java.io.BufferedInputStream(s.getInputStream());
@@ -237,6 +210,35 @@ class GatewayProxyTest {
         s.getOutputStream().write("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         assertThat(readResponse(in)).as("the connection goes on after the 504").startsWith("HTTP/1.1 200");
       }
+    }
+  }
+
+  /** An upstream that accepts connections and never reads or answers. */
+  private static final class SilentUpstream implements AutoCloseable {
+    private final ServerSocket server = new ServerSocket(0);
+    private final List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    SilentUpstream() throws IOException {
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            accepted.add(server.accept());
+          }
+        } catch (IOException e) {
+          // closed by close()
+        }
+      }, "silent-upstream");
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
       for (Socket s : accepted) {
         s.close();
       }
