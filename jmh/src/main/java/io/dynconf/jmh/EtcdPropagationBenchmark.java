@@ -149,7 +149,7 @@ public class EtcdPropagationBenchmark {
     return awaitRevision(put(), registrySeen, registryWaiter);
   }
 
-  private static long awaitRevision(long revision, AtomicLong seen, AtomicReference<CompletableFuture<Void>> waiter) throws Exception {
+  static long awaitRevision(long revision, AtomicLong seen, AtomicReference<CompletableFuture<Void>> waiter) throws Exception {
     while (true) {
       // Arm first, then check: a callback that lands in between is seen by the check.
       CompletableFuture<Void> next = new CompletableFuture<>();
