@@ -149,7 +149,8 @@ final class UpstreamExchange implements BackendHandler.Listener {
             return;
           }
           if (ch == null) {
-            attemptFailed(false, "connect to " + chosen.address() + " failed: " + cause);
+            // a connect that timed out is a timeout (504, and a timeout for health checks), as in nginx
+            attemptFailed(cause instanceof io.netty.channel.ConnectTimeoutException, "connect to " + chosen.address() + " failed: " + cause);
             return;
           }
           if (!ctx.channel().isActive()) {

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.util.NetUtil;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -31,9 +32,13 @@ public final class UpstreamPool {
   private final Http2Upstreams http2 = new Http2Upstreams();
 
   public UpstreamPool(int maxIdle, long idleTimeoutMillis) {
+    this(maxIdle, idleTimeoutMillis, LookupOffTheLoop.SHARED);
+  }
+
+  UpstreamPool(int maxIdle, long idleTimeoutMillis, LookupOffTheLoop names) {
     this.maxIdle = maxIdle;
     this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
-    this.bootstrap = new Bootstrap().resolver(LookupOffTheLoop.SHARED) // the channel class is the loop's transport's, per connect
+    this.bootstrap = new Bootstrap().resolver(names) // the channel class is the loop's transport's, per connect
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .handler(new ChannelInitializer<SocketChannel>() {
@@ -82,7 +87,27 @@ public final class UpstreamPool {
     ChannelFuture f = bootstrap.clone().group(loop).channel(Transport.socketChannelFor(loop))
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
         .connect(connectHost, port);
+    // CONNECT_TIMEOUT_MILLIS starts once the name is resolved: a name lookup that hangs gets the
+    // same budget here, so the exchange hears of it in time (IP literals need no lookup)
+    boolean[] answered = {false};
+    io.netty.util.concurrent.ScheduledFuture<?> deadline = NetUtil.createByteArrayFromIpAddressString(connectHost) != null ? null
+        : loop.schedule(() -> {
+          if (!f.isDone() && !answered[0]) {
+            answered[0] = true;
+            f.channel().close();
+            done.acquired(null, false, new io.netty.channel.ConnectTimeoutException(
+                "no connection to " + key + " within " + connectTimeoutMillis + " ms (name lookup included)"));
+          }
+        }, connectTimeoutMillis, TimeUnit.MILLISECONDS);
     f.addListener(x -> {
+      if (deadline != null) {
+        deadline.cancel(false);
+      }
+      if (answered[0]) {
+        f.channel().close();
+        return;
+      }
+      answered[0] = true;
       if (f.isSuccess()) {
         Channel ch = f.channel();
         backend(ch).node = key;

@@ -100,6 +100,21 @@ class LookupOffTheLoopTest {
   }
 
   @Test
+  void aHangingLookupCountsAgainstTheConnectTimeout() throws Exception {
+    try (LookupOffTheLoop names = new LookupOffTheLoop(this::silentDns, 1, 4)) {
+      UpstreamPool pool = new UpstreamPool(4, 60_000, names);
+      java.util.concurrent.CompletableFuture<Throwable> failure = new java.util.concurrent.CompletableFuture<>();
+      long t0 = System.nanoTime();
+      pool.acquire(group.next(), "slow.test", 80, 300, (ch, reused, cause) -> failure.complete(cause));
+      Throwable cause = failure.get(10, TimeUnit.SECONDS);
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertThat(cause).isInstanceOf(io.netty.channel.ConnectTimeoutException.class)
+          .hasMessageContaining("slow.test:80").hasMessageContaining("name lookup");
+      assertThat(ms).as("the route's 300 ms connect timeout, not the lookup's 30 s").isBetween(250L, 5_000L);
+    }
+  }
+
+  @Test
   void ipLiteralsNeedNoLookupAndRealNamesResolve() throws Exception {
     try (LookupOffTheLoop resolvers = new LookupOffTheLoop(this::silentDns, 1, 1)) {
       AddressResolver<InetSocketAddress> resolver = resolvers.getResolver(group.next());

@@ -172,6 +172,45 @@ class GatewayProxyTest {
     }
   }
 
+  @Test
+  void answers504WhenTheUpstreamDoesNotAcceptInTime() throws Exception {
+    // a listener that never accepts, its queue full: the kernel drops further SYNs, so a connect hangs
+    try (ServerSocket full = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      List<Socket> queued = new ArrayList<>();
+      try {
+        for (int i = 0; i < 64; i++) {
+          Socket s = new Socket();
+          queued.add(s);
+          s.connect(full.getLocalSocketAddress(), 200);
+        }
+        throw new IllegalStateException("64 connections queued on a backlog of 1: the kernel did not drop SYNs");
+      } catch (java.net.SocketTimeoutException expected) {
+        // the queue is full now
+      }
+      try {
+        start("""
+            routes:
+              - id: unaccepted
+                uri: /unaccepted
+                timeout: {connect: 0.3, send: 1, read: 1}
+                upstream:
+                  retries: 0
+                  nodes:
+                    "127.0.0.1:%d": 1
+            """.formatted(full.getLocalPort()));
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = get("/unaccepted");
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertThat(r.statusCode()).as("a connect timeout is a gateway timeout, as in nginx").isEqualTo(504);
+        assertThat(ms).as("after the 0.3 s connect timeout").isBetween(250L, 10_000L);
+      } finally {
+        for (Socket s : queued) {
+          s.close();
+        }
+      }
+    }
+  }
+
   /**
    * The upstream timer is one per client connection: after requests on routes with a long read
    * timeout have left it due far ahead, a request with a short one must still time out in time
