@@ -18,6 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves upstream host names without blocking an event loop. Netty's default resolver calls the
@@ -76,6 +77,45 @@ public final class LookupOffTheLoop extends AddressResolverGroup<InetSocketAddre
         });
       }
     };
+  }
+
+  /** The outcome of {@link #within}: the connected channel, or why there is none. */
+  public interface Connected {
+    void outcome(io.netty.channel.@Nullable Channel channel, @Nullable Throwable failure);
+  }
+
+  /**
+   * Calls {@code outcome} once, on {@code connect}'s loop, with its result, or with a {@link
+   * io.netty.channel.ConnectTimeoutException} when {@code millis} pass first. Netty's
+   * {@code CONNECT_TIMEOUT_MILLIS} starts only once the name is resolved; this gives the lookup and
+   * the connect one budget (a channel connected after the deadline is closed). IP literals need no
+   * lookup and no timer of their own.
+   *
+   * @param host the host as passed to {@code connect}
+   * @param what the node, for the message ({@code host:port})
+   */
+  public static void within(io.netty.channel.ChannelFuture connect, String host, String what, long millis, Connected outcome) {
+    boolean[] answered = {false};
+    io.netty.util.concurrent.ScheduledFuture<?> deadline = NetUtil.createByteArrayFromIpAddressString(host) != null ? null
+        : connect.channel().eventLoop().schedule(() -> {
+          if (!connect.isDone() && !answered[0]) {
+            answered[0] = true;
+            connect.channel().close();
+            outcome.outcome(null, new io.netty.channel.ConnectTimeoutException(
+                "no connection to " + what + " within " + millis + " ms (name lookup included)"));
+          }
+        }, millis, TimeUnit.MILLISECONDS);
+    connect.addListener(x -> {
+      if (deadline != null) {
+        deadline.cancel(false);
+      }
+      if (answered[0]) {
+        connect.channel().close();
+        return;
+      }
+      answered[0] = true;
+      outcome.outcome(connect.isSuccess() ? connect.channel() : null, connect.isSuccess() ? null : connect.cause());
+    });
   }
 
   private interface Answer<T> {

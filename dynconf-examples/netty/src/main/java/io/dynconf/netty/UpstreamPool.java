@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.util.NetUtil;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -87,29 +86,8 @@ public final class UpstreamPool {
     ChannelFuture f = bootstrap.clone().group(loop).channel(Transport.socketChannelFor(loop))
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
         .connect(connectHost, port);
-    // CONNECT_TIMEOUT_MILLIS starts once the name is resolved: a name lookup that hangs gets the
-    // same budget here, so the exchange hears of it in time (IP literals need no lookup)
-    boolean[] answered = {false};
-    io.netty.util.concurrent.ScheduledFuture<?> deadline = NetUtil.createByteArrayFromIpAddressString(connectHost) != null ? null
-        : loop.schedule(() -> {
-          if (!f.isDone() && !answered[0]) {
-            answered[0] = true;
-            f.channel().close();
-            done.acquired(null, false, new io.netty.channel.ConnectTimeoutException(
-                "no connection to " + key + " within " + connectTimeoutMillis + " ms (name lookup included)"));
-          }
-        }, connectTimeoutMillis, TimeUnit.MILLISECONDS);
-    f.addListener(x -> {
-      if (deadline != null) {
-        deadline.cancel(false);
-      }
-      if (answered[0]) {
-        f.channel().close();
-        return;
-      }
-      answered[0] = true;
-      if (f.isSuccess()) {
-        Channel ch = f.channel();
+    LookupOffTheLoop.within(f, connectHost, key, connectTimeoutMillis, (ch, failure) -> {
+      if (ch != null) {
         backend(ch).node = key;
         // once per connection (not per release): leave the idle list when the upstream closes it
         ch.closeFuture().addListener(c -> {
@@ -120,7 +98,7 @@ public final class UpstreamPool {
         });
         done.acquired(ch, false, null);
       } else {
-        done.acquired(null, false, f.cause());
+        done.acquired(null, false, failure);
       }
     });
   }

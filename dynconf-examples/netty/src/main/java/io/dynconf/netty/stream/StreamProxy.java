@@ -183,25 +183,26 @@ public final class StreamProxy {
             }
           })
           .connect(host, n.port());
-      f.addListener(x -> {
+      io.dynconf.netty.LookupOffTheLoop.within(f, host, n.address(), connectMs, (b, failure) -> {
         if (!c.channel().isActive()) {
           p.finish(n, started, Outcome.CANCELLED, 0);
-          f.channel().close();
+          if (b != null) {
+            b.close();
+          }
           return;
         }
-        if (!f.isSuccess()) {
-          p.finish(n, started, Outcome.FAILURE, 0);
+        if (b == null) {
+          p.finish(n, started, failure instanceof io.netty.channel.ConnectTimeoutException ? Outcome.TIMEOUT : Outcome.FAILURE, 0);
           if (p.mayRetry(attempts, firstStart)) {
-            LOG.debug("stream: connect to {} failed ({}); trying another node", n.address(), f.cause().toString());
+            LOG.debug("stream: connect to {} failed ({}); trying another node", n.address(), String.valueOf(failure));
             attempt(client, connectMs);
           } else {
-            LOG.info("stream connection from {}: connect to {} failed: {}", client, n.address(), f.cause().toString());
+            LOG.info("stream connection from {}: connect to {} failed: {}", client, n.address(), String.valueOf(failure));
             c.close();
           }
           return;
         }
         p.finish(n, started, Outcome.RESPONSE, 0); // connected: the node is reachable (a non-HTTP verdict)
-        Channel b = f.channel();
         backend = b;
         for (ByteBuf early : this.early) {
           b.write(early);
