@@ -271,7 +271,9 @@ class ProberTest {
     Backend backend = closing(Backend.http());
     List<CompletableFuture<ProbeResult>> all = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      all.add(prober.probe(http(backend.port(), "/n" + i)));
+      // 200 connections at once overflow the backend's accept queue (16): the kernel drops SYNs and
+      // the client resends them after 1 s, 3 s...; the thread count is under test, not the timeout
+      all.add(prober.probe(target("http", "127.0.0.1", backend.port(), null, "/n" + i, List.of(), Duration.ofSeconds(30), true)));
     }
     for (CompletableFuture<ProbeResult> f : all) {
       assertThat(get(f)).isEqualTo(ProbeResult.status(200));
