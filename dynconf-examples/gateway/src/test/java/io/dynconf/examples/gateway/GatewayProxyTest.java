@@ -154,21 +154,7 @@ class GatewayProxyTest {
   @Test
   void answers504WhenTheUpstreamDoesNotAnswerInTime() throws Exception {
     try (SilentUpstream silent = new SilentUpstream()) {
-      start("""
-          routes:
-            - id: slow
-              uri: /slow
-              timeout: {connect: 1, send: 1, read: 0.3}
-              upstream:
-                retries: 0
-                nodes:
-                  "127.0.0.1:%d": 1
-          """.formatted(silent.port()));
-      long t0 = System.nanoTime();
-      HttpResponse<String> r = get("/slow");
-      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-      assertThat(r.statusCode()).isEqualTo(504);
-      assertThat(ms).as("answered after the read timeout, not the default 60 s").isBetween(250L, 10_000L);
+      answers504AfterAbout300Ms("{connect: 1, send: 1, read: 0.3}", silent.port(), "the read timeout, not the default 60 s");
     }
   }
 
@@ -188,21 +174,8 @@ class GatewayProxyTest {
         // the queue is full now
       }
       try {
-        start("""
-            routes:
-              - id: unaccepted
-                uri: /unaccepted
-                timeout: {connect: 0.3, send: 1, read: 1}
-                upstream:
-                  retries: 0
-                  nodes:
-                    "127.0.0.1:%d": 1
-            """.formatted(full.getLocalPort()));
-        long t0 = System.nanoTime();
-        HttpResponse<String> r = get("/unaccepted");
-        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        assertThat(r.statusCode()).as("a connect timeout is a gateway timeout, as in nginx").isEqualTo(504);
-        assertThat(ms).as("after the 0.3 s connect timeout").isBetween(250L, 10_000L);
+        // a connect timeout is a gateway timeout, as in nginx
+        answers504AfterAbout300Ms("{connect: 0.3, send: 1, read: 1}", full.getLocalPort(), "the 0.3 s connect timeout");
       } finally {
         for (Socket s : queued) {
           s.close();
@@ -250,6 +223,25 @@ class GatewayProxyTest {
         assertThat(readResponse(in)).as("the connection goes on after the 504").startsWith("HTTP/1.1 200");
       }
     }
+  }
+
+  /** Starts route {@code /slow} to {@code 127.0.0.1:port} with {@code timeout}, no retries; a GET answers 504 after about 0.3 s. */
+  private void answers504AfterAbout300Ms(String timeout, int port, String after) throws Exception {
+    start("""
+        routes:
+          - id: slow
+            uri: /slow
+            timeout: %s
+            upstream:
+              retries: 0
+              nodes:
+                "127.0.0.1:%d": 1
+        """.formatted(timeout, port));
+    long t0 = System.nanoTime();
+    HttpResponse<String> r = get("/slow");
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertThat(r.statusCode()).isEqualTo(504);
+    assertThat(ms).as("answered after " + after).isBetween(250L, 10_000L);
   }
 
   /** An upstream that accepts connections and never reads or answers. */
