@@ -3,7 +3,7 @@
 # with 100 route changes/s during the load, and admin PUT -> visible latency. See README.md here.
 #
 #   dynconf-examples/load/run.sh            # the whole run (about 6-8 minutes)
-#   DURATION=12 WARMUP=10 GW_WARMUP=30 ROUNDS=2 CONNS=64 THREADS=2 ETCD=1 dynconf-examples/load/run.sh
+#   DURATION=12 WARMUP=10 GW_WARMUP=30 CHURN_WARMUP=90 ROUNDS=2 CONNS=64 THREADS=2 ETCD=1 dynconf-examples/load/run.sh
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,6 +17,8 @@ ROUNDS="${ROUNDS:-2}"           # each case this many times, interleaved; the ta
 THREADS="${THREADS:-2}"
 CONNS="${CONNS:-64}"
 RATE="${RATE:-100}"             # route changes per second during the churn case
+CHURN_WARMUP="${CHURN_WARMUP:-90}" # seconds of load and changes before the churn case is measured: the JIT
+                                # compiles the admin path for 60-90 s at 100 changes/s (change-cost.sh)
 CHURN_CONNS="${CHURN_CONNS:-4}" # keep-alive admin connections the churn client paces its PUTs over
 PROBES="${PROBES:-300}"
 ETCD="${ETCD:-1}"               # 1: also probe in etcd mode (needs etcd on PATH)
@@ -129,6 +131,7 @@ measure() {
   local case=$1 proxy=$2 routes=$3 churn=$4 url=$5 pid=$6 round=$7
   local out="$TMP/$case.r$round.wrk" churn_json="" warm=$WARMUP
   [[ $proxy == gateway ]] && warm=$GW_WARMUP
+  [[ $churn == yes ]] && warm=$CHURN_WARMUP
   if [[ $churn == yes ]]; then
     start churn-warm python3 "$HERE/admin.py" churn --admin "$GW_ADMIN" --key "$KEY" --rate "$RATE" --conns "$CHURN_CONNS" --duration "$warm"
     local cw=$LAST_PID

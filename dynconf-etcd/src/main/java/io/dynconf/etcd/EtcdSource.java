@@ -10,6 +10,7 @@ import io.dynconf.core.spi.Txn;
 import io.dynconf.core.spi.TxnResult;
 import io.dynconf.core.spi.Watch;
 import io.dynconf.core.spi.WatchListener;
+import io.dynconf.etcd.internal.CallerRuns;
 import io.dynconf.etcd.internal.EtcdWatchLoop;
 import io.dynconf.etcd.internal.RangeCompares;
 import io.dynconf.etcd.internal.RateLimitedLog;
@@ -439,6 +440,7 @@ public final class EtcdSource implements ConfigSource {
         .keepaliveTimeout(options.progressInterval)
         .keepaliveWithoutCalls(true)
         .retryMaxDuration(options.requestTimeout)
+        .executorService(new CallerRuns()) // calls start on the caller's thread: no hand-off, no unbounded pool
         .waitForReady(false)
         .maxInboundMessageSize(options.maxMessageBytes)
         .interceptor(rangeCompares);
