@@ -6,6 +6,13 @@
   admin.py churn  --admin HOST:PORT --key KEY --rate 100 --conns 2 --duration S --out FILE.json
       PUTs routes at RATE per second for S seconds, over CONNS connections: /churnK routes (K < 50) get a new uri each time,
       and once a second the measured route "api" is replaced by an equivalent definition.
+  admin.py bulkseed --admin HOST:PORT --key KEY --routes N --conns 2 --out FILE.json
+      The same upstream and routes through POST /apisix/admin/bulk, 128 operations a request, over
+      CONNS connections; reports routes written per second.
+  admin.py writes --admin HOST:PORT --key KEY -n 200 --out FILE.json
+      N times, one after another: PUT route "svc1" with a fresh uri, then once every 20 of them PUT
+      upstream "be" (referenced by every route) with a fresh node weight; each PUT's answer time
+      (the gateway answers once it serves the change: read-your-writes included).
   admin.py probe  --admin HOST:PORT --key KEY --data HOST:PORT -n 300 --out FILE.json
       N times: PUT route "probe" with a fresh uri, then GET that uri until it answers 200; the
       time from the PUT's response to the first 200, and whether the first GET was already 200.
@@ -80,6 +87,74 @@ def seed(a):
         if st not in (200, 201):
             sys.exit(f"seed: route {rid} PUT answered {st}: {body[:200]!r}")
     print(f"seeded 1 upstream and {a.routes} routes")
+
+
+def bulkseed(a):
+    """Seeds through the bulk endpoint: batches of 128 route PUTs over a.conns connections."""
+    c = Client(a.admin, a.key, timeout=60.0)
+    st, body = c.request("PUT", "/apisix/admin/upstreams/be", {"type": "roundrobin", "nodes": {"127.0.0.1:18081": 1}})
+    if st not in (200, 201):
+        sys.exit(f"bulkseed: upstream PUT answered {st}: {body[:200]!r}")
+    ids = [("api", "/api/*") if i == 0 else (f"svc{i}", f"/svc{i}/*") for i in range(a.routes)]
+    batches = [ids[i:i + 128] for i in range(0, len(ids), 128)]
+    errors, lock = [], threading.Lock()
+
+    def worker(j):
+        w = Client(a.admin, a.key, timeout=60.0)
+        for b in batches[j::a.conns]:
+            ops = [{"method": "PUT", "type": "routes", "id": rid, "value": {"uri": uri, "upstream_id": "be"}} for rid, uri in b]
+            try:
+                code, payload = w.request("POST", "/apisix/admin/bulk", {"operations": ops})
+            except Exception as e:  # noqa: BLE001 - reported, fails the seed
+                code, payload = 0, repr(e).encode()
+            if code != 200:
+                with lock:
+                    errors.append(f"bulk of {len(ops)} from {b[0][0]}: {code} {payload[:300]!r}")
+                return
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(j,)) for j in range(a.conns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if errors:
+        sys.exit("bulkseed: " + "; ".join(errors[:3]))
+    res = {"routes": a.routes, "requests": len(batches), "conns": a.conns, "elapsed_s": round(elapsed, 2),
+           "routes_per_s": round(a.routes / elapsed)}
+    with open(a.out, "w") as f:
+        json.dump(res, f)
+    print("bulkseed:", json.dumps(res))
+
+
+def writes(a):
+    """Sequential route PUTs, with an upstream PUT every 20th; each PUT's answer time."""
+    c = Client(a.admin, a.key, timeout=30.0)
+    route_ms, upstream_ms, errors = [], [], []
+    run = int(time.time())
+    for n in range(a.n):
+        if n % 20 == 19:
+            path, body, out = "/apisix/admin/upstreams/be", {"type": "roundrobin", "nodes": {"127.0.0.1:18081": 1 + n % 7}}, upstream_ms
+        else:
+            path, body, out = "/apisix/admin/routes/svc1", {"uri": f"/svc1/{run}/{n}/*", "upstream_id": "be"}, route_ms
+        t0 = time.perf_counter()
+        try:
+            code, payload = c.request("PUT", path, body)
+        except Exception as e:  # noqa: BLE001 - counted and reported
+            code, payload = 0, repr(e).encode()
+        if code not in (200, 201):
+            errors.append(f"PUT {path}: {code} {payload[:200]!r}")
+            continue
+        out.append((time.perf_counter() - t0) * 1000)
+    res = {"n": a.n, "failed": len(errors), "route_puts": len(route_ms), "route_p50_ms": r3(pct(route_ms, 50)),
+           "route_p99_ms": r3(pct(route_ms, 99)), "route_max_ms": r3(max(route_ms, default=None)),
+           "upstream_puts": len(upstream_ms), "upstream_p50_ms": r3(pct(upstream_ms, 50)),
+           "upstream_p99_ms": r3(pct(upstream_ms, 99)), "upstream_max_ms": r3(max(upstream_ms, default=None)),
+           "errors": errors[:5]}
+    with open(a.out, "w") as f:
+        json.dump(res, f)
+    print("writes:", json.dumps(res))
 
 
 def churn(a):
@@ -202,7 +277,7 @@ def probe(a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("cmd", choices=["seed", "churn", "probe"])
+    p.add_argument("cmd", choices=["seed", "bulkseed", "writes", "churn", "probe"])
     p.add_argument("--admin", required=True)
     p.add_argument("--key", required=True)
     p.add_argument("--data")
@@ -216,7 +291,7 @@ def main():
     p.add_argument("--mode", default="", help="probe: a label for the report (standalone, etcd)")
     p.add_argument("--out", default="/dev/null")
     a = p.parse_args()
-    {"seed": seed, "churn": churn, "probe": probe}[a.cmd](a)
+    {"seed": seed, "bulkseed": bulkseed, "writes": writes, "churn": churn, "probe": probe}[a.cmd](a)
 
 
 if __name__ == "__main__":

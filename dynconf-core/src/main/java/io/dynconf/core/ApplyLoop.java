@@ -145,6 +145,7 @@ final class ApplyLoop {
     out.put("seen", seen.size());
     out.put("rejections", rejections.size());
     out.put("pending", resolver.pending().size());
+    out.put("pendingIds", resolver.pendingIdCount());
     out.put("queuedKeys", events.size());
   }
 

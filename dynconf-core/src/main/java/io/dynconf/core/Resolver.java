@@ -15,14 +15,18 @@ import org.jspecify.annotations.Nullable;
  * Reference resolution, confined to the apply thread: decides which accepted items are served. An
  * item is served when each of its references resolves to a served item of the referenced type in
  * the same snapshot; otherwise it is held as {@link Pending} (listed in the snapshot, with the
- * references that do not resolve). A type whose served items changed makes every item of the types
- * referring to it a candidate again; types are visited so that referenced types come first.
+ * references that do not resolve). Types are visited so that referenced types come first. Only
+ * whether a referenced item exists decides, so a change of a referenced item's value makes nothing
+ * a candidate again (an upstream's new nodes leave its 100,000 routes alone); a referenced item
+ * that appears makes the pending items of the referring types candidates, and one that disappears
+ * every item of the referring types (the only case that costs a pass over them).
  */
 final class Resolver {
   private final String prefix;
   private final List<ResourceType<?>> applyOrder;
   private final Map<String, Map<String, ConfigItem<?>>> accepted; // the apply loop's: type -> id -> item
   private final Map<String, Pending> pending = new HashMap<>(); // key -> why it is held back
+  private final Map<String, Set<String>> pendingIds = new HashMap<>(); // type name -> ids in pending
 
   /** The stores after a batch, the served changes per type, and whether the pending set changed. */
   record Resolution(Map<String, StoreState<?>> states, Map<String, List<StoreChange<?>>> changes, boolean pendingChanged) {}
@@ -46,16 +50,20 @@ final class Resolver {
   Resolution resolve(Map<String, StoreState<?>> states, Map<String, Set<String>> changed, long revision) {
     Map<String, List<StoreChange<?>>> out = new LinkedHashMap<>();
     Map<String, StoreState<?>> nextStates = new HashMap<>(states);
-    Set<String> servedChanged = new HashSet<>();
+    Set<String> appeared = new HashSet<>(); // types with an item served now that was not before
+    Set<String> disappeared = new HashSet<>(); // types with an item no longer served
     boolean pendingChanged = false;
     for (ResourceType<?> type : applyOrder) {
       Set<String> candidates = new HashSet<>(changed.getOrDefault(type.name(), Set.of()));
       StoreState<?> before = Objects.requireNonNull(nextStates.get(type.name()), "every registered type has a state");
       for (String ref : type.referencedTypes()) {
-        if (servedChanged.contains(ref)) {
+        if (disappeared.contains(ref)) {
           candidates.addAll(Objects.requireNonNull(accepted.get(type.name())).keySet());
           candidates.addAll(before.ids());
           break;
+        }
+        if (appeared.contains(ref)) {
+          candidates.addAll(pendingIds.getOrDefault(type.name(), Set.of()));
         }
       }
       if (candidates.isEmpty()) {
@@ -66,7 +74,13 @@ final class Resolver {
       if (!result.changes.isEmpty()) {
         nextStates.put(type.name(), result.next(revision));
         out.put(type.name(), result.changes);
-        servedChanged.add(type.name());
+        for (StoreChange<?> c : result.changes) {
+          if (c.before() == null) {
+            appeared.add(type.name());
+          } else if (c.after() == null) {
+            disappeared.add(type.name());
+          }
+        }
       }
     }
     return new Resolution(nextStates, out, pendingChanged);
@@ -117,13 +131,14 @@ final class Resolver {
         }
         if (missing.isEmpty()) {
           now = item;
-          r.pendingChanged |= pending.remove(key) != null;
+          r.pendingChanged |= release(type, id, key);
         } else {
           Pending p = new Pending(key, item.modRevision(), missing);
           r.pendingChanged |= !p.equals(pending.put(key, p));
+          pendingIds.computeIfAbsent(type.name(), n -> new HashSet<>()).add(id);
         }
       } else {
-        r.pendingChanged |= pending.remove(key) != null;
+        r.pendingChanged |= release(type, id, key);
       }
       if (was != now) {
         r.delta.put(id, now);
@@ -131,5 +146,26 @@ final class Resolver {
       }
     }
     return r;
+  }
+
+  /** How many ids the per-type index of pending items holds (equals {@code pending().size()}). */
+  int pendingIdCount() {
+    int n = 0;
+    for (Set<String> ids : pendingIds.values()) {
+      n += ids.size();
+    }
+    return n;
+  }
+
+  /** Takes {@code key} out of the pending items; true when it was there. */
+  private boolean release(ResourceType<?> type, String id, String key) {
+    if (pending.remove(key) == null) {
+      return false;
+    }
+    Set<String> ids = pendingIds.get(type.name());
+    if (ids != null && ids.remove(id) && ids.isEmpty()) {
+      pendingIds.remove(type.name());
+    }
+    return true;
   }
 }

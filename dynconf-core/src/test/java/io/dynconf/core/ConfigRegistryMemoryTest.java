@@ -92,6 +92,52 @@ class ConfigRegistryMemoryTest {
   }
 
   @Test
+  void aReferencedItemsNewValueResolvesNoneOfItsReferrersAgainAndOnlyItsAppearanceReleasesThePending() throws Exception {
+    AtomicLong resolved = new AtomicLong(); // references() calls: one per route (re)resolved
+    ResourceType<ObjectNode> counted = ResourceType.builder("routes", ObjectNode.class)
+        .references(Set.of("upstreams"), r -> {
+          resolved.incrementAndGet();
+          return List.of(Reference.to("upstreams", r.path("upstream_id").asText(), "upstream_id"));
+        })
+        .build();
+    registry = ConfigRegistry.builder(source).types(List.of(counted, UPS)).build().start();
+    assertThat(registry.awaitReady(WAIT)).isTrue();
+    source.put("/apisix/upstreams/u", upstream("a"));
+    long rev = 0;
+    for (int i = 0; i < 1_000; i++) {
+      rev = source.put("/apisix/routes/r" + i, "{\"uri\":\"/" + i + "\",\"upstream_id\":\"u\"}");
+    }
+    rev = source.put("/apisix/routes/waiting", "{\"uri\":\"/w\",\"upstream_id\":\"later\"}");
+    long loaded = rev;
+    await().atMost(WAIT).until(() -> registry.status().appliedRevision() >= loaded);
+    assertThat(registry.store(counted).size()).isEqualTo(1_000);
+    assertThat(registry.snapshot().pending()).containsOnlyKeys("/apisix/routes/waiting");
+
+    resolved.set(0);
+    long changed = source.put("/apisix/upstreams/u", upstream("b")); // a new value, the same upstream
+    await().atMost(WAIT).until(() -> registry.status().appliedRevision() >= changed);
+    assertThat(registry.store(UPS).get("u").path("nodes").has("b:80")).isTrue();
+    assertThat(resolved.get()).as("routes resolved again after the upstream's value changed").isZero();
+    assertThat(registry.store(counted).size()).isEqualTo(1_000);
+
+    long appeared = source.put("/apisix/upstreams/later", upstream("c")); // releases the pending route only
+    await().atMost(WAIT).until(() -> registry.status().appliedRevision() >= appeared);
+    assertThat(registry.snapshot().pending()).isEmpty();
+    assertThat(registry.store(counted).get("waiting")).isNotNull();
+    assertThat(resolved.get()).as("routes resolved again after an upstream appeared").isEqualTo(1);
+    assertThat(registry.internalSizes()).containsEntry("pendingIds", 0);
+
+    long gone = source.put("/apisix/upstreams/u", "{\"invalid\":true}"); // rejected: u keeps serving
+    source.delete("/apisix/upstreams/later"); // disappears: every route is resolved again
+    long deleted = source.list().revision();
+    await().atMost(WAIT).until(() -> registry.status().appliedRevision() >= Math.max(gone, deleted));
+    assertThat(resolved.get()).isGreaterThanOrEqualTo(1 + 1_001);
+    assertThat(registry.snapshot().pending()).containsOnlyKeys("/apisix/routes/waiting");
+    assertThat(registry.internalSizes()).containsEntry("pendingIds", 1);
+    assertThat(registry.store(counted).size()).isEqualTo(1_000);
+  }
+
+  @Test
   void aValidValueQueuedBeforeANewerInvalidOneStillServes() throws Exception {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);

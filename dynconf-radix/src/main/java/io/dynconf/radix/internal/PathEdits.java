@@ -7,8 +7,6 @@ import io.dynconf.radix.internal.PathTree.Entry;
 import io.dynconf.radix.internal.PathTree.HostKeys;
 
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -42,7 +40,7 @@ final class PathEdits {
         PathPlace<V> old = node.prefixes.get(text);
         SegmentTable<PathPlace<V>> prefixes = node.prefixes.with(text, PathPlace.of(inserted(old != null ? old.all : PathPlace.noEntries(), e), hk));
         return node.with(node.literals, node.param, node.terminals, prefixes,
-            old != null ? node.prefixLengths : lengths(prefixes), node.catchAlls);
+            old != null ? node.prefixLengths : withLength(node.prefixLengths, text.length()), node.catchAlls);
       }
       default:
         return node.with(node.literals, node.param, node.terminals, node.prefixes,
@@ -92,7 +90,7 @@ final class PathEdits {
         }
         SegmentTable<PathPlace<V>> prefixes = kept.length == 0 ? node.prefixes.without(text) : node.prefixes.with(text, PathPlace.of(kept, hk));
         return node.with(node.literals, node.param, node.terminals, prefixes,
-            kept.length == 0 ? lengths(prefixes) : node.prefixLengths, node.catchAlls).orNull();
+            kept.length == 0 ? withoutLength(node.prefixLengths, prefixes, text.length()) : node.prefixLengths, node.catchAlls).orNull();
       }
       default: {
         Entry<V>[] kept = removed(node.catchAlls.all, p, value, removed);
@@ -139,9 +137,43 @@ final class PathEdits {
     return out;
   }
 
-  private static int[] lengths(SegmentTable<?> prefixes) {
-    TreeSet<Integer> lengths = new TreeSet<>(Comparator.reverseOrder());
-    prefixes.forEach((k, v) -> lengths.add(k.length()));
-    return lengths.isEmpty() ? PathNode.NO_LENGTHS : lengths.stream().mapToInt(Integer::intValue).toArray();
+  /**
+   * {@code lengths} (distinct, longest first) with {@code len}: the same array when it is there. An
+   * insert into a node with 100,000 prefixes costs no pass over them.
+   */
+  static int[] withLength(int[] lengths, int len) {
+    int i = 0;
+    while (i < lengths.length && lengths[i] > len) {
+      i++;
+    }
+    if (i < lengths.length && lengths[i] == len) {
+      return lengths;
+    }
+    int[] out = new int[lengths.length + 1];
+    System.arraycopy(lengths, 0, out, 0, i);
+    out[i] = len;
+    System.arraycopy(lengths, i, out, i + 1, lengths.length - i);
+    return out;
+  }
+
+  /** {@code lengths} without {@code len} once no key of {@code prefixes} has that length. */
+  static int[] withoutLength(int[] lengths, SegmentTable<?> prefixes, int len) {
+    if (prefixes.hasKeyOfLength(len)) {
+      return lengths;
+    }
+    int i = 0;
+    while (i < lengths.length && lengths[i] != len) {
+      i++;
+    }
+    if (i == lengths.length) {
+      return lengths;
+    }
+    if (lengths.length == 1) {
+      return PathNode.NO_LENGTHS;
+    }
+    int[] out = new int[lengths.length - 1];
+    System.arraycopy(lengths, 0, out, 0, i);
+    System.arraycopy(lengths, i + 1, out, i, lengths.length - i - 1);
+    return out;
   }
 }

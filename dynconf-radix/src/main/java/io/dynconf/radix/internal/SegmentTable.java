@@ -33,32 +33,58 @@ final class SegmentTable<T> {
   private final long firstLo;
   private final long firstHi;
 
+  /** A table whose filter is computed from its keys (a pass over them: for a table built whole). */
   private SegmentTable(@Nullable String[] keys, int[] hashes, @Nullable Object[] values, int mask, int size) {
+    this(keys, hashes, values, mask, size, filterOf(keys));
+  }
+
+  /**
+   * A table with a given filter: an edited copy passes its original's filter plus the added key's
+   * bits, so an edit of a table with 100,000 keys does not read every key's string again. A removed
+   * key's bits stay: the filter may admit more than the keys hold (a miss is then found by the hash),
+   * never less.
+   */
+  private SegmentTable(@Nullable String[] keys, int[] hashes, @Nullable Object[] values, int mask, int size, long[] filter) {
     this.keys = keys;
     this.hashes = hashes;
     this.values = values;
     this.mask = mask;
     this.size = size;
-    long l = 0;
-    long lo = 0;
-    long hi = 0;
+    this.lengths = filter[0];
+    this.firstLo = filter[1];
+    this.firstHi = filter[2];
+  }
+
+  private static long[] filterOf(@Nullable String[] keys) {
+    long[] f = new long[3];
     for (String k : keys) {
       if (k != null) {
-        l |= 1L << Math.min(63, k.length());
-        char c = k.isEmpty() ? 0 : k.charAt(0);
-        if (c >= 128) {
-          c = 0;
-        }
-        if (c < 64) {
-          lo |= 1L << c;
-        } else {
-          hi |= 1L << (c - 64);
-        }
+        addToFilter(f, k);
       }
     }
-    this.lengths = l;
-    this.firstLo = lo;
-    this.firstHi = hi;
+    return f;
+  }
+
+  private static void addToFilter(long[] f, String k) {
+    f[0] |= 1L << Math.min(63, k.length());
+    char c = k.isEmpty() ? 0 : k.charAt(0);
+    if (c >= 128) {
+      c = 0;
+    }
+    if (c < 64) {
+      f[1] |= 1L << c;
+    } else {
+      f[2] |= 1L << (c - 64);
+    }
+  }
+
+  /** This table's filter with {@code added}'s bits. */
+  private long[] filterWith(@Nullable String added) {
+    long[] f = {lengths, firstLo, firstHi};
+    if (added != null) {
+      addToFilter(f, added);
+    }
+    return f;
   }
 
   /** Whether the filter admits a key of length {@code len} starting with {@code s[from]}. */
@@ -242,7 +268,7 @@ final class SegmentTable<T> {
       if (keys[i] != null) {
         Object[] v = values.clone();
         v[i] = value;
-        return new SegmentTable<>(keys, hashes, v, mask, size);
+        return new SegmentTable<>(keys, hashes, v, mask, size, filterWith(null));
       }
       if ((size + 1) * 2 <= keys.length) {
         String[] k = keys.clone();
@@ -251,7 +277,7 @@ final class SegmentTable<T> {
         k[i] = key;
         h[i] = key.hashCode();
         v[i] = value;
-        return new SegmentTable<>(k, h, v, mask, size + 1);
+        return new SegmentTable<>(k, h, v, mask, size + 1, filterWith(key));
       }
     }
     int cap = Math.max(4, keys.length * 2);
@@ -268,7 +294,7 @@ final class SegmentTable<T> {
       }
     }
     put(k, h, v, m, key, value);
-    return new SegmentTable<>(k, h, v, m, size + 1);
+    return new SegmentTable<>(k, h, v, m, size + 1, filterOf(k)); // a grown table: the filter read afresh (amortized)
   }
 
   private static void put(String[] k, int[] h, Object[] v, int mask, String key, @Nullable Object value) {
@@ -315,7 +341,7 @@ final class SegmentTable<T> {
         hole = j;
       }
     }
-    return new SegmentTable<>(k, h, v, mask, size - 1);
+    return new SegmentTable<>(k, h, v, mask, size - 1, filterWith(null));
   }
 
   /** The slot holding {@code key}, or the empty slot where it would go. */
@@ -326,6 +352,19 @@ final class SegmentTable<T> {
         return i;
       }
     }
+  }
+
+  /** Whether some key has length {@code len} (the filter first; then a scan that stops at the first). */
+  boolean hasKeyOfLength(int len) {
+    if (size == 0 || !mayHaveLength(len)) {
+      return false;
+    }
+    for (String k : keys) {
+      if (k != null && k.length() == len) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Visits every key and value, in table order. */

@@ -60,5 +60,11 @@ class SegmentTableTest {
       assertThat(table.get(padded, 1, padded.length() - 1)).isEqualTo(model.get(k));
     }
     model.forEach((k, v) -> assertThat(table.get(k)).as("seed %d key %s", seed, k).isEqualTo(v));
+    model.forEach((k, v) -> assertThat(table.getWhole(k)).as("seed %d key %s", seed, k).isEqualTo(v));
+    for (int len = 0; len <= 10; len++) { // edits pass the filter on: a removed key's length must still be answered right
+      int l = len;
+      assertThat(table.hasKeyOfLength(len)).as("seed %d length %d", seed, len)
+          .isEqualTo(model.keySet().stream().anyMatch(k -> k.length() == l));
+    }
   }
 }
