@@ -9,10 +9,10 @@
   admin.py bulkseed --admin HOST:PORT --key KEY --routes N --conns 2 --out FILE.json
       The same upstream and routes through POST /apisix/admin/bulk, 128 operations a request, over
       CONNS connections; reports routes written per second.
-  admin.py writes --admin HOST:PORT --key KEY -n 200 --out FILE.json
-      N times, one after another: PUT route "svc1" with a fresh uri, then once every 20 of them PUT
-      upstream "be" (referenced by every route) with a fresh node weight; each PUT's answer time
-      (the gateway answers once it serves the change: read-your-writes included).
+  admin.py writes --admin HOST:PORT --key KEY -n 200 --upstream-every 20 --out FILE.json
+      N PUTs, one after another: route "svc1" with a fresh uri, except every Kth (--upstream-every K;
+      0: never), which PUTs upstream "be" (referenced by every route) with a new node weight; each
+      PUT's answer time (the gateway answers once it serves the change: read-your-writes included).
   admin.py probe  --admin HOST:PORT --key KEY --data HOST:PORT -n 300 --out FILE.json
       N times: PUT route "probe" with a fresh uri, then GET that uri until it answers 200; the
       time from the PUT's response to the first 200, and whether the first GET was already 200.
@@ -134,7 +134,7 @@ def writes(a):
     route_ms, upstream_ms, errors = [], [], []
     run = int(time.time())
     for n in range(a.n):
-        if n % 20 == 19:
+        if a.upstream_every and n % a.upstream_every == a.upstream_every - 1:
             path, body, out = "/apisix/admin/upstreams/be", {"type": "roundrobin", "nodes": {"127.0.0.1:18081": 1 + n % 7}}, upstream_ms
         else:
             path, body, out = "/apisix/admin/routes/svc1", {"uri": f"/svc1/{run}/{n}/*", "upstream_id": "be"}, route_ms
@@ -289,6 +289,7 @@ def main():
     p.add_argument("--timeout", type=float, default=2.0, help="probe: give up on one change after this many seconds")
     p.add_argument("--pause", type=float, default=0.005, help="probe: pause between changes (s)")
     p.add_argument("--mode", default="", help="probe: a label for the report (standalone, etcd)")
+    p.add_argument("--upstream-every", type=int, default=20, help="writes: every Kth PUT is the upstream's (0: never)")
     p.add_argument("--out", default="/dev/null")
     a = p.parse_args()
     {"seed": seed, "bulkseed": bulkseed, "writes": writes, "churn": churn, "probe": probe}[a.cmd](a)

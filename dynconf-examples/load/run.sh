@@ -113,7 +113,7 @@ fi
 for cmd in python3 curl java; do command -v $cmd >/dev/null || { echo "run.sh: $cmd is required" >&2; exit 1; }; done
 if [[ ! -f "$JAR" ]]; then
   log "building $JAR"
-  (cd "$ROOT" && mvn -q -o -pl dynconf-examples/gateway -am package -DskipTests)
+  (cd "$ROOT" && mvn -q -pl dynconf-examples/gateway -am package -DskipTests)
 fi
 for port in 18080 18081 18090 18190 23790 23800; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "run.sh: port $port is in use" >&2; exit 1; fi

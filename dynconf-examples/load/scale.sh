@@ -11,7 +11,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 JAR="${JAR:-$ROOT/dynconf-examples/gateway/target/dynconf-gateway.jar}"
 ROUTES="${ROUTES:-100000}"
-WRITES="${WRITES:-200}"       # sequential PUTs measured: every 20th is the upstream all routes use
+WRITES="${WRITES:-200}"       # sequential route PUTs measured (then WRITES/20 PUTs of the upstream all routes use)
 CONNS="${CONNS:-2}"           # bulk seed connections
 JVM_OPTS="${JVM_OPTS:-}"      # the JVM's defaults unless set: RSS is what the gateway takes by itself
 GW_LISTEN="127.0.0.1:18090"
@@ -76,7 +76,7 @@ wait_serving() {
 for cmd in python3 curl java etcd; do command -v $cmd >/dev/null || { echo "scale.sh: $cmd is required (etcd: apt-get install -y etcd-server)" >&2; exit 1; }; done
 if [[ ! -f "$JAR" ]]; then
   log "building $JAR"
-  (cd "$ROOT" && mvn -q -o -pl dynconf-examples/gateway -am package -DskipTests)
+  (cd "$ROOT" && mvn -q -pl dynconf-examples/gateway -am package -DskipTests)
 fi
 for port in 18090 18190 23790 23800; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "scale.sh: port $port is in use" >&2; exit 1; fi
@@ -108,21 +108,25 @@ sleep 5
 rss=$(rss_mb "$GW_PID")
 echo "start to serving: $((t1 - t0)) ms (JVM start included); RSS 5 s later: $rss MB"
 
-# one unmeasured pass for the JIT, then the measured one
-python3 "$HERE/admin.py" writes --admin "$GW_ADMIN" --key "$KEY" -n "$WRITES" >/dev/null
+# one unmeasured pass for the JIT, then the measured ones: route PUTs alone, then upstream PUTs alone
+python3 "$HERE/admin.py" writes --admin "$GW_ADMIN" --key "$KEY" -n "$WRITES" --upstream-every 0 >/dev/null
 g0=$(ticks "$GW_PID"); e0=$(ticks "$ETCD_PID")
-python3 "$HERE/admin.py" writes --admin "$GW_ADMIN" --key "$KEY" -n "$WRITES" --out "$TMP/writes.json"
+python3 "$HERE/admin.py" writes --admin "$GW_ADMIN" --key "$KEY" -n "$WRITES" --upstream-every 0 --out "$TMP/routes.json"
 g1=$(ticks "$GW_PID"); e1=$(ticks "$ETCD_PID")
+python3 "$HERE/admin.py" writes --admin "$GW_ADMIN" --key "$KEY" -n "$(( (WRITES + 19) / 20 ))" --upstream-every 1 --out "$TMP/upstreams.json"
+g2=$(ticks "$GW_PID")
 hz=$(getconf CLK_TCK)
-python3 - "$TMP/bulk.json" "$TMP/writes.json" "$((g1 - g0))" "$((e1 - e0))" "$hz" "$((t1 - t0))" "$rss" "$ROUTES" <<'EOF'
+python3 - "$TMP/bulk.json" "$TMP/routes.json" "$TMP/upstreams.json" "$((g1 - g0))" "$((e1 - e0))" "$((g2 - g1))" "$hz" \
+  "$((t1 - t0))" "$rss" "$ROUTES" <<'EOF'
 import json, sys
-bulk, w = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-g, e, hz, start_ms, rss, routes = (int(x) for x in sys.argv[3:9])
-if w["failed"]:
-    sys.exit(f"scale.sh: {w['failed']} PUTs failed: {w['errors']}")
-n = w["route_puts"] + w["upstream_puts"]
+bulk, r, u = (json.load(open(f)) for f in sys.argv[1:4])
+g, e, gu, hz, start_ms, rss, routes = (int(x) for x in sys.argv[4:11])
+for w in (r, u):
+    if w["failed"]:
+        sys.exit(f"scale.sh: {w['failed']} PUTs failed: {w['errors']}")
+n, nu = r["route_puts"], u["upstream_puts"]
 print(f"routes {routes}: bulk {bulk['routes_per_s']} routes/s; start to serving {start_ms} ms; RSS {rss} MB; "
-      f"route PUT p50 {w['route_p50_ms']} p99 {w['route_p99_ms']} ms; upstream PUT (every route uses it) "
-      f"p50 {w['upstream_p50_ms']} max {w['upstream_max_ms']} ms; gateway CPU per change {g / hz / n * 1e6:.0f} µs "
-      f"(upstream PUTs included), etcd {e / hz / n * 1e6:.0f} µs")
+      f"route PUT p50 {r['route_p50_ms']} p99 {r['route_p99_ms']} ms, gateway CPU {g / hz / n * 1e6:.0f} µs per "
+      f"route PUT (etcd {e / hz / n * 1e6:.0f} µs); upstream PUT (every route uses it) p50 {u['upstream_p50_ms']} "
+      f"max {u['upstream_max_ms']} ms, gateway CPU {gu / hz / nu * 1e3:.0f} ms each")
 EOF
