@@ -1,5 +1,8 @@
 package io.dynconf.radix.internal;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -32,6 +35,18 @@ final class SegmentTable<T> {
   private final long lengths;
   private final long firstLo;
   private final long firstHi;
+  /**
+   * Above {@link #CHUNKED_AT} keys the table is {@value #CHUNKS} tables chosen by the top bits of a
+   * key's hash (its own arrays then hold nothing): an edit copies the chunk array and one chunk
+   * (~10 KB at 100,000 keys) instead of arrays with 262,144 slots (3 MB, and as much garbage, per
+   * route added to a node with 100,000 prefixes). Null for a table of its own.
+   */
+  private final SegmentTable<T> @Nullable [] chunks;
+
+  /** Keys above which a table is split into chunks. */
+  static final int CHUNKED_AT = 4096;
+  private static final int CHUNK_BITS = 8;
+  private static final int CHUNKS = 1 << CHUNK_BITS;
 
   /** A table whose filter is computed from its keys (a pass over them: for a table built whole). */
   private SegmentTable(@Nullable String[] keys, int[] hashes, @Nullable Object[] values, int mask, int size) {
@@ -45,6 +60,11 @@ final class SegmentTable<T> {
    * never less.
    */
   private SegmentTable(@Nullable String[] keys, int[] hashes, @Nullable Object[] values, int mask, int size, long[] filter) {
+    this(keys, hashes, values, mask, size, filter, null);
+  }
+
+  private SegmentTable(@Nullable String[] keys, int[] hashes, @Nullable Object[] values, int mask, int size, long[] filter,
+      SegmentTable<T> @Nullable [] chunks) {
     this.keys = keys;
     this.hashes = hashes;
     this.values = values;
@@ -53,6 +73,32 @@ final class SegmentTable<T> {
     this.lengths = filter[0];
     this.firstLo = filter[1];
     this.firstHi = filter[2];
+    this.chunks = chunks;
+  }
+
+  /** A chunked table over {@code chunks} (each holding the keys whose hash's top bits are its index). */
+  private static <T> SegmentTable<T> chunked(SegmentTable<T>[] chunks, int size, long[] filter) {
+    return new SegmentTable<>(new String[1], new int[1], new Object[1], 0, size, filter, chunks);
+  }
+
+  private static int chunkOf(int hash) {
+    return hash >>> (32 - CHUNK_BITS);
+  }
+
+  /** The table a key with this hash is in: this one, or its chunk. */
+  private SegmentTable<T> tableFor(int hash) {
+    SegmentTable<T>[] c = chunks;
+    return c == null ? this : c[chunkOf(hash)];
+  }
+
+  private static long[] filterOfChunks(SegmentTable<?>[] chunks) {
+    long[] f = new long[3];
+    for (SegmentTable<?> c : chunks) {
+      f[0] |= c.lengths;
+      f[1] |= c.firstLo;
+      f[2] |= c.firstHi;
+    }
+    return f;
   }
 
   private static long[] filterOf(@Nullable String[] keys) {
@@ -127,6 +173,26 @@ final class SegmentTable<T> {
     if (map.isEmpty()) {
       return empty();
     }
+    if (map.size() > CHUNKED_AT) {
+      List<Map<String, T>> parts = new ArrayList<>(CHUNKS);
+      for (int i = 0; i < CHUNKS; i++) {
+        parts.add(new HashMap<>());
+      }
+      map.forEach((k, v) -> parts.get(chunkOf(k.hashCode())).put(k, v));
+      @SuppressWarnings("unchecked")
+      SegmentTable<T>[] c = new SegmentTable[CHUNKS];
+      for (int i = 0; i < CHUNKS; i++) {
+        c[i] = flatOf(parts.get(i)); // a chunk is never split again (its keys share the top bits)
+      }
+      return chunked(c, map.size(), filterOfChunks(c));
+    }
+    return flatOf(map);
+  }
+
+  private static <T> SegmentTable<T> flatOf(Map<String, ? extends T> map) {
+    if (map.isEmpty()) {
+      return empty();
+    }
     int cap = Integer.highestOneBit(Math.max(2, map.size() * 2 - 1)) << 1;
     String[] keys = new String[cap];
     int[] hashes = new int[cap];
@@ -165,6 +231,10 @@ final class SegmentTable<T> {
 
   @SuppressWarnings("unchecked")
   private @Nullable T probe(String s, int from, int to, int hash) {
+    SegmentTable<T> t = tableFor(hash);
+    @Nullable String[] keys = t.keys;
+    int[] hashes = t.hashes;
+    int mask = t.mask;
     int len = to - from;
     for (int i = spread(hash) & mask; ; i = (i + 1) & mask) {
       String k = keys[i];
@@ -172,7 +242,7 @@ final class SegmentTable<T> {
         return null;
       }
       if (hashes[i] == hash && k.length() == len && sameChars(k, s, from, len)) {
-        return (T) values[i];
+        return (T) t.values[i];
       }
     }
   }
@@ -204,6 +274,10 @@ final class SegmentTable<T> {
     for (int i = from; i < to; i++) {
       h = 31 * h + lower(s.charAt(i));
     }
+    SegmentTable<T> t = tableFor(h);
+    @Nullable String[] keys = t.keys;
+    int[] hashes = t.hashes;
+    int mask = t.mask;
     int len = to - from;
     for (int i = spread(h) & mask; ; i = (i + 1) & mask) {
       String k = keys[i];
@@ -211,7 +285,7 @@ final class SegmentTable<T> {
         return null;
       }
       if (hashes[i] == h && k.length() == len && equalsAsciiIgnoreCase(k, s, from)) {
-        return (T) values[i];
+        return (T) t.values[i];
       }
     }
   }
@@ -242,13 +316,17 @@ final class SegmentTable<T> {
       return null;
     }
     int h = key.hashCode();
+    SegmentTable<T> t = tableFor(h);
+    @Nullable String[] keys = t.keys;
+    int[] hashes = t.hashes;
+    int mask = t.mask;
     for (int i = spread(h) & mask; ; i = (i + 1) & mask) {
       String k = keys[i];
       if (k == null) {
         return null;
       }
       if (hashes[i] == h && k.equals(key)) {
-        return (T) values[i];
+        return (T) t.values[i];
       }
     }
   }
@@ -263,6 +341,25 @@ final class SegmentTable<T> {
    * Costs one copy of the arrays (O(capacity)), never a rehash through a map.
    */
   SegmentTable<T> with(String key, T value) {
+    SegmentTable<T>[] c = chunks;
+    if (c != null) {
+      int ci = chunkOf(key.hashCode());
+      SegmentTable<T> chunk = c[ci].withFlat(key, value);
+      SegmentTable<T>[] next = c.clone();
+      next[ci] = chunk;
+      return chunked(next, size + chunk.size - c[ci].size, filterWith(key));
+    }
+    if (size >= CHUNKED_AT && get(key) == null) { // about to pass the threshold: split (once, O(n))
+      Map<String, T> all = new HashMap<>(size * 2);
+      forEach(all::put);
+      all.put(key, value);
+      return of(all);
+    }
+    return withFlat(key, value);
+  }
+
+  /** {@link #with} on a table of its own (never split: also what a chunk uses). */
+  private SegmentTable<T> withFlat(String key, T value) {
     if (size > 0) {
       int i = slot(key);
       if (keys[i] != null) {
@@ -316,6 +413,17 @@ final class SegmentTable<T> {
     if (size == 0) {
       return this;
     }
+    SegmentTable<T>[] c = chunks;
+    if (c != null) {
+      int ci = chunkOf(key.hashCode());
+      SegmentTable<T> chunk = c[ci].without(key);
+      if (chunk == c[ci]) {
+        return this;
+      }
+      SegmentTable<T>[] next = c.clone();
+      next[ci] = chunk;
+      return chunked(next, size - 1, filterWith(null)); // stays chunked: no flapping at the threshold
+    }
     int hole = slot(key);
     if (keys[hole] == null) {
       return this;
@@ -359,6 +467,14 @@ final class SegmentTable<T> {
     if (size == 0 || !mayHaveLength(len)) {
       return false;
     }
+    if (chunks != null) {
+      for (SegmentTable<T> c : chunks) {
+        if (c.hasKeyOfLength(len)) {
+          return true;
+        }
+      }
+      return false;
+    }
     for (String k : keys) {
       if (k != null && k.length() == len) {
         return true;
@@ -370,6 +486,12 @@ final class SegmentTable<T> {
   /** Visits every key and value, in table order. */
   @SuppressWarnings("unchecked")
   void forEach(java.util.function.BiConsumer<String, T> action) {
+    if (chunks != null) {
+      for (SegmentTable<T> c : chunks) {
+        c.forEach(action);
+      }
+      return;
+    }
     for (int i = 0; i < keys.length; i++) {
       String k = keys[i];
       if (k != null) {

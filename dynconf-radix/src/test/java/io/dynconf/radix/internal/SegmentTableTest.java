@@ -25,7 +25,8 @@ class SegmentTableTest {
 
   @Test
   void withAndWithoutAgreeWithAMapAndNeverChangeOldVersions() {
-    long seed = new Random().nextLong();
+    long seed = Long.getLong("segmenttable.seed", new Random().nextLong()); // replay: -Dsegmenttable.seed=N
+    System.out.println("SegmentTableTest seed " + seed);
     SplittableRandom rnd = new SplittableRandom(seed);
     for (int run = 0; run < 500; run++) {
       SegmentTable<Integer> table = SegmentTable.empty();
@@ -49,6 +50,67 @@ class SegmentTableTest {
       for (int i = 0; i < versions.size(); i++) {
         check(versions.get(i), models.get(i), seed);
       }
+    }
+  }
+
+  /**
+   * Past {@link SegmentTable#CHUNKED_AT} keys a table splits into chunks: edits, lookups of every
+   * kind, old versions and {@code forEach} keep agreeing with the model across the split.
+   */
+  @Test
+  void aTableThatGrowsPastTheChunkThresholdAgreesWithAMapBeforeAndAfterTheSplit() {
+    long seed = Long.getLong("segmenttable.seed", new Random().nextLong()); // replay: -Dsegmenttable.seed=N
+    System.out.println("SegmentTableTest chunked seed " + seed);
+    SplittableRandom rnd = new SplittableRandom(seed);
+    SegmentTable<Integer> table = SegmentTable.empty();
+    Map<String, Integer> model = new HashMap<>();
+    SegmentTable<Integer> beforeSplit = null;
+    Map<String, Integer> beforeSplitModel = null;
+    int limit = SegmentTable.CHUNKED_AT * 3;
+    for (int step = 0; step < limit * 2; step++) {
+      String k = "svc" + rnd.nextInt(limit) + (rnd.nextInt(8) == 0 ? "-x" : "");
+      if (rnd.nextInt(5) == 0) {
+        table = table.without(k);
+        model.remove(k);
+      } else {
+        int v = rnd.nextInt(1_000_000);
+        table = table.with(k, v);
+        model.put(k, v);
+      }
+      if (beforeSplit == null && model.size() == SegmentTable.CHUNKED_AT) {
+        beforeSplit = table;
+        beforeSplitModel = new HashMap<>(model);
+      }
+      if (step % 997 == 0) {
+        checkLarge(table, model, seed);
+      }
+    }
+    checkLarge(table, model, seed);
+    assertThat(beforeSplit).as("seed %d: the model reached the threshold", seed).isNotNull();
+    checkLarge(beforeSplit, beforeSplitModel, seed);
+    Map<String, Integer> built = new HashMap<>(model);
+    checkLarge(SegmentTable.of(built), model, seed);
+  }
+
+  private static void checkLarge(SegmentTable<Integer> table, Map<String, Integer> model, long seed) {
+    assertThat(table.size()).as("seed %d", seed).isEqualTo(model.size());
+    model.forEach((k, v) -> {
+      assertThat(table.getWhole(k)).as("seed %d key %s", seed, k).isEqualTo(v);
+      String padded = "/" + k + "/";
+      assertThat(table.get(padded, 1, padded.length() - 1)).as("seed %d key %s", seed, k).isEqualTo(v);
+      assertThat(table.getAsciiIgnoreCase(padded.toUpperCase(java.util.Locale.ROOT), 1, padded.length() - 1))
+          .as("seed %d key %s", seed, k).isEqualTo(v);
+    });
+    for (String absent : List.of("svc-1", "svc" + Integer.MAX_VALUE, "x", "")) {
+      assertThat(table.getWhole(absent)).isNull();
+    }
+    Map<String, Integer> seen = new HashMap<>();
+    table.forEach(seen::put);
+    assertThat(seen).as("seed %d", seed).isEqualTo(model);
+    for (int len = 3; len <= 12; len++) {
+      int l = len;
+      assertThat(table.hasKeyOfLength(len)).as("seed %d length %d", seed, len)
+          .isEqualTo(model.keySet().stream().anyMatch(k -> k.length() == l));
     }
   }
 
