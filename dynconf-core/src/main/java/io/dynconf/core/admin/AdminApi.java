@@ -273,6 +273,7 @@ public final class AdminApi implements AutoCloseable {
     int n = type.idSegments();
     String id = null;
     String within = null; // a nested listing: the objects under one parent
+    String nestedIdPrefix = null; // with within: the ids there start with this (jack/credentials/)
     List<String> sub = List.of();
     ResourceType<?> nested = segments.size() >= 3 ? ctx.nested(type, segments.get(2)) : null;
     if (nested != null) { // <type>/<parent>/<segment>[/<id>]: consumers/jack/credentials/a
@@ -288,6 +289,7 @@ public final class AdminApi implements AutoCloseable {
         ctx.key(type, id); // validates
       } else {
         within = ctx.prefix + "/" + type.path() + "/" + parent + "/" + segments.get(2) + "/";
+        nestedIdPrefix = parent + "/" + segments.get(2) + "/";
       }
     } else if (segments.size() > 1) {
       if (segments.size() < 1 + n) {
@@ -313,11 +315,8 @@ public final class AdminApi implements AutoCloseable {
       case "GET":
         boolean viewer = role == AdminRole.VIEWER; // a read-only key reads no credentials
         return id == null ? reads.list(calls, type, request, viewer, within) : reads.getOne(calls, type, id, viewer);
-      case "PUT":
-        if (id == null && within != null) {
-          throw Problem.badRequest("missing " + kind(type) + " id: use PUT " + path + "/<id>");
-        }
-        return Objects.requireNonNull(writes.put(calls, type, id, request, conditions, flags), "a PUT always answers");
+      case "PUT": // without an id in the path, the body's id names the object (APISIX: also a credential's)
+        return Objects.requireNonNull(writes.put(calls, type, id, nestedIdPrefix, request, conditions, flags), "a PUT always answers");
       case "POST":
         if (id != null) {
           throw Problem.badRequest("wrong " + kind(type) + " id, do not need it: POST generates the id; use PUT " + pathPrefix + "/" + type.path() + "/" + id);

@@ -56,16 +56,25 @@ final class Writes {
     ObjectNode build(@Nullable KeyValue prev, @Nullable ObjectNode prevJson);
   }
 
-  @Nullable AdminResponse put(Calls calls, ResourceType<?> type, @Nullable String pathId, AdminRequest request, Conditions conditions, Flags flags) {
+  /**
+   * PUT of one object. {@code pathId}: the id in the path, or null when the body names it; {@code
+   * nestedIdPrefix}: for a nested type without an id in the path ({@code consumers/jack/credentials}),
+   * what the body's id is appended to ({@code jack/credentials/}).
+   */
+  @Nullable AdminResponse put(Calls calls, ResourceType<?> type, @Nullable String pathId, @Nullable String nestedIdPrefix,
+      AdminRequest request, Conditions conditions, Flags flags) {
     ObjectNode body = c.bodyObject(request, type);
     c.forbidTimestamps(body);
     String bodyId = Json.idText(body.get(type.idField()));
     String id = pathId;
     if (id == null) {
       if (bodyId == null) {
-        throw Problem.badRequest("missing " + kind(type) + " id");
+        throw Problem.badRequest("missing " + kind(type) + " id" + (nestedIdPrefix != null ? ": give it in the body's \"id\" or in the path" : ""));
       }
-      id = bodyId;
+      if (nestedIdPrefix != null && bodyId.contains("/")) {
+        throw Problem.badRequest("invalid " + kind(type) + " id " + quote(bodyId) + ": one path segment");
+      }
+      id = nestedIdPrefix != null ? nestedIdPrefix + bodyId : bodyId;
     } else if (bodyId != null && !bodyId.equals(id) && !(type.nestedSegment() != null && bodyId.equals(id.substring(id.lastIndexOf('/') + 1)))) {
       throw Problem.badRequest(wrongId(type, bodyId, id));
     }

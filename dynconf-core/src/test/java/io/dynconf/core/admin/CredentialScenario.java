@@ -68,7 +68,17 @@ final class CredentialScenario {
       // POST and PATCH are not supported (APISIX's credentials.lua unsupported_methods)
       expect(http, 405, "POST", base + "/jack/credentials", "{\"plugins\":{}}");
       expect(http, 405, "PATCH", base + "/jack/credentials/c1", "{\"desc\":\"x\"}");
-      expect(http, 400, "PUT", base + "/jack/credentials", "{\"plugins\":{}}");
+      // without an id in the path, the body's id names the credential (as APISIX accepts it)
+      HttpResponse<String> noId = expect(http, 400, "PUT", base + "/jack/credentials", "{\"plugins\":{}}");
+      assertThat(body(noId).path("error_msg").asText()).contains("missing credential id");
+      expect(http, 400, "PUT", base + "/jack/credentials", "{\"id\":\"a/b\",\"plugins\":{}}");
+      assertThat(source.get("/apisix/consumers/jack/credentials/a/b")).isNull();
+      HttpResponse<String> byBody = expect(http, 201, "PUT", base + "/jack/credentials",
+          "{\"id\":\"c3\",\"plugins\":{\"key-auth\":{\"key\":\"k-3\"}}}");
+      assertThat(body(byBody).path("key").asText()).isEqualTo("/apisix/consumers/jack/credentials/c3");
+      assertThat(body(byBody).path("value").path("id").asText()).isEqualTo("c3");
+      assertThat(source.get("/apisix/consumers/jack/credentials/c3")).isNotNull();
+      expect(http, 200, "DELETE", base + "/jack/credentials/c3", null);
       // ids follow APISIX's id rule
       expect(http, 400, "PUT", base + "/jack/credentials/c%20x", "{\"plugins\":{}}");
       expect(http, 404, "GET", base + "/jack/credentials/c1/more", null);
