@@ -27,13 +27,18 @@ public final class MatchResult<V> {
   int hostPass = HostMatcher.ANY;
   private @Nullable RouteSpec<V> route;
   private @Nullable String pattern;
+  private @Nullable V current; // set when the route's value is newer than the one it was built with
 
   /** Whether the last match found a route. */
   public boolean found() {
     return route != null;
   }
 
-  /** The route of the last successful match. */
+  /**
+   * The route of the last successful match, as the router holds it: its {@code value()} may be older
+   * than {@link #value()} (a {@link RouteTable} gives a route whose upstream changed the new one
+   * without rebuilding the route).
+   */
   public RouteSpec<V> route() {
     if (route == null) {
       throw new IllegalStateException("no route matched");
@@ -41,9 +46,10 @@ public final class MatchResult<V> {
     return route;
   }
 
-  /** The matched route's value. */
+  /** The matched route's value, current as of the match. */
   public V value() {
-    return route().value();
+    V v = current;
+    return v != null ? v : route().value();
   }
 
   /** The matched route's id. */
@@ -103,7 +109,12 @@ public final class MatchResult<V> {
 
   /** An immutable copy of this result, or null when nothing matched. */
   public @Nullable RouteMatch<V> toMatch() {
-    return route == null ? null : new RouteMatch<>(route, pattern(), params(), host());
+    RouteSpec<V> r = route;
+    if (r == null) {
+      return null;
+    }
+    V v = current;
+    return new RouteMatch<>(v != null ? r.withValue(v) : r, pattern(), params(), host());
   }
 
   void start(RouteRequest request) {
@@ -112,11 +123,17 @@ public final class MatchResult<V> {
     this.methodBit = m == null ? UNKNOWN_METHOD : m.bit();
     this.route = null;
     this.pattern = null;
+    this.current = null;
     this.hostPass = HostMatcher.ANY;
   }
 
   void found(RouteSpec<V> route, String pattern) {
     this.route = route;
     this.pattern = pattern;
+  }
+
+  /** The matched route's value as it is now (see {@link #route()}). */
+  void current(V value) {
+    this.current = value;
   }
 }

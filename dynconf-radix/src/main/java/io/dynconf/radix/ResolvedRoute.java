@@ -46,6 +46,26 @@ public record ResolvedRoute(
     return route.id();
   }
 
+  /**
+   * The id of the upstream object this route's upstream is ({@code upstream_id} of the route, or of
+   * its service when neither has an upstream of its own), or null when it is inline.
+   */
+  public @Nullable String upstreamId() {
+    if (route.upstream() != null) {
+      return null;
+    }
+    if (route.upstreamId() != null) {
+      return route.upstreamId();
+    }
+    return service != null && service.upstream() == null ? service.upstreamId() : null;
+  }
+
+  /** This route with the upstream it names at another revision (everything else kept). */
+  public ResolvedRoute withUpstream(Upstream upstream, long upstreamRevision) {
+    return new ResolvedRoute(route, routeRevision, service, upstream, upstreamKey, upstreamRevision, pluginConfig, hosts,
+        attachment);
+  }
+
   /** This route with another attachment. */
   public ResolvedRoute withAttachment(@Nullable Object attachment) {
     return new ResolvedRoute(route, routeRevision, service, upstream, upstreamKey, upstreamRevision, pluginConfig, hosts,

@@ -105,8 +105,12 @@ public final class RouteSpec<V> {
 
   /** A copy of {@code other} with another sequence, sharing every compiled part. */
   private RouteSpec(RouteSpec<V> other, long sequence) {
+    this(other, other.value, sequence);
+  }
+
+  private RouteSpec(RouteSpec<V> other, V value, long sequence) {
     this.id = other.id;
-    this.value = other.value;
+    this.value = value;
     this.paths = other.paths;
     this.literalPaths = other.literalPaths;
     this.pathTexts = other.pathTexts;
@@ -193,6 +197,11 @@ public final class RouteSpec<V> {
   /** This route with another sequence. */
   RouteSpec<V> withSequence(long seq) {
     return seq == sequence ? this : new RouteSpec<>(this, seq);
+  }
+
+  /** This route with another value; everything it matches on is shared, not compiled again. */
+  RouteSpec<V> withValue(V other) {
+    return other == value ? this : new RouteSpec<>(this, java.util.Objects.requireNonNull(other, "value"), sequence);
   }
 
   /** A builder holding this route's settings. */

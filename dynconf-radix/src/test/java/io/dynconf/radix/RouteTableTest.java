@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.dynconf.core.ConfigRegistry;
 import io.dynconf.core.source.InMemorySource;
 import java.time.Duration;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -232,24 +233,58 @@ class RouteTableTest {
   }
 
   @Test
-  void rewritingAnUpstreamWithTheSameValueRecomputesNoRoute() throws Exception {
+  void anUpstreamsNewValueRebuildsNoRouteAndEveryMatchGetsIt() throws Exception {
     java.util.concurrent.atomic.AtomicInteger computed = new java.util.concurrent.atomic.AtomicInteger();
     source.put("/apisix/upstreams/u1", upstream("10.0.0.1:80"));
+    source.put("/apisix/services/s1", "{\"upstream_id\":\"u1\"}");
     for (int i = 0; i < 20; i++) {
       source.put("/apisix/routes/r" + i, "{\"uri\":\"/r" + i + "\",\"upstream_id\":\"u1\"}");
     }
+    source.put("/apisix/routes/via", "{\"uri\":\"/via\",\"service_id\":\"s1\"}");
+    source.put("/apisix/routes/own", "{\"uri\":\"/own\",\"upstream\":" + upstream("10.0.0.9:80") + "}");
     registry = ConfigRegistry.builder(source).build();
     registry.start();
     assertThat(registry.awaitReady(WAIT)).isTrue();
     table = RouteTable.builder().attachments(r -> computed.incrementAndGet()).attach(registry);
-    assertThat(computed.get()).isEqualTo(20);
+    assertThat(computed.get()).isEqualTo(22);
+    long routerVersion = table.router().version();
 
     awaitRevision(source.put("/apisix/upstreams/u1", upstream("10.0.0.1:80"))); // same bytes, new revision
-    assertThat(computed.get()).as("an unchanged value is not a change for the routes").isEqualTo(20);
+    assertThat(computed.get()).as("an unchanged value is not a change for the routes").isEqualTo(22);
 
-    awaitRevision(source.put("/apisix/upstreams/u1", upstream("10.0.0.2:80")));
-    assertThat(computed.get()).isEqualTo(40);
+    long changed = source.put("/apisix/upstreams/u1", upstream("10.0.0.2:80"));
+    awaitRevision(changed);
+    assertThat(computed.get()).as("no route rebuilt for an upstream's new nodes").isEqualTo(22);
+    assertThat(table.router().version()).isEqualTo(routerVersion);
+    for (String path : List.of("/r3", "/via")) {
+      ResolvedRoute now = match("GET", path, null).value(); // the allocating match
+      assertThat(now.upstream().nodes().get(0).host()).as(path).isEqualTo("10.0.0.2");
+      assertThat(now.upstreamRevision()).isEqualTo(changed);
+      assertThat(now.upstreamKey()).isEqualTo("/upstreams/u1");
+      assertThat(now.attachment()).as("the route's attachment is kept").isNotNull();
+      MatchResult<ResolvedRoute> m = new MatchResult<>(); // the allocation-free match
+      assertThat(table.match(RouteRequest.of("GET", path, null, "127.0.0.1"), m)).isTrue();
+      assertThat(m.value().upstream().nodes().get(0).host()).isEqualTo("10.0.0.2");
+      assertThat(m.value().upstreamRevision()).isEqualTo(changed);
+    }
+    assertThat(match("GET", "/own", null).value().upstream().nodes().get(0).host()).as("an inline upstream").isEqualTo("10.0.0.9");
+
+    // a change of the route itself rebuilds it with the newest upstream
+    awaitRevision(source.put("/apisix/routes/r3", "{\"uri\":\"/r3\",\"upstream_id\":\"u1\",\"desc\":\"x\"}"));
+    assertThat(computed.get()).isEqualTo(23);
     assertThat(match("GET", "/r3", null).value().upstream().nodes().get(0).host()).isEqualTo("10.0.0.2");
+
+    // an upstream that disappears takes its routes with it (the registry holds them back)
+    source.delete("/apisix/routes/via");
+    source.delete("/apisix/services/s1");
+    for (int i = 0; i < 20; i++) {
+      source.delete("/apisix/routes/r" + i);
+    }
+    awaitRevision(source.list().revision());
+    source.put("/apisix/routes/late", "{\"uri\":\"/late\",\"upstream_id\":\"u2\"}"); // waits for u2
+    long appeared = source.put("/apisix/upstreams/u2", upstream("10.0.0.3:80"));
+    awaitRevision(appeared);
+    assertThat(match("GET", "/late", null).value().upstream().nodes().get(0).host()).isEqualTo("10.0.0.3");
   }
 
   @Test
