@@ -30,40 +30,8 @@ GW_ADMIN="127.0.0.1:18190"
 ETCD_URL="http://127.0.0.1:23790"
 KEY="load-run-admin-key-0123456789"
 
-TMP="$(mktemp -d /tmp/dynconf-change-cost.XXXXXX)"
-PIDS=()
-cleanup() {
-  local rc=$?
-  set +e
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-  done
-  if [[ "${KEEP_TMP:-0}" == 1 || $rc -ne 0 ]]; then echo "logs kept in $TMP" >&2; else rm -rf "$TMP"; fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-start() {  # start NAME CMD...: output in $TMP/NAME.out; sets LAST_PID
-  local name=$1; shift
-  "$@" >"$TMP/$name.out" 2>&1 &
-  PIDS+=("$!")
-  LAST_PID=$!
-}
-stop() {
-  local pid=$1 keep=() p
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  for p in "${PIDS[@]}"; do [[ "$p" == "$pid" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]}")
-}
-ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+source "$HERE/lib.sh"
+load_init dynconf-change-cost
 wait_admin() {
   local deadline=$((SECONDS + 60))
   until [[ "$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-KEY: $KEY" "http://$GW_ADMIN/apisix/admin/routes" || true)" == 200 ]]; do
@@ -137,5 +105,5 @@ print(r["changes"], r["failed"], r["put_p50_ms"], r["put_p99_ms"])' "$TMP/churn-
   metcd=$(printf '%s\n' "${etcd_costs[@]}" | median)
   echo "$mode: routes $ROUTES, rate $RATE/s, gateway CPU per change median $mcost µs (rounds: ${costs[*]}), etcd CPU per change median $metcd µs"
   stop "$GW_PID"
-  [[ -n $ETCD_PID ]] && stop "$ETCD_PID"
+  if [[ -n $ETCD_PID ]]; then stop "$ETCD_PID"; fi
 done
