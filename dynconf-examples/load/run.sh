@@ -36,50 +36,8 @@ RESULTS_DIR="${RESULTS_DIR:-$HERE/results}"
 mkdir -p "$RESULTS_DIR"
 RESULTS="$RESULTS_DIR/results-$STAMP.txt"
 
-TMP="$(mktemp -d /tmp/dynconf-load.XXXXXX)"
-PIDS=()
-
-cleanup() {
-  local rc=$?
-  set +e
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-    kill "${PIDS[i]}" 2>/dev/null
-  done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-  done
-  if [[ "${KEEP_TMP:-0}" == 1 || $rc -ne 0 ]]; then
-    echo "logs kept in $TMP" >&2
-  else
-    rm -rf "$TMP"
-  fi
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-# Starts "$@" in the background, its output in $TMP/$name.out, its pid recorded for cleanup.
-start() {
-  local name=$1; shift
-  "$@" >"$TMP/$name.out" 2>&1 &
-  PIDS+=("$!")
-  LAST_PID=$!
-}
-
-stop() {  # stop PID: TERM, wait up to 10 s, KILL; forget it
-  local pid=$1
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  local keep=()
-  for p in "${PIDS[@]}"; do [[ "$p" == "$pid" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]}")
-}
+source "$HERE/lib.sh" # TMP, start/stop, cleanup of every process started on exit
+load_init dynconf-load
 
 wait_200() {  # wait_200 URL SECONDS
   local deadline=$((SECONDS + $2))
