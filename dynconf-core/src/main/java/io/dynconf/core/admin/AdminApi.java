@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *     .build();
  * AdminResponse r = admin.handle(AdminRequest.of("PUT", "/apisix/admin/upstreams/1",
  *     Map.of("X-API-KEY", key), "{\"nodes\":{\"127.0.0.1:8080\":1},\"type\":\"roundrobin\"}"));
- * // 201 {"key":"/apisix/upstreams/1","value":{...,"id":"1","create_time":...},"createdIndex":5,"modifiedIndex":5}
+ * // 201 {"key":"/apisix/upstreams/1","value":{...,"id":"1","create_time":...}}, X-Dynconf-Revision: 5
  * }</pre>
  *
  * <p><b>Paths.</b> {@code <pathPrefix>/<type>[/<id>]} for each resource type (by its key path:

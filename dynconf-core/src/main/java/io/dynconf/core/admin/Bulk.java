@@ -213,12 +213,9 @@ final class Bulk {
         if (op.delete()) {
           arr.add(deleted(k));
         } else {
-          KeyValue prev = current.get(k);
           ObjectNode o = arr.addObject();
           o.put("key", k);
-          o.set("value", values.get(k));
-          o.put("createdIndex", prev == null ? r.revision() : prev.createRevision());
-          o.put("modifiedIndex", r.revision());
+          o.set("value", values.get(k)); // as a single write's answer: no indexes (the revision is above)
         }
       }
       return json(200, out, null, r.revision());

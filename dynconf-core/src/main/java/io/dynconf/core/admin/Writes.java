@@ -216,9 +216,7 @@ final class Writes {
       if (r.succeeded()) {
         ObjectNode body = Json.object();
         body.put("key", k);
-        body.set("value", value);
-        body.put("createdIndex", prev == null ? r.revision() : prev.createRevision());
-        body.put("modifiedIndex", r.revision());
+        body.set("value", value); // APISIX strips etcd's indexes from a write's answer; the revision is in X-Dynconf-Revision and ETag
         return json(prev == null ? 201 : 200, body, r.revision(), r.revision());
       }
       KeyValue now = calls.call("get " + k, false, () -> source.get(k));

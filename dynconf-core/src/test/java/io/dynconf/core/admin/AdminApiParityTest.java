@@ -193,6 +193,29 @@ class AdminApiParityTest {
   }
 
   @Test
+  void configsValidateNamesEachBadObjectByIdAndTakesObjectsWithoutIds() {
+    // APISIX: each error carries resource_id (the id, a consumer's username, "" without one);
+    // duplicates read "found duplicate id r1 in routes"; objects without ids are checked, not refused
+    String up = ",\"upstream\":" + UPSTREAM + "}";
+    String body = "{\"routes\":[{\"id\":\"r1\",\"uri\":\"/a\"" + up + ",{\"id\":\"r1\",\"uri\":\"/b\"" + up + ",{\"uri\":7" + up
+        + ",{\"uri\":\"/no-id\"" + up + "],"
+        + "\"consumers\":[{\"username\":\"jack\"},{\"username\":\"jack\"}],\"services\":[{\"upstream\":" + UPSTREAM + "}]}";
+    HttpResponse<String> r = http.send("POST", "/apisix/admin/configs/validate", body);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    List<String> errors = new ArrayList<>();
+    json(r).path("errors").forEach(e -> errors.add(e.path("resource_type").asText() + "/" + e.path("index").asInt() + "/"
+        + e.path("resource_id").asText("<absent>") + ": " + e.path("error").asText()));
+    assertThat(errors).containsExactlyInAnyOrder(
+        "routes/1/r1: found duplicate id r1 in routes",
+        "routes/2/: invalid configuration: /uri: expected type: string, found: integer",
+        "consumers/1/jack: found duplicate username jack in consumers");
+    HttpResponse<String> noIds = http.send("POST", "/apisix/admin/configs/validate",
+        "{\"routes\":[{\"uri\":\"/a\",\"upstream\":" + UPSTREAM + "},{\"uri\":\"/b\",\"upstream\":" + UPSTREAM + "}],\"services\":[{\"upstream\":" + UPSTREAM + "}]}");
+    assertThat(noIds.statusCode()).as(noIds.body()).isEqualTo(200);
+    assertThat(json(noIds).path("valid").asBoolean()).isTrue();
+  }
+
+  @Test
   void listingsFilterByServiceIdAndUpstreamId() {
     ok("PUT", "/apisix/admin/upstreams/u1", UPSTREAM);
     ok("PUT", "/apisix/admin/upstreams/u2", UPSTREAM);
