@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dynconf.core.ConfigItem;
 import io.dynconf.core.ResourceKey;
 import io.dynconf.core.ResourceType;
+import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.core.spi.KeyValue;
 import io.dynconf.core.spi.Listing;
@@ -242,7 +243,14 @@ final class Writes {
   AdminResponse delete(Calls calls, ResourceType<?> type, String id, Conditions conditions, Flags flags) {
     ResourceKey key = c.key(type, id);
     String k = key.toKey();
-    List<ResourceType<?>> referring = referrers.getOrDefault(type.name(), List.of());
+    List<ResourceType<?>> referring = new java.util.ArrayList<>(referrers.getOrDefault(type.name(), List.of()));
+    if (type.name().equals(StandardTypes.UPSTREAMS.name())) { // and every object whose traffic-split may send to it
+      for (ResourceType<?> t : c.types) {
+        if (ReferenceGuard.PLUGIN_HOLDERS.containsKey(t.name()) && !referring.contains(t)) {
+          referring.add(t);
+        }
+      }
+    }
     List<ResourceType<?>> children = c.children(type); // deleted with it, as APISIX deletes a consumer's credentials
     boolean checkReferrers = (!flags.force() && !referring.isEmpty()) || !children.isEmpty();
     String childDir = k + "/";
@@ -265,7 +273,8 @@ final class Writes {
           }
         }
         if (current != null && !flags.force()) {
-          users = guard.referrersOf(others, type, id, Map.of());
+          users = new java.util.ArrayList<>(guard.referrersOf(others, type, id, Map.of()));
+          users.addAll(guard.pluginReferrersOf(others, type, id));
         }
         if (childKeys.size() + 1 > c.maxTxnOps) {
           throw Problem.badRequest("can not delete this " + kind(type) + ": it has " + childKeys.size() + " nested objects (credentials) and one "

@@ -216,6 +216,43 @@ class AdminApiParityTest {
   }
 
   @Test
+  void anUpstreamThatATrafficSplitPluginSendsToIsNotDeleted() {
+    // APISIX's upstream delete checker also searches the traffic-split plugin of routes, services,
+    // plugin configs, consumers, consumer groups and global rules
+    PluginCatalog withSplit = PluginCatalog.fromSchemas(List.of(
+        PluginInfo.of("traffic-split", 966, "{\"type\":\"object\",\"properties\":{\"rules\":{\"type\":\"array\"}}}")));
+    try (AdminApi api = AdminTesting.builder(new InMemorySource(), new AdminTesting.TestClock(1_700_000_000L)).plugins(withSplit).build();
+        AdminHttpServer http = new AdminHttpServer(api)) {
+      trafficSplitKeepsItsUpstreams(http);
+    }
+  }
+
+  private static void trafficSplitKeepsItsUpstreams(AdminHttpServer http) {
+    java.util.function.BiConsumer<String, String> ok = (target, body) -> {
+      String method = body == null ? "DELETE" : "PUT";
+      HttpResponse<String> r = http.send(method, target, body);
+      assertThat(r.statusCode()).as("%s %s: %s", method, target, r.body()).isBetween(200, 201);
+    };
+    ok.accept("/apisix/admin/upstreams/u1", UPSTREAM);
+    ok.accept("/apisix/admin/upstreams/u2", UPSTREAM);
+    String split = "{\"traffic-split\":{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":\"u1\",\"weight\":1},{\"weight\":1}]}]}}";
+    ok.accept("/apisix/admin/routes/r1", "{\"uri\":\"/r\",\"upstream_id\":\"u2\",\"plugins\":" + split + "}");
+    ok.accept("/apisix/admin/global_rules/g1", "{\"plugins\":" + split + "}");
+    HttpResponse<String> refused = http.send("DELETE", "/apisix/admin/upstreams/u1", null);
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(json(refused).path("error_msg").asText()).startsWith("can not delete this upstream, plugin in ")
+        .contains("plugin in route [r1]").contains("plugin in global_rules [g1]").contains(" are still using it now");
+    ok.accept("/apisix/admin/routes/r1", null);
+    assertThat(json(http.send("DELETE", "/apisix/admin/upstreams/u1", null)).path("error_msg").asText())
+        .startsWith("can not delete this upstream, plugin in global_rules [g1] is still using it now");
+    ok.accept("/apisix/admin/global_rules/g1", "{\"plugins\":{\"traffic-split\":{\"rules\":[]}}}");
+    ok.accept("/apisix/admin/upstreams/u1", null);
+    ok.accept("/apisix/admin/global_rules/g1", "{\"plugins\":" + split.replace("u1", "u2") + "}");
+    ok.accept("/apisix/admin/upstreams/u2?force=true", null); // force deletes it anyway, as APISIX
+    assertThat(http.send("GET", "/apisix/admin/upstreams/u2", null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void listingsFilterByServiceIdAndUpstreamId() {
     ok("PUT", "/apisix/admin/upstreams/u1", UPSTREAM);
     ok("PUT", "/apisix/admin/upstreams/u2", UPSTREAM);
