@@ -246,6 +246,9 @@ public final class AdminApi implements AutoCloseable {
       if (segments.size() == 3 && segments.get(1).equals("validate") && method.equals("POST")) {
         return validations.schema(segments.get(2), request);
       }
+      if (segments.size() == 3 && segments.get(1).equals("plugins") && method.equals("GET")) {
+        return plugins.handle(method, segments.subList(1, 3), request.query()); // APISIX: schema/plugins/<name> is plugins/<name>
+      }
       return reads.schema(method, segments);
     }
     if (resource.equals("configs") && segments.size() == 2 && segments.get(1).equals("validate") && !ctx.typesByPath.containsKey("configs")) {
@@ -273,6 +276,9 @@ public final class AdminApi implements AutoCloseable {
     int n = type.idSegments();
     String id = null;
     String within = null; // a nested listing: the objects under one parent
+    String nestedBase = null; // <parent>/<segment>/ of a nested type: consumers' jack/credentials/
+    String parentKey = null;
+    ResourceType<?> parentOfNested = null;
     List<String> sub = List.of();
     ResourceType<?> nested = segments.size() >= 3 ? ctx.nested(type, segments.get(2)) : null;
     if (nested != null) { // <type>/<parent>/<segment>[/<id>]: consumers/jack/credentials/a
@@ -282,7 +288,9 @@ public final class AdminApi implements AutoCloseable {
       ResourceType<?> parentType = type;
       type = nested;
       String parent = segments.get(1);
-      ctx.key(parentType, parent); // validates the parent's id
+      parentKey = ctx.key(parentType, parent).toKey(); // validates the parent's id
+      parentOfNested = parentType;
+      nestedBase = parent + "/" + segments.get(2) + "/";
       if (segments.size() == 4) {
         id = parent + "/" + segments.get(2) + "/" + segments.get(3);
         ctx.key(type, id); // validates
@@ -312,10 +320,21 @@ public final class AdminApi implements AutoCloseable {
     switch (method) {
       case "GET":
         boolean viewer = role == AdminRole.VIEWER; // a read-only key reads no credentials
+        if (id == null && parentKey != null && parentOfNested != null) { // APISIX: the credentials of no consumer are a 404
+          String pk = parentKey;
+          if (calls.call("get " + pk, false, () -> ctx.source.get(pk)) == null) {
+            throw notFound(parentOfNested, segments.get(1));
+          }
+        }
         return id == null ? reads.list(calls, type, request, viewer, within) : reads.getOne(calls, type, id, viewer);
       case "PUT":
-        if (id == null && within != null) {
-          throw Problem.badRequest("missing " + kind(type) + " id: use PUT " + path + "/<id>");
+        if (id == null && nestedBase != null) { // APISIX takes a credential's id from the body when the path has none
+          String bodyId = Json.idText(ctx.bodyObject(request, type).get("id"));
+          if (bodyId == null) {
+            throw Problem.badRequest("missing " + kind(type) + " id: use PUT " + path + "/<id>, or give the id in the body");
+          }
+          id = nestedBase + bodyId;
+          ctx.key(type, id); // validates
         }
         return Objects.requireNonNull(writes.put(calls, type, id, request, conditions, flags), "a PUT always answers");
       case "POST":

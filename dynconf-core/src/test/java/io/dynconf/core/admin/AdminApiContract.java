@@ -517,7 +517,7 @@ public abstract class AdminApiContract {
     JsonNode s = json(ok("GET", "/apisix/admin/schema/routes", null));
     assertThat(s.path("properties").has("uri")).isTrue();
     assertThat(json(ok("GET", "/apisix/admin/schema/upstream", null)).path("properties").has("nodes")).isTrue();
-    assertError(call("GET", "/apisix/admin/schema/nope", null), 404, "not found schema");
+    assertError(call("GET", "/apisix/admin/schema/nope", null), 400, "not found schema: nope"); // APISIX: 400
     assertError(call("PUT", "/apisix/admin/schema/routes", "{}"), 404); // APISIX: a method the resource does not serve is a 404
   }
 

@@ -107,7 +107,10 @@ class AdminApiParityTest {
     assertThat(json(none).path("error_msg").asText()).isEqualTo("not found schema");
     HttpResponse<String> unknown = http.send("GET", "/apisix/admin/plugins/no-such-plugin", null);
     assertThat(unknown.statusCode()).isEqualTo(404);
-    assertThat(json(unknown).path("error_msg").asText()).isEqualTo("plugin not found");
+    assertThat(json(unknown).path("error_msg").asText()).isEqualTo("plugin not found in subsystem http");
+    // APISIX serves the same schema at schema/plugins/<name>
+    assertThat(json(ok("GET", "/apisix/admin/schema/plugins/limit-count", null)).path("required").toString()).isEqualTo("[\"count\",\"time_window\"]");
+    assertThat(http.send("GET", "/apisix/admin/schema/plugins/no-such-plugin", null).statusCode()).isEqualTo(404);
   }
 
   @Test
