@@ -450,6 +450,10 @@ public abstract class AdminApiContract {
     assertError(call("GET", "/apisix/admin/routes", null, "X-API-KEY", "wrong-key-0123456789abcdef"), 401, "wrong apikey");
     assertError(call("GET", "/apisix/admin/routes", null, "x-api-key", AdminTesting.ADMIN_KEY + "x"), 401);
     assertThat(call("GET", "/apisix/admin/routes", null, "x-api-key", VIEWER_KEY).status()).isEqualTo(200);
+    // nginx reads X-API-KEY from a header named x_api_key too (APISIX's tests send it so)
+    assertThat(call("GET", "/apisix/admin/routes", null, "X-API-KEY", null, "x_api_key", AdminTesting.ADMIN_KEY).status()).isEqualTo(200);
+    assertError(call("PUT", "/apisix/admin/upstreams/1", UPSTREAM, "X-API-KEY", null, "X_API_KEY", VIEWER_KEY), 403, "viewer");
+    assertError(call("GET", "/apisix/admin/routes", null, "X-API-KEY", null, "x_api_key", AdminTesting.ADMIN_KEY + "x"), 401, "wrong apikey");
     assertError(call("PUT", "/apisix/admin/upstreams/1", UPSTREAM, "X-API-KEY", VIEWER_KEY), 403, "viewer");
     assertError(call("DELETE", "/apisix/admin/upstreams/1", null, "X-API-KEY", VIEWER_KEY), 403);
     assertError(call("GET", "/apisix/admin/nope", null, "X-API-KEY", null), 401); // auth comes first
