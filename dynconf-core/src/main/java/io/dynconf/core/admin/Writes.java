@@ -167,6 +167,9 @@ final class Writes {
       if (idNow != null && !idNow.equals(id)) {
         throw Problem.badRequest(wrongId(type, idNow, id));
       }
+      if (type.idField().equals("id")) {
+        value.remove("id"); // APISIX's PATCH stores the path's id, a string, even over an integer id a PUT kept
+      }
       c.injectId(type, value, id);
       if (timestamped.contains(type)) {
         if (!value.has("create_time")) {

@@ -294,6 +294,11 @@ class AdminApiParityTest {
     assertThat(json(r).path("value").path("id").asInt()).isEqualTo(7);
     assertThat(json(ok("GET", "/apisix/admin/routes/7", null)).path("value").path("id").isIntegralNumber()).isTrue();
     assertThat(json(ok("PUT", "/apisix/admin/routes/8", "{\"uri\":\"/8\",\"upstream_id\":\"1\"}")).path("value").path("id").asText()).isEqualTo("8");
+    // a PATCH stores the path's id, a string, as APISIX's PATCH does
+    JsonNode patched = json(ok("PATCH", "/apisix/admin/routes/7", "{\"uri\":\"/seven\"}")).path("value");
+    assertThat(patched.path("id").isTextual()).as(patched.toString()).isTrue();
+    assertThat(patched.path("id").asText()).isEqualTo("7");
+    assertThat(json(ok("GET", "/apisix/admin/routes/7", null)).path("value").path("id").isTextual()).isTrue();
   }
 
   @Test
