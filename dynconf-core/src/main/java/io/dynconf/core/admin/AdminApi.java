@@ -123,6 +123,17 @@ public final class AdminApi implements AutoCloseable {
   }
 
   /**
+   * The API key a request carries, given a case-insensitive lookup of its headers: the {@code
+   * X-API-KEY} header, else a header named {@code x_api_key} (nginx, and so APISIX, reads both as
+   * {@code $http_x_api_key}); null when neither is there. A server that checks the key before
+   * reading a body (as the example gateway's) must look where {@link #handle} looks.
+   */
+  public static @Nullable String apiKey(java.util.function.Function<String, @Nullable String> header) {
+    String key = header.apply(API_KEY_HEADER);
+    return key != null ? key : header.apply(API_KEY_HEADER.replace('-', '_'));
+  }
+
+  /**
    * Checks that {@code key} may be an API key: at least 16 printable ASCII characters, no spaces.
    * The message never contains the key.
    *

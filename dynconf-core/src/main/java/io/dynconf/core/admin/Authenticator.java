@@ -16,7 +16,6 @@ import java.util.Map;
 final class Authenticator {
   record ApiKey(byte[] digest, AdminRole role) {}
 
-  private static final String UNDERSCORED = AdminApi.API_KEY_HEADER.replace('-', '_');
   private final List<ApiKey> keys;
 
   Authenticator(List<ApiKey> keys) {
@@ -25,12 +24,9 @@ final class Authenticator {
 
   /** The role of the request's key; throws 401 (no or a wrong key) or 403 (a viewer's write). */
   AdminRole authenticate(AdminRequest request, String method) {
-    String given = request.header(AdminApi.API_KEY_HEADER);
-    if (given == null) {
-      // nginx reads $http_x_api_key from a header named X-API-KEY or x_api_key alike (APISIX turns
-      // underscores_in_headers on), and clients such as APISIX's own tests send the latter
-      given = request.header(UNDERSCORED);
-    }
+    // nginx reads $http_x_api_key from a header named X-API-KEY or x_api_key alike (APISIX turns
+    // underscores_in_headers on), and clients such as APISIX's own tests send the latter
+    String given = AdminApi.apiKey(request::header);
     if (given == null || given.isEmpty()) {
       String cookie = request.header("Cookie");
       boolean elsewhere = request.query().containsKey("api_key")
