@@ -85,7 +85,8 @@ final class ReferenceGuard {
   String inUse(ResourceType<?> type, List<String> users) {
     int shown = Math.min(users.size(), 10);
     String names = String.join(", ", users.subList(0, shown)) + (users.size() > shown ? " and " + (users.size() - shown) + " more" : "");
-    return "can not delete this " + kind(type) + ", " + names + (users.size() == 1 ? " is" : " are")
+    String what = kind(type) + (type.name().equals(StandardTypes.SERVICES.name()) ? " directly" : ""); // APISIX's words
+    return "can not delete this " + what + ", " + names + (users.size() == 1 ? " is" : " are")
         + " still using it now; change or delete " + (users.size() == 1 ? "it" : "them") + " first, or add force=true";
   }
 

@@ -386,12 +386,18 @@ public abstract class AdminApiContract {
     AdminResponse r = call("DELETE", "/apisix/admin/upstreams/1", null);
     assertError(r, 400, "can not delete this upstream", "route [r1]", "service [s1]", "force=true");
     assertThat(source.get("/apisix/upstreams/1")).isNotNull();
+    ok("PUT", "/apisix/admin/routes/r9", "{\"uri\":\"/s\",\"service_id\":\"s1\"}");
+    assertError(call("DELETE", "/apisix/admin/services/s1", null), 400, "can not delete this service directly, route [r9] is still using it now");
+    ok("DELETE", "/apisix/admin/routes/r9", null);
     ok("DELETE", "/apisix/admin/routes/r1", null);
     ok("PATCH", "/apisix/admin/services/s1", "{\"upstream_id\":null,\"upstream\":{\"nodes\":{\"a:1\":1}}}");
     ok("DELETE", "/apisix/admin/upstreams/1", null);
 
     ok("PUT", "/apisix/admin/upstreams/2", UPSTREAM);
     ok("PUT", "/apisix/admin/routes/r2", route("/b", "2"));
+    // as APISIX: only force=true forces; any other value is a delete that checks its users
+    assertError(call("DELETE", "/apisix/admin/upstreams/2?force=anyvalue", null), 400, "can not delete this upstream", "route [r2]");
+    assertError(call("DELETE", "/apisix/admin/upstreams/2?force=1", null), 400, "can not delete this upstream", "route [r2]");
     ok("DELETE", "/apisix/admin/upstreams/2?force=true", null);
     assertThat(source.get("/apisix/upstreams/2")).isNull();
   }
