@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *     .build();
  * AdminResponse r = admin.handle(AdminRequest.of("PUT", "/apisix/admin/upstreams/1",
  *     Map.of("X-API-KEY", key), "{\"nodes\":{\"127.0.0.1:8080\":1},\"type\":\"roundrobin\"}"));
- * // 201 {"key":"/apisix/upstreams/1","value":{...,"id":"1","create_time":...},"createdIndex":5,"modifiedIndex":5}
+ * // 201 {"key":"/apisix/upstreams/1","value":{...,"id":"1","create_time":...}}, X-Dynconf-Revision: 5
  * }</pre>
  *
  * <p><b>Paths.</b> {@code <pathPrefix>/<type>[/<id>]} for each resource type (by its key path:
@@ -120,6 +120,17 @@ public final class AdminApi implements AutoCloseable {
     this.plugins = new PluginEndpoints(ctx);
     this.validations = new Validations(ctx);
     this.corsOrigins = Set.copyOf(b.corsOrigins);
+  }
+
+  /**
+   * The API key a request carries, given a case-insensitive lookup of its headers: the {@code
+   * X-API-KEY} header, else a header named {@code x_api_key} (nginx, and so APISIX, reads both as
+   * {@code $http_x_api_key}); null when neither is there. A server that checks the key before
+   * reading a body (as the example gateway's) must look where {@link #handle} looks.
+   */
+  public static @Nullable String apiKey(java.util.function.Function<String, @Nullable String> header) {
+    String key = header.apply(API_KEY_HEADER);
+    return key != null ? key : header.apply(API_KEY_HEADER.replace('-', '_'));
   }
 
   /**
@@ -246,6 +257,9 @@ public final class AdminApi implements AutoCloseable {
       if (segments.size() == 3 && segments.get(1).equals("validate") && method.equals("POST")) {
         return validations.schema(segments.get(2), request);
       }
+      if (segments.size() == 3 && segments.get(1).equals("plugins") && method.equals("GET")) {
+        return plugins.handle(method, segments.subList(1, 3), request.query()); // APISIX: schema/plugins/<name> is plugins/<name>
+      }
       return reads.schema(method, segments);
     }
     if (resource.equals("configs") && segments.size() == 2 && segments.get(1).equals("validate") && !ctx.typesByPath.containsKey("configs")) {
@@ -273,7 +287,9 @@ public final class AdminApi implements AutoCloseable {
     int n = type.idSegments();
     String id = null;
     String within = null; // a nested listing: the objects under one parent
-    String nestedIdPrefix = null; // with within: the ids there start with this (jack/credentials/)
+    String nestedBase = null; // <parent>/<segment>/ of a nested type: consumers' jack/credentials/
+    String parentKey = null;
+    ResourceType<?> parentOfNested = null;
     List<String> sub = List.of();
     ResourceType<?> nested = segments.size() >= 3 ? ctx.nested(type, segments.get(2)) : null;
     if (nested != null) { // <type>/<parent>/<segment>[/<id>]: consumers/jack/credentials/a
@@ -283,13 +299,14 @@ public final class AdminApi implements AutoCloseable {
       ResourceType<?> parentType = type;
       type = nested;
       String parent = segments.get(1);
-      ctx.key(parentType, parent); // validates the parent's id
+      parentKey = ctx.key(parentType, parent).toKey(); // validates the parent's id
+      parentOfNested = parentType;
+      nestedBase = parent + "/" + segments.get(2) + "/";
       if (segments.size() == 4) {
         id = parent + "/" + segments.get(2) + "/" + segments.get(3);
         ctx.key(type, id); // validates
       } else {
         within = ctx.prefix + "/" + type.path() + "/" + parent + "/" + segments.get(2) + "/";
-        nestedIdPrefix = parent + "/" + segments.get(2) + "/";
       }
     } else if (segments.size() > 1) {
       if (segments.size() < 1 + n) {
@@ -314,9 +331,23 @@ public final class AdminApi implements AutoCloseable {
     switch (method) {
       case "GET":
         boolean viewer = role == AdminRole.VIEWER; // a read-only key reads no credentials
+        if (id == null && parentKey != null && parentOfNested != null) { // APISIX: the credentials of no consumer are a 404
+          String pk = parentKey;
+          if (calls.call("get " + pk, false, () -> ctx.source.get(pk)) == null) {
+            throw notFound(parentOfNested, segments.get(1));
+          }
+        }
         return id == null ? reads.list(calls, type, request, viewer, within) : reads.getOne(calls, type, id, viewer);
-      case "PUT": // without an id in the path, the body's id names the object (APISIX: also a credential's)
-        return Objects.requireNonNull(writes.put(calls, type, id, nestedIdPrefix, request, conditions, flags), "a PUT always answers");
+      case "PUT":
+        if (id == null && nestedBase != null) { // APISIX takes a credential's id from the body when the path has none
+          String bodyId = Json.idText(ctx.bodyObject(request, type).get("id"));
+          if (bodyId == null) {
+            throw Problem.badRequest("missing " + kind(type) + " id: use PUT " + path + "/<id>, or give the id in the body");
+          }
+          id = nestedBase + bodyId;
+          ctx.key(type, id); // validates
+        }
+        return Objects.requireNonNull(writes.put(calls, type, id, request, conditions, flags), "a PUT always answers");
       case "POST":
         if (id != null) {
           throw Problem.badRequest("wrong " + kind(type) + " id, do not need it: POST generates the id; use PUT " + pathPrefix + "/" + type.path() + "/" + id);

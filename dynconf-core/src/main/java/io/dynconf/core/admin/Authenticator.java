@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Checks the {@code X-API-KEY} header against the configured keys (SHA-256 digests, compared in
+ * Checks the {@code X-API-KEY} header (or {@code X_API_KEY}, the same header to nginx) against the configured keys (SHA-256 digests, compared in
  * constant time, every key every time) and the role against the method: 401 or 403 otherwise.
  */
 final class Authenticator {
@@ -24,7 +24,9 @@ final class Authenticator {
 
   /** The role of the request's key; throws 401 (no or a wrong key) or 403 (a viewer's write). */
   AdminRole authenticate(AdminRequest request, String method) {
-    String given = request.header(AdminApi.API_KEY_HEADER);
+    // nginx reads $http_x_api_key from a header named X-API-KEY or x_api_key alike (APISIX turns
+    // underscores_in_headers on), and clients such as APISIX's own tests send the latter
+    String given = AdminApi.apiKey(request::header);
     if (given == null || given.isEmpty()) {
       String cookie = request.header("Cookie");
       boolean elsewhere = request.query().containsKey("api_key")

@@ -95,6 +95,13 @@ final class Bulk {
             throw new Problem(404, op.where() + kind(op.type()) + " " + op.key().id() + " not found");
           }
           finals.put(k, null);
+          if (!c.children(op.type()).isEmpty()) { // its credentials go with it, as with a single DELETE
+            for (KeyValue kv : listing.kvs()) {
+              if (kv.key().startsWith(k + "/")) {
+                finals.putIfAbsent(kv.key(), null);
+              }
+            }
+          }
           continue;
         }
         ObjectNode value = Objects.requireNonNull(op.body()).deepCopy();
@@ -108,6 +115,20 @@ final class Bulk {
       Txn.Builder txn = Txn.builder();
       Set<String> compared = new HashSet<>();
       Set<String> ranges = new HashSet<>();
+      for (BulkOp op : ops) {
+        if (op.delete() && !c.children(op.type()).isEmpty()) {
+          String childDir = op.key().toKey() + "/";
+          for (BulkOp other : ops) {
+            if (!other.delete() && other.key().toKey().startsWith(childDir)) {
+              throw Problem.badRequest(other.where() + "its " + kind(op.type()) + " " + quote(op.key().id()) + " is deleted by " + op.where().trim()
+                  .replaceAll(":$", "") + " of this request");
+            }
+          }
+          if (ranges.add(childDir)) { // no child appeared since the listing: the parent goes with all its children
+            txn.ifUnchangedSince(childDir, listing.revision());
+          }
+        }
+      }
       for (BulkOp op : ops) {
         String k = op.key().toKey();
         if (op.delete()) {
@@ -213,12 +234,9 @@ final class Bulk {
         if (op.delete()) {
           arr.add(deleted(k));
         } else {
-          KeyValue prev = current.get(k);
           ObjectNode o = arr.addObject();
           o.put("key", k);
-          o.set("value", values.get(k));
-          o.put("createdIndex", prev == null ? r.revision() : prev.createRevision());
-          o.put("modifiedIndex", r.revision());
+          o.set("value", values.get(k)); // as a single write's answer: no indexes (the revision is above)
         }
       }
       return json(200, out, null, r.revision());

@@ -2,10 +2,14 @@ package io.dynconf.core.admin;
 
 import static io.dynconf.core.admin.Responses.*;
 
-/** The {@code force} and {@code dry_run} query flags of a write. */
+/**
+ * The {@code force} and {@code dry_run} query flags of a write. {@code force} is on for {@code
+ * true} only, any other value leaves it off (APISIX reads it so: {@code force=anyvalue} deletes
+ * nothing in use); {@code dry_run}, this API's own, is {@code true} or {@code false}.
+ */
 record Flags(boolean force, boolean dryRun) {
   static Flags of(AdminRequest request) {
-    return new Flags(flag(request, "force"), flag(request, "dry_run"));
+    return new Flags("true".equals(request.query().get("force")), flag(request, "dry_run"));
   }
 
   private static boolean flag(AdminRequest request, String name) {

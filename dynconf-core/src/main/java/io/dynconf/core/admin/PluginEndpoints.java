@@ -74,7 +74,7 @@ final class PluginEndpoints {
     }
     PluginInfo p = stream ? null : plugins.get(segments.get(1));
     if (p == null) {
-      throw new Problem(404, "plugin not found", Map.of(), Map.of("description", "no plugin " + quote(segments.get(1)) + " in subsystem " + subsystem));
+      throw new Problem(404, "plugin not found in subsystem " + subsystem, Map.of(), Map.of("description", "no plugin " + quote(segments.get(1))));
     }
     String schemaType = query.get("schema_type");
     String schema = schemaType == null ? p.schema()

@@ -184,7 +184,7 @@ final class Reads {
       type = c.typeNamed(name + "s"); // APISIX's singular names: route, upstream, ssl, ...
     }
     if (type == null) {
-      throw new Problem(404, "not found schema: " + name);
+      throw Problem.badRequest("not found schema: " + name); // APISIX answers 400
     }
     JsonNode schema = null;
     if (StandardTypes.all().contains(type)) {

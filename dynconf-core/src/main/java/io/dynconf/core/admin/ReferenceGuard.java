@@ -85,7 +85,8 @@ final class ReferenceGuard {
   String inUse(ResourceType<?> type, List<String> users) {
     int shown = Math.min(users.size(), 10);
     String names = String.join(", ", users.subList(0, shown)) + (users.size() > shown ? " and " + (users.size() - shown) + " more" : "");
-    return "can not delete this " + kind(type) + ", " + names + (users.size() == 1 ? " is" : " are")
+    String what = kind(type) + (type.name().equals(StandardTypes.SERVICES.name()) ? " directly" : ""); // APISIX's words
+    return "can not delete this " + what + ", " + names + (users.size() == 1 ? " is" : " are")
         + " still using it now; change or delete " + (users.size() == 1 ? "it" : "them") + " first, or add force=true";
   }
 
@@ -112,6 +113,46 @@ final class ReferenceGuard {
       }
     }
     return users;
+  }
+
+  /** The types whose plugins APISIX searches for a traffic-split upstream_id before deleting an upstream, with its names for them. */
+  static final Map<String, String> PLUGIN_HOLDERS = Map.of("routes", "route", "services", "service", "plugin_configs", "plugin_config",
+      "consumers", "consumer", "consumer_groups", "consumer_group", "global_rules", "global_rules");
+  private static final byte[] TRAFFIC_SPLIT = "traffic-split".getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * The objects among {@code kvs} whose {@code traffic-split} plugin sends requests to upstream
+   * {@code id} ({@code rules[].weighted_upstreams[].upstream_id}), as APISIX's upstream delete
+   * checker names them: {@code plugin in route [1]}. Such a reference is no {@link Reference} (the
+   * data plane resolves it per request), so only a delete looks for it.
+   */
+  List<String> pluginReferrersOf(List<KeyValue> kvs, ResourceType<?> type, String id) {
+    if (!type.name().equals(StandardTypes.UPSTREAMS.name())) {
+      return List.of();
+    }
+    List<String> users = new ArrayList<>();
+    for (KeyValue kv : kvs) {
+      ResourceType<?> t = c.typeOfKey(kv.key());
+      if (t == null || !PLUGIN_HOLDERS.containsKey(t.name()) || indexOf(kv.valueUnsafe(), TRAFFIC_SPLIT) < 0) {
+        continue;
+      }
+      String name = PLUGIN_HOLDERS.get(t.name());
+      ObjectNode v = Json.parseStored(kv.valueUnsafe());
+      if (v == null) {
+        continue;
+      }
+      for (com.fasterxml.jackson.databind.JsonNode rule : v.path("plugins").path("traffic-split").path("rules")) {
+        for (com.fasterxml.jackson.databind.JsonNode wu : rule.path("weighted_upstreams")) {
+          String ref = Json.idText(wu.get("upstream_id"));
+          if (id.equals(ref)) {
+            ResourceKey rk = ResourceKey.tryParse(prefix, kv.key(), t.idSegments()).orElse(null);
+            String own = rk == null ? kv.key() : rk.id();
+            users.add("plugin in " + name + " [" + own + "]");
+          }
+        }
+      }
+    }
+    return users.stream().distinct().toList();
   }
 
   private void collectReferrer(String k, byte[] value, ResourceType<?> type, String id, byte[] idBytes, List<String> users) {

@@ -33,8 +33,9 @@ import org.jspecify.annotations.Nullable;
  *       <type>_conf_version} fields are ignored). Every object is checked, and every reference
  *       must name an object of the same body. 200 {@code {"message":"Configuration is valid",
  *       "valid":true}}; 400 {@code {"error_msg":"Configuration validation failed","valid":false,
- *       "errors":[{"resource_type":..,"index":..,"error":..}, ...]}} listing every problem (at
- *       most 100).
+ *       "errors":[{"resource_type":..,"resource_id":..,"index":..,"error":..}, ...]}} listing
+ *       every problem (at most 100; a duplicate is "found duplicate id r1 in routes", as APISIX).
+ *       An object without an id is checked too (it cannot be referenced).
  * </ul>
  */
 final class Validations {
@@ -80,17 +81,17 @@ final class Validations {
       }
       ResourceType<?> listType = name.indexOf('/') < 0 ? c.typesByPath.get(name) : null;
       if (listType == null) {
-        error(errors, name, null, "unknown resource type " + quote(name));
+        error(errors, name, null, null, "unknown resource type " + quote(name));
         continue;
       }
       if (!f.getValue().isArray()) {
-        error(errors, name, null, name + " must be an array, got " + Json.type(f.getValue()));
+        error(errors, name, null, null, name + " must be an array, got " + Json.type(f.getValue()));
         continue;
       }
       for (int i = 0; i < f.getValue().size(); i++) {
         JsonNode item = f.getValue().get(i);
         if (!item.isObject()) {
-          error(errors, name, i, "must be a JSON object, got " + Json.type(item));
+          error(errors, name, i, null, "must be a JSON object, got " + Json.type(item));
           continue;
         }
         ResourceType<?> type = listType;
@@ -103,19 +104,28 @@ final class Validations {
           }
         }
         String id = Json.idText(item.get(type.idField()));
+        String resourceId = id != null ? id : Json.idText(item.get("id"));
+        if (resourceId == null) {
+          resourceId = "";
+        }
         if (id == null) {
-          error(errors, name, i, "missing " + type.idField());
+          // APISIX validates an object without an id too; it just cannot be referenced or collide
+          try {
+            c.validate(type, placeholderKey(type, (ObjectNode) item), Json.bytes(item), "");
+          } catch (Problem p) {
+            error(errors, name, i, resourceId, String.valueOf(p.getMessage()));
+          }
           continue;
         }
         try {
           ResourceKey key = c.key(type, id);
           if (!present.add(key.toKey())) {
-            error(errors, name, i, kind(type) + " " + quote(id) + " appears more than once");
+            error(errors, name, i, resourceId, "found duplicate " + duplicateWhat(listType, type) + " " + id + " in " + name);
             continue;
           }
-          checked.add(new Object[] {type, i, c.validate(type, key, Json.bytes(item), "")});
+          checked.add(new Object[] {type, i, c.validate(type, key, Json.bytes(item), ""), resourceId});
         } catch (Problem p) {
-          error(errors, name, i, String.valueOf(p.getMessage()));
+          error(errors, name, i, resourceId, String.valueOf(p.getMessage()));
         }
       }
     }
@@ -129,7 +139,7 @@ final class Validations {
         }
         ResourceKey tk = c.tryKey(target, ref.id());
         if (tk == null || !present.contains(tk.toKey())) {
-          error(errors, type.path(), (Integer) e[1], "/" + ref.field().replace('.', '/') + ": " + kind(target) + " " + quote(ref.id())
+          error(errors, type.path(), (Integer) e[1], (String) e[3], "/" + ref.field().replace('.', '/') + ": " + kind(target) + " " + quote(ref.id())
               + " is not in this configuration");
         }
       }
@@ -146,12 +156,23 @@ final class Validations {
     return json(400, out, null);
   }
 
-  private static void error(ArrayNode errors, String type, @Nullable Integer index, String message) {
+  /** APISIX's word for the identifier of a duplicate: {@code id}, {@code username}, {@code credential id}. */
+  private static String duplicateWhat(ResourceType<?> listType, ResourceType<?> type) {
+    if (type != listType) {
+      return "credential id";
+    }
+    return type.idField().equals("id") ? "id" : type.idField();
+  }
+
+  private static void error(ArrayNode errors, String type, @Nullable Integer index, @Nullable String resourceId, String message) {
     if (errors.size() >= MAX_ERRORS) {
       return;
     }
     ObjectNode o = errors.addObject();
     o.put("resource_type", type);
+    if (resourceId != null) {
+      o.put("resource_id", resourceId); // the object's id (a consumer's username), "" when it has none
+    }
     if (index != null) {
       o.put("index", index);
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dynconf.core.ConfigItem;
 import io.dynconf.core.ResourceKey;
 import io.dynconf.core.ResourceType;
+import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.core.spi.KeyValue;
 import io.dynconf.core.spi.Listing;
@@ -56,25 +57,16 @@ final class Writes {
     ObjectNode build(@Nullable KeyValue prev, @Nullable ObjectNode prevJson);
   }
 
-  /**
-   * PUT of one object. {@code pathId}: the id in the path, or null when the body names it; {@code
-   * nestedIdPrefix}: for a nested type without an id in the path ({@code consumers/jack/credentials}),
-   * what the body's id is appended to ({@code jack/credentials/}).
-   */
-  @Nullable AdminResponse put(Calls calls, ResourceType<?> type, @Nullable String pathId, @Nullable String nestedIdPrefix,
-      AdminRequest request, Conditions conditions, Flags flags) {
+  @Nullable AdminResponse put(Calls calls, ResourceType<?> type, @Nullable String pathId, AdminRequest request, Conditions conditions, Flags flags) {
     ObjectNode body = c.bodyObject(request, type);
     c.forbidTimestamps(body);
     String bodyId = Json.idText(body.get(type.idField()));
     String id = pathId;
     if (id == null) {
       if (bodyId == null) {
-        throw Problem.badRequest("missing " + kind(type) + " id" + (nestedIdPrefix != null ? ": give it in the body's \"id\" or in the path" : ""));
+        throw Problem.badRequest("missing " + kind(type) + " id");
       }
-      if (nestedIdPrefix != null && bodyId.contains("/")) {
-        throw Problem.badRequest("invalid " + kind(type) + " id " + quote(bodyId) + ": one path segment");
-      }
-      id = nestedIdPrefix != null ? nestedIdPrefix + bodyId : bodyId;
+      id = bodyId;
     } else if (bodyId != null && !bodyId.equals(id) && !(type.nestedSegment() != null && bodyId.equals(id.substring(id.lastIndexOf('/') + 1)))) {
       throw Problem.badRequest(wrongId(type, bodyId, id));
     }
@@ -175,6 +167,9 @@ final class Writes {
       if (idNow != null && !idNow.equals(id)) {
         throw Problem.badRequest(wrongId(type, idNow, id));
       }
+      if (type.idField().equals("id")) {
+        value.remove("id"); // APISIX's PATCH stores the path's id, a string, even over an integer id a PUT kept
+      }
       c.injectId(type, value, id);
       if (timestamped.contains(type)) {
         if (!value.has("create_time")) {
@@ -225,9 +220,7 @@ final class Writes {
       if (r.succeeded()) {
         ObjectNode body = Json.object();
         body.put("key", k);
-        body.set("value", value);
-        body.put("createdIndex", prev == null ? r.revision() : prev.createRevision());
-        body.put("modifiedIndex", r.revision());
+        body.set("value", value); // APISIX strips etcd's indexes from a write's answer; the revision is in X-Dynconf-Revision and ETag
         return json(prev == null ? 201 : 200, body, r.revision(), r.revision());
       }
       KeyValue now = calls.call("get " + k, false, () -> source.get(k));
@@ -253,7 +246,14 @@ final class Writes {
   AdminResponse delete(Calls calls, ResourceType<?> type, String id, Conditions conditions, Flags flags) {
     ResourceKey key = c.key(type, id);
     String k = key.toKey();
-    List<ResourceType<?>> referring = referrers.getOrDefault(type.name(), List.of());
+    List<ResourceType<?>> referring = new java.util.ArrayList<>(referrers.getOrDefault(type.name(), List.of()));
+    if (type.name().equals(StandardTypes.UPSTREAMS.name())) { // and every object whose traffic-split may send to it
+      for (ResourceType<?> t : c.types) {
+        if (ReferenceGuard.PLUGIN_HOLDERS.containsKey(t.name()) && !referring.contains(t)) {
+          referring.add(t);
+        }
+      }
+    }
     List<ResourceType<?>> children = c.children(type); // deleted with it, as APISIX deletes a consumer's credentials
     boolean checkReferrers = (!flags.force() && !referring.isEmpty()) || !children.isEmpty();
     String childDir = k + "/";
@@ -276,7 +276,8 @@ final class Writes {
           }
         }
         if (current != null && !flags.force()) {
-          users = guard.referrersOf(others, type, id, Map.of());
+          users = new java.util.ArrayList<>(guard.referrersOf(others, type, id, Map.of()));
+          users.addAll(guard.pluginReferrersOf(others, type, id));
         }
         if (childKeys.size() + 1 > c.maxTxnOps) {
           throw Problem.badRequest("can not delete this " + kind(type) + ": it has " + childKeys.size() + " nested objects (credentials) and one "

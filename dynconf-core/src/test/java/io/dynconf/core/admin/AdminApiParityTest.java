@@ -107,7 +107,10 @@ class AdminApiParityTest {
     assertThat(json(none).path("error_msg").asText()).isEqualTo("not found schema");
     HttpResponse<String> unknown = http.send("GET", "/apisix/admin/plugins/no-such-plugin", null);
     assertThat(unknown.statusCode()).isEqualTo(404);
-    assertThat(json(unknown).path("error_msg").asText()).isEqualTo("plugin not found");
+    assertThat(json(unknown).path("error_msg").asText()).isEqualTo("plugin not found in subsystem http");
+    // APISIX serves the same schema at schema/plugins/<name>
+    assertThat(json(ok("GET", "/apisix/admin/schema/plugins/limit-count", null)).path("required").toString()).isEqualTo("[\"count\",\"time_window\"]");
+    assertThat(http.send("GET", "/apisix/admin/schema/plugins/no-such-plugin", null).statusCode()).isEqualTo(404);
   }
 
   @Test
@@ -193,6 +196,66 @@ class AdminApiParityTest {
   }
 
   @Test
+  void configsValidateNamesEachBadObjectByIdAndTakesObjectsWithoutIds() {
+    // APISIX: each error carries resource_id (the id, a consumer's username, "" without one);
+    // duplicates read "found duplicate id r1 in routes"; objects without ids are checked, not refused
+    String up = ",\"upstream\":" + UPSTREAM + "}";
+    String body = "{\"routes\":[{\"id\":\"r1\",\"uri\":\"/a\"" + up + ",{\"id\":\"r1\",\"uri\":\"/b\"" + up + ",{\"uri\":7" + up
+        + ",{\"uri\":\"/no-id\"" + up + "],"
+        + "\"consumers\":[{\"username\":\"jack\"},{\"username\":\"jack\"}],\"services\":[{\"upstream\":" + UPSTREAM + "}]}";
+    HttpResponse<String> r = http.send("POST", "/apisix/admin/configs/validate", body);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    List<String> errors = new ArrayList<>();
+    json(r).path("errors").forEach(e -> errors.add(e.path("resource_type").asText() + "/" + e.path("index").asInt() + "/"
+        + e.path("resource_id").asText("<absent>") + ": " + e.path("error").asText()));
+    assertThat(errors).containsExactlyInAnyOrder(
+        "routes/1/r1: found duplicate id r1 in routes",
+        "routes/2/: invalid configuration: /uri: expected type: string, found: integer",
+        "consumers/1/jack: found duplicate username jack in consumers");
+    HttpResponse<String> noIds = http.send("POST", "/apisix/admin/configs/validate",
+        "{\"routes\":[{\"uri\":\"/a\",\"upstream\":" + UPSTREAM + "},{\"uri\":\"/b\",\"upstream\":" + UPSTREAM + "}],\"services\":[{\"upstream\":" + UPSTREAM + "}]}");
+    assertThat(noIds.statusCode()).as(noIds.body()).isEqualTo(200);
+    assertThat(json(noIds).path("valid").asBoolean()).isTrue();
+  }
+
+  @Test
+  void anUpstreamThatATrafficSplitPluginSendsToIsNotDeleted() {
+    // APISIX's upstream delete checker also searches the traffic-split plugin of routes, services,
+    // plugin configs, consumers, consumer groups and global rules
+    PluginCatalog withSplit = PluginCatalog.fromSchemas(List.of(
+        PluginInfo.of("traffic-split", 966, "{\"type\":\"object\",\"properties\":{\"rules\":{\"type\":\"array\"}}}")));
+    try (AdminApi api = AdminTesting.builder(new InMemorySource(), new AdminTesting.TestClock(1_700_000_000L)).plugins(withSplit).build();
+        AdminHttpServer http = new AdminHttpServer(api)) {
+      trafficSplitKeepsItsUpstreams(http);
+    }
+  }
+
+  private static void trafficSplitKeepsItsUpstreams(AdminHttpServer http) {
+    java.util.function.BiConsumer<String, String> ok = (target, body) -> {
+      String method = body == null ? "DELETE" : "PUT";
+      HttpResponse<String> r = http.send(method, target, body);
+      assertThat(r.statusCode()).as("%s %s: %s", method, target, r.body()).isBetween(200, 201);
+    };
+    ok.accept("/apisix/admin/upstreams/u1", UPSTREAM);
+    ok.accept("/apisix/admin/upstreams/u2", UPSTREAM);
+    String split = "{\"traffic-split\":{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":\"u1\",\"weight\":1},{\"weight\":1}]}]}}";
+    ok.accept("/apisix/admin/routes/r1", "{\"uri\":\"/r\",\"upstream_id\":\"u2\",\"plugins\":" + split + "}");
+    ok.accept("/apisix/admin/global_rules/g1", "{\"plugins\":" + split + "}");
+    HttpResponse<String> refused = http.send("DELETE", "/apisix/admin/upstreams/u1", null);
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(json(refused).path("error_msg").asText()).startsWith("can not delete this upstream, plugin in ")
+        .contains("plugin in route [r1]").contains("plugin in global_rules [g1]").contains(" are still using it now");
+    ok.accept("/apisix/admin/routes/r1", null);
+    assertThat(json(http.send("DELETE", "/apisix/admin/upstreams/u1", null)).path("error_msg").asText())
+        .startsWith("can not delete this upstream, plugin in global_rules [g1] is still using it now");
+    ok.accept("/apisix/admin/global_rules/g1", "{\"plugins\":{\"traffic-split\":{\"rules\":[]}}}");
+    ok.accept("/apisix/admin/upstreams/u1", null);
+    ok.accept("/apisix/admin/global_rules/g1", "{\"plugins\":" + split.replace("u1", "u2") + "}");
+    ok.accept("/apisix/admin/upstreams/u2?force=true", null); // force deletes it anyway, as APISIX
+    assertThat(http.send("GET", "/apisix/admin/upstreams/u2", null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void listingsFilterByServiceIdAndUpstreamId() {
     ok("PUT", "/apisix/admin/upstreams/u1", UPSTREAM);
     ok("PUT", "/apisix/admin/upstreams/u2", UPSTREAM);
@@ -231,6 +294,11 @@ class AdminApiParityTest {
     assertThat(json(r).path("value").path("id").asInt()).isEqualTo(7);
     assertThat(json(ok("GET", "/apisix/admin/routes/7", null)).path("value").path("id").isIntegralNumber()).isTrue();
     assertThat(json(ok("PUT", "/apisix/admin/routes/8", "{\"uri\":\"/8\",\"upstream_id\":\"1\"}")).path("value").path("id").asText()).isEqualTo("8");
+    // a PATCH stores the path's id, a string, as APISIX's PATCH does
+    JsonNode patched = json(ok("PATCH", "/apisix/admin/routes/7", "{\"uri\":\"/seven\"}")).path("value");
+    assertThat(patched.path("id").isTextual()).as(patched.toString()).isTrue();
+    assertThat(patched.path("id").asText()).isEqualTo("7");
+    assertThat(json(ok("GET", "/apisix/admin/routes/7", null)).path("value").path("id").isTextual()).isTrue();
   }
 
   @Test

@@ -197,6 +197,29 @@ class AdminCorsSchemaBulkTest {
   }
 
   @Test
+  void aBulkDeleteOfAConsumerTakesItsCredentialsWithoutForce() throws Exception {
+    start(builder());
+    assertThat(http.send("PUT", "/apisix/admin/consumers/jack", "{\"username\":\"jack\"}").statusCode()).isEqualTo(201);
+    assertThat(http.send("PUT", "/apisix/admin/consumers/jack/credentials/c1", "{\"plugins\":{\"key-auth\":{\"key\":\"k-1\"}}}")
+        .statusCode()).isEqualTo(201);
+    assertThat(http.send("PUT", "/apisix/admin/consumers/jack/credentials/c2", "{\"plugins\":{\"key-auth\":{\"key\":\"k-2\"}}}")
+        .statusCode()).isEqualTo(201);
+    // a credential written under the consumer the same request deletes is refused, naming both operations
+    HttpResponse<String> contradiction = bulk(op("DELETE", "consumers", "jack", null),
+        op("PUT", "credentials", "jack/credentials/c3", "{\"plugins\":{\"key-auth\":{\"key\":\"k-3\"}}}"));
+    assertThat(contradiction.statusCode()).as(contradiction.body()).isEqualTo(400);
+    assertThat(body(contradiction).path("error_msg").asText())
+        .isEqualTo("operations/1 (consumers jack/credentials/c3): its consumer \"jack\" is deleted by operations/0 (consumers jack) of this request");
+    assertThat(source.get("/apisix/consumers/jack")).isNotNull();
+    // as a single DELETE: the consumer goes with its credentials
+    HttpResponse<String> deleted = bulk(op("DELETE", "consumers", "jack", null));
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    assertThat(source.get("/apisix/consumers/jack")).isNull();
+    assertThat(source.get("/apisix/consumers/jack/credentials/c1")).isNull();
+    assertThat(source.get("/apisix/consumers/jack/credentials/c2")).isNull();
+  }
+
+  @Test
   void configsValidateTakesCredentialsListedAmongTheConsumers() throws Exception {
     start(builder());
     HttpResponse<String> good = http.send("POST", "/apisix/admin/configs/validate",

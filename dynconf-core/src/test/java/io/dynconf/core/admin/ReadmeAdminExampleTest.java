@@ -25,11 +25,12 @@ class ReadmeAdminExampleTest {
           Map.of("X-API-KEY", adminKey), "{\"uri\":\"/hello\",\"upstream_id\":\"1\"}"));
       r.status();                 // 201 created, 200 replaced, 400 {"error_msg": "invalid configuration: /upstream_id: upstream \"1\" does not exist"}
       r.header("ETag");           // "17": the mod revision; send it back as If-Match
-      r.bodyUtf8();               // {"key":"/apisix/routes/1","value":{...},"createdIndex":17,"modifiedIndex":17}
+      r.bodyUtf8();               // {"key":"/apisix/routes/1","value":{...}}; X-Dynconf-Revision: 17
       // --- README example ends
       assertThat(r.status()).isEqualTo(201);
       assertThat(r.header("ETag")).matches("\"\\d+\"");
-      assertThat(r.bodyUtf8()).contains("\"key\":\"/apisix/routes/1\"").contains("\"modifiedIndex\"");
+      assertThat(r.bodyUtf8()).contains("\"key\":\"/apisix/routes/1\"").doesNotContain("\"modifiedIndex\"");
+      assertThat(r.header(AdminApi.REVISION_HEADER)).matches("\\d+");
       AdminResponse viewerWrite = admin.handle(AdminRequest.of("DELETE", "/apisix/admin/routes/1", Map.of("X-API-KEY", viewerKey),
           (String) null));
       assertThat(viewerWrite.status()).isEqualTo(403);

@@ -126,6 +126,20 @@ class GatewayAdminTest {
   }
 
   @Test
+  void theKeyInAHeaderNamedXUnderscoreApiKeyIsReadWithTheBody() throws Exception {
+    // nginx, so APISIX, reads x_api_key as X-API-KEY; the body must be read as for X-API-KEY
+    HttpRequest put = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminAddress().getPort() + "/apisix/admin/upstreams/u"))
+        .PUT(HttpRequest.BodyPublishers.ofString("{\"nodes\":{\"127.0.0.1:1980\":1},\"type\":\"roundrobin\"}"))
+        .header("x_api_key", KEY).timeout(WAIT).build();
+    HttpResponse<String> r = http.send(put, HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    assertThat(admin("GET", "/apisix/admin/upstreams/u", null).body()).contains("127.0.0.1:1980");
+    HttpRequest viewerPut = HttpRequest.newBuilder(put.uri()).PUT(HttpRequest.BodyPublishers.ofString("{}"))
+        .header("x_api_key", VIEWER).timeout(WAIT).build();
+    assertThat(http.send(viewerPut, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
+  }
+
+  @Test
   void aListenerThatCannotBindFailsTheStartAndReleasesTheRest(@TempDir Path other) throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gateway.start(GatewayConfig.parse(new String[] {

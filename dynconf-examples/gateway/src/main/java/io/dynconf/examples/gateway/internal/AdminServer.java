@@ -312,10 +312,10 @@ public final class AdminServer implements AutoCloseable {
       String path = new QueryStringDecoder(head.uri()).path();
       String method = head.method().name();
       if (path.equals(HealthEndpoint.PATH)) { // without a key: the status only (probes); with one: the details
-        refuse(x, health.answer(method, head.headers().get(AdminApi.API_KEY_HEADER)));
+        refuse(x, health.answer(method, AdminApi.apiKey(head.headers()::get)));
         return;
       }
-      AdminRole role = role(head.headers().get(AdminApi.API_KEY_HEADER));
+      AdminRole role = role(AdminApi.apiKey(head.headers()::get)); // where the API looks: X-API-KEY or x_api_key
       if (role != null) {
         cap.proven(ctx.channel()); // a connection with a key is never closed to make room
       }
