@@ -211,7 +211,7 @@ public final class FleetBenchmark {
     } else {
       openWatchers(o, fleetEndpoint, tracker, resources);
     }
-    Metrics etcdOpen = Metrics.read(etcdEndpoint);
+    Metrics etcdOpen = proxy == null ? awaitWatchers(etcdEndpoint, etcdBefore, o.nodes(), tracker) : Metrics.read(etcdEndpoint);
     // etcd's own gauges (a grpc-proxy's /metrics only relays etcd's, so the proxy's coalescing shows here).
     System.out.printf(Locale.ROOT, "fleet open in %.1f s: etcd counts %s watch streams and %s watchers (%s and %s before)%n",
         (System.nanoTime() - openStart) / 1e9,
@@ -309,6 +309,31 @@ public final class FleetBenchmark {
 
   private static PutResponse put(Client writer, int n, ByteSequence[][] values, int routes) {
     return await(writer.getKVClient().put(bytes(ROUTES + (n % routes)), values[(n / routes) % 2][n % routes]), "floor put " + n);
+  }
+
+  /**
+   * Directly on etcd, waits until etcd counts every node's watcher (a registry is ready once it has
+   * listed; its watch may be created a moment later). etcd has no callback for that: its gauge is
+   * polled.
+   */
+  private static Metrics awaitWatchers(URI etcd, Metrics before, int nodes, Tracker tracker)
+      throws IOException, InterruptedException {
+    String name = "etcd_debugging_mvcc_watcher_total";
+    long want = Long.parseLong(before.value(name)) + nodes;
+    long deadline = System.nanoTime() + OPEN_TIMEOUT.toNanos();
+    while (true) {
+      Metrics m = Metrics.read(etcd);
+      if (Long.parseLong(m.value(name)) >= want) {
+        return m;
+      }
+      if (tracker.failed.isDone()) {
+        tracker.failed.join();
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("etcd counts " + m.value(name) + " watchers after " + OPEN_TIMEOUT + ", expected " + want);
+      }
+      Thread.sleep(50); // the pause between two polls of a gauge we cannot get a callback from
+    }
   }
 
   private static void openWatchers(Options o, URI endpoint, Tracker tracker, Resources resources) throws InterruptedException {
@@ -559,19 +584,27 @@ public final class FleetBenchmark {
 
   /** A process's user + system CPU time so far, in clock ticks ({@code /proc/<pid>/stat} fields 14 and 15). */
   private static long cpuTicks(long pid) throws IOException {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String stat = Files.readString(proc(pid, "stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(f[11]) + Long.parseLong(f[12]);
   }
 
   /** A process's resident set size in KiB ({@code VmRSS} of {@code /proc/<pid>/status}). */
   private static long rssKiB(long pid) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+    for (String line : Files.readAllLines(proc(pid, "status"))) {
       if (line.startsWith("VmRSS:")) {
         return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
       }
     }
     throw new IllegalStateException("no VmRSS in /proc/" + pid + "/status");
+  }
+
+  private static Path proc(long pid, String file) {
+    Path path = Path.of("/proc/" + pid + "/" + file);
+    if (!Files.exists(path)) {
+      throw new IllegalStateException("process " + pid + " (etcd or its grpc-proxy) is gone: no " + path);
+    }
+    return path;
   }
 
   private static long jvmCpuNanos() {
