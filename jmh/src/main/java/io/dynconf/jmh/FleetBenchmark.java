@@ -157,7 +157,17 @@ public final class FleetBenchmark {
     System.exit(status); // jetcd's and Vert.x's threads must not keep the JVM alive
   }
 
-  private void run(Options o, Resources resources) throws Exception {
+  /** One run with these arguments, its resources closed at the end; returns the result line. */
+  static String measure(String... args) throws Exception {
+    Resources resources = new Resources();
+    try {
+      return new FleetBenchmark().run(Options.parse(args), resources);
+    } finally {
+      resources.close();
+    }
+  }
+
+  private String run(Options o, Resources resources) throws Exception {
     System.out.printf(Locale.ROOT, "fleet: %s, %s, %d change(s) after %d warm-up, %d routes; nothing random; "
             + "%s; load average %s%n",
         o.registries > 0 ? o.registries + " full registries (own client each)"
@@ -273,8 +283,9 @@ public final class FleetBenchmark {
     if (o.registries > 0) {
       for (ConfigRegistry registry : resources.registries) {
         ConfigRegistry.Status s = registry.status();
-        if (s.listenerFailures() > 0 || s.appliedRevision() < first + total - 1) {
-          throw new IllegalStateException("a registry is not current or its listener failed: " + s);
+        if (s.listenerFailures() > 0 || registry.snapshot().revision() < first + total - 1) {
+          throw new IllegalStateException("a registry's snapshot is at revision " + registry.snapshot().revision()
+              + " (expected " + (first + total - 1) + ") or its listener failed: " + s);
         }
       }
     }
@@ -298,13 +309,15 @@ public final class FleetBenchmark {
     }
     System.out.printf(Locale.ROOT, "this JVM (writer and every watcher): CPU %.0f µs per change; load average %s%n",
         jvmCpuPerChange, loadAverage());
-    System.out.printf(Locale.ROOT, "fleet %s=%d clients=%d via=%s changes=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f"
-            + " etcd_cpu_us_per_change=%.0f etcd_floor_cpu_us_per_change=%.0f etcd_rss_mb=%.1f proxy_cpu_us_per_change=%s proxy_rss_mb=%s%n",
+    String result = String.format(Locale.ROOT, "fleet %s=%d clients=%d via=%s changes=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f"
+            + " etcd_cpu_us_per_change=%.0f etcd_floor_cpu_us_per_change=%.0f etcd_rss_mb=%.1f proxy_cpu_us_per_change=%s proxy_rss_mb=%s",
         o.registries > 0 ? "registries" : "watchers", o.nodes(), o.registries > 0 ? o.registries : Math.min(o.clients, o.watchers),
         proxy == null ? "direct" : "proxy", k, ms(fromAnswer, k, 0.50), ms(fromAnswer, k, 0.99), fromAnswer[k - 1] / 1e6,
         etcdCpu, floorCpu, etcdRss / 1024.0,
         proxy == null ? "-" : String.format(Locale.ROOT, "%.0f", proxyCpu),
         proxy == null ? "-" : String.format(Locale.ROOT, "%.1f", proxyRss / 1024.0));
+    System.out.println(result);
+    return result;
   }
 
   private static PutResponse put(Client writer, int n, ByteSequence[][] values, int routes) {
