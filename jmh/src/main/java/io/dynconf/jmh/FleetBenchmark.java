@@ -1,280 +1,639 @@
 package io.dynconf.jmh;
 
+import static io.dynconf.jmh.EtcdFixtures.ROUTES;
+import static io.dynconf.jmh.EtcdFixtures.bytes;
+
+import io.dynconf.core.ConfigRegistry;
+import io.dynconf.etcd.EtcdSource;
 import io.dynconf.etcd.testing.EtcdCluster;
+import io.dynconf.etcd.testing.EtcdGrpcProxy;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.PutResponse;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * A fleet's watches on one etcd, without the fleet: {@code --watchers N} lightweight watchers (a
- * jetcd prefix watch each, counting events; jetcd opens one gRPC watch stream per watcher) spread
- * over {@code --clients C} connections, as N gateway processes would each hold one, on one etcd
- * member, directly or ({@code --proxy}) through etcd's own gRPC proxy, which serves identical watches
- * from one watch on the member. One writer puts {@code --changes K} values, one after another; for
- * each, the time from the put's answer until the <em>last</em> watcher saw it (0 when every watcher
- * saw it before the answer arrived). A watcher that errs or misses a change fails the run.
+ * A fleet on one etcd, as a plain {@code main} (not a JMH benchmark): many watchers on one etcd
+ * member, directly or through etcd's own gRPC proxy, and the time from a put's answer until the
+ * <em>last</em> of them saw that revision, with etcd's (and the proxy's) CPU and memory.
  *
- * <p>Prints progress and, as its last line: watchers, clients, proxy, changes, p50/p99/max (ms),
- * etcd's CPU per change and RSS, the proxy's when there is one, and the watch streams and watchers
- * etcd itself counts ({@code etcd_debugging_mvcc_watch_stream_total}, {@code
- * etcd_debugging_mvcc_watcher_total}). What one node's apply costs besides its watch is measured by
- * {@code EtcdFleetBenchmark} (full registries).
+ * <p>Run: {@code java -cp jmh/target/benchmarks.jar io.dynconf.jmh.FleetBenchmark --watchers 100}
  *
- * <p>Run: {@code java -cp jmh/target/benchmarks.jar io.dynconf.jmh.FleetBenchmark --watchers 1000}
- * ({@code etcd} on {@code PATH}).
+ * <ul>
+ *   <li>{@code --watchers N} (100): lightweight watchers, each a jetcd {@code Watch} on the prefix
+ *       that only records when each revision arrived. jetcd 0.8 opens one gRPC {@code Watch} call
+ *       (one HTTP/2 stream) per watcher, so N watchers are N watch streams carrying one watcher
+ *       each, multiplexed on the connections of {@code --clients} clients; the run prints etcd's own
+ *       counts ({@code etcd_debugging_mvcc_watch_stream_total}, {@code ..._watcher_total}).
+ *   <li>{@code --clients C} (4): jetcd clients (connections) the watchers share, round robin.
+ *   <li>{@code --registries N} (0): instead of lightweight watchers, N full nodes: a {@link
+ *       ConfigRegistry} over its own {@link EtcdSource} each (one connection and one watch each).
+ *   <li>{@code --proxy}: the watchers (or nodes) connect to an {@code etcd grpc-proxy} in front of
+ *       etcd; the writer always talks to etcd itself.
+ *   <li>{@code --changes K} (500) measured, after {@code --warmup W} (50) unmeasured; {@code
+ *       --routes R} (100) routes held.
+ * </ul>
+ *
+ * <p>The run: etcd (and the proxy) start on free loopback ports; R APISIX routes are written; a
+ * floor phase puts K changes with no fleet watching (etcd's CPU per change for the write alone);
+ * then the watchers open at the next revision and each change (a rewrite of one route, one at a
+ * time, the next only after every watcher saw the last) is timed from the put's answer to the last
+ * watcher's arrival. Nothing is random. A watcher error, a missed, repeated or unexpected revision,
+ * or a change not seen by every watcher within 30 s fails the run (exit status 1); the processes
+ * are killed on every exit. The last line holds the result as {@code key=value} pairs.
  */
 public final class FleetBenchmark {
-  private static final String PREFIX = "/fleet/";
+  private static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(120);
+  private static final double USER_HZ = 100.0;
 
   private FleetBenchmark() {}
 
-  /** One change: when its put was answered, and how many watchers have still to see it. */
-  private static final class Change {
-    final CountDownLatch remaining;
-    volatile long lastSeenNanos;
+  /** The command line. */
+  record Options(int watchers, int clients, int registries, boolean proxy, int changes, int warmup, int routes) {
+    static Options parse(String[] args) {
+      int watchers = 100;
+      int clients = 4;
+      int registries = 0;
+      boolean proxy = false;
+      int changes = 500;
+      int warmup = 50;
+      int routes = 100;
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        switch (a) {
+          case "--watchers" -> watchers = positive(a, value(args, ++i, a));
+          case "--clients" -> clients = positive(a, value(args, ++i, a));
+          case "--registries" -> registries = positive(a, value(args, ++i, a));
+          case "--proxy" -> proxy = true;
+          case "--changes" -> changes = positive(a, value(args, ++i, a));
+          case "--warmup" -> warmup = Integer.parseInt(value(args, ++i, a));
+          case "--routes" -> routes = positive(a, value(args, ++i, a));
+          case "--help", "-h" -> throw new IllegalArgumentException(usage());
+          default -> throw new IllegalArgumentException("unknown argument " + a + "\n" + usage());
+        }
+      }
+      if (warmup < 0) {
+        throw new IllegalArgumentException("--warmup must be >= 0");
+      }
+      return new Options(watchers, clients, registries, proxy, changes, warmup, routes);
+    }
 
-    Change(int watchers) {
-      remaining = new CountDownLatch(watchers);
+    int nodes() {
+      return registries > 0 ? registries : watchers;
+    }
+
+    private static String value(String[] args, int i, String flag) {
+      if (i >= args.length) {
+        throw new IllegalArgumentException(flag + " needs a value\n" + usage());
+      }
+      return args[i];
+    }
+
+    private static int positive(String flag, String v) {
+      int n = Integer.parseInt(v);
+      if (n < 1) {
+        throw new IllegalArgumentException(flag + " must be >= 1, was " + n);
+      }
+      return n;
+    }
+
+    static String usage() {
+      return "usage: FleetBenchmark [--watchers N (100)] [--clients C (4)] [--registries N (0: lightweight watchers)]"
+          + " [--proxy] [--changes K (500)] [--warmup W (50)] [--routes R (100)]";
     }
   }
 
-  public static void main(String[] args) throws Exception {
-    int watchers = 100;
-    int clients = 4;
-    int changes = 300;
-    boolean proxy = false;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--watchers" -> watchers = Integer.parseInt(args[++i]);
-        case "--clients" -> clients = Integer.parseInt(args[++i]);
-        case "--changes" -> changes = Integer.parseInt(args[++i]);
-        case "--proxy" -> proxy = true;
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + " (--watchers N, --clients C, --changes K, --proxy)");
-      }
+  public static void main(String[] args) {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
     }
-    if (watchers < 1 || clients < 1 || changes < 1) {
-      throw new IllegalArgumentException("--watchers, --clients and --changes must be at least 1");
-    }
-    clients = Math.min(clients, watchers);
-    run(watchers, clients, changes, proxy);
-  }
-
-  private static void run(int watchers, int clients, int changes, boolean proxy) throws Exception {
-    Process proxyProcess = null;
-    List<Client> watchClients = new ArrayList<>();
-    List<Watch.Watcher> watches = new ArrayList<>();
-    try (EtcdCluster etcd = EtcdCluster.single()) {
-      URI member = etcd.member(0).directEndpoint();
-      long etcdPid = etcd.member(0).pid().orElseThrow(() -> new IllegalStateException("etcd's pid is unknown"));
-      URI watchEndpoint = member;
-      if (proxy) {
-        int port = freePort();
-        Path log = Files.createTempFile("dynconf-grpc-proxy", ".log");
-        proxyProcess = new ProcessBuilder("etcd", "grpc-proxy", "start", "--endpoints=" + member.getHost() + ":" + member.getPort(),
-            "--listen-addr=127.0.0.1:" + port).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        awaitListening(port, proxyProcess, log);
-        watchEndpoint = URI.create("http://127.0.0.1:" + port);
-      }
-      final Process proxyForHook = proxyProcess;
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        if (proxyForHook != null) {
-          proxyForHook.destroyForcibly();
-        }
-      }));
-      for (int c = 0; c < clients; c++) {
-        watchClients.add(Client.builder().endpoints(watchEndpoint).build());
-      }
-      ConcurrentHashMap<Long, Change> byRevision = new ConcurrentHashMap<>();
-      AtomicReference<Throwable> failure = new AtomicReference<>();
-      ByteSequence prefix = ByteSequence.from(PREFIX, StandardCharsets.UTF_8);
-      WatchOption option = WatchOption.builder().isPrefix(true).build();
-      for (int w = 0; w < watchers; w++) {
-        int id = w;
-        watches.add(watchClients.get(w % clients).getWatchClient().watch(prefix, option, Watch.listener(response -> {
-          long now = System.nanoTime();
-          for (WatchEvent e : response.getEvents()) {
-            Change change = byRevision.get(e.getKeyValue().getModRevision());
-            if (change != null) {
-              change.lastSeenNanos = Math.max(change.lastSeenNanos, now);
-              change.remaining.countDown();
-            }
-          }
-        }, error -> failure.compareAndSet(null, new IllegalStateException("watcher " + id + " failed: " + error, error)))));
-      }
-      System.out.printf("%d watchers on %d clients, %s; waiting until etcd counts them%n", watchers, clients,
-          proxy ? "through etcd grpc-proxy" : "directly on the member");
-      awaitWatchers(member, proxy ? 1 : watchers, failure);
-
-      try (Client writer = Client.builder().endpoints(member).build()) {
-        ByteSequence key = ByteSequence.from(PREFIX + "key", StandardCharsets.UTF_8);
-        int warm = Math.max(20, changes / 10);
-        double[] millis = new double[changes];
-        long cpu0 = 0;
-        long proxyCpu0 = 0;
-        long last = etcd.revision(); // one writer: each put makes the next revision (checked below)
-        for (int i = -warm; i < changes; i++) {
-          if (i == 0) {
-            cpu0 = cpuTicks(etcdPid);
-            proxyCpu0 = proxyProcess == null ? 0 : cpuTicks(proxyProcess.pid());
-          }
-          // the revision is known only from the answer: register the change under the next revision
-          // first (one writer, nothing else writes), then check the answer agrees
-          long next = last + 1;
-          Change change = new Change(watchers);
-          byRevision.put(next, change);
-          long revision = writer.getKVClient().put(key, ByteSequence.from(Integer.toString(i), StandardCharsets.UTF_8))
-              .get(30, TimeUnit.SECONDS).getHeader().getRevision();
-          long answered = System.nanoTime();
-          if (revision != next) {
-            throw new IllegalStateException("put answered revision " + revision + ", expected " + next + ": another writer?");
-          }
-          if (!change.remaining.await(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException(change.remaining.getCount() + " of " + watchers
-                + " watchers did not see revision " + revision + " within 30 s", failure.get());
-          }
-          if (failure.get() != null) {
-            throw new IllegalStateException("a watcher failed", failure.get());
-          }
-          byRevision.remove(revision);
-          last = revision;
-          if (i >= 0) {
-            millis[i] = Math.max(0, change.lastSeenNanos - answered) / 1e6;
-          }
-          if (i > 0 && i % 100 == 0) {
-            System.out.printf("  %d changes%n", i);
-          }
-        }
-        double etcdMicros = (cpuTicks(etcdPid) - cpu0) * 1e6 / 100.0 / changes; // USER_HZ = 100
-        String proxyPart = "";
-        if (proxyProcess != null) {
-          double proxyMicros = (cpuTicks(proxyProcess.pid()) - proxyCpu0) * 1e6 / 100.0 / changes;
-          proxyPart = String.format(Locale.ROOT, " proxy_cpu_per_change_us=%.0f proxy_rss_mb=%d", proxyMicros,
-              rssMegabytes(proxyProcess.pid()));
-        }
-        Arrays.sort(millis);
-        String metrics = fetchMetrics(member);
-        System.out.printf(Locale.ROOT,
-            "watchers=%d clients=%d proxy=%s changes=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f etcd_cpu_per_change_us=%.0f"
-                + " etcd_rss_mb=%d%s etcd_watch_streams=%s etcd_watchers=%s%n",
-            watchers, clients, proxy ? "yes" : "no", changes, percentile(millis, 50), percentile(millis, 99),
-            millis[changes - 1], etcdMicros, rssMegabytes(etcdPid), proxyPart,
-            gauge(metrics, "etcd_debugging_mvcc_watch_stream_total"), gauge(metrics, "etcd_debugging_mvcc_watcher_total"));
-      }
+    Resources resources = new Resources();
+    Thread hook = new Thread(resources::close, "fleet-benchmark-cleanup");
+    Runtime.getRuntime().addShutdownHook(hook);
+    int status = 0;
+    try {
+      new FleetBenchmark().run(options, resources);
+    } catch (Throwable e) {
+      System.out.flush();
+      System.err.println("FleetBenchmark FAILED: " + e.getMessage());
+      e.printStackTrace();
+      status = 1;
     } finally {
-      for (Watch.Watcher w : watches) {
-        w.close();
-      }
-      for (Client c : watchClients) {
-        c.close();
-      }
-      if (proxyProcess != null) {
-        proxyProcess.destroy();
-        if (!proxyProcess.waitFor(10, TimeUnit.SECONDS)) {
-          proxyProcess.destroyForcibly();
-        }
-      }
+      resources.close();
+    }
+    System.exit(status); // jetcd's and Vert.x's threads must not keep the JVM alive
+  }
+
+  /** One run with these arguments, its resources closed at the end; returns the result line. */
+  static String measure(String... args) throws Exception {
+    Resources resources = new Resources();
+    try {
+      return new FleetBenchmark().run(Options.parse(args), resources);
+    } finally {
+      resources.close();
     }
   }
 
-  private static double percentile(double[] sorted, int p) {
-    int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+  private String run(Options o, Resources resources) throws Exception {
+    System.out.printf(Locale.ROOT, "fleet: %s, %s, %d change(s) after %d warm-up, %d routes; nothing random; "
+            + "%s; load average %s%n",
+        o.registries > 0 ? o.registries + " full registries (own client each)"
+            : o.watchers + " lightweight watchers on " + Math.min(o.clients, o.watchers) + " client(s)",
+        o.proxy ? "through etcd grpc-proxy" : "directly on etcd", o.changes, o.warmup, o.routes,
+        Instant.now(), loadAverage());
+
+    EtcdCluster etcd = resources.add(EtcdCluster.builder().members(1).start());
+    URI etcdEndpoint = etcd.member(0).directEndpoint();
+    long etcdPid = etcd.member(0).pid().orElseThrow(() -> new IllegalStateException("etcd's pid is unknown"));
+    EtcdGrpcProxy proxy = o.proxy ? resources.add(EtcdGrpcProxy.start(etcd)) : null;
+    long proxyPid = proxy == null ? -1 : proxy.pid().orElseThrow(() -> new IllegalStateException("the proxy's pid is unknown"));
+    URI fleetEndpoint = proxy == null ? etcdEndpoint : proxy.endpoint();
+    System.out.printf("etcd pid %d at %s%s%n", etcdPid, etcdEndpoint,
+        proxy == null ? "" : "; grpc-proxy pid " + proxyPid + " at " + fleetEndpoint);
+
+    Client writer = resources.add(EtcdFixtures.client(List.of(etcdEndpoint)));
+    EtcdFixtures.writeRoutes(writer, o.routes, RouteFixtures::route);
+    int total = o.warmup + o.changes;
+    ByteSequence[][] values = new ByteSequence[2][o.routes];
+    for (int i = 0; i < o.routes; i++) {
+      values[0][i] = ByteSequence.from(EtcdFixtures.routeVariant(i, "a"));
+      values[1][i] = ByteSequence.from(EtcdFixtures.routeVariant(i, "b"));
+    }
+
+    // Floor: the same puts, one at a time, with no fleet watching.
+    long floorTicks = cpuTicks(etcdPid);
+    long floorStart = System.nanoTime();
+    long revision = 0;
+    long[] floorPut = new long[o.changes];
+    for (int n = 0; n < o.changes; n++) {
+      long sent = System.nanoTime();
+      revision = put(writer, n, values, o.routes).getHeader().getRevision();
+      floorPut[n] = System.nanoTime() - sent;
+    }
+    double floorCpu = (cpuTicks(etcdPid) - floorTicks) * 1e6 / USER_HZ / o.changes;
+    Arrays.sort(floorPut);
+    System.out.printf(Locale.ROOT, "floor (no fleet): etcd CPU %.0f µs per change, put answered p50 %.2f ms, %d changes in %.1f s%n",
+        floorCpu, floorPut[rank(o.changes, 0.50)] / 1e6, o.changes, (System.nanoTime() - floorStart) / 1e9);
+
+    long etcdRssBefore = rssKiB(etcdPid);
+    long proxyRssBefore = proxy == null ? 0 : rssKiB(proxyPid);
+    Metrics etcdBefore = Metrics.read(etcdEndpoint);
+
+    // The fleet, watching from the next revision on.
+    long first = revision + 1;
+    Tracker tracker = new Tracker(o.nodes(), first, total, o.registries == 0);
+    long openStart = System.nanoTime();
+    if (o.registries > 0) {
+      openRegistries(o, fleetEndpoint, tracker, resources);
+    } else {
+      openWatchers(o, fleetEndpoint, tracker, resources);
+    }
+    Metrics etcdOpen = proxy == null ? awaitWatchers(etcdEndpoint, etcdBefore, o.nodes(), tracker) : Metrics.read(etcdEndpoint);
+    // etcd's own gauges (a grpc-proxy's /metrics only relays etcd's, so the proxy's coalescing shows here).
+    System.out.printf(Locale.ROOT, "fleet open in %.1f s: etcd counts %s watch streams and %s watchers (%s and %s before)%n",
+        (System.nanoTime() - openStart) / 1e9,
+        etcdOpen.value("etcd_debugging_mvcc_watch_stream_total"), etcdOpen.value("etcd_debugging_mvcc_watcher_total"),
+        etcdBefore.value("etcd_debugging_mvcc_watch_stream_total"), etcdBefore.value("etcd_debugging_mvcc_watcher_total"));
+
+    long[] fromAnswer = new long[o.changes];
+    long[] fromSend = new long[o.changes];
+    long[] spread = new long[o.changes];
+    int seenBeforeAnswer = 0;
+    long etcdTicks = 0;
+    long proxyTicks = 0;
+    long jvmCpu = 0;
+    long measureStart = 0;
+    for (int n = 0; n < total; n++) {
+      if (n == o.warmup) {
+        etcdTicks = cpuTicks(etcdPid);
+        proxyTicks = proxy == null ? 0 : cpuTicks(proxyPid);
+        jvmCpu = jvmCpuNanos();
+        measureStart = System.nanoTime();
+      }
+      int index = n;
+      long sent = System.nanoTime();
+      long[] answered = new long[1];
+      PutResponse r = await(writer.getKVClient()
+          .put(bytes(ROUTES + ((o.changes + n) % o.routes)), values[((o.changes + n) / o.routes) % 2][(o.changes + n) % o.routes])
+          .thenApply(p -> {
+            answered[0] = System.nanoTime();
+            return p;
+          }), "put of change " + n);
+      long rev = r.getHeader().getRevision();
+      if (rev != first + n) {
+        throw new IllegalStateException("change " + n + " has revision " + rev + ", expected " + (first + n)
+            + ": something else writes to this etcd");
+      }
+      tracker.awaitAll(index);
+      if (n >= o.warmup) {
+        int m = n - o.warmup;
+        long d = tracker.last(index) - answered[0];
+        if (d < 0) {
+          seenBeforeAnswer++;
+        }
+        fromAnswer[m] = Math.max(0, d);
+        fromSend[m] = tracker.last(index) - sent;
+        spread[m] = tracker.last(index) - tracker.first(index);
+        if ((m + 1) % Math.max(1, o.changes / 5) == 0) {
+          System.out.printf(Locale.ROOT, "  %d/%d changes, last one: %.2f ms from its answer to the last watcher%n",
+              m + 1, o.changes, fromAnswer[m] / 1e6);
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - measureStart) / 1e9;
+    double etcdCpu = (cpuTicks(etcdPid) - etcdTicks) * 1e6 / USER_HZ / o.changes;
+    double proxyCpu = proxy == null ? 0 : (cpuTicks(proxyPid) - proxyTicks) * 1e6 / USER_HZ / o.changes;
+    double jvmCpuPerChange = (jvmCpuNanos() - jvmCpu) / 1e3 / o.changes;
+    long etcdRss = rssKiB(etcdPid);
+    long proxyRss = proxy == null ? 0 : rssKiB(proxyPid);
+    tracker.checkEveryNodeSawEverything();
+    if (o.registries > 0) {
+      for (ConfigRegistry registry : resources.registries) {
+        ConfigRegistry.Status s = registry.status();
+        if (s.listenerFailures() > 0 || registry.snapshot().revision() < first + total - 1) {
+          throw new IllegalStateException("a registry's snapshot is at revision " + registry.snapshot().revision()
+              + " (expected " + (first + total - 1) + ") or its listener failed: " + s);
+        }
+      }
+    }
+
+    Arrays.sort(fromAnswer);
+    Arrays.sort(fromSend);
+    Arrays.sort(spread);
+    int k = o.changes;
+    System.out.printf(Locale.ROOT, "from the put's answer to the last watcher: p50 %.2f ms, p90 %.2f, p99 %.2f, max %.2f"
+            + " (%d of %d changes seen by every watcher before the put's answer arrived: counted as 0)%n",
+        ms(fromAnswer, k, 0.50), ms(fromAnswer, k, 0.90), ms(fromAnswer, k, 0.99), fromAnswer[k - 1] / 1e6, seenBeforeAnswer, k);
+    System.out.printf(Locale.ROOT, "from the put's send to the last watcher: p50 %.2f ms, p99 %.2f; first to last watcher: p50 %.2f ms, p99 %.2f%n",
+        ms(fromSend, k, 0.50), ms(fromSend, k, 0.99), ms(spread, k, 0.50), ms(spread, k, 0.99));
+    System.out.printf(Locale.ROOT, "etcd: CPU %.0f µs per change (floor %.0f: %+.1f µs per watcher), RSS %.1f MB (%.1f MB before the fleet:"
+            + " %.1f KiB per node); %.0f changes/s%n",
+        etcdCpu, floorCpu, (etcdCpu - floorCpu) / o.nodes(), etcdRss / 1024.0, etcdRssBefore / 1024.0,
+        (etcdRss - etcdRssBefore) / (double) o.nodes(), k / seconds);
+    if (proxy != null) {
+      System.out.printf(Locale.ROOT, "grpc-proxy: CPU %.0f µs per change, RSS %.1f MB (%.1f MB before the fleet: %.1f KiB per node)%n",
+          proxyCpu, proxyRss / 1024.0, proxyRssBefore / 1024.0, (proxyRss - proxyRssBefore) / (double) o.nodes());
+    }
+    System.out.printf(Locale.ROOT, "this JVM (writer and every watcher): CPU %.0f µs per change; load average %s%n",
+        jvmCpuPerChange, loadAverage());
+    String result = String.format(Locale.ROOT, "fleet %s=%d clients=%d via=%s changes=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f"
+            + " etcd_cpu_us_per_change=%.0f etcd_floor_cpu_us_per_change=%.0f etcd_rss_mb=%.1f proxy_cpu_us_per_change=%s proxy_rss_mb=%s",
+        o.registries > 0 ? "registries" : "watchers", o.nodes(), o.registries > 0 ? o.registries : Math.min(o.clients, o.watchers),
+        proxy == null ? "direct" : "proxy", k, ms(fromAnswer, k, 0.50), ms(fromAnswer, k, 0.99), fromAnswer[k - 1] / 1e6,
+        etcdCpu, floorCpu, etcdRss / 1024.0,
+        proxy == null ? "-" : String.format(Locale.ROOT, "%.0f", proxyCpu),
+        proxy == null ? "-" : String.format(Locale.ROOT, "%.1f", proxyRss / 1024.0));
+    System.out.println(result);
+    return result;
   }
 
-  /** Until etcd's own gauge shows at least {@code expected} watchers (the proxy holds one for all). */
-  private static void awaitWatchers(URI member, int expected, AtomicReference<Throwable> failure) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+  private static PutResponse put(Client writer, int n, ByteSequence[][] values, int routes) {
+    return await(writer.getKVClient().put(bytes(ROUTES + (n % routes)), values[(n / routes) % 2][n % routes]), "floor put " + n);
+  }
+
+  /**
+   * Directly on etcd, waits until etcd counts every node's watcher (a registry is ready once it has
+   * listed; its watch may be created a moment later). etcd has no callback for that: its gauge is
+   * polled.
+   */
+  private static Metrics awaitWatchers(URI etcd, Metrics before, int nodes, Tracker tracker)
+      throws IOException, InterruptedException {
+    String name = "etcd_debugging_mvcc_watcher_total";
+    long want = Long.parseLong(before.value(name)) + nodes;
+    long deadline = System.nanoTime() + OPEN_TIMEOUT.toNanos();
     while (true) {
-      if (failure.get() != null) {
-        throw new IllegalStateException("a watcher failed while starting", failure.get());
+      Metrics m = Metrics.read(etcd);
+      if (Long.parseLong(m.value(name)) >= want) {
+        return m;
       }
-      String n = gauge(fetchMetrics(member), "etcd_debugging_mvcc_watcher_total");
-      if (!n.equals("?") && Double.parseDouble(n) >= expected) {
-        return;
+      if (tracker.failed.isDone()) {
+        tracker.failed.join();
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("etcd counts " + n + " watchers after 120 s, expected at least " + expected);
+        throw new IllegalStateException("etcd counts " + m.value(name) + " watchers after " + OPEN_TIMEOUT + ", expected " + want);
       }
-      Thread.sleep(100); // polling etcd's metrics endpoint: there is no event to wait on
+      Thread.sleep(50); // the pause between two polls of a gauge we cannot get a callback from
     }
   }
 
-  private static String fetchMetrics(URI member) throws IOException, InterruptedException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(member.resolve("/metrics")).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IOException("GET " + member.resolve("/metrics") + " answered " + r.statusCode());
+  private static void openWatchers(Options o, URI endpoint, Tracker tracker, Resources resources) throws InterruptedException {
+    int clients = Math.min(o.clients, o.watchers);
+    List<Client> list = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      list.add(resources.add(EtcdFixtures.client(List.of(endpoint))));
     }
-    return r.body();
+    CountDownLatch created = new CountDownLatch(o.watchers);
+    WatchOption option = WatchOption.builder().isPrefix(true).withRevision(tracker.first).withCreateNotify(true).build();
+    for (int w = 0; w < o.watchers; w++) {
+      int node = w;
+      resources.add(list.get(w % clients).getWatchClient().watch(bytes(EtcdFixtures.PREFIX + "/"), option,
+          new io.etcd.jetcd.Watch.Listener() {
+            @Override
+            public void onNext(WatchResponse response) {
+              long now = System.nanoTime();
+              if (response.isCreatedNotify()) {
+                created.countDown();
+                return;
+              }
+              for (WatchEvent e : response.getEvents()) {
+                if (e.getEventType() != WatchEvent.EventType.PUT) {
+                  tracker.fail("watcher " + node + " got a " + e.getEventType() + " event");
+                }
+                tracker.advance(node, e.getKeyValue().getModRevision(), now);
+              }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              tracker.fail("watcher " + node + " failed: " + t);
+            }
+
+            @Override
+            public void onCompleted() {
+              if (!resources.closing.get()) {
+                tracker.fail("watcher " + node + " was completed (cancelled) while the run was on");
+              }
+            }
+          }));
+    }
+    tracker.awaitLatch(created, OPEN_TIMEOUT, "watchers created");
   }
 
-  private static String gauge(String metrics, String name) {
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " ([0-9.e+]+)$").matcher(metrics);
-    return m.find() ? String.valueOf((long) Double.parseDouble(m.group(1))) : "?";
-  }
-
-  private static long cpuTicks(long pid) throws IOException {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
-  }
-
-  private static long rssMegabytes(long pid) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+  private static void openRegistries(Options o, URI endpoint, Tracker tracker, Resources resources) throws InterruptedException {
+    for (int n = 0; n < o.registries; n++) {
+      int node = n;
+      EtcdSource source = resources.add(EtcdSource.builder().endpoints(List.of(endpoint)).prefix(EtcdFixtures.PREFIX).build());
+      ConfigRegistry registry = ConfigRegistry.builder(source).build();
+      resources.add(registry);
+      resources.registries.add(registry);
+      registry.addListener(update -> tracker.advance(node, update.current().revision(), System.nanoTime()));
+      registry.start();
+    }
+    for (ConfigRegistry r : resources.registries) {
+      if (!r.awaitReady(OPEN_TIMEOUT)) {
+        throw new IllegalStateException("a registry did not load within " + OPEN_TIMEOUT + ": " + r.status());
       }
     }
-    throw new IOException("no VmRSS in /proc/" + pid + "/status");
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
+  /**
+   * Which node saw which revision when. Revisions {@code first .. first + count - 1} are tracked;
+   * a strict tracker (lightweight watchers) demands every revision one by one on every node, a
+   * lenient one (registries, whose snapshot may cover several revisions) takes a jump as having
+   * seen each revision in between.
+   */
+  private static final class Tracker {
+    final int nodes;
+    final long first;
+    final int count;
+    final boolean strict;
+    final AtomicLongArray lastByNode;
+    final AtomicIntegerArray seen;
+    final AtomicLongArray firstSeen;
+    final AtomicLongArray lastSeen;
+    final CompletableFuture<?>[] done;
+    final CompletableFuture<Void> failed = new CompletableFuture<>();
 
-  private static void awaitListening(int port, Process process, Path log) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("etcd grpc-proxy exited: " + Files.readString(log));
+    Tracker(int nodes, long first, int count, boolean strict) {
+      this.nodes = nodes;
+      this.first = first;
+      this.count = count;
+      this.strict = strict;
+      this.lastByNode = new AtomicLongArray(nodes);
+      for (int i = 0; i < nodes; i++) {
+        lastByNode.set(i, first - 1);
       }
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-        return;
-      } catch (IOException notYet) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("etcd grpc-proxy did not listen on " + port + " within 30 s: " + Files.readString(log), notYet);
+      this.seen = new AtomicIntegerArray(count);
+      this.firstSeen = new AtomicLongArray(count);
+      this.lastSeen = new AtomicLongArray(count);
+      this.done = new CompletableFuture<?>[count];
+      for (int i = 0; i < count; i++) {
+        done[i] = new CompletableFuture<Void>();
+      }
+    }
+
+    void advance(int node, long revision, long nanos) {
+      long last = lastByNode.get(node);
+      if (revision <= last) {
+        if (strict) {
+          fail("node " + node + " saw revision " + revision + " again (had " + last + ")");
         }
-        Thread.sleep(50); // a process starting: nothing to wait on but its port
+        return;
       }
+      if (strict && revision != last + 1) {
+        fail("node " + node + " missed revision " + (last + 1) + " (got " + revision + ")");
+        return;
+      }
+      if (revision >= first + count) {
+        fail("node " + node + " saw revision " + revision + ", beyond the last change " + (first + count - 1));
+        return;
+      }
+      lastByNode.set(node, revision);
+      for (long r = last + 1; r <= revision; r++) {
+        int i = (int) (r - first);
+        firstSeen.compareAndSet(i, 0, nanos);
+        lastSeen.accumulateAndGet(i, nanos, Math::max);
+        int c = seen.incrementAndGet(i);
+        if (c == nodes) {
+          done[i].complete(null);
+        } else if (c > nodes) {
+          fail("revision " + r + " seen " + c + " times by " + nodes + " nodes");
+        }
+      }
+    }
+
+    void fail(String message) {
+      failed.completeExceptionally(new IllegalStateException(message));
+    }
+
+    void awaitAll(int index) throws InterruptedException {
+      try {
+        CompletableFuture.anyOf(done[index], failed).get(CHANGE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        throw new IllegalStateException("revision " + (first + index) + ": only " + seen.get(index) + " of " + nodes
+            + " nodes saw it within " + CHANGE_TIMEOUT);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+      }
+      if (failed.isDone()) {
+        failed.join(); // throws the failure
+      }
+    }
+
+    void awaitLatch(CountDownLatch latch, Duration timeout, String what) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!latch.await(100, TimeUnit.MILLISECONDS)) {
+        if (failed.isDone()) {
+          failed.join();
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(what + ": " + latch.getCount() + " still missing after " + timeout);
+        }
+      }
+    }
+
+    long first(int index) {
+      return firstSeen.get(index);
+    }
+
+    long last(int index) {
+      return lastSeen.get(index);
+    }
+
+    void checkEveryNodeSawEverything() {
+      if (failed.isDone()) {
+        failed.join();
+      }
+      for (int n = 0; n < nodes; n++) {
+        if (lastByNode.get(n) != first + count - 1) {
+          throw new IllegalStateException("node " + n + " ended at revision " + lastByNode.get(n) + ", expected " + (first + count - 1));
+        }
+      }
+    }
+  }
+
+  /** A few gauges from a Prometheus {@code /metrics} page. */
+  private record Metrics(String text) {
+    static Metrics read(URI endpoint) throws IOException {
+      HttpURLConnection c = (HttpURLConnection) URI.create(endpoint + "/metrics").toURL().openConnection();
+      c.setConnectTimeout(2000);
+      c.setReadTimeout(10_000);
+      try (InputStream in = c.getInputStream()) {
+        return new Metrics(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      } finally {
+        c.disconnect();
+      }
+    }
+
+    String value(String name) {
+      for (String line : text.split("\n")) {
+        if (line.startsWith(name + " ")) {
+          return line.substring(name.length() + 1).trim();
+        }
+      }
+      return "?";
+    }
+  }
+
+  /** Everything the run opened, closed in reverse order exactly once (at the end, or by the shutdown hook). */
+  private static final class Resources {
+    final AtomicBoolean closing = new AtomicBoolean();
+    final Deque<AutoCloseable> open = new ArrayDeque<>();
+    final List<ConfigRegistry> registries = new ArrayList<>();
+
+    synchronized <T extends AutoCloseable> T add(T resource) {
+      open.push(resource);
+      return resource;
+    }
+
+    void close() {
+      if (!closing.compareAndSet(false, true)) {
+        return;
+      }
+      synchronized (this) {
+        while (!open.isEmpty()) {
+          AutoCloseable r = open.pop();
+          try {
+            r.close();
+          } catch (Exception e) {
+            System.err.println("closing " + r + " failed: " + e);
+          }
+        }
+      }
+    }
+  }
+
+  private static <T> T await(CompletableFuture<T> future, String what) {
+    try {
+      return future.get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted: " + what, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(what + " failed: " + e, e);
+    }
+  }
+
+  private static int rank(int n, double q) {
+    return Math.max(0, (int) Math.ceil(q * n) - 1);
+  }
+
+  private static double ms(long[] sorted, int n, double q) {
+    return sorted[rank(n, q)] / 1e6;
+  }
+
+  /** A process's user + system CPU time so far, in clock ticks ({@code /proc/<pid>/stat} fields 14 and 15). */
+  private static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(proc(pid, "stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
+  /** A process's resident set size in KiB ({@code VmRSS} of {@code /proc/<pid>/status}). */
+  private static long rssKiB(long pid) throws IOException {
+    for (String line : Files.readAllLines(proc(pid, "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+      }
+    }
+    throw new IllegalStateException("no VmRSS in /proc/" + pid + "/status");
+  }
+
+  private static Path proc(long pid, String file) {
+    Path path = Path.of("/proc/" + pid + "/" + file);
+    if (!Files.exists(path)) {
+      throw new IllegalStateException("process " + pid + " (etcd or its grpc-proxy) is gone: no " + path);
+    }
+    return path;
+  }
+
+  private static long jvmCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getProcessCpuTime();
+    }
+    return 0;
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "?";
     }
   }
 }

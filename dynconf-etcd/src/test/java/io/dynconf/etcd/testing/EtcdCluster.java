@@ -74,6 +74,7 @@ public final class EtcdCluster implements AutoCloseable {
   private final Path directory;
   private final List<EtcdMember> members;
   private final @Nullable TestPki pki;
+  private final @Nullable Path binary;
   private final EtcdGateway gateway;
   private final @Nullable String rootUser;
   private final @Nullable String rootPassword;
@@ -82,8 +83,9 @@ public final class EtcdCluster implements AutoCloseable {
   private volatile boolean closed;
 
   private EtcdCluster(
-      Builder config, Path directory, List<EtcdMember> members, String token, @Nullable TestPki pki) {
+      Builder config, Path directory, List<EtcdMember> members, String token, @Nullable TestPki pki, @Nullable Path binary) {
     this.config = config;
+    this.binary = binary;
     this.directory = directory;
     this.members = members;
     this.token = token;
@@ -312,6 +314,11 @@ public final class EtcdCluster implements AutoCloseable {
 
   EtcdGateway gateway() {
     return gateway;
+  }
+
+  /** The local etcd binary the members run, or empty when they run in Docker. */
+  Optional<Path> binary() {
+    return Optional.ofNullable(binary);
   }
 
   String clientScheme() {
@@ -618,7 +625,7 @@ public final class EtcdCluster implements AutoCloseable {
           processes.addAll(DockerMemberProcess.create(names, memberArgs));
         }
         List<EtcdMember> list = new ArrayList<>();
-        EtcdCluster cluster = new EtcdCluster(this, dir, Collections.unmodifiableList(list), token, pki);
+        EtcdCluster cluster = new EtcdCluster(this, dir, Collections.unmodifiableList(list), token, pki, bin);
         for (int i = 0; i < members; i++) {
           list.add(new EtcdMember(cluster, i, names.get(i), processes.get(i)));
         }

@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * dead member is reaped at once rather than left as a zombie that still looks alive.
  */
 final class LocalMemberProcess implements MemberProcess {
-  private static final String WATCHDOG =
+  static final String WATCHDOG =
       "exec 3<&0\n"
           + "\"$@\" >>\"$DYNCONF_ETCD_LOG\" 2>&1 </dev/null &\n"
           + "pid=$!\n"
@@ -81,8 +81,7 @@ final class LocalMemberProcess implements MemberProcess {
     }
     String client = clientScheme + "://127.0.0.1:" + clientPort;
     String peer = "http://127.0.0.1:" + peerPort;
-    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", WATCHDOG, "etcd-watchdog"));
-    command.addAll(
+    List<String> command = new ArrayList<>(
         List.of(
             binary.toString(),
             "--name", name,
@@ -97,22 +96,11 @@ final class LocalMemberProcess implements MemberProcess {
             "--logger", "zap",
             "--log-outputs", "stderr"));
     command.addAll(extraArgs);
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    Map<String, String> env = pb.environment();
-    env.keySet().removeIf(k -> k.startsWith("ETCD_")); // etcd reads ETCD_* as flags
-    env.put("DYNCONF_ETCD_LOG", logFile.toString());
     Files.writeString(logFile, "---- start " + name + " token " + clusterToken + "\n",
         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-    Process shell = pb.start();
-    String pidLine = new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.US_ASCII)).readLine();
-    if (pidLine == null) {
-      shell.destroyForcibly();
-      throw new IOException("the watchdog shell for etcd member " + name + " printed no PID");
-    }
-    long pid = Long.parseLong(pidLine.trim());
-    ProcessHandle handle =
-        ProcessHandle.of(pid).orElseThrow(() -> new IOException("etcd member " + name + " (pid " + pid + ") exited at once:\n" + logTail(20)));
-    ProcessLedger.record(handle, clusterDirectory);
+    Watched started = startWatched(command, logFile, clusterDirectory, "etcd member " + name);
+    Process shell = started.shell();
+    ProcessHandle handle = started.process();
     watchdog = shell;
     etcd = handle;
     paused = false;
@@ -158,21 +146,53 @@ final class LocalMemberProcess implements MemberProcess {
   private void ended() {
     ProcessHandle h = etcd;
     Process shell = watchdog;
-    if (shell != null) {
-      try {
-        OutputStream stdin = shell.getOutputStream();
-        stdin.close(); // the watchdog's "read" returns; etcd is already gone
-      } catch (IOException ignored) {
-        // the shell is gone too
-      }
-      ProcessLedger.awaitExit(shell.toHandle(), Duration.ofSeconds(5));
-    }
-    if (h != null) {
+    if (shell != null && h != null) {
+      new Watched(shell, h).release();
+    } else if (h != null) {
       ProcessLedger.forget(h.pid());
     }
     etcd = null;
     watchdog = null;
     paused = false;
+  }
+
+  /** A process started under the {@link #WATCHDOG} shell: the shell, and the process itself. */
+  record Watched(Process shell, ProcessHandle process) {
+    /** Once the process has ended: closes the watchdog's stdin, waits for the shell, forgets the PID. */
+    void release() {
+      try {
+        OutputStream stdin = shell.getOutputStream();
+        stdin.close(); // the watchdog's "read" returns; the process is already gone
+      } catch (IOException ignored) {
+        // the shell is gone too
+      }
+      ProcessLedger.awaitExit(shell.toHandle(), Duration.ofSeconds(5));
+      ProcessLedger.forget(process.pid());
+    }
+  }
+
+  /**
+   * Starts {@code argv} under the {@link #WATCHDOG} shell with its output appended to {@code
+   * logFile} and without {@code ETCD_*} variables (etcd reads them as flags), and records it in the
+   * {@link ProcessLedger} with {@code directory}. {@code what} names it in errors.
+   */
+  static Watched startWatched(List<String> argv, Path logFile, Path directory, String what) throws IOException {
+    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", WATCHDOG, "etcd-watchdog"));
+    command.addAll(argv);
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    Map<String, String> env = pb.environment();
+    env.keySet().removeIf(k -> k.startsWith("ETCD_")); // etcd reads ETCD_* as flags
+    env.put("DYNCONF_ETCD_LOG", logFile.toString());
+    Process shell = pb.start();
+    String pidLine = new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+    if (pidLine == null) {
+      shell.destroyForcibly();
+      throw new IOException("the watchdog shell for " + what + " printed no PID");
+    }
+    long pid = Long.parseLong(pidLine.trim());
+    ProcessHandle handle = ProcessHandle.of(pid).orElseThrow(() -> new IOException(what + " (pid " + pid + ") exited at once:\n" + tail(logFile, 20)));
+    ProcessLedger.record(handle, directory);
+    return new Watched(shell, handle);
   }
 
   @Override
@@ -270,6 +290,11 @@ final class LocalMemberProcess implements MemberProcess {
 
   @Override
   public String logTail(int lines) {
+    return tail(logFile, lines);
+  }
+
+  /** The last {@code lines} lines of a log file, for failure messages. */
+  static String tail(Path logFile, int lines) {
     try {
       if (!Files.exists(logFile)) {
         return "(no log at " + logFile + ")";
