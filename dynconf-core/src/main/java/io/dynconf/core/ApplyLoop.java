@@ -20,7 +20,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -73,10 +75,22 @@ final class ApplyLoop {
   private @Nullable Watch watch;
   private boolean loaded;
   private boolean servingLastKnownGood;
-  private boolean lkgDirty;
+  private volatile boolean lkgDirty; // set by the apply thread on each change, and by a failed write
   private long lkgWrittenAt;
-  private long lkgTookNanos; // how long the last write took: the next waits ten times as long
-  private long lkgDoneNanos;
+  private volatile long lkgTookNanos; // how long the last write took: the next waits ten times as long
+  private volatile long lkgDoneNanos;
+  private volatile boolean lkgBusy; // a write is running on lkgWriter
+  /**
+   * Writes the last-known-good file off the apply thread (at 100,000 routes a write takes ~0.5 s,
+   * which changes arriving meanwhile would wait for): one thread, one write at a time (the apply
+   * thread submits only when none runs, so the queue of one never fills).
+   */
+  private final ThreadPoolExecutor lkgWriter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+      new ArrayBlockingQueue<>(1), r -> {
+        Thread t = new Thread(r, "dynconf-lkg");
+        t.setDaemon(true);
+        return t;
+      });
 
   ApplyLoop(ConfigSource source, String prefix, List<ResourceType<?>> applyOrder, @Nullable LastKnownGood lastKnownGood, Clock clock,
       Duration backoffMin, Duration backoffMax, Validator validator, EventQueue events, Notifier notifier, HealthTracker health) {
@@ -155,6 +169,7 @@ final class ApplyLoop {
   void close(boolean started) {
     enter(State.CLOSED);
     events.stop();
+    lkgWriter.shutdown(); // a write in progress finishes (its file is replaced atomically); none starts
     if (started && Thread.currentThread() != applyThread) {
       try {
         applyThread.join(TimeUnit.SECONDS.toMillis(10));
@@ -512,35 +527,55 @@ final class ApplyLoop {
   }
 
   /**
-   * Writes the last-known-good file when it is behind. It is a whole copy of what is accepted (at
-   * 100,000 routes about half a second of this thread), so writes are spaced by ten times what the
-   * last one took, and by at least a second while changes arrive or writing fails: the file costs at
-   * most a tenth of this thread and lags by a few seconds at most (it is read only when a restart
-   * finds the source unreachable).
+   * Starts a write of the last-known-good file when it is behind and none is running. It is a whole
+   * copy of what is accepted, written on {@code dynconf-lkg} from a copy of the list taken here, so
+   * writes are spaced by ten times what the last one took, and by at least a second while changes
+   * arrive or writing fails: the file costs at most a tenth of a core and lags by a few seconds at
+   * most (it is read only when a restart finds the source unreachable).
    */
   private void writeLastKnownGood(boolean idle) {
-    if (lastKnownGood == null || !lkgDirty || state == State.LAST_KNOWN_GOOD) {
+    LastKnownGood file = lastKnownGood;
+    if (file == null || !lkgDirty || lkgBusy || state == State.LAST_KNOWN_GOOD) {
       return;
     }
     long now = clock.millis();
     if ((!idle || lkgError != null) && now - lkgWrittenAt < 1000) {
       return; // busy or failing: at most once a second; the idle poll writes the rest
     }
-    long started = System.nanoTime();
-    if (started - lkgDoneNanos < 10 * lkgTookNanos) {
+    if (System.nanoTime() - lkgDoneNanos < 10 * lkgTookNanos) {
       return;
     }
-    try {
-      lastKnownGood.write(appliedRevision, acceptedKvs.values());
-      lkgDirty = false;
-      lkgError = null;
-    } catch (RuntimeException e) {
-      lkgError = "cannot write the last-known-good file " + lastKnownGood.path() + ": " + e;
-      LOG.warn("dynconf: {} (retrying at most once a second)", lkgError);
-    }
-    lkgDoneNanos = System.nanoTime();
-    lkgTookNanos = lkgDoneNanos - started;
+    List<KeyValue> kvs = new ArrayList<>(acceptedKvs.values());
+    long revision = appliedRevision;
+    lkgDirty = false;
+    lkgBusy = true;
     lkgWrittenAt = now;
+    try {
+      lkgWriter.execute(() -> writeLastKnownGood(file, revision, kvs));
+    } catch (java.util.concurrent.RejectedExecutionException e) { // closed meanwhile
+      lkgBusy = false;
+      lkgDirty = true;
+    }
+  }
+
+  /** On {@code dynconf-lkg}: one write; a failure is reported in the status and retried. */
+  private void writeLastKnownGood(LastKnownGood file, long revision, List<KeyValue> kvs) {
+    long started = System.nanoTime();
+    try {
+      file.write(revision, kvs);
+      lkgError = null;
+    } catch (RuntimeException | Error e) {
+      lkgDirty = true;
+      lkgError = "cannot write the last-known-good file " + file.path() + ": " + e;
+      LOG.warn("dynconf: {} (retrying at most once a second)", lkgError);
+      if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+        throw (VirtualMachineError) e; // the pool replaces its thread; the next write retries
+      }
+    } finally {
+      lkgDoneNanos = System.nanoTime();
+      lkgTookNanos = lkgDoneNanos - started;
+      lkgBusy = false;
+    }
   }
 
 }

@@ -450,6 +450,14 @@ public final class Gateway implements AutoCloseable {
     return metrics.inFlight();
   }
 
+  /**
+   * Bytes of answers written to client connections that their sockets have not taken yet (slow
+   * clients' backlog); a graceful {@link #close(Duration)} waits for them as for requests in flight.
+   */
+  public long unsentBytes() {
+    return clients.unsentBytes();
+  }
+
   /** {@link #close(Duration)} with a 10 s deadline. */
   @Override
   public void close() {
@@ -457,8 +465,9 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * Graceful shutdown: stops accepting connections, lets requests in flight finish until {@code
-   * deadline}, then closes everything (requests still running are cut).
+   * Graceful shutdown: stops accepting connections, lets requests in flight finish and slow clients
+   * take the rest of their answers until {@code deadline}, then closes everything (requests still
+   * running, and answers not yet taken, are cut).
    */
   public void close(Duration deadline) {
     data.close().syncUninterruptibly();
@@ -469,7 +478,9 @@ public final class Gateway implements AutoCloseable {
       tls.close().syncUninterruptibly();
     }
     long end = System.nanoTime() + deadline.toNanos();
-    while (metrics.inFlight() > 0 && System.nanoTime() < end) {
+    // a request is counted done once its last bytes are written, not once the client has them:
+    // without the second condition, a slow client lost the tail of its answer to the loops' shutdown
+    while ((metrics.inFlight() > 0 || clients.unsentBytes() > 0) && System.nanoTime() < end) {
       try {
         Thread.sleep(10); // polling a counter at shutdown; no event to await
       } catch (InterruptedException e) {

@@ -85,6 +85,23 @@ public final class ClientConnections {
     return n;
   }
 
+  /**
+   * Bytes written to the client connections that their sockets have not taken yet (Netty's outbound
+   * buffers; the kernel's send buffers are not counted: a closed socket still delivers those). A
+   * request counts as finished once its last bytes are written, so a graceful close waits for this
+   * to reach 0 too, or it would cut the tail of a response a slow client is still reading.
+   */
+  public long unsentBytes() {
+    long n = 0;
+    for (Channel ch : live.keySet()) {
+      io.netty.channel.ChannelOutboundBuffer b = ch.unsafe().outboundBuffer();
+      if (b != null) {
+        n += b.totalPendingWriteBytes();
+      }
+    }
+    return n;
+  }
+
   /** Idle connections closed to make room, since the start. */
   public long evicted() {
     return evicted.get();
