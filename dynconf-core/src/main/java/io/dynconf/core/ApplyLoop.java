@@ -522,6 +522,7 @@ final class ApplyLoop {
         servingLastKnownGood,
         clock.instant());
     current = next;
+    appliedRevisionView = revision; // visible before any listener hears of it (a listener may read the status)
     lkgDirty = true;
     notifier.publish(new ConfigUpdate(previous, next, r.changes()));
   }

@@ -96,6 +96,28 @@ class ConfigRegistryTest {
   }
 
   @Test
+  void aListenerSeesTheStatusAtTheRevisionItIsToldOf() throws Exception {
+    start();
+    List<String> wrong = new CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicLong heard = new java.util.concurrent.atomic.AtomicLong();
+    registry.addListener(update -> {
+      long applied = registry.status().appliedRevision();
+      long told = update.current().revision();
+      if (applied < told) {
+        wrong.add("told of " + told + " while the status said " + applied);
+      }
+      heard.set(told);
+    });
+    long last = 0;
+    for (int i = 0; i < 200; i++) {
+      last = source.put("/apisix/routes/r" + (i % 7), route("/p" + i));
+    }
+    long end = last;
+    await().atMost(WAIT).until(() -> heard.get() >= end);
+    assertThat(wrong).isEmpty();
+  }
+
+  @Test
   void routesKeysByTheExactTypeSegment() throws Exception {
     start();
     source.put("/apisix/routes2/x", route("/x"));
