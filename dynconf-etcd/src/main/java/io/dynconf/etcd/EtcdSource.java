@@ -174,9 +174,61 @@ public final class EtcdSource implements ConfigSource {
 
   /** Lists at {@code atRevision}, or at the current revision when it is 0. */
   private Listing list(long atRevision) {
+    return range(prefixBytes, atRevision, "list " + prefix + (atRevision > 0 ? " at revision " + atRevision : ""), true);
+  }
+
+  /**
+   * The keys under {@code under} at one revision, one range read (paged): a bulk write reads the
+   * directories its checks need instead of the whole prefix.
+   */
+  @Override
+  public Listing list(String under) {
+    requireOpen();
+    if (!under.startsWith(prefix + "/")) {
+      throw new IllegalArgumentException("\"" + under + "\" is outside the prefix \"" + prefix + "\"");
+    }
+    return range(bytes(under), 0, "list " + under, false);
+  }
+
+  /** At most this many reads in one transaction: etcd's default {@code --max-txn-ops}. */
+  private static final int GETS_PER_TXN = 128;
+
+  /**
+   * Those of {@code keys} that exist, at one revision: read in transactions of at most 128 gets,
+   * the first at the current revision, the others at that same revision.
+   */
+  @Override
+  public Listing getAll(java.util.Collection<String> keys) {
+    requireOpen();
+    List<String> sorted = new ArrayList<>(new java.util.TreeSet<>(keys));
+    sorted.forEach(this::checkKey);
     List<KeyValue> out = new ArrayList<>();
-    ByteSequence end = rangeEnd(prefixBytes);
-    ByteSequence from = prefixBytes;
+    long revision = 0;
+    for (int i = 0; i < sorted.size(); i += GETS_PER_TXN) {
+      List<String> chunk = sorted.subList(i, Math.min(sorted.size(), i + GETS_PER_TXN));
+      GetOption option = revision == 0 ? GetOption.DEFAULT : GetOption.builder().withRevision(revision).build();
+      Op[] gets = new Op[chunk.size()];
+      for (int j = 0; j < gets.length; j++) {
+        gets[j] = Op.get(bytes(chunk.get(j)), option);
+      }
+      TxnResponse r = await(client().getKVClient().txn().Then(gets).commit(), "get " + chunk.size() + " keys (" + chunk.get(0) + ", ...)");
+      if (revision == 0) {
+        revision = r.getHeader().getRevision();
+      }
+      for (GetResponse g : r.getGetResponses()) {
+        for (io.etcd.jetcd.KeyValue kv : g.getKvs()) {
+          out.add(convert(kv));
+        }
+      }
+    }
+    return new Listing(revision, out);
+  }
+
+  /** The keys from {@code start} to its prefix's range end, paged, at {@code atRevision} (0: now). */
+  private Listing range(ByteSequence start, long atRevision, String what, boolean recordCluster) {
+    List<KeyValue> out = new ArrayList<>();
+    ByteSequence end = rangeEnd(start);
+    ByteSequence from = start;
     long revision = atRevision;
     boolean first = true;
     while (true) {
@@ -186,13 +238,15 @@ public final class EtcdSource implements ConfigSource {
       if (revision > 0) {
         option.withRevision(revision);
       }
-      GetResponse page = await(client().getKVClient().get(from, option.build()), "list " + prefix + (atRevision > 0 ? " at revision " + atRevision : ""));
+      GetResponse page = await(client().getKVClient().get(from, option.build()), what);
       if (first) {
         first = false;
         if (revision == 0) {
           revision = page.getHeader().getRevision(); // a read at a given revision reports the current one here
         }
-        listedClusterId = page.getHeader().getClusterId();
+        if (recordCluster) {
+          listedClusterId = page.getHeader().getClusterId();
+        }
       }
       for (io.etcd.jetcd.KeyValue kv : page.getKvs()) {
         out.add(convert(kv));

@@ -79,7 +79,12 @@ final class Bulk {
     Calls calls = new Calls(executor, requestTimeout, arrivedNanos, source.readsFromMemory());
     for (int attempt = 0; ; attempt++) { // until the request deadline
       calls.backoff(attempt);
-      Listing listing = calls.call("list " + prefix, false, source::list);
+      // a bulk that deletes reads the whole prefix (children, referrers); one that only puts reads
+      // its own keys, what they reference and the directories its cross checks need: at 100,000
+      // routes a whole listing per bulk was most of a bulk's cost (and etcd's)
+      boolean deletes = ops.stream().anyMatch(BulkOp::delete);
+      Listing listing = deletes ? calls.call("list " + prefix, false, source::list)
+          : calls.call("get " + ops.size() + " keys", false, () -> source.getAll(ops.stream().map(o -> o.key().toKey()).toList()));
       Map<String, KeyValue> current = new HashMap<>();
       for (KeyValue kv : listing.kvs()) {
         current.put(kv.key(), kv);
@@ -136,6 +141,24 @@ final class Bulk {
           compared.add(k);
         }
       }
+      if (!deletes) { // what the puts reference, unless written here: read at once
+        Set<String> targets = new HashSet<>();
+        for (BulkOp op : ops) {
+          ConfigItem<?> item = Objects.requireNonNull(items.get(op.key().toKey()), "validated above");
+          for (Reference ref : guard.referencesOf(op.type(), item.value())) {
+            ResourceType<?> target = typesByName.get(ref.type());
+            ResourceKey tk = target == null ? null : c.tryKey(target, ref.id());
+            if (tk != null && !finals.containsKey(tk.toKey())) {
+              targets.add(tk.toKey());
+            }
+          }
+        }
+        if (!targets.isEmpty()) {
+          for (KeyValue kv : calls.call("get " + targets.size() + " referenced keys", false, () -> source.getAll(targets)).kvs()) {
+            current.put(kv.key(), kv);
+          }
+        }
+      }
       for (BulkOp op : ops) {
         if (op.delete()) {
           continue;
@@ -184,9 +207,19 @@ final class Bulk {
         }
       }
       // the checks single writes make against the other objects of their kind, on the state this bulk leaves
-      for (String dir : crossChecks.checkBulk(listing.kvs(), finals, written, whereOf)) {
+      Map<String, Long> readAt = new HashMap<>(); // directory -> the revision its listing was read at
+      List<KeyValue> checked = listing.kvs();
+      if (!deletes) {
+        checked = new ArrayList<>();
+        for (String dir : crossChecks.dirsChecked(written.values())) {
+          Listing d = calls.call("list " + dir, false, () -> source.list(dir));
+          checked.addAll(d.kvs());
+          readAt.put(dir, d.revision());
+        }
+      }
+      for (String dir : crossChecks.checkBulk(checked, finals, written, whereOf)) {
         if (ranges.add(dir)) {
-          txn.ifUnchangedSince(dir, listing.revision());
+          txn.ifUnchangedSince(dir, deletes ? listing.revision() : Objects.requireNonNull(readAt.get(dir), "read above"));
         }
       }
       if (!flags.force()) {

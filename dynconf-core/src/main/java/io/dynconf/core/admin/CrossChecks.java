@@ -69,6 +69,17 @@ final class CrossChecks {
     txn.ifUnchangedSince(dir, listing.revision());
   }
 
+  /** The directories {@link #checkBulk} reads for writes of these types (none for most types). */
+  Set<String> dirsChecked(java.util.Collection<ResourceType<?>> written) {
+    Set<String> dirs = new HashSet<>();
+    for (ResourceType<?> type : written) {
+      if (keyed(type) || globalRules(type)) {
+        dirs.add(c.prefix + "/" + type.path() + "/");
+      }
+    }
+    return dirs;
+  }
+
   /**
    * The same checks for a bulk write, on the state it leaves: {@code listed} with {@code finals}
    * applied (null: deleted). {@code written} maps each key the bulk puts to its type and where to

@@ -1,6 +1,11 @@
 package io.dynconf.core.spi;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,6 +42,38 @@ public interface ConfigSource extends AutoCloseable {
 
   /** One key, or null when absent. */
   @Nullable KeyValue get(String key);
+
+  /**
+   * The keys starting with {@code under} (a key prefix inside {@link #prefix()}, such as {@code
+   * /apisix/consumers/}), at one revision: what {@link #list()} holds there. The default filters
+   * {@link #list()}; the etcd source reads only that range.
+   */
+  default Listing list(String under) {
+    Listing all = list();
+    List<KeyValue> kvs = new ArrayList<>();
+    for (KeyValue kv : all.kvs()) {
+      if (kv.key().startsWith(under)) {
+        kvs.add(kv);
+      }
+    }
+    return new Listing(all.revision(), kvs);
+  }
+
+  /**
+   * Those of {@code keys} that exist, at one revision (sorted by key). The default filters {@link
+   * #list()}; the etcd source reads only those keys.
+   */
+  default Listing getAll(Collection<String> keys) {
+    Listing all = list();
+    Set<String> wanted = new HashSet<>(keys);
+    List<KeyValue> kvs = new ArrayList<>();
+    for (KeyValue kv : all.kvs()) {
+      if (wanted.contains(kv.key())) {
+        kvs.add(kv);
+      }
+    }
+    return new Listing(all.revision(), kvs);
+  }
 
   /** Applies a transaction; all or nothing. */
   TxnResult txn(Txn txn);

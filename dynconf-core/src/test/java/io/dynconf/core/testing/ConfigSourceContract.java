@@ -122,6 +122,42 @@ public abstract class ConfigSourceContract {
   }
 
   @Test
+  void aDirectoryOrSomeKeysAreReadAtOneRevisionAsTheListingHoldsThem() {
+    source.put(route("r1"), value(route("r1"), 1));
+    source.put(upstream("u1"), value(upstream("u1"), 1));
+    source.put(route("r2"), value(route("r2"), 1));
+    source.put(route("r1"), value(route("r1"), 2));
+    assertThat(source.delete(route("r2"))).isTrue();
+    long last = source.put(route("r3"), value(route("r3"), 1));
+    Listing all = source.list();
+
+    Listing routes = source.list(PREFIX + "/routes/");
+    assertThat(routes.revision()).isEqualTo(last);
+    assertThat(routes.kvs()).containsExactly(all.kvs().get(0), all.kvs().get(1));
+    assertThat(source.list(PREFIX + "/consumers/").kvs()).isEmpty();
+
+    Listing some = source.getAll(List.of(upstream("u1"), route("r2"), route("r1"), route("nope")));
+    assertThat(some.revision()).isEqualTo(last);
+    assertThat(some.kvs()).containsExactly(source.get(route("r1")), source.get(upstream("u1")));
+
+    // more keys than one etcd transaction may read (128): still one revision, none missed
+    List<String> many = new ArrayList<>();
+    for (int batch = 0; batch < 3; batch++) {
+      Txn.Builder txn = Txn.builder();
+      for (int i = 0; i < 100; i++) {
+        String k = route("m" + (batch * 100 + i));
+        txn.put(k, value(k, 1));
+        many.add(k);
+      }
+      last = source.txn(txn.build()).revision();
+    }
+    many.add(route("absent"));
+    Listing read = source.getAll(many);
+    assertThat(read.revision()).isEqualTo(last);
+    assertThat(read.kvs()).hasSize(300).allSatisfy(kv -> assertThat(kv.key()).startsWith(PREFIX + "/routes/m"));
+  }
+
+  @Test
   void watchFromListingRevisionSeesEveryLaterChangeOnceInOrderWithConcurrentWriters() throws Exception {
     for (int i = 0; i < 5; i++) {
       source.put(upstream("pre" + i), value(upstream("pre" + i), 0));
