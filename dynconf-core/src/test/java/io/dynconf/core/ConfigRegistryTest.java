@@ -130,6 +130,30 @@ class ConfigRegistryTest {
   }
 
   @Test
+  void aLargeListingIsCheckedInParallelWithTheSameOutcomeAsOneByOne() throws Exception {
+    // past the size from which the apply loop checks a listing on several threads
+    int n = 6_000;
+    java.util.Set<String> bad = new java.util.TreeSet<>();
+    java.util.Set<String> good = new java.util.TreeSet<>();
+    for (int i = 0; i < n; i++) {
+      String id = "r" + i;
+      if (i % 97 == 0) {
+        source.put("/apisix/routes/" + id, "{\"uri\":\"/x" + i + "\",\"methods\":[\"GETX\"]}");
+        bad.add("/apisix/routes/" + id);
+      } else {
+        source.put("/apisix/routes/" + id, route("/p" + i));
+        good.add(id);
+      }
+    }
+    start();
+    ConfigSnapshot s = registry.snapshot();
+    assertThat(s.store(ROUTES).items().stream().map(ConfigItem::id).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new))).isEqualTo(good);
+    assertThat(new java.util.TreeSet<>(s.rejections().keySet())).isEqualTo(bad);
+    assertThat(s.rejections().get("/apisix/routes/r97").field()).isEqualTo("/methods/0");
+    assertThat(s.store(ROUTES).get("r1234").path("uri").asText()).isEqualTo("/p1234");
+  }
+
+  @Test
   void rejectsAnInvalidValueAndKeepsServingThePreviousOne() throws Exception {
     start();
     awaitRevision(source.put("/apisix/routes/r1", route("/good")));
