@@ -137,12 +137,17 @@ public final class Gateway implements AutoCloseable {
         registry = ConfigRegistry.builder(source).types(types).build();
       }
       opened.push(registry);
+      long loadStart = System.nanoTime();
       registry.start();
       if (!registry.awaitReady(Duration.ofSeconds(30))) {
         throw new IllegalStateException("no configuration within 30 s from " + source + ": " + registry.status());
       }
+      long loaded = System.nanoTime();
       plugins.init(registry);
       routes = RouteTable.builder().mode(config.routerMode()).attachments(plugins::chain).attach(registry);
+      LOG.info("configuration at revision {} loaded in {} ms ({} rejected, {} pending); {} routes routed in {} ms",
+          registry.snapshot().revision(), (loaded - loadStart) / 1_000_000, registry.snapshot().rejections().size(),
+          registry.snapshot().pending().size(), routes.router().size(), (System.nanoTime() - loaded) / 1_000_000);
       ParameterRoutes.warn(config.routerMode(), registry.snapshot());
       metrics = new GatewayMetrics();
       Operators operators = new Operators(source, registry, routes, metrics);
