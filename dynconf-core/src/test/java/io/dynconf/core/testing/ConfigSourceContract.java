@@ -99,14 +99,20 @@ public abstract class ConfigSourceContract {
     return rec;
   }
 
-  @Test
-  void listReturnsEveryKeyAtOneRevision() {
+  /** r1 (twice), u1, r2 (then deleted), r3: returns the last revision (r3's). */
+  private long writeAHistory() {
     source.put(route("r1"), value(route("r1"), 1));
     source.put(upstream("u1"), value(upstream("u1"), 1));
     source.put(route("r2"), value(route("r2"), 1));
     source.put(route("r1"), value(route("r1"), 2));
     assertThat(source.delete(route("r2"))).isTrue();
     long last = source.put(route("r3"), value(route("r3"), 1));
+    return last;
+  }
+
+  @Test
+  void listReturnsEveryKeyAtOneRevision() {
+    long last = writeAHistory();
 
     Listing listing = source.list();
 
@@ -123,12 +129,7 @@ public abstract class ConfigSourceContract {
 
   @Test
   void aDirectoryOrSomeKeysAreReadAtOneRevisionAsTheListingHoldsThem() {
-    source.put(route("r1"), value(route("r1"), 1));
-    source.put(upstream("u1"), value(upstream("u1"), 1));
-    source.put(route("r2"), value(route("r2"), 1));
-    source.put(route("r1"), value(route("r1"), 2));
-    assertThat(source.delete(route("r2"))).isTrue();
-    long last = source.put(route("r3"), value(route("r3"), 1));
+    long last = writeAHistory();
     Listing all = source.list();
 
     Listing routes = source.list(PREFIX + "/routes/");

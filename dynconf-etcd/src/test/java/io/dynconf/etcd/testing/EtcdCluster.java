@@ -359,11 +359,7 @@ public final class EtcdCluster implements AutoCloseable {
     if (config.docker) {
       DockerMemberProcess.closeNetworkOf(members);
     }
-    try {
-      ProcessLedger.deleteRecursively(directory);
-    } catch (IOException e) {
-      // the sweep of a later run deletes it
-    }
+    ProcessLedger.deleteOrLeaveForSweep(directory);
     OPEN.remove(this);
   }
 

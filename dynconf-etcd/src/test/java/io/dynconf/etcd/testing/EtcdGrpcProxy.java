@@ -155,11 +155,7 @@ public final class EtcdGrpcProxy implements AutoCloseable {
     h.destroyForcibly();
     ProcessLedger.awaitExit(h, Duration.ofSeconds(10));
     process.release();
-    try {
-      ProcessLedger.deleteRecursively(directory);
-    } catch (IOException e) {
-      // the sweep of a later run deletes it
-    }
+    ProcessLedger.deleteOrLeaveForSweep(directory);
     OPEN.remove(this);
   }
 

@@ -131,6 +131,15 @@ final class ProcessLedger {
     return h.info().startInstant();
   }
 
+  /** Deletes {@code root} and what it holds; on failure leaves it for the next run's sweep. */
+  static void deleteOrLeaveForSweep(Path root) {
+    try {
+      deleteRecursively(root);
+    } catch (IOException e) {
+      // the sweep of a later run deletes it
+    }
+  }
+
   static void deleteRecursively(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
