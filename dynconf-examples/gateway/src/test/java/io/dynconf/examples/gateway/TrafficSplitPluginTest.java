@@ -147,7 +147,11 @@ class TrafficSplitPluginTest extends PluginGatewayTest {
     awaitBody("/l", "blue");
     gw.put("/apisix/admin/upstreams/blue", "{\"nodes\":{\"" + green.node() + "\":1}}", 200);
     awaitBody("/l", "green");
-    assertThat(gw.admin("DELETE", "/apisix/admin/upstreams/blue", null).statusCode()).isEqualTo(200);
+    // in use by the route's traffic-split: refused, as APISIX refuses it, unless forced
+    HttpResponse<String> refused = gw.admin("DELETE", "/apisix/admin/upstreams/blue", null);
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.body()).contains("can not delete this upstream, plugin in route [l] is still using it now");
+    assertThat(gw.admin("DELETE", "/apisix/admin/upstreams/blue?force=true", null).statusCode()).isEqualTo(200);
     gw.awaitStatus("/l", 500);
     HttpResponse<String> r = gw.get("/l");
     assertThat(r.body()).isEqualTo("failed to fetch upstream info by upstream id: blue");
