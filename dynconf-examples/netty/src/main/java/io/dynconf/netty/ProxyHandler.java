@@ -190,6 +190,21 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     return p;
   }
 
+  /**
+   * After a proxied response's end is written (keep-alive): the next request, or the close when the
+   * write failed. One listener per connection, not one per request.
+   */
+  final ChannelFutureListener responseWritten = f -> {
+    if (!f.isSuccess()) {
+      ctx().close();
+    } else {
+      if (!discarding) {
+        awaitingNextRequest();
+      }
+      pull();
+    }
+  };
+
   /** Asks for the next message: a queued one if any (delivered asynchronously), else a socket read. */
   void pull() {
     Object m = queued.poll();
