@@ -190,6 +190,21 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     return p;
   }
 
+  /**
+   * After a proxied response's end is written (keep-alive): the next request, or the close when the
+   * write failed. One listener per connection, not one per request.
+   */
+  final ChannelFutureListener responseWritten = f -> {
+    if (!f.isSuccess()) {
+      ctx().close();
+    } else {
+      if (!discarding) {
+        awaitingNextRequest();
+      }
+      pull();
+    }
+  };
+
   /** Asks for the next message: a queued one if any (delivered asynchronously), else a socket read. */
   void pull() {
     Object m = queued.poll();
@@ -355,6 +370,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     UpstreamExchange ex = new UpstreamExchange(this, c, rr, matched, upstream, picker, keepAlive,
         p == null ? client : p.context().clientAddress(), p == null ? null : p.context());
+    // an HTTP/1.x client connection (an HTTP/2 stream's request may have a body without a length)
+    // whose request has no body, to an HTTP/1.1 upstream: head and end go upstream as one message
+    ex.bodyless = length == 0 && "http".equals(upstream.scheme()) && c.channel() instanceof io.netty.channel.socket.SocketChannel;
     exchange = ex;
     if (expectContinue) { // the request goes upstream: now the client may send its body
       expectContinue = false;

@@ -12,6 +12,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -46,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * {@code retry_timeout} allow, and turns into a byte tunnel after a WebSocket 101. Every method runs
  * on the client connection's event loop.
  */
-final class UpstreamExchange implements BackendHandler.Listener {
+final class UpstreamExchange implements BackendHandler.Listener, UpstreamPool.Acquired, BalancerRequest {
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamExchange.class);
 
   /** Request bodies up to this size are kept for a retry on another node. */
@@ -66,11 +69,13 @@ final class UpstreamExchange implements BackendHandler.Listener {
   final long sendMs;
   final long readMs;
   final Picker picker;
-  final BalancerRequest balancerRequest;
   final boolean websocket;
-  final List<Node> tried = new ArrayList<>(2); // one node, or a few on retries
-  final ArrayDeque<HttpContent> pending = new ArrayDeque<>(4);
-  List<HttpContent> replay = new ArrayList<>(2);
+  /** The nodes tried so far: none, one, or a few on retries (made on the first retry; most requests have one attempt). */
+  private @Nullable List<Node> tried;
+  /** Body parts waiting for the connection (made when a body part arrives before it). */
+  private @Nullable ArrayDeque<HttpContent> pending;
+  /** The body kept for a replay (made when the first body part arrives; a request without body keeps only its empty end). */
+  private @Nullable List<HttpContent> replay;
   int replayBytes;
   boolean replayable = true;
   boolean requestDone;
@@ -86,9 +91,18 @@ final class UpstreamExchange implements BackendHandler.Listener {
   boolean finished;
   long lastActivity;
   @Nullable HttpResponse response;
+  /** The response head, not written yet: it goes out with the body's first part ({@link #complete}, {@link #onBackendRead}). */
+  private @Nullable HttpResponse heldHead;
   @Nullable List<Object> tunnelBacklog;
   boolean interim;
   boolean headWritten;
+  /**
+   * The request has no body (an HTTP/1.x client's request with neither {@code Content-Length}
+   * nor chunked coding, or a length of 0) and goes to an HTTP/1.1 upstream: its head goes out as
+   * a {@code FullHttpRequest} and the codec's empty end is not written on its own. Set by the
+   * {@link ProxyHandler} before the first attempt.
+   */
+  boolean bodyless;
   /** Whether the connection's upstream timer is to check this exchange's deadline ({@link #timerFired}). */
   boolean timing;
 
@@ -110,7 +124,6 @@ final class UpstreamExchange implements BackendHandler.Listener {
     this.route = route;
     this.upstream = upstream;
     this.picker = picker;
-    this.balancerRequest = BalancerRequest.of(request, name -> request.request().headers().get(name), request::cookie);
     this.keepAlive = keepAlive;
     this.client = client;
     Upstream.Timeout t = route.route().timeout() != null ? route.route().timeout() : upstream.timeout();
@@ -124,7 +137,7 @@ final class UpstreamExchange implements BackendHandler.Listener {
   }
 
   void attempt() {
-    Node p = picker.pick(balancerRequest, tried);
+    Node p = picker.pick(this, triedNodes());
     if (p == null) {
       fail(HttpResponseStatus.BAD_GATEWAY, "no upstream node available");
       return;
@@ -132,34 +145,87 @@ final class UpstreamExchange implements BackendHandler.Listener {
     pick = p;
     handler.log().attempting(p);
     headWritten = false;
-    tried.add(p);
+    if (tried == null && attempts == 0) {
+      firstPick = p;
+    } else {
+      triedList().add(p);
+    }
     attempts++;
     nodeStart = picker.start(p);
     if (attempts == 1) {
       firstStart = nodeStart;
     }
-    Node chosen = p;
-    handler.settings().pool().acquire(ctx.channel().eventLoop(), upstream.scheme(), p.host(), p.port(),
-        (int) Math.min(Integer.MAX_VALUE, connectMs),
-        (ch, wasReused, cause) -> {
-          if (finished || pick != chosen) {
-            if (ch != null) {
-              ch.close();
-            }
-            return;
-          }
-          if (ch == null) {
-            // a connect that timed out is a timeout (504, and a timeout for health checks), as in nginx
-            attemptFailed(cause instanceof io.netty.channel.ConnectTimeoutException, "connect to " + chosen.address() + " failed: " + cause);
-            return;
-          }
-          if (!ctx.channel().isActive()) {
-            handler.settings().pool().release(ch);
-            abort();
-            return;
-          }
-          attach(ch, wasReused, chosen);
-        });
+    int attempt = ++attemptSeq;
+    UpstreamPool.Acquired done;
+    if (callbackBusy) { // an earlier attempt's connect has not answered yet: this one gets its own callback
+      Node chosen = p;
+      done = (ch, wasReused, cause) -> acquired(ch, wasReused, cause, chosen, attempt);
+    } else { // the usual case: the exchange itself is the callback, no object per request
+      callbackBusy = true;
+      callbackAttempt = attempt;
+      callbackNode = p;
+      done = this;
+    }
+    handler.settings().pool().acquire(ctx.channel().eventLoop(), upstream.scheme(), p.host(), p.port(), p.address(),
+        (int) Math.min(Integer.MAX_VALUE, connectMs), done);
+  }
+
+  /** The first node picked (the usual case: one attempt, no list made). */
+  private @Nullable Node firstPick;
+  /** Counts attempts, so that a connection answered for an earlier attempt is told from the current one's. */
+  private int attemptSeq;
+  /** The exchange is the callback of an acquire that has not answered yet: for attempt {@link #callbackAttempt}, node {@link #callbackNode}. */
+  private boolean callbackBusy;
+  private int callbackAttempt;
+  private @Nullable Node callbackNode;
+
+  private List<Node> triedList() {
+    List<Node> t = tried;
+    if (t == null) {
+      t = new ArrayList<>(4);
+      if (attempts > 0 && firstPick != null) {
+        t.add(firstPick);
+      }
+      tried = t;
+    }
+    return t;
+  }
+
+  /** The nodes tried so far, for the picker (an empty or one-element list without allocation when possible). */
+  private List<Node> triedNodes() {
+    List<Node> t = tried;
+    if (t != null) {
+      return t;
+    }
+    Node f = firstPick;
+    return attempts == 0 || f == null ? List.of() : List.of(f);
+  }
+
+  /** The pool's answer to the acquire whose callback is this exchange. */
+  @Override
+  public void acquired(@Nullable Channel ch, boolean wasReused, @Nullable Throwable cause) {
+    callbackBusy = false;
+    acquired(ch, wasReused, cause, Objects.requireNonNull(callbackNode, "set with the acquire"), callbackAttempt);
+  }
+
+  private void acquired(@Nullable Channel ch, boolean wasReused, @Nullable Throwable cause, Node chosen, int attempt) {
+    if (finished || pick != chosen || attempt != attemptSeq) {
+      if (ch != null) {
+        ch.close();
+      }
+      return;
+    }
+    if (ch == null) {
+      // a connect that timed out is a timeout (504, and a timeout for health checks), as in nginx
+      attemptFailed(cause instanceof io.netty.channel.ConnectTimeoutException, "connect to " + chosen.address() + " failed: " + cause);
+      return;
+    }
+    if (!ctx.channel().isActive()) {
+      handler.settings().pool().release(ch);
+      abort();
+      return;
+    }
+    attach(ch, wasReused, chosen);
   }
 
   void attach(Channel ch, boolean wasReused, Node node) {
@@ -169,13 +235,19 @@ final class UpstreamExchange implements BackendHandler.Listener {
     ch.pipeline().get(BackendHandler.class).listener(this);
     ch.write(head(node));
     headWritten = true;
-    for (HttpContent c : replay) {
-      ch.write(c.retainedDuplicate());
+    List<HttpContent> r = replay;
+    if (r != null) {
+      for (int i = 0; i < r.size(); i++) {
+        ch.write(r.get(i).retainedDuplicate());
+      }
     }
-    HttpContent c;
-    while ((c = pending.poll()) != null) {
-      sentBody = true;
-      ch.write(c);
+    ArrayDeque<HttpContent> q = pending;
+    if (q != null) {
+      HttpContent c;
+      while ((c = q.poll()) != null) {
+        sentBody = true;
+        ch.write(c);
+      }
     }
     ch.flush();
     lastActivity = System.nanoTime();
@@ -186,6 +258,16 @@ final class UpstreamExchange implements BackendHandler.Listener {
   }
 
   void requestBody(HttpContent content, boolean last) {
+    if (bodyless && last && !content.content().isReadable()) {
+      // the head went (or goes) upstream as a whole message: this empty end is the codec's
+      requestDone = true;
+      content.release();
+      if (backend != null) {
+        lastActivity = System.nanoTime();
+        armTimer(readMs);
+      }
+      return;
+    }
     if (last) {
       requestDone = true;
       if (content instanceof LastHttpContent end && !end.trailingHeaders().isEmpty()) {
@@ -194,32 +276,37 @@ final class UpstreamExchange implements BackendHandler.Listener {
         end.trailingHeaders().clear();
       }
     }
+    HttpContent kept = null;
     if (replayable && content.content().readableBytes() + replayBytes <= REPLAY_LIMIT) {
-      replay.add(content.retainedDuplicate());
+      kept = content.retainedDuplicate();
+      replayList().add(kept);
       replayBytes += content.content().readableBytes();
     } else if (replayable) {
       replayable = false;
-      if (backend == null) {
-        pending.addAll(replay); // not written yet: they go out on attach
-      } else {
-        replay.forEach(ReferenceCountUtil::release); // written already
+      List<HttpContent> r = replay;
+      if (r != null) {
+        if (backend == null) {
+          pendingQueue().addAll(r); // not written yet: they go out on attach
+        } else {
+          r.forEach(ReferenceCountUtil::release); // written already
+        }
+        replay = null;
       }
-      replay = new ArrayList<>();
     }
     Channel b = backend;
     if (b == null) {
       if (replayable) {
         content.release(); // the replay copy is written on attach
       } else {
-        pending.add(content);
+        pendingQueue().add(content);
       }
       return;
     }
     sentBody = true;
     lastActivity = System.nanoTime();
-    if (replayable) {
+    if (kept != null) {
       content.release();
-      b.writeAndFlush(replay.get(replay.size() - 1).retainedDuplicate());
+      b.writeAndFlush(kept.retainedDuplicate());
     } else {
       b.writeAndFlush(content);
     }
@@ -273,7 +360,11 @@ final class UpstreamExchange implements BackendHandler.Listener {
             : ProxyHeaders.hostHeader(node.host(), node.port(), upstream.scheme()));
       }
     }
-    return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), pctx != null ? pctx.uri() : request.target().originForm(), h);
+    String uri = pctx != null ? pctx.uri() : request.target().originForm();
+    if (bodyless) { // head and (empty) end as one message: one pass through the upstream's pipeline
+      return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, in.method(), uri, Unpooled.EMPTY_BUFFER, h, EmptyHttpHeaders.INSTANCE);
+    }
+    return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), uri, h);
   }
 
   /** Watches this attempt's deadline, {@code millis} from now, on the connection's one upstream timer. */
@@ -373,7 +464,14 @@ final class UpstreamExchange implements BackendHandler.Listener {
       RequestLog log = handler.log();
       log.upstreamResponded = true;
       log.bytesSent += RequestLog.statusLineBytes(head.status()) + RequestLog.headerBytes(head.headers());
-      ctx.write(head);
+      if (msg instanceof HttpContent) {
+        ctx.write(head);
+      } else {
+        // held until the body's first part (it was written unflushed before, so nothing goes out
+        // later than it did): when that part is the end, head and body leave as one message, one
+        // buffer for the encoder and one write for the socket
+        heldHead = head;
+      }
     }
     if (msg instanceof HttpContent content) {
       boolean last = content instanceof LastHttpContent;
@@ -392,6 +490,7 @@ final class UpstreamExchange implements BackendHandler.Listener {
       if (last) {
         complete(content);
       } else {
+        writeHeldHead();
         ctx.writeAndFlush(content);
         Channel b = backend; // the connection this message came from
         if (b != null && !ctx.channel().isWritable()) {
@@ -462,21 +561,30 @@ final class UpstreamExchange implements BackendHandler.Listener {
     }
     releaseBuffers();
     handler.exchangeDone(!requestDone); // the upstream may answer before the body ended: the rest is dropped
-    ChannelFuture written = ctx.writeAndFlush(last);
+    HttpResponse head = heldHead;
+    ChannelFuture written;
+    if (head != null && last instanceof LastHttpContent end) {
+      heldHead = null; // head and end as one message (the end's buffer and trailers move into it)
+      written = ctx.writeAndFlush(new DefaultFullHttpResponse(head.protocolVersion(), head.status(), end.content(),
+          head.headers(), end.trailingHeaders()));
+    } else {
+      writeHeldHead();
+      written = ctx.writeAndFlush(last);
+    }
     if (!keepAlive) {
       handler.closeAfter(written);
       return;
     }
-    written.addListener(f -> {
-      if (!f.isSuccess()) {
-        ctx.close();
-      } else {
-        if (!handler.discarding()) {
-          handler.awaitingNextRequest();
-        }
-        handler.pull();
-      }
-    });
+    written.addListener(handler.responseWritten);
+  }
+
+  /** Writes the response head held back for the body's first part, if any. */
+  private void writeHeldHead() {
+    HttpResponse head = heldHead;
+    if (head != null) {
+      heldHead = null;
+      ctx.write(head);
+    }
   }
 
   private void startTunnel(HttpResponse r) {
@@ -576,7 +684,12 @@ final class UpstreamExchange implements BackendHandler.Listener {
     boolean bodyIntact = (replayable || !sentBody) && (!headWritten || ProxyHeaders.idempotent(request.request().method()));
     if (bodyIntact && stale) {
       freeRetries--;
-      tried.remove(tried.size() - 1);
+      List<Node> t = tried;
+      if (t == null) {
+        firstPick = null;
+      } else {
+        t.remove(t.size() - 1);
+      }
       attempts--;
       attempt();
       return;
@@ -633,9 +746,65 @@ final class UpstreamExchange implements BackendHandler.Listener {
   }
 
   private void releaseBuffers() {
-    pending.forEach(ReferenceCountUtil::release);
-    pending.clear();
-    replay.forEach(ReferenceCountUtil::release);
-    replay = new ArrayList<>();
+    ArrayDeque<HttpContent> q = pending;
+    if (q != null) {
+      q.forEach(ReferenceCountUtil::release);
+      q.clear();
+    }
+    List<HttpContent> r = replay;
+    if (r != null) {
+      r.forEach(ReferenceCountUtil::release);
+      replay = null;
+    }
+  }
+
+  private List<HttpContent> replayList() {
+    List<HttpContent> r = replay;
+    if (r == null) {
+      r = new ArrayList<>(2);
+      replay = r;
+    }
+    return r;
+  }
+
+  private ArrayDeque<HttpContent> pendingQueue() {
+    ArrayDeque<HttpContent> q = pending;
+    if (q == null) {
+      q = new ArrayDeque<>(4);
+      pending = q;
+    }
+    return q;
+  }
+
+  // BalancerRequest: the balancer's view of this request (only chash reads it), the exchange itself
+  // rather than an object and two lambdas per request
+
+  @Override
+  public @Nullable String var(String name) {
+    Object v = request.get(name);
+    if (v instanceof List<?> list) {
+      v = list.isEmpty() ? null : list.get(0);
+    }
+    return v == null ? null : v.toString();
+  }
+
+  @Override
+  public @Nullable String header(String name) {
+    return request.request().headers().get(name);
+  }
+
+  @Override
+  public @Nullable String cookie(String name) {
+    return request.cookie(name);
+  }
+
+  @Override
+  public @Nullable String consumer() {
+    return null;
+  }
+
+  @Override
+  public @Nullable String clientAddress() {
+    return request.remoteAddress();
   }
 }

@@ -56,12 +56,20 @@ public final class UpstreamPool {
    * would an HTTP/1.1 connection.
    */
   public void acquire(EventLoop loop, String scheme, String host, int port, int connectTimeoutMillis, Acquired done) {
+    acquire(loop, scheme, host, port, host + ":" + port, connectTimeoutMillis, done);
+  }
+
+  /**
+   * As {@link #acquire(EventLoop, String, String, int, int, Acquired)}, with the node's key
+   * {@code host:port} made by the caller (a node keeps it: no string built per request).
+   */
+  public void acquire(EventLoop loop, String scheme, String host, int port, String key, int connectTimeoutMillis, Acquired done) {
     switch (scheme) {
       case "grpc", "grpcs" -> {
         pools(loop); // starts the loop's sweep, which also closes idle HTTP/2 connections
         http2.acquire(loop, scheme.equals("grpcs"), host, port, connectTimeoutMillis, done);
       }
-      default -> acquire(loop, host, port, connectTimeoutMillis, done);
+      default -> acquire(loop, host, port, key, connectTimeoutMillis, done);
     }
   }
 
@@ -71,7 +79,10 @@ public final class UpstreamPool {
    */
   public void acquire(EventLoop loop, String host, int port, int connectTimeoutMillis,
       Acquired done) {
-    String key = host + ":" + port;
+    acquire(loop, host, port, host + ":" + port, connectTimeoutMillis, done);
+  }
+
+  private void acquire(EventLoop loop, String host, int port, String key, int connectTimeoutMillis, Acquired done) {
     ArrayDeque<Channel> idle = pools(loop).get(key);
     if (idle != null) {
       Channel ch;
