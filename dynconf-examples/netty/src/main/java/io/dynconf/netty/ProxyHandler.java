@@ -370,9 +370,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     UpstreamExchange ex = new UpstreamExchange(this, c, rr, matched, upstream, picker, keepAlive,
         p == null ? client : p.context().clientAddress(), p == null ? null : p.context());
-    // an HTTP/1.x client connection (an HTTP/2 stream's request may have a body without a length)
-    // whose request has no body, to an HTTP/1.1 upstream: head and end go upstream as one message
-    ex.bodyless = length == 0 && "http".equals(upstream.scheme()) && c.channel() instanceof io.netty.channel.socket.SocketChannel;
     exchange = ex;
     if (expectContinue) { // the request goes upstream: now the client may send its body
       expectContinue = false;

@@ -12,9 +12,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -96,13 +94,6 @@ final class UpstreamExchange implements BackendHandler.Listener, UpstreamPool.Ac
   @Nullable List<Object> tunnelBacklog;
   boolean interim;
   boolean headWritten;
-  /**
-   * The request has no body (an HTTP/1.x client's request with neither {@code Content-Length}
-   * nor chunked coding, or a length of 0) and goes to an HTTP/1.1 upstream: its head goes out as
-   * a {@code FullHttpRequest} and the codec's empty end is not written on its own. Set by the
-   * {@link ProxyHandler} before the first attempt.
-   */
-  boolean bodyless;
   /** Whether the connection's upstream timer is to check this exchange's deadline ({@link #timerFired}). */
   boolean timing;
 
@@ -258,16 +249,6 @@ final class UpstreamExchange implements BackendHandler.Listener, UpstreamPool.Ac
   }
 
   void requestBody(HttpContent content, boolean last) {
-    if (bodyless && last && !content.content().isReadable()) {
-      // the head went (or goes) upstream as a whole message: this empty end is the codec's
-      requestDone = true;
-      content.release();
-      if (backend != null) {
-        lastActivity = System.nanoTime();
-        armTimer(readMs);
-      }
-      return;
-    }
     if (last) {
       requestDone = true;
       if (content instanceof LastHttpContent end && !end.trailingHeaders().isEmpty()) {
@@ -360,11 +341,7 @@ final class UpstreamExchange implements BackendHandler.Listener, UpstreamPool.Ac
             : ProxyHeaders.hostHeader(node.host(), node.port(), upstream.scheme()));
       }
     }
-    String uri = pctx != null ? pctx.uri() : request.target().originForm();
-    if (bodyless) { // head and (empty) end as one message: one pass through the upstream's pipeline
-      return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, in.method(), uri, Unpooled.EMPTY_BUFFER, h, EmptyHttpHeaders.INSTANCE);
-    }
-    return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), uri, h);
+    return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), pctx != null ? pctx.uri() : request.target().originForm(), h);
   }
 
   /** Watches this attempt's deadline, {@code millis} from now, on the connection's one upstream timer. */
