@@ -37,11 +37,9 @@ public final class GatewayMetrics {
 
   private final ConcurrentHashMap<String, RouteSeries> routes = new ConcurrentHashMap<>();
   private final int maxSeriesPerRoute;
-  /** Per-request totals, striped per recording thread ({@link StripedCounters}): requests, started minus finished. */
-  private final StripedCounters totals = new StripedCounters(2);
-  private static final int REQUESTS = 0;
-  private static final int IN_FLIGHT = 1;
+  private final LongAdder requests = new LongAdder();
   private final LongAdder dropped = new LongAdder();
+  private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger connections = new AtomicInteger();
   private final LongAdder accepted = new LongAdder();
   private volatile LongSupplier refused = () -> 0;
@@ -76,9 +74,8 @@ public final class GatewayMetrics {
   }
 
   public void started() {
-    int stripe = StripedCounters.stripe();
-    totals.add(stripe, IN_FLIGHT, 1);
-    totals.add(stripe, REQUESTS, 1);
+    inFlight.incrementAndGet();
+    requests.increment();
   }
 
   /**
@@ -90,8 +87,7 @@ public final class GatewayMetrics {
   public void finished(String routeKey, String route, String matchedUri, String matchedHost, String service,
       String consumer, String node, int status, boolean fromUpstream, long nanos, long upstreamNanos,
       long bytesIn, long bytesOut) {
-    int stripe = StripedCounters.stripe();
-    totals.add(stripe, IN_FLIGHT, -1);
+    inFlight.decrementAndGet();
     RouteSeries rs = routes.get(routeKey);
     if (rs == null) {
       rs = routes.computeIfAbsent(routeKey, k -> new RouteSeries());
@@ -106,16 +102,16 @@ public final class GatewayMetrics {
       }
     }
     int code = status >= 0 && status < 600 ? status : 0;
-    s.count(stripe, code * 2 + (fromUpstream ? 1 : 0));
-    s.observe(stripe, 0, nanos);
+    s.count(code * 2 + (fromUpstream ? 1 : 0));
+    s.observe(0, nanos);
     long apisix = nanos;
     if (upstreamNanos >= 0) {
-      s.observe(stripe, 1, upstreamNanos);
+      s.observe(1, upstreamNanos);
       apisix = Math.max(0, nanos - upstreamNanos);
     }
-    s.observe(stripe, 2, apisix);
-    s.counters.add(stripe, Series.INGRESS, bytesIn);
-    s.counters.add(stripe, Series.EGRESS, bytesOut);
+    s.observe(2, apisix);
+    s.ingress.add(bytesIn);
+    s.egress.add(bytesOut);
   }
 
   /** One request of {@code route} (its id as its label, every other label empty) that no upstream answered. */
@@ -149,7 +145,7 @@ public final class GatewayMetrics {
   }
 
   public int inFlight() {
-    return (int) totals.sum(IN_FLIGHT);
+    return inFlight.get();
   }
 
   /** Appends the Prometheus text format of these metrics. */
@@ -166,7 +162,7 @@ public final class GatewayMetrics {
             .append("\",service=\"").append(escape(s.service)).append("\",consumer=\"").append(escape(s.consumer))
             .append("\",node=\"").append(escape(s.node))
             .append("\",request_type=\"traditional_http\",request_llm_model=\"\",llm_model=\"\",response_source=\"")
-            .append((c.key & 1) == 1 ? "upstream" : "apisix").append("\"} ").append(c.n.sum(0)).append('\n');
+            .append((c.key & 1) == 1 ? "upstream" : "apisix").append("\"} ").append(c.n.sum()).append('\n');
       }
     }
     // latency and bandwidth have no matched_uri/matched_host: series differing only there are added up
@@ -179,14 +175,14 @@ public final class GatewayMetrics {
       for (int t = 0; t < LATENCY_TYPES.length; t++) {
         long[] h = latency.computeIfAbsent("type=\"" + LATENCY_TYPES[t] + "\"," + labels, k -> new long[SLOTS + 1]);
         for (int i = 0; i < SLOTS; i++) {
-          h[i] += s.counters.sum(t * SLOTS + i);
+          h[i] += s.buckets[t * SLOTS + i].sum();
         }
-        h[SLOTS] += s.counters.sum(Series.SUMS + t);
+        h[SLOTS] += s.sums[t].sum();
       }
       long[] in = bandwidth.computeIfAbsent("type=\"ingress\"," + labels, k -> new long[1]);
-      in[0] += s.counters.sum(Series.INGRESS);
+      in[0] += s.ingress.sum();
       long[] eg = bandwidth.computeIfAbsent("type=\"egress\"," + labels, k -> new long[1]);
-      eg[0] += s.counters.sum(Series.EGRESS);
+      eg[0] += s.egress.sum();
     }
     out.append("# HELP apisix_http_latency HTTP request latency in milliseconds per service in APISIX\n");
     out.append("# TYPE apisix_http_latency histogram\n");
@@ -212,10 +208,9 @@ public final class GatewayMetrics {
     bandwidth.forEach((labels, v) -> out.append("apisix_bandwidth{").append(labels).append("} ").append(v[0]).append('\n'));
     out.append("# HELP apisix_http_requests_total The total number of client requests since APISIX started\n");
     out.append("# TYPE apisix_http_requests_total gauge\n");
-    out.append("apisix_http_requests_total ").append(totals.sum(REQUESTS)).append('\n');
+    out.append("apisix_http_requests_total ").append(requests.sum()).append('\n');
     int active = connections.get();
-    int inFlight = inFlight();
-    int writing = Math.min(active, inFlight);
+    int writing = Math.min(active, inFlight.get());
     long handled = accepted.sum();
     out.append("# HELP apisix_nginx_http_current_connections Number of HTTP connections\n");
     out.append("# TYPE apisix_nginx_http_current_connections gauge\n");
@@ -227,7 +222,7 @@ public final class GatewayMetrics {
     out.append("apisix_nginx_http_current_connections{state=\"writing\"} ").append(writing).append('\n');
     out.append("# HELP dynconf_http_requests_in_flight Requests being served.\n");
     out.append("# TYPE dynconf_http_requests_in_flight gauge\n");
-    out.append("dynconf_http_requests_in_flight ").append(inFlight).append('\n');
+    out.append("dynconf_http_requests_in_flight ").append(inFlight.get()).append('\n');
     out.append("# HELP dynconf_metrics_dropped_total Requests left out of the per-route families: their route had its maximum of label sets.\n");
     out.append("# TYPE dynconf_metrics_dropped_total counter\n");
     out.append("dynconf_metrics_dropped_total ").append(dropped.sum()).append('\n');
@@ -282,15 +277,11 @@ public final class GatewayMetrics {
     final String consumer;
     final String node;
     volatile Code[] codes = new Code[0];
-    /**
-     * Per latency type, the count of observations in each bucket (not cumulative), then +Inf
-     * ({@code type * SLOTS + bucket}); then per type the sum of nanoseconds ({@link #SUMS} +
-     * type); then the bytes in and out: striped per recording thread.
-     */
-    final StripedCounters counters = new StripedCounters(LATENCY_TYPES.length * SLOTS + LATENCY_TYPES.length + 2);
-    static final int SUMS = LATENCY_TYPES.length * SLOTS;
-    static final int INGRESS = SUMS + LATENCY_TYPES.length;
-    static final int EGRESS = INGRESS + 1;
+    /** Per latency type, the count of observations in each bucket (not cumulative), then +Inf. */
+    final LongAdder[] buckets = new LongAdder[LATENCY_TYPES.length * SLOTS];
+    final LongAdder[] sums = new LongAdder[LATENCY_TYPES.length];
+    final LongAdder ingress = new LongAdder();
+    final LongAdder egress = new LongAdder();
 
     Series(int hash, String route, String uri, String host, String service, String consumer, String node) {
       this.hash = hash;
@@ -300,6 +291,12 @@ public final class GatewayMetrics {
       this.service = service;
       this.consumer = consumer;
       this.node = node;
+      for (int i = 0; i < buckets.length; i++) {
+        buckets[i] = new LongAdder();
+      }
+      for (int i = 0; i < sums.length; i++) {
+        sums[i] = new LongAdder();
+      }
     }
 
     boolean is(String r, String u, String h, String s, String c, String n) {
@@ -310,14 +307,14 @@ public final class GatewayMetrics {
       return a == b || a.equals(b);
     }
 
-    void count(int stripe, int key) {
+    void count(int key) {
       for (Code c : codes) {
         if (c.key == key) {
-          c.n.add(stripe, 0, 1);
+          c.n.increment();
           return;
         }
       }
-      addCode(key).n.add(stripe, 0, 1);
+      addCode(key).n.increment();
     }
 
     private synchronized Code addCode(int key) {
@@ -334,20 +331,20 @@ public final class GatewayMetrics {
       return c;
     }
 
-    void observe(int stripe, int type, long nanos) {
+    void observe(int type, long nanos) {
       int i = 0;
       while (i < BUCKETS_NANOS.length && nanos > BUCKETS_NANOS[i]) {
         i++;
       }
-      counters.add(stripe, type * SLOTS + i, 1);
-      counters.add(stripe, SUMS + type, nanos);
+      buckets[type * SLOTS + i].increment();
+      sums[type].add(nanos);
     }
   }
 
   /** A status code (times 2, plus 1 when the upstream answered) and its count. */
   private static final class Code {
     final int key;
-    final StripedCounters n = new StripedCounters(1);
+    final LongAdder n = new LongAdder();
 
     Code(int key) {
       this.key = key;
