@@ -22,6 +22,13 @@ final class Responses {
       ((ObjectNode) value).remove("key"); // APISIX never returns private keys
       ((ObjectNode) value).remove("keys");
     }
+    if (type.nestedSegment() != null && value instanceof ObjectNode v && v.path(type.idField()).isTextual()) {
+      // a nested object's id is the key's last segment, as APISIX stores a credential: a source
+      // that holds APISIX's standalone format spells the whole id (jack/credentials/a), and clients
+      // such as APISIX's Dashboard build the object's path from this id
+      String id = v.get(type.idField()).textValue();
+      v.put(type.idField(), id.substring(id.lastIndexOf('/') + 1));
+    }
     o.set("value", value);
     o.put("createdIndex", kv.createRevision());
     o.put("modifiedIndex", kv.modRevision());
