@@ -24,7 +24,9 @@ class EtcdGrpcProxyTest {
       assertThat(proxy.endpoint()).isNotIn(etcd.directEndpoints());
       try (Client client = Jetcd.client(List.of(proxy.endpoint()))) {
         BlockingQueue<WatchEvent> events = new ArrayBlockingQueue<>(16);
-        WatchOption prefix = WatchOption.builder().isPrefix(true).build();
+        // from the revision after now: the put below is seen even if the watch opens after it
+        long now = client.getKVClient().get(bytes("/apisix/")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
+        WatchOption prefix = WatchOption.builder().isPrefix(true).withRevision(now + 1).build();
         try (Watch.Watcher watcher = client.getWatchClient().watch(bytes("/apisix/"), prefix, r -> events.addAll(r.getEvents()))) {
           client.getKVClient().put(bytes("/apisix/routes/1"), bytes("{\"uri\":\"/a\"}")).get(10, TimeUnit.SECONDS);
 
