@@ -758,11 +758,7 @@ final class UpstreamExchange implements BackendHandler.Listener, UpstreamPool.Ac
 
   @Override
   public @Nullable String var(String name) {
-    Object v = request.get(name);
-    if (v instanceof List<?> list) {
-      v = list.isEmpty() ? null : list.get(0);
-    }
-    return v == null ? null : v.toString();
+    return BalancerRequest.varText(request, name);
   }
 
   @Override

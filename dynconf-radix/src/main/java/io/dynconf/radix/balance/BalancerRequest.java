@@ -48,6 +48,15 @@ public interface BalancerRequest {
     };
   }
 
+  /** A router variable of {@code request} as text, as {@link #of} gives it: a multi-valued one's first value. */
+  static @Nullable String varText(RouteRequest request, String name) {
+    Object v = request.get(name);
+    if (v instanceof List<?> list) {
+      v = list.isEmpty() ? null : list.get(0);
+    }
+    return v == null ? null : v.toString();
+  }
+
   /**
    * The balancer's view of a routed request: variables from {@link RouteRequest#get} as text (a
    * multi-valued one's first value), headers and cookies through the server's own lookups, the
@@ -59,11 +68,7 @@ public interface BalancerRequest {
     return new BalancerRequest() {
       @Override
       public @Nullable String var(String name) {
-        Object v = request.get(name);
-        if (v instanceof List<?> list) {
-          v = list.isEmpty() ? null : list.get(0);
-        }
-        return v == null ? null : v.toString();
+        return varText(request, name);
       }
 
       @Override
