@@ -36,7 +36,6 @@ final class Bulk {
   private final String prefix;
   private final Map<String, ResourceType<?>> typesByPath;
   private final Map<String, ResourceType<?>> typesByName;
-  private final Map<String, List<ResourceType<?>>> referrers;
   private final ExecutorService executor;
   private final Duration requestTimeout;
 
@@ -48,7 +47,6 @@ final class Bulk {
     this.prefix = c.prefix;
     this.typesByPath = c.typesByPath;
     this.typesByName = c.typesByName;
-    this.referrers = c.referrers;
     this.executor = c.executor;
     this.requestTimeout = c.requestTimeout;
   }
@@ -141,11 +139,17 @@ final class Bulk {
           compared.add(k);
         }
       }
+      Map<BulkOp, List<Reference>> refs = new HashMap<>(); // each put's references, found once
+      for (BulkOp op : ops) {
+        if (!op.delete()) {
+          ConfigItem<?> item = Objects.requireNonNull(items.get(op.key().toKey()), "validated above");
+          refs.put(op, guard.referencesOf(op.type(), item.value()));
+        }
+      }
       if (!deletes) { // what the puts reference, unless written here: read at once
         Set<String> targets = new HashSet<>();
-        for (BulkOp op : ops) {
-          ConfigItem<?> item = Objects.requireNonNull(items.get(op.key().toKey()), "validated above");
-          for (Reference ref : guard.referencesOf(op.type(), item.value())) {
+        for (List<Reference> rs : refs.values()) {
+          for (Reference ref : rs) {
             ResourceType<?> target = typesByName.get(ref.type());
             ResourceKey tk = target == null ? null : c.tryKey(target, ref.id());
             if (tk != null && !finals.containsKey(tk.toKey())) {
@@ -163,8 +167,7 @@ final class Bulk {
         if (op.delete()) {
           continue;
         }
-        ConfigItem<?> item = Objects.requireNonNull(items.get(op.key().toKey()), "validated above");
-        for (Reference ref : guard.referencesOf(op.type(), item.value())) {
+        for (Reference ref : Objects.requireNonNull(refs.get(op), "found above")) {
           ResourceType<?> target = typesByName.get(ref.type());
           if (target == null) {
             continue;
@@ -229,7 +232,7 @@ final class Bulk {
             if (!users.isEmpty()) {
               throw Problem.badRequest(op.where() + guard.inUse(op.type(), users));
             }
-            for (ResourceType<?> t : referrers.getOrDefault(op.type().name(), List.of())) {
+            for (ResourceType<?> t : guard.referringTypes(op.type())) {
               String range = prefix + "/" + t.path() + "/";
               if (ranges.add(range)) { // no possible referrer changed since the listing found none
                 txn.ifUnchangedSince(range, listing.revision());

@@ -95,64 +95,79 @@ final class ReferenceGuard {
    * that reference {@code type}'s {@code id}, as {@code route [1]}.
    */
   List<String> referrersOf(List<KeyValue> kvs, ResourceType<?> type, String id, Map<String, byte @Nullable []> overridden) {
-    List<ResourceType<?>> referring = referrers.getOrDefault(type.name(), List.of());
-    if (referring.isEmpty()) {
+    if (referringTypes(type).isEmpty()) {
       return List.of();
     }
     byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
     List<String> users = new ArrayList<>();
+    List<String> pluginUsers = new ArrayList<>();
     for (KeyValue kv : kvs) {
       if (overridden.containsKey(kv.key())) {
         continue;
       }
       collectReferrer(kv.key(), kv.valueUnsafe(), type, id, idBytes, users);
+      collectPluginReferrer(kv.key(), kv.valueUnsafe(), type, id, pluginUsers);
     }
     for (Map.Entry<String, byte @Nullable []> e : overridden.entrySet()) {
       if (e.getValue() != null) {
         collectReferrer(e.getKey(), e.getValue(), type, id, idBytes, users);
+        collectPluginReferrer(e.getKey(), e.getValue(), type, id, pluginUsers);
       }
     }
+    pluginUsers.stream().distinct().forEach(users::add);
     return users;
   }
 
+  /**
+   * The types whose objects may keep an object of {@code type} in use: those that reference it,
+   * and for an upstream every type whose {@code traffic-split} plugin may send to it. A delete
+   * without force reads these (and a transaction compares them unchanged).
+   */
+  List<ResourceType<?>> referringTypes(ResourceType<?> type) {
+    List<ResourceType<?>> referring = referrers.getOrDefault(type.name(), List.of());
+    if (!type.name().equals(StandardTypes.UPSTREAMS.name())) {
+      return referring;
+    }
+    List<ResourceType<?>> out = new ArrayList<>(referring);
+    for (ResourceType<?> t : c.types) {
+      if (PLUGIN_HOLDERS.containsKey(t.name()) && !out.contains(t)) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
   /** The types whose plugins APISIX searches for a traffic-split upstream_id before deleting an upstream, with its names for them. */
-  static final Map<String, String> PLUGIN_HOLDERS = Map.of("routes", "route", "services", "service", "plugin_configs", "plugin_config",
+  private static final Map<String, String> PLUGIN_HOLDERS = Map.of("routes", "route", "services", "service", "plugin_configs", "plugin_config",
       "consumers", "consumer", "consumer_groups", "consumer_group", "global_rules", "global_rules");
   private static final byte[] TRAFFIC_SPLIT = "traffic-split".getBytes(StandardCharsets.UTF_8);
 
   /**
-   * The objects among {@code kvs} whose {@code traffic-split} plugin sends requests to upstream
-   * {@code id} ({@code rules[].weighted_upstreams[].upstream_id}), as APISIX's upstream delete
-   * checker names them: {@code plugin in route [1]}. Such a reference is no {@link Reference} (the
-   * data plane resolves it per request), so only a delete looks for it.
+   * Adds {@code k} to {@code users} when it is an object whose {@code traffic-split} plugin sends
+   * requests to upstream {@code id} ({@code rules[].weighted_upstreams[].upstream_id}), as APISIX's
+   * upstream delete checker names it: {@code plugin in route [1]}. Such a reference is no {@link
+   * Reference} (the data plane resolves it per request), so only a delete looks for it.
    */
-  List<String> pluginReferrersOf(List<KeyValue> kvs, ResourceType<?> type, String id) {
+  private void collectPluginReferrer(String k, byte[] value, ResourceType<?> type, String id, List<String> users) {
     if (!type.name().equals(StandardTypes.UPSTREAMS.name())) {
-      return List.of();
+      return;
     }
-    List<String> users = new ArrayList<>();
-    for (KeyValue kv : kvs) {
-      ResourceType<?> t = c.typeOfKey(kv.key());
-      if (t == null || !PLUGIN_HOLDERS.containsKey(t.name()) || indexOf(kv.valueUnsafe(), TRAFFIC_SPLIT) < 0) {
-        continue;
-      }
-      String name = PLUGIN_HOLDERS.get(t.name());
-      ObjectNode v = Json.parseStored(kv.valueUnsafe());
-      if (v == null) {
-        continue;
-      }
-      for (com.fasterxml.jackson.databind.JsonNode rule : v.path("plugins").path("traffic-split").path("rules")) {
-        for (com.fasterxml.jackson.databind.JsonNode wu : rule.path("weighted_upstreams")) {
-          String ref = Json.idText(wu.get("upstream_id"));
-          if (id.equals(ref)) {
-            ResourceKey rk = ResourceKey.tryParse(prefix, kv.key(), t.idSegments()).orElse(null);
-            String own = rk == null ? kv.key() : rk.id();
-            users.add("plugin in " + name + " [" + own + "]");
-          }
+    ResourceType<?> t = c.typeOfKey(k);
+    if (t == null || !PLUGIN_HOLDERS.containsKey(t.name()) || indexOf(value, TRAFFIC_SPLIT) < 0) {
+      return;
+    }
+    ObjectNode v = Json.parseStored(value);
+    if (v == null) {
+      return;
+    }
+    for (com.fasterxml.jackson.databind.JsonNode rule : v.path("plugins").path("traffic-split").path("rules")) {
+      for (com.fasterxml.jackson.databind.JsonNode wu : rule.path("weighted_upstreams")) {
+        if (id.equals(Json.idText(wu.get("upstream_id")))) {
+          ResourceKey rk = ResourceKey.tryParse(prefix, k, t.idSegments()).orElse(null);
+          users.add("plugin in " + PLUGIN_HOLDERS.get(t.name()) + " [" + (rk == null ? k : rk.id()) + "]");
         }
       }
     }
-    return users.stream().distinct().toList();
   }
 
   private void collectReferrer(String k, byte[] value, ResourceType<?> type, String id, byte[] idBytes, List<String> users) {

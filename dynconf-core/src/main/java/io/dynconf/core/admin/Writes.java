@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dynconf.core.ConfigItem;
 import io.dynconf.core.ResourceKey;
 import io.dynconf.core.ResourceType;
-import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.core.spi.ConfigSource;
 import io.dynconf.core.spi.KeyValue;
 import io.dynconf.core.spi.Listing;
@@ -31,7 +30,6 @@ final class Writes {
   private final ConfigSource source;
   private final String prefix;
   private final String pathPrefix;
-  private final Map<String, List<ResourceType<?>>> referrers;
   private final Set<ResourceType<?>> timestamped;
 
   Writes(AdminContext c, ReferenceGuard guard) {
@@ -41,7 +39,6 @@ final class Writes {
     this.source = c.source;
     this.prefix = c.prefix;
     this.pathPrefix = c.pathPrefix;
-    this.referrers = c.referrers;
     this.timestamped = c.timestamped;
   }
 
@@ -246,14 +243,7 @@ final class Writes {
   AdminResponse delete(Calls calls, ResourceType<?> type, String id, Conditions conditions, Flags flags) {
     ResourceKey key = c.key(type, id);
     String k = key.toKey();
-    List<ResourceType<?>> referring = new java.util.ArrayList<>(referrers.getOrDefault(type.name(), List.of()));
-    if (type.name().equals(StandardTypes.UPSTREAMS.name())) { // and every object whose traffic-split may send to it
-      for (ResourceType<?> t : c.types) {
-        if (ReferenceGuard.PLUGIN_HOLDERS.containsKey(t.name()) && !referring.contains(t)) {
-          referring.add(t);
-        }
-      }
-    }
+    List<ResourceType<?>> referring = guard.referringTypes(type); // for an upstream also the holders of traffic-split plugins
     List<ResourceType<?>> children = c.children(type); // deleted with it, as APISIX deletes a consumer's credentials
     boolean checkReferrers = (!flags.force() && !referring.isEmpty()) || !children.isEmpty();
     String childDir = k + "/";
@@ -276,8 +266,7 @@ final class Writes {
           }
         }
         if (current != null && !flags.force()) {
-          users = new java.util.ArrayList<>(guard.referrersOf(others, type, id, Map.of()));
-          users.addAll(guard.pluginReferrersOf(others, type, id));
+          users = guard.referrersOf(others, type, id, Map.of());
         }
         if (childKeys.size() + 1 > c.maxTxnOps) {
           throw Problem.badRequest("can not delete this " + kind(type) + ": it has " + childKeys.size() + " nested objects (credentials) and one "

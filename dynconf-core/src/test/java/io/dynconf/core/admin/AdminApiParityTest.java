@@ -241,6 +241,11 @@ class AdminApiParityTest {
     String split = "{\"traffic-split\":{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":\"u1\",\"weight\":1},{\"weight\":1}]}]}}";
     ok.accept("/apisix/admin/routes/r1", "{\"uri\":\"/r\",\"upstream_id\":\"u2\",\"plugins\":" + split + "}");
     ok.accept("/apisix/admin/global_rules/g1", "{\"plugins\":" + split + "}");
+    // a bulk DELETE reads the same users as a single one (and, within the bulk, the state it leaves)
+    HttpResponse<String> bulkRefused = http.send("POST", "/apisix/admin/bulk",
+        "{\"operations\":[{\"method\":\"DELETE\",\"type\":\"upstreams\",\"id\":\"u1\"}]}");
+    assertThat(bulkRefused.statusCode()).as(bulkRefused.body()).isEqualTo(400);
+    assertThat(json(bulkRefused).path("error_msg").asText()).contains("plugin in route [r1]").contains("plugin in global_rules [g1]");
     HttpResponse<String> refused = http.send("DELETE", "/apisix/admin/upstreams/u1", null);
     assertThat(refused.statusCode()).isEqualTo(400);
     assertThat(json(refused).path("error_msg").asText()).startsWith("can not delete this upstream, plugin in ")
