@@ -1,6 +1,7 @@
 package io.dynconf.examples.gateway;
 
 import io.dynconf.core.ConfigRegistry;
+import io.dynconf.core.ConfigSnapshot;
 import io.dynconf.core.ResourceType;
 import io.dynconf.core.source.FileSource;
 import io.dynconf.core.apisix.StandardTypes;
@@ -145,9 +146,10 @@ public final class Gateway implements AutoCloseable {
       long loaded = System.nanoTime();
       plugins.init(registry);
       routes = RouteTable.builder().mode(config.routerMode()).attachments(plugins::chain).attach(registry);
+      ConfigSnapshot first = registry.snapshot();
       LOG.info("configuration at revision {} loaded in {} ms ({} rejected, {} pending); {} routes routed in {} ms",
-          registry.snapshot().revision(), (loaded - loadStart) / 1_000_000, registry.snapshot().rejections().size(),
-          registry.snapshot().pending().size(), routes.router().size(), (System.nanoTime() - loaded) / 1_000_000);
+          first.revision(), (loaded - loadStart) / 1_000_000, first.rejections().size(), first.pending().size(),
+          routes.router().size(), (System.nanoTime() - loaded) / 1_000_000);
       ParameterRoutes.warn(config.routerMode(), registry.snapshot());
       metrics = new GatewayMetrics();
       Operators operators = new Operators(source, registry, routes, metrics);
@@ -492,6 +494,12 @@ public final class Gateway implements AutoCloseable {
         Thread.currentThread().interrupt();
         break;
       }
+    }
+    int cut = metrics.inFlight();
+    long unsent = clients.unsentBytes();
+    if (cut > 0 || unsent > 0) {
+      LOG.warn("graceful close: {} requests still running and {} bytes not yet taken by clients after {} ms: cut",
+          cut, unsent, deadline.toMillis());
     }
     if (certificates != null) {
       certificates.close();
