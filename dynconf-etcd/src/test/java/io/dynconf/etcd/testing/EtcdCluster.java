@@ -378,26 +378,35 @@ public final class EtcdCluster implements AutoCloseable {
 
   /**
    * Runs a gateway call on the first running member that answers. A refusal that any member would
-   * give (a 4xx: bad argument, failed precondition, authentication) fails at once.
+   * give (a 4xx: bad argument, failed precondition, authentication) fails at once; a transient one
+   * (no leader yet, "leader changed" while a killed leader is replaced, a refused connection) is
+   * tried again on every running member until the cluster's start timeout.
    */
   private <T> T call(GatewayCall<T> call) {
+    long deadline = System.nanoTime() + config.startTimeout.toNanos();
     IOException last = null;
-    for (EtcdMember m : members) {
-      if (!m.isRunning() || m.isPaused()) {
-        continue;
-      }
-      try {
-        return call.call(m.process().clientAddress());
-      } catch (EtcdGateway.Refused e) {
-        if (e.definitive()) {
-          throw new IllegalStateException(e.getMessage(), e);
+    while (true) {
+      for (EtcdMember m : members) {
+        if (!m.isRunning() || m.isPaused()) {
+          continue;
         }
-        last = e;
-      } catch (IOException e) {
-        last = e;
+        try {
+          return call.call(m.process().clientAddress());
+        } catch (EtcdGateway.Refused e) {
+          if (e.definitive()) {
+            throw new IllegalStateException(e.getMessage(), e);
+          }
+          last = e;
+        } catch (IOException e) {
+          last = e;
+        }
       }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "no etcd member answered within " + config.startTimeout + ": " + members, last);
+      }
+      pollPause();
     }
-    throw new IllegalStateException("no etcd member answered: " + members, last);
   }
 
   private void run(GatewayAction action) {
