@@ -28,8 +28,8 @@ import org.jspecify.annotations.Nullable;
  * {@code /}), a dot segment spelled with percent-encoding ({@code %2e%2e}) or in a path that also
  * has an encoded slash (a server that splits on raw slashes only would resolve it elsewhere), and
  * a dot segment with a path parameter ({@code ..;}, which some servers take for {@code ..}), and
- * double percent-encoding ({@code %252e}: {@code %25} followed by two hex digits, which a server
- * that decodes twice reads as {@code .}).
+ * double percent-encoding ({@code %252e}, {@code %25%32%65}: a {@code %25} followed by two hex
+ * digits, raw or themselves encoded, which a server that decodes twice reads as {@code .}).
  *
  * <p>What goes upstream is not rebuilt from the decoded path: APISIX (nginx) forwards the
  * client's target as received unless a plugin rewrote it, so ids containing {@code %2F} survive.
@@ -201,10 +201,6 @@ public final class RequestTarget {
           throw new InvalidRequestException("malformed percent-encoding \"" + raw.substring(i, i + 3) + "\" at " + i);
         }
         int b = (hi << 4) | lo;
-        if (b == '%' && i + 4 < n && Character.digit(raw.charAt(i + 3), 16) >= 0 && Character.digit(raw.charAt(i + 4), 16) >= 0
-            && raw.charAt(i + 3) < 0x80 && raw.charAt(i + 4) < 0x80) {
-          throw new InvalidRequestException("double percent-encoding (" + raw.substring(i, i + 5) + ") is not allowed in a path");
-        }
         if (b == 0) {
           throw new InvalidRequestException("%00 (NUL) is not allowed in a path");
         }
@@ -232,6 +228,12 @@ public final class RequestTarget {
         for (byte b : utf8) {
           bytes[len++] = b;
         }
+      }
+    }
+    for (int k = 0; k + 2 < len; k++) { // every '%' here was spelled %25: raw ones were decoded above
+      if (bytes[k] == '%' && hexDigit(bytes[k + 1]) && hexDigit(bytes[k + 2])) {
+        throw new InvalidRequestException("double percent-encoding (%25 followed by \"" + (char) bytes[k + 1]
+            + (char) bytes[k + 2] + "\", itself spelled raw or encoded) is not allowed in a path");
       }
     }
     byte[] out = new byte[len + 1];
@@ -289,6 +291,10 @@ public final class RequestTarget {
       prev = c;
     }
     return true;
+  }
+
+  private static boolean hexDigit(byte b) {
+    return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
   }
 
   private static String utf8(byte[] b, int len) {
