@@ -57,7 +57,7 @@ final class CrossChecks {
       return;
     }
     String dir = c.prefix + "/" + type.path() + "/";
-    Listing listing = calls.call("list " + c.prefix, false, c.source::list);
+    Listing listing = calls.call("list " + dir, false, () -> c.source.list(dir)); // only the directory the check reads and the txn compares
     Map<String, byte[]> others = new LinkedHashMap<>();
     for (KeyValue kv : listing.kvs()) {
       others.put(kv.key(), kv.valueUnsafe());
