@@ -34,7 +34,9 @@ class AdminApiEtcdUnavailableTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(r.status()).as(r.bodyUtf8()).isEqualTo(503);
         assertThat(json(r).path("error_msg").asText()).contains("the configuration store is unavailable").contains("800 ms");
-        assertThat(millis).as("%s %s answered after %d ms", call[0], call[1], millis).isLessThan(2_000);
+        // the admin's 800 ms deadline, not the source's 10 s: the margin is for a loaded 2-core CI
+        // machine (2,310 ms seen there while other builds ran), still half the source's timeout
+        assertThat(millis).as("%s %s answered after %d ms", call[0], call[1], millis).isLessThan(5_000);
       }
 
       etcd.cluster().member(0).proxy().pass();
