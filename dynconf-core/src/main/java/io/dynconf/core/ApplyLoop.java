@@ -69,6 +69,10 @@ final class ApplyLoop {
   // ---- confined to the apply thread ----
   private final Map<String, Map<String, ConfigItem<?>>> accepted = new HashMap<>(); // type -> id -> item
   private final Map<String, KeyValue> acceptedKvs = new HashMap<>(); // key -> the accepted value as stored
+  // what acceptedKvs changed since the last last-known-good write was handed over (null: removed):
+  // the next write appends it to the file's journal instead of writing every value again
+  private Map<String, @Nullable KeyValue> lkgDelta = new HashMap<>();
+  private volatile boolean lkgFullNeeded = true; // the first write, and the one after a failure, write every value
   private final Map<String, Long> seen = new HashMap<>(); // key -> mod revision of the last event (valid or not)
   private final Map<String, Rejection> rejections = new HashMap<>();
   private long appliedRevision;
@@ -493,7 +497,7 @@ final class ApplyLoop {
       Map<String, ConfigItem<?>> items = Objects.requireNonNull(accepted.get(type.name()), "every registered type has a map");
       if (c.isDelete()) {
         seen.remove(k);
-        acceptedKvs.remove(k);
+        forgetAccepted(k);
         recordsChanged |= rejections.remove(k) != null;
         if (items.remove(key.id()) != null || resolver.pending().containsKey(k)) {
           changed.computeIfAbsent(type.name(), t -> new HashSet<>()).add(key.id());
@@ -506,6 +510,7 @@ final class ApplyLoop {
       if (item != null) {
         items.put(key.id(), item);
         acceptedKvs.put(k, kv);
+        lkgDelta.put(k, kv);
         recordsChanged |= rejections.remove(k) != null;
         changed.computeIfAbsent(type.name(), t -> new HashSet<>()).add(key.id());
       } else {
@@ -531,8 +536,14 @@ final class ApplyLoop {
     ConfigItem<?> held = items.get(key.id());
     if (held != null && held.createRevision() != kv.createRevision()) {
       items.remove(key.id());
-      acceptedKvs.remove(kv.key());
+      forgetAccepted(kv.key());
       changed.computeIfAbsent(type.name(), k -> new HashSet<>()).add(key.id());
+    }
+  }
+
+  private void forgetAccepted(String key) {
+    if (acceptedKvs.remove(key) != null) {
+      lkgDelta.put(key, null);
     }
   }
 
@@ -578,26 +589,44 @@ final class ApplyLoop {
     if (System.nanoTime() - lkgDoneNanos < 10 * lkgTookNanos) {
       return;
     }
-    List<KeyValue> kvs = new ArrayList<>(acceptedKvs.values());
+    // the writer's fields were last written before lkgBusy went false (volatile): visible here
+    boolean full = lkgFullNeeded || !file.canAppend() || file.journalBytes() > Math.max(file.fileBytes(), JOURNAL_MIN_BYTES);
     long revision = appliedRevision;
+    @Nullable List<KeyValue> kvs = full ? new ArrayList<>(acceptedKvs.values()) : null;
+    Map<String, @Nullable KeyValue> delta = lkgDelta;
+    lkgDelta = new HashMap<>();
+    lkgFullNeeded = false;
     lkgDirty = false;
     lkgBusy = true;
     lkgWrittenAt = now;
     try {
-      lkgWriter.execute(() -> writeLastKnownGood(file, revision, kvs));
+      lkgWriter.execute(() -> writeLastKnownGood(file, revision, kvs, delta));
     } catch (java.util.concurrent.RejectedExecutionException e) { // closed meanwhile
       lkgBusy = false;
       lkgDirty = true;
+      lkgFullNeeded = true;
     }
   }
 
-  /** On {@code dynconf-lkg}: one write; a failure is reported in the status and retried. */
-  private void writeLastKnownGood(LastKnownGood file, long revision, List<KeyValue> kvs) {
+  /** The journal is rewritten into the file once it outgrows the file, or this, whichever is larger. */
+  private static final long JOURNAL_MIN_BYTES = 64 * 1024;
+
+  /**
+   * On {@code dynconf-lkg}: one write, every value ({@code kvs}) or the changes since the last
+   * ({@code delta}, appended to the journal: a change costs what it changed); a failure is reported
+   * in the status and retried as a full write.
+   */
+  private void writeLastKnownGood(LastKnownGood file, long revision, @Nullable List<KeyValue> kvs, Map<String, @Nullable KeyValue> delta) {
     long started = System.nanoTime();
     try {
-      file.write(revision, kvs);
+      if (kvs != null) {
+        file.write(revision, kvs);
+      } else {
+        file.append(revision, delta);
+      }
       lkgError = null;
     } catch (RuntimeException | Error e) {
+      lkgFullNeeded = true; // a failed append may have left a torn line: the next write starts afresh
       lkgDirty = true;
       lkgError = "cannot write the last-known-good file " + file.path() + ": " + e;
       LOG.warn("dynconf: {} (retrying at most once a second)", lkgError);

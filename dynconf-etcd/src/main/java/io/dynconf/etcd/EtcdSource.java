@@ -211,7 +211,7 @@ public final class EtcdSource implements ConfigSource {
       for (int j = 0; j < gets.length; j++) {
         gets[j] = Op.get(bytes(chunk.get(j)), option);
       }
-      TxnResponse r = await(client().getKVClient().txn().Then(gets).commit(), "get " + chunk.size() + " keys (" + chunk.get(0) + ", ...)");
+      TxnResponse r = await(client().getKVClient().txn().Then(gets).commit(), () -> "get " + chunk.size() + " keys (" + chunk.get(0) + ", ...)");
       if (revision == 0) {
         revision = r.getHeader().getRevision();
       }
@@ -329,7 +329,7 @@ public final class EtcdSource implements ConfigSource {
   @Override
   public @Nullable KeyValue get(String key) {
     requireOpen();
-    GetResponse r = await(client().getKVClient().get(bytes(key)), "get " + key);
+    GetResponse r = await(client().getKVClient().get(bytes(key)), () -> "get " + key);
     return r.getKvs().isEmpty() ? null : convert(r.getKvs().get(0));
   }
 
@@ -351,7 +351,7 @@ public final class EtcdSource implements ConfigSource {
       byte[] value = o.value();
       ops.add(value == null ? Op.delete(bytes(o.key()), DeleteOption.DEFAULT) : Op.put(bytes(o.key()), ByteSequence.from(value), PutOption.DEFAULT));
     }
-    TxnResponse r = await(client().getKVClient().txn().If(cmps.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit(), "txn " + txn);
+    TxnResponse r = await(client().getKVClient().txn().If(cmps.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit(), () -> "txn " + txn);
     return new TxnResult(r.isSucceeded(), r.getHeader().getRevision());
   }
 
@@ -522,6 +522,11 @@ public final class EtcdSource implements ConfigSource {
   }
 
   private <T> T await(CompletableFuture<T> future, String what) {
+    return await(future, () -> what);
+  }
+
+  /** {@code what} names the call in an error only: built then, not for every call (a txn's text is long). */
+  private <T> T await(CompletableFuture<T> future, java.util.function.Supplier<String> what) {
     try {
       T answer = future.get(options.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
       lastContactMillis = options.clock.millis();
@@ -529,16 +534,16 @@ public final class EtcdSource implements ConfigSource {
       return answer;
     } catch (TimeoutException e) {
       future.cancel(true);
-      throw requestFailed(new SourceException("etcd " + options.endpoints + ": " + what + " timed out after " + options.requestTimeout));
+      throw requestFailed(new SourceException("etcd " + options.endpoints + ": " + what.get() + " timed out after " + options.requestTimeout));
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       if (answered(cause)) {
         lastContactMillis = options.clock.millis(); // etcd answered, with a refusal
       }
-      throw requestFailed(new SourceException("etcd " + options.endpoints + ": " + what + " failed: " + describe(cause), cause));
+      throw requestFailed(new SourceException("etcd " + options.endpoints + ": " + what.get() + " failed: " + describe(cause), cause));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new SourceException("interrupted during etcd " + what, e);
+      throw new SourceException("interrupted during etcd " + what.get(), e);
     }
   }
 
