@@ -68,7 +68,8 @@ final class ApplyLoop {
 
   // ---- confined to the apply thread ----
   private final Map<String, Map<String, ConfigItem<?>>> accepted = new HashMap<>(); // type -> id -> item
-  private final Map<String, KeyValue> acceptedKvs = new HashMap<>(); // key -> the accepted value as stored
+  // key -> the accepted value as stored; written by the apply thread, read by others (acceptedValue)
+  private final Map<String, KeyValue> acceptedKvs = new java.util.concurrent.ConcurrentHashMap<>();
   // what acceptedKvs changed since the last last-known-good write was handed over (null: removed):
   // the next write appends it to the file's journal instead of writing every value again
   private Map<String, @Nullable KeyValue> lkgDelta = new HashMap<>();
@@ -539,6 +540,11 @@ final class ApplyLoop {
       forgetAccepted(kv.key());
       changed.computeIfAbsent(type.name(), k -> new HashSet<>()).add(key.id());
     }
+  }
+
+  /** The accepted value at {@code key} as stored, or null; any thread. */
+  @Nullable KeyValue acceptedValue(String key) {
+    return acceptedKvs.get(key);
   }
 
   private void forgetAccepted(String key) {

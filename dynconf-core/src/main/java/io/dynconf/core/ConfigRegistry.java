@@ -158,6 +158,17 @@ public final class ConfigRegistry implements AutoCloseable {
     return loop.current();
   }
 
+  /**
+   * The value at {@code key} as stored (its bytes and revisions) that this registry accepted and
+   * serves, or null when it serves none there (absent, deleted, or holding only values it
+   * rejected). Read without locks from any thread; it may be older than the source (a change not
+   * applied yet, another node's write): use its mod revision in a compare-and-write, as the admin
+   * API's {@code AdminApi.Builder#nodeView} does, and read the source when the compare fails.
+   */
+  public io.dynconf.core.spi.@Nullable KeyValue appliedValue(String key) {
+    return loop.acceptedValue(Objects.requireNonNull(key, "key"));
+  }
+
   /** A live view of {@code type}'s store; each call reads the newest snapshot. */
   public <T> ConfigStore<T> store(ResourceType<T> type) {
     loop.current().store(type); // fails now for an unknown type

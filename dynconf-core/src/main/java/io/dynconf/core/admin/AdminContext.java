@@ -51,12 +51,15 @@ final class AdminContext {
   final boolean ownsExecutor;
   final int maxTxnOps;
   final java.util.function.LongSupplier unstampedTime;
+  /** Where a write's first attempt reads the key and what it references (null: the source). */
+  final java.util.function.@Nullable Function<String, io.dynconf.core.spi.@Nullable KeyValue> nodeView;
   /** The plugins published and checked (empty when the host registered no catalog listing them), by name, highest priority first. */
   final Map<String, PluginInfo> plugins;
   private final Map<String, org.everit.json.schema.Schema> metadataSchemas;
 
   AdminContext(AdminApi.Builder b) {
     this.source = b.source;
+    this.nodeView = b.nodeView;
     this.prefix = ResourceKey.normalizePrefix(source.prefix());
     this.pathPrefix = b.pathPrefix;
     this.types = List.copyOf(b.types);

@@ -52,6 +52,16 @@ final class ReferenceGuard {
    */
   void guardReferences(Calls calls, ResourceType<?> type, ConfigItem<?> item, Txn.Builder txn,
       Map<String, KeyValue> touched, Set<String> skip, String context) {
+    guardReferences(calls, type, item, txn, touched, skip, context, null);
+  }
+
+  /**
+   * As above, reading each referenced object from {@code view} first (the source when the view
+   * does not hold it); the transaction compares the revision read either way.
+   */
+  void guardReferences(Calls calls, ResourceType<?> type, ConfigItem<?> item, Txn.Builder txn,
+      Map<String, KeyValue> touched, Set<String> skip, String context,
+      java.util.function.@Nullable Function<String, @Nullable KeyValue> view) {
     for (Reference ref : referencesOf(type, item.value())) {
       ResourceType<?> target = typesByName.get(ref.type());
       if (target == null) {
@@ -66,7 +76,10 @@ final class ReferenceGuard {
       if (skip.contains(tks) || touched.containsKey(tks)) {
         continue;
       }
-      KeyValue x = calls.call("get " + tks, false, () -> source.get(tks));
+      KeyValue x = view == null ? null : view.apply(tks);
+      if (x == null) {
+        x = calls.call("get " + tks, false, () -> source.get(tks));
+      }
       if (x == null) {
         throw Problem.badRequest(context + "invalid configuration: " + field + ": " + kind(target) + " " + quote(ref.id()) + " does not exist");
       }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 /**
@@ -189,7 +190,13 @@ final class Writes {
     String k = key.toKey();
     for (int attempt = 0; ; attempt++) { // until the request deadline: the calls answer 503 then
       calls.backoff(attempt);
-      KeyValue prev = calls.call("get " + k, false, () -> source.get(k));
+      // the first attempt reads the node's view (no source call); a stale view fails the
+      // transaction's compares and the next attempt reads the source. A PATCH reads its key from
+      // the source (a change between its read and its write is a 409, which a view that is behind
+      // would fake), and only what it references from the view.
+      var view = attempt == 0 && !conditions.any() ? c.nodeView : null;
+      boolean keyFromView = view != null && mode != Mode.PATCH;
+      KeyValue prev = keyFromView ? Objects.requireNonNull(view).apply(k) : calls.call("get " + k, false, () -> source.get(k));
       if (mode == Mode.POST && prev != null) {
         return null;
       }
@@ -206,7 +213,7 @@ final class Writes {
       boolean lastWriterWins = mode == Mode.PUT && !conditions.any() && attempt >= 2;
       Txn.Builder txn = lastWriterWins ? Txn.builder() : Txn.builder().ifModRevision(k, prev == null ? 0 : prev.modRevision());
       Map<String, KeyValue> touched = new LinkedHashMap<>();
-      guard.guardReferences(calls, type, item, txn, touched, Set.of(k), "");
+      guard.guardReferences(calls, type, item, txn, touched, Set.of(k), "", view);
       crossChecks.check(calls, type, k, value, txn);
       c.checkTxnSize(1, 1 + touched.size());
       txn.put(k, bytes);
@@ -219,6 +226,9 @@ final class Writes {
         body.put("key", k);
         body.set("value", value); // APISIX strips etcd's indexes from a write's answer; the revision is in X-Dynconf-Revision and ETag
         return json(prev == null ? 201 : 200, body, r.revision(), r.revision());
+      }
+      if (keyFromView) {
+        continue; // read the source this time: the view may have been behind
       }
       KeyValue now = calls.call("get " + k, false, () -> source.get(k));
       if (modRevision(now) != modRevision(prev)) {

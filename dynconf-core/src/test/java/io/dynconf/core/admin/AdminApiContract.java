@@ -57,7 +57,12 @@ public abstract class AdminApiContract {
     hooked = new HookedSource(raw);
     source = hooked;
     clock = new AdminTesting.TestClock(T0);
-    admin = AdminTesting.builder(source, clock).requestTimeout(Duration.ofSeconds(10)).build();
+    admin = configure(AdminTesting.builder(source, clock).requestTimeout(Duration.ofSeconds(10))).build();
+  }
+
+  /** Sets what a subclass adds to the API under test (a node view, say); called after {@link #createSource()}. */
+  protected AdminApi.Builder configure(AdminApi.Builder builder) {
+    return builder;
   }
 
   @AfterEach

@@ -21,6 +21,8 @@ final class HookedSource implements ConfigSource {
   private final ConfigSource delegate;
   private final AtomicReference<@Nullable Hook> beforeTxn = new AtomicReference<>();
   volatile @Nullable Runnable getHook;
+  /** Runs before every transaction. */
+  volatile @Nullable Runnable txnHook;
 
   private record Hook(Predicate<Txn> filter, Consumer<Txn> action) {}
 
@@ -63,6 +65,10 @@ final class HookedSource implements ConfigSource {
 
   @Override
   public TxnResult txn(Txn txn) {
+    Runnable each = txnHook;
+    if (each != null) {
+      each.run();
+    }
     Hook h = beforeTxn.get();
     if (h != null && h.filter().test(txn) && beforeTxn.compareAndSet(h, null)) {
       h.action().accept(txn);

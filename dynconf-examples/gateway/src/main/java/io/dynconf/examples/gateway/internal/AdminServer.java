@@ -160,6 +160,9 @@ public final class AdminServer implements AutoCloseable {
       b.apiKey(viewerKey, AdminRole.VIEWER);
     }
     b.cors(corsOrigins);
+    if (!source.readsFromMemory()) { // etcd: a write reads this node's registry first and makes one call, its transaction
+      b.nodeView(registry::appliedValue);
+    }
     if (catalog != null) {
       b.plugins(catalog); // types were given: plugin configurations are checked by the registry's own types
     }
