@@ -9,6 +9,7 @@ import io.dynconf.core.InvalidConfigException;
 import io.dynconf.core.ResourceKey;
 import io.dynconf.core.ResourceType;
 import io.dynconf.core.apisix.PluginInfo;
+import io.dynconf.core.apisix.PluginMetadata;
 import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.core.internal.Pipeline;
 import io.dynconf.core.spi.ConfigSource;
@@ -345,8 +346,8 @@ final class AdminContext {
 
   /** APISIX stamps every type but plugin metadata; a custom type only when its schema allows the two fields. */
   static boolean takesTimestamps(ResourceType<?> type) {
-    if (type == StandardTypes.PLUGIN_METADATA) {
-      return false;
+    if (type.name().equals(StandardTypes.PLUGIN_METADATA.name()) && type.javaType() == PluginMetadata.class) {
+      return false; // also its variants (StandardTypes.withPlugins checks the plugin's metadata)
     }
     Schema s = type.schema();
     if (s instanceof ObjectSchema os && !os.permitsAdditionalProperties()) {

@@ -27,10 +27,20 @@ public interface PluginCatalog {
   void check(String name, Map<String, @Nullable Object> config);
 
   /**
-   * The plugins this catalog knows, with their schemas, for the admin API's {@code /plugins}
-   * endpoints and for checking plugin metadata. Default: none listed (then the admin API lists no
-   * plugins and checks plugin metadata by its envelope only, as before).
+   * Checks plugin {@code name}'s metadata ({@code <prefix>/plugin_metadata/<name>}, every member
+   * but {@code id}) where it is stored and where it is loaded: {@link StandardTypes#withPlugins}
+   * runs it as the plugin_metadata type's checker, so the registry (etcd, a standalone file) and
+   * the admin API refuse the same values, as APISIX checks plugin metadata with the plugin's
+   * {@code metadata_schema} on both sides. It must be the rule of the plugin's published {@link
+   * PluginInfo#metadataSchema()}: a value the schema rejects is one this rejects, and the other way
+   * round. Default: nothing is checked (metadata of an unknown plugin, or of one without a metadata
+   * schema, is kept as given: APISIX's data plane ignores it).
+   *
+   * @throws InvalidConfigException naming the field inside the metadata ({@code /allow_origins/a})
+   *     and the reason
    */
+  default void checkMetadata(String name, Map<String, @Nullable Object> metadata) {}
+
   /**
    * Checks one plugin's configuration on a stream route (APISIX checks those against its stream
    * plugins, a separate set). Default: this host runs no stream plugins, so every plugin there is
@@ -56,15 +66,20 @@ public interface PluginCatalog {
     return null;
   }
 
+  /**
+   * The plugins this catalog knows, with their schemas, for the admin API's {@code /plugins}
+   * endpoints and for checking plugin metadata. Default: none listed (then the admin API lists no
+   * plugins and checks plugin metadata by its envelope only, as before).
+   */
   default List<PluginInfo> plugins() {
     return List.of();
   }
 
   /**
    * A catalog whose checker is exactly the published schemas: a plugin configuration is valid
-   * when {@link PluginInfo#schema()} accepts it, and an unknown plugin is rejected. Consumer and
-   * metadata schemas are published as given (the admin API checks plugin metadata with {@link
-   * PluginInfo#metadataSchema()}).
+   * when {@link PluginInfo#schema()} accepts it, and an unknown plugin is rejected; plugin metadata
+   * is checked by {@link PluginInfo#metadataSchema()} where a plugin has one. Consumer schemas are
+   * published as given.
    *
    * @throws IllegalArgumentException naming the plugin when a schema does not parse or two plugins
    *     share a name

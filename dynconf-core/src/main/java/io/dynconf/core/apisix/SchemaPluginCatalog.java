@@ -20,9 +20,11 @@ final class SchemaPluginCatalog implements PluginCatalog {
 
   private final List<PluginInfo> plugins;
   private final Map<String, Schema> schemas;
+  private final Map<String, Schema> metadataSchemas;
 
   SchemaPluginCatalog(List<PluginInfo> given) {
     Map<String, Schema> byName = new LinkedHashMap<>();
+    Map<String, Schema> metadata = new LinkedHashMap<>();
     List<PluginInfo> sorted = new ArrayList<>(given);
     sorted.sort(Comparator.comparingInt(PluginInfo::priority).reversed().thenComparing(PluginInfo::name));
     for (PluginInfo p : sorted) {
@@ -33,11 +35,12 @@ final class SchemaPluginCatalog implements PluginCatalog {
         load(p.name(), "consumer_schema", p.consumerSchema());
       }
       if (p.metadataSchema() != null) {
-        load(p.name(), "metadata_schema", p.metadataSchema());
+        metadata.put(p.name(), load(p.name(), "metadata_schema", p.metadataSchema()));
       }
     }
     this.plugins = List.copyOf(sorted);
     this.schemas = Map.copyOf(byName);
+    this.metadataSchemas = Map.copyOf(metadata);
   }
 
   /** Loads a draft-7 schema. */
@@ -56,6 +59,15 @@ final class SchemaPluginCatalog implements PluginCatalog {
       throw new InvalidConfigException("", "unknown plugin [" + name + "]");
     }
     Pipeline.validate(s, (ObjectNode) MAPPER.valueToTree(config));
+  }
+
+  /** By the plugin's metadata schema; nothing for an unknown plugin or one without a metadata schema. */
+  @Override
+  public void checkMetadata(String name, Map<String, @Nullable Object> metadata) {
+    Schema s = metadataSchemas.get(name);
+    if (s != null) {
+      Pipeline.validate(s, (ObjectNode) MAPPER.valueToTree(metadata));
+    }
   }
 
   @Override

@@ -107,7 +107,10 @@ public final class StandardTypes {
       .decoder(StdDecoders::globalRule)
       .build();
 
-  /** Plugin metadata, keyed by plugin name; only the envelope is checked (no plugin schemas here). */
+  /**
+   * Plugin metadata, keyed by plugin name; only the envelope is checked here ({@link #withPlugins}
+   * adds the plugin's own metadata check).
+   */
   public static final ResourceType<PluginMetadata> PLUGIN_METADATA = ResourceType.builder("plugin_metadata", PluginMetadata.class)
       .schemaResource(StandardTypes.class, "schema/plugin_metadata.json")
       .decoder(StdDecoders::pluginMetadata)
@@ -143,8 +146,9 @@ public final class StandardTypes {
 
   /**
    * Every standard type, with the {@code plugins} of routes, services, plugin configs, global
-   * rules, consumers, consumer groups and credentials checked by {@code catalog} (and those of
-   * stream routes by {@link PluginCatalog#checkStream}). The variants share names
+   * rules, consumers, consumer groups and credentials checked by {@code catalog} (those of stream
+   * routes by {@link PluginCatalog#checkStream}, plugin metadata by {@link
+   * PluginCatalog#checkMetadata}). The variants share names
    * with the standard types, so {@code snapshot.store(StandardTypes.ROUTES)} finds their stores.
    */
   public static List<ResourceType<?>> withPlugins(PluginCatalog catalog) {
@@ -227,6 +231,8 @@ public final class StandardTypes {
       });
     } else if (t == CONSUMER_GROUPS) {
       return CONSUMER_GROUPS.withExtraChecker(v -> checkPlugins(v.plugins(), catalog));
+    } else if (t == PLUGIN_METADATA) {
+      return PLUGIN_METADATA.withExtraChecker(v -> catalog.checkMetadata(v.pluginName(), v.metadata()));
     }
     return t;
   }

@@ -48,6 +48,29 @@ class PluginCatalogTest {
   }
 
   @Test
+  void theRegistryChecksPluginMetadataWithThePluginsMetadataSchema() throws Exception {
+    PluginCatalog catalog = PluginCatalog.fromSchemas(java.util.List.of(
+        new PluginInfo("shared", 1, 0.1, null, "{\"type\":\"object\"}", null,
+            "{\"type\":\"object\",\"properties\":{\"names\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}}}}"),
+        PluginInfo.of("plain", 2, "{\"type\":\"object\"}")));
+    try (InMemorySource source = new InMemorySource("/apisix")) {
+      source.put("/apisix/plugin_metadata/shared", "{\"id\":\"shared\",\"names\":{\"a\":\"x\"},\"other\":1}");
+      source.put("/apisix/plugin_metadata/plain", "{\"id\":\"plain\",\"anything\":[1]}");
+      source.put("/apisix/plugin_metadata/elsewhere", "{\"id\":\"elsewhere\",\"anything\":true}");
+      ConfigRegistry registry = ConfigRegistry.builder(source).types(StandardTypes.withPlugins(catalog)).build().start();
+      try (registry) {
+        registry.awaitReady(Duration.ofSeconds(10));
+        await().atMost(Duration.ofSeconds(10)).until(() -> registry.snapshot().store(StandardTypes.PLUGIN_METADATA).size() == 3);
+        assertThat(registry.snapshot().rejections()).as("no metadata schema, or an unknown plugin: kept as given (APISIX's data plane)").isEmpty();
+
+        source.put("/apisix/plugin_metadata/shared", "{\"id\":\"shared\",\"names\":{\"a\":7}}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> registry.snapshot().rejections().containsKey("/apisix/plugin_metadata/shared"));
+        assertThat(registry.snapshot().rejections().get("/apisix/plugin_metadata/shared").message()).contains("/names/a").contains("string");
+      }
+    }
+  }
+
+  @Test
   void variantsKeepTheStandardTypesNamesAndChecks() {
     assertThat(StandardTypes.withPlugins(CATALOG)).extracting(ResourceType::name)
         .containsExactlyElementsOf(StandardTypes.all().stream().map(ResourceType::name).toList());

@@ -38,6 +38,26 @@ public final class PluginSchemaConformance {
   }
 
   /**
+   * As {@link #assertAgree}, for plugin metadata: each sample's verdict by the published {@link
+   * PluginInfo#metadataSchema()} and by {@link PluginCatalog#checkMetadata} agree and are {@code
+   * expectValid}.
+   */
+  public static void assertMetadataAgree(PluginCatalog catalog, String plugin, boolean expectValid, String... samples) {
+    PluginInfo info = info(catalog, plugin);
+    if (info.metadataSchema() == null) {
+      throw new AssertionError("plugin " + plugin + " publishes no metadata schema");
+    }
+    Schema schema = SchemaLoader.builder().schemaJson(new JSONObject(info.metadataSchema())).draftV7Support().build().load().build();
+    for (String sample : samples) {
+      String bySchema = verdict(() -> Pipeline.validate(schema, object(sample)));
+      String byChecker = verdict(() -> catalog.checkMetadata(plugin, map(sample)));
+      assertThat(bySchema == null).as("%s metadata: schema on %s (%s)", plugin, sample, bySchema).isEqualTo(expectValid);
+      assertThat(byChecker == null).as("%s metadata: checker on %s (%s); the schema says %s", plugin, sample, byChecker,
+          bySchema == null ? "valid" : bySchema).isEqualTo(bySchema == null);
+    }
+  }
+
+  /**
    * The exceptions to {@link #assertAgree}: samples a JSON schema cannot refuse (a key that does not
    * parse, a template naming a group its regex lacks) which the plugin's checker refuses. Listed
    * so the gap is known and stays this narrow.
@@ -50,9 +70,13 @@ public final class PluginSchemaConformance {
     }
   }
 
-  private static Schema publishedSchema(PluginCatalog catalog, String plugin) {
-    PluginInfo info = catalog.plugins().stream().filter(p -> p.name().equals(plugin)).findFirst()
+  private static PluginInfo info(PluginCatalog catalog, String plugin) {
+    return catalog.plugins().stream().filter(p -> p.name().equals(plugin)).findFirst()
         .orElseThrow(() -> new AssertionError("the catalog does not publish plugin " + plugin));
+  }
+
+  private static Schema publishedSchema(PluginCatalog catalog, String plugin) {
+    PluginInfo info = info(catalog, plugin);
     return SchemaLoader.builder().schemaJson(new JSONObject(info.schema())).draftV7Support().build().load().build();
   }
 

@@ -113,7 +113,10 @@ class CorsPluginTest extends PluginGatewayTest {
     gw.refused("\"cors\":{\"timing_allow_origins_by_regex\":[\"[\"]}", "plugins/cors/timing_allow_origins_by_regex/0");
     gw.refused("\"cors\":{\"max_age\":\"5\"}", "plugins/cors/max_age");
     gw.refused("\"cors\":{\"allow_credential\":\"yes\"}", "plugins/cors/allow_credential");
-    gw.refused("\"cors\":{\"allow_origins_by_metadata\":[\"a\"]}", "plugins/cors/allow_origins_by_metadata");
+    gw.refused("\"cors\":{\"allow_origins_by_metadata\":[]}", "plugins/cors/allow_origins_by_metadata");
+    gw.refused("\"cors\":{\"allow_origins_by_metadata\":[\"a\",\"a\"]}", "plugins/cors/allow_origins_by_metadata/1", "unique");
+    gw.refused("\"cors\":{\"allow_origins_by_metadata\":[\"\"]}", "plugins/cors/allow_origins_by_metadata/0");
+    gw.refused("\"cors\":{\"allow_origins_by_metadata\":\"a\"}", "plugins/cors/allow_origins_by_metadata");
     gw.refused("\"cors\":{\"allow_origin\":\"*\"}", "plugins/cors/allow_origin");
   }
 }

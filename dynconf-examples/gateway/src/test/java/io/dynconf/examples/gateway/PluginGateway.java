@@ -25,10 +25,13 @@ final class PluginGateway implements AutoCloseable {
   final Gateway gateway;
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-  PluginGateway(Path dir) throws Exception {
+  PluginGateway(Path dir, String... moreArgs) throws Exception {
     backend = new Backend("web");
-    gateway = Gateway.start(GatewayConfig.parse(new String[] {"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-        "--echo-listen", "off", "--data-dir", dir.toString(), "--admin-key", GatewayAdminTest.KEY}));
+    String[] args = {"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+        "--echo-listen", "off", "--data-dir", dir.toString(), "--admin-key", GatewayAdminTest.KEY};
+    String[] all = java.util.Arrays.copyOf(args, args.length + moreArgs.length);
+    System.arraycopy(moreArgs, 0, all, args.length, moreArgs.length);
+    gateway = Gateway.start(GatewayConfig.parse(all));
     put("/apisix/admin/upstreams/web", "{\"nodes\":{\"" + backend.node() + "\":1}}", 201);
   }
 

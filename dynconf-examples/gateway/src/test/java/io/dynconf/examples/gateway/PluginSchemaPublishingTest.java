@@ -1,6 +1,7 @@
 package io.dynconf.examples.gateway;
 
 import static io.dynconf.core.apisix.PluginSchemaConformance.assertAgree;
+import static io.dynconf.core.apisix.PluginSchemaConformance.assertMetadataAgree;
 import static io.dynconf.core.apisix.PluginSchemaConformance.assertOnlyTheCheckerRefuses;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -105,8 +106,8 @@ class PluginSchemaPublishingTest {
         {"{\"status_code\":200}", "{\"body\":\"hi\",\"status_code\":403}", "{\"body\":\"aGk=\",\"body_base64\":true}", "{\"headers\":{\"X-A\":\"1\"}}", "{\"headers\":{\"set\":{\"X-A\":\"1\"},\"add\":[\"X-B: 2\"],\"remove\":[\"X-C\"]}}", "{\"body_base64\":true}"},
         {"{\"status_code\":199}", "{\"status_code\":599}", "{\"body\":\"not base64!\",\"body_base64\":true}", "{\"headers\":{}}", "{\"headers\":{\"add\":{\"X-B\":\"2\"}}}", "{\"headers\":{\"add\":[\"no colon\"]}}", "{\"headers\":{\"add\":[]}}", "{\"body\":1}", "{\"vars\":[[\"status\",\"==\",200]]}", "{\"filters\":[{\"regex\":\"a\",\"replace\":\"b\"}]}", "{\"x\":1}"}});
     samples.put("cors", new String[][] {
-        {"{}", "{\"allow_origins\":\"http://a.com,https://b.com:8443\",\"allow_methods\":\"GET,POST\",\"max_age\":3600}", "{\"allow_origins\":\"**\",\"allow_methods\":\"**\",\"allow_headers\":\"**\"}", "{\"allow_origins_by_regex\":[\"^https://[a-z]+[.]example[.]com$\"]}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\",\"allow_headers\":\"X-A\",\"expose_headers\":\"X-B\"}", "{\"timing_allow_origins\":\"http://a.com\",\"timing_allow_origins_by_regex\":[\"a\"]}"},
-        {"{\"allow_origins\":\"a.com\"}", "{\"allow_credential\":true}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\"}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\",\"allow_headers\":\"X\",\"expose_headers\":\"*\"}", "{\"allow_origins_by_regex\":[]}", "{\"allow_origins_by_regex\":[\"(\"]}", "{\"allow_origins_by_regex\":[\"a\",\"a\"]}", "{\"max_age\":\"5\"}", "{\"allow_origins_by_metadata\":[\"a\"]}", "{\"allow_credential\":\"yes\"}", "{\"x\":1}"}});
+        {"{}", "{\"allow_origins\":\"http://a.com,https://b.com:8443\",\"allow_methods\":\"GET,POST\",\"max_age\":3600}", "{\"allow_origins\":\"**\",\"allow_methods\":\"**\",\"allow_headers\":\"**\"}", "{\"allow_origins_by_regex\":[\"^https://[a-z]+[.]example[.]com$\"]}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\",\"allow_headers\":\"X-A\",\"expose_headers\":\"X-B\"}", "{\"timing_allow_origins\":\"http://a.com\",\"timing_allow_origins_by_regex\":[\"a\"]}", "{\"allow_origins_by_metadata\":[\"a\"]}", "{\"allow_origins_by_metadata\":[\"a\",\"b\"],\"allow_origins\":\"http://c.com\",\"allow_origins_by_regex\":[\"d\"]}", "{\"allow_origins\":\"*\\n\"}"},
+        {"{\"allow_origins\":\"a.com\"}", "{\"allow_credential\":true}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\"}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\",\"allow_headers\":\"X\",\"expose_headers\":\"*\"}", "{\"allow_origins_by_regex\":[]}", "{\"allow_origins_by_regex\":[\"(\"]}", "{\"allow_origins_by_regex\":[\"a\",\"a\"]}", "{\"max_age\":\"5\"}", "{\"allow_origins_by_metadata\":[]}", "{\"allow_origins_by_metadata\":[\"a\",\"a\"]}", "{\"allow_origins_by_metadata\":[\"\"]}", "{\"allow_origins_by_metadata\":\"a\"}", "{\"allow_origins_by_metadata\":[1]}", "{\"allow_origins_by_metadata\":null}", "{\"allow_origins\":\"*\\nx\"}", "{\"allow_credential\":\"yes\"}", "{\"x\":1}"}});
     samples.put("jwt-auth", new String[][] {
         {"{}", "{\"header\":\"X-Jwt\",\"query\":\"t\",\"cookie\":\"c\",\"hide_credentials\":true,\"key_claim_name\":\"iss\",\"store_in_ctx\":true,\"realm\":\"api\",\"claims_to_verify\":[\"exp\",\"nbf\"]}", "{\"anonymous_consumer\":\"anon\"}", "{\"key\":\"user-key\",\"secret\":\"s3cret\"}", "{\"key\":\"k\",\"algorithm\":\"HS512\",\"secret\":\"aGk=\",\"base64_secret\":true,\"exp\":60,\"lifetime_grace_period\":5}", "{\"key\":\"k\",\"algorithm\":\"RS256\",\"public_key\":\"-----BEGIN PUBLIC KEY-----\\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDVmYk/09QNyeIOqveCTZ9811BU\\nvPrKOHjS/e+JNP8+yGl0lm+B9eYVHlKqqA2Ag/zfBVY5blR6ijXwwEjuhamRypta\\nyCBZnqRPe/CGzalXrJzA8T6JfxtZTHRSdSSYf6up/4TfJEjvE65Uh5QcmmK6BfKf\\nuqLC9zGCheQNS5vjGwIDAQAB\\n-----END PUBLIC KEY-----\"}"},
         {"{\"key_claim_name\":\"\"}", "{\"realm\":\"a\\\"b\"}", "{\"anonymous_consumer\":\"\"}", "{\"claims_to_verify\":[\"iat\"]}", "{\"claims_to_verify\":[\"exp\",\"exp\"]}", "{\"key\":\"k\"}", "{\"secret\":\"s\"}", "{\"key\":\"\",\"secret\":\"s\"}", "{\"key\":\"k\",\"secret\":\"\"}", "{\"key\":\"k\",\"algorithm\":\"ES256\",\"secret\":\"s\"}", "{\"key\":\"k\",\"algorithm\":\"RS256\"}", "{\"key\":\"k\",\"algorithm\":\"RS256\",\"secret\":\"s\"}", "{\"key\":\"k\",\"secret\":\"!!\",\"base64_secret\":true}", "{\"key\":\"k\",\"secret\":\"s\",\"exp\":0}", "{\"key\":\"k\",\"secret\":\"s\",\"lifetime_grace_period\":-1}", "{\"hide_credentials\":\"no\"}", "{\"x\":1}"}});
@@ -118,6 +119,21 @@ class PluginSchemaPublishingTest {
       assertAgree(PLUGINS, plugin, true, s[0]);
       assertAgree(PLUGINS, plugin, false, s[1]);
     });
+  }
+
+  /** cors takes plugin metadata (APISIX's metadata_schema): its schema and its checker agree on valid and invalid samples. */
+  @Test
+  void corsMetadataSchemaIsTheOneItsCheckerEnforces() {
+    assertThat(PLUGINS.plugins()).filteredOn(p -> p.metadataSchema() != null).extracting(PluginInfo::name).containsExactly("cors");
+    assertMetadataAgree(PLUGINS, "cors", true, "{}", "{\"allow_origins\":{}}",
+        "{\"allow_origins\":{\"k1\":\"*\",\"k2\":\"**\",\"k3\":\"null\",\"k4\":\"http://y.com.uk\",\"k5\":\"https://x.com,http://y.com.uk:12000,http://c.tv\"}}",
+        "{\"allow_origins\":{\"\":\"https://x.com\",\"a/b~c\":\"*\"},\"inactive_timeout\":1}", "{\"other\":[1]}", "{\"allow_origins\":{\"k\":\"*\\n\"}}");
+    assertMetadataAgree(PLUGINS, "cors", false, "{\"allow_origins\":\"*\"}", "{\"allow_origins\":[\"*\"]}", "{\"allow_origins\":null}",
+        "{\"allow_origins\":{\"k\":\"\"}}", "{\"allow_origins\":{\"k\":\"*a\"}}", "{\"allow_origins\":{\"k\":\"*,http://y.com\"}}",
+        "{\"allow_origins\":{\"k\":\"nulll\"}}", "{\"allow_origins\":{\"k\":\"http//y.com.uk\"}}", "{\"allow_origins\":{\"k\":\"x.com\"}}",
+        "{\"allow_origins\":{\"k\":\"https://x.com,y.com.uk\"}}", "{\"allow_origins\":{\"k\":\"https://x.com,*,https://y.com.uk\"}}",
+        "{\"allow_origins\":{\"ok\":\"*\",\"k\":\"https://x.com,http://y.com.uk,http:c.tv\"}}", "{\"allow_origins\":{\"k\":1}}",
+        "{\"allow_origins\":{\"k\":null}}", "{\"allow_origins\":{\"k\":[\"http://a.com\"]}}");
   }
 
   @Test
@@ -149,6 +165,20 @@ class PluginSchemaPublishingTest {
       assertThat(keyAuth.path("priority").asInt()).isEqualTo(2500);
       assertThat(keyAuth.path("schema").path("properties").path("header").path("default").asText()).isEqualTo("apikey");
       assertThat(keyAuth.path("consumer_schema").path("properties").has("key")).isTrue();
+      assertThat(keyAuth.has("metadata_schema")).as("key-auth takes no metadata").isFalse();
+      JsonNode corsMetadata = JSON.readTree(all.body()).path("cors").path("metadata_schema");
+      assertThat(corsMetadata.path("properties").path("allow_origins").path("type").asText()).isEqualTo("object");
+      assertThat(corsMetadata.path("properties").path("allow_origins").path("additionalProperties").path("pattern").asText())
+          .isEqualTo("^(\\*|\\*\\*|null|\\w+://[^,]+(,\\w+://[^,]+)*)$");
+
+      HttpResponse<String> meta = GatewayAdminTest.admin(http, gateway, "GET", "/apisix/admin/plugins/cors?schema_type=metadata",
+          GatewayAdminTest.KEY, null);
+      assertThat(meta.statusCode()).as(meta.body()).isEqualTo(200);
+      assertThat(JSON.readTree(meta.body())).isEqualTo(corsMetadata);
+      HttpResponse<String> cors = GatewayAdminTest.admin(http, gateway, "GET", "/apisix/admin/schema/plugins/cors", GatewayAdminTest.KEY, null);
+      assertThat(cors.statusCode()).as(cors.body()).isEqualTo(200);
+      assertThat(JSON.readTree(cors.body()).path("properties").path("allow_origins_by_metadata").path("items").path("type").asText())
+          .isEqualTo("string");
 
       HttpResponse<String> one = GatewayAdminTest.admin(http, gateway, "GET", "/apisix/admin/plugins/limit-count", GatewayAdminTest.KEY, null);
       assertThat(one.statusCode()).as(one.body()).isEqualTo(200);

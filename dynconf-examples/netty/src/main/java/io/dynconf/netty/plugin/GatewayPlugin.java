@@ -66,6 +66,27 @@ public interface GatewayPlugin<C> {
     return authenticates() ? schema() : null;
   }
 
+  /**
+   * The JSON Schema of this plugin's metadata (APISIX's {@code metadata_schema}: settings shared by
+   * all its instances, stored at {@code <prefix>/plugin_metadata/<name>}), published by the admin
+   * API ({@code plugins?all=true}, {@code plugins/<name>?schema_type=metadata}), or null when it
+   * takes none (the admin API then refuses metadata for it). It must be the rule {@link
+   * #checkMetadata} enforces (test it with {@code PluginSchemaConformance.assertMetadataAgree}).
+   */
+  default @Nullable String metadataSchema() {
+    return null;
+  }
+
+  /**
+   * Checks this plugin's metadata (every member but {@code id}) when it is stored or loaded: the
+   * registry and the admin API refuse what this refuses. Called only when {@link #metadataSchema()}
+   * is not null. A plugin reads its current metadata from the registry's snapshot when it runs
+   * ({@link PluginEnvironment#registry()}), so a change needs no route to be rebuilt.
+   *
+   * @throws InvalidConfigException naming the field inside the metadata and the reason
+   */
+  default void checkMetadata(Map<String, @Nullable Object> metadata) {}
+
   /** APISIX's {@code version} of the plugin (0.1 for most). */
   default double version() {
     return 0.1;

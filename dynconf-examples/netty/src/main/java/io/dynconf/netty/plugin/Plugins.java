@@ -109,7 +109,7 @@ public final class Plugins implements PluginCatalog {
   /**
    * The plugins that publish a {@linkplain GatewayPlugin#schema() schema}, highest priority first,
    * for the admin API's {@code /plugins} endpoints; {@code type} is {@code auth} for an
-   * authentication plugin.
+   * authentication plugin; {@code metadata_schema} where the plugin takes metadata.
    */
   @Override
   public List<io.dynconf.core.apisix.PluginInfo> plugins() {
@@ -118,7 +118,7 @@ public final class Plugins implements PluginCatalog {
       String schema = p.schema();
       if (schema != null) {
         out.add(new io.dynconf.core.apisix.PluginInfo(p.name(), p.priority(), p.version(), p.authenticates() ? "auth" : null,
-            schema, p.consumerSchema(), null));
+            schema, p.consumerSchema(), p.metadataSchema()));
       }
     }
     out.sort(java.util.Comparator.comparingInt(io.dynconf.core.apisix.PluginInfo::priority).reversed());
@@ -130,6 +130,15 @@ public final class Plugins implements PluginCatalog {
   public @Nullable Boolean authenticates(String name) {
     GatewayPlugin<?> p = byName.get(name);
     return p == null ? null : p.authenticates();
+  }
+
+  /** By the plugin's {@link GatewayPlugin#checkMetadata}; nothing for an unknown plugin or one without a metadata schema. */
+  @Override
+  public void checkMetadata(String name, Map<String, @Nullable Object> metadata) {
+    GatewayPlugin<?> p = byName.get(name);
+    if (p != null && p.metadataSchema() != null) {
+      p.checkMetadata(metadata);
+    }
   }
 
   public List<String> names() {
