@@ -148,8 +148,8 @@ final class AdminContext {
   }
 
   /**
-   * Plugin metadata names a plugin the host knows and matches its metadata schema (APISIX's
-   * plugin_metadata check_conf), when the host published its plugins ({@link
+   * Plugin metadata names a plugin the host knows and matches its metadata schema, any object for a
+   * plugin without one (APISIX's plugin_metadata check_conf), when the host published its plugins ({@link
    * io.dynconf.core.apisix.PluginCatalog#plugins()}); otherwise only the envelope is checked.
    */
   private void checkPluginMetadata(String name, byte[] bytes) {
@@ -161,7 +161,7 @@ final class AdminContext {
     }
     org.everit.json.schema.Schema schema = metadataSchemas.get(name);
     if (schema == null) {
-      throw new InvalidConfigException("", "no metadata schema for plugin [" + name + "]");
+      return; // APISIX gives such a plugin an empty object schema: any object (the envelope checked that)
     }
     ObjectNode value = Objects.requireNonNull(Json.parseStored(bytes), "validated above");
     value.remove("id");
