@@ -511,7 +511,7 @@ final class ApplyLoop {
       if (item != null) {
         items.put(key.id(), item);
         acceptedKvs.put(k, kv);
-        lkgDelta.put(k, kv);
+        journal(k, kv);
         recordsChanged |= rejections.remove(k) != null;
         changed.computeIfAbsent(type.name(), t -> new HashSet<>()).add(key.id());
       } else {
@@ -549,7 +549,19 @@ final class ApplyLoop {
 
   private void forgetAccepted(String key) {
     if (acceptedKvs.remove(key) != null) {
-      lkgDelta.put(key, null);
+      journal(key, null);
+    }
+  }
+
+  /**
+   * Records a change for the next last-known-good append: only when there is a file, and not while
+   * the next write is a whole one anyway (the start, after a failure), so the delta stays small.
+   * Only this thread sets lkgFullNeeded to false (with the delta emptied), so a change skipped here
+   * is always in the whole write that follows.
+   */
+  private void journal(String key, @Nullable KeyValue kv) {
+    if (lastKnownGood != null && !lkgFullNeeded) {
+      lkgDelta.put(key, kv);
     }
   }
 
