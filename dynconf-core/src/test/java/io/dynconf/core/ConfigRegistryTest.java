@@ -420,12 +420,7 @@ class ConfigRegistryTest {
     await().atMost(WAIT).until(() -> java.nio.file.Files.exists(lkg));
     first.close();
 
-    FlakySource flaky = new FlakySource(source);
-    flaky.down.set(true);
-    registry = ConfigRegistry.builder(flaky).types(TestTypes.all()).lastKnownGood(lkg)
-        .backoff(Duration.ofMillis(10), Duration.ofMillis(50)).build().start();
-    assertThat(registry.awaitReady(WAIT)).isTrue();
-
+    FlakySource flaky = startFromTheFileWithTheSourceDown(lkg);
     assertThat(registry.snapshot().fromLastKnownGood()).isTrue();
     assertThat(registry.snapshot().revision()).isEqualTo(rev);
     assertThat(registry.store(ROUTES).get("r1")).isNotNull();
@@ -462,16 +457,22 @@ class ConfigRegistryTest {
     assertThat(java.nio.file.Files.size(file.journalPath())).isPositive();
     first.close();
 
-    FlakySource flaky = new FlakySource(source);
-    flaky.down.set(true);
-    registry = ConfigRegistry.builder(flaky).types(TestTypes.all()).lastKnownGood(lkg)
-        .backoff(Duration.ofMillis(10), Duration.ofMillis(50)).build().start();
-    assertThat(registry.awaitReady(WAIT)).isTrue();
+    startFromTheFileWithTheSourceDown(lkg);
     assertThat(registry.snapshot().fromLastKnownGood()).isTrue();
     assertThat(registry.snapshot().revision()).isEqualTo(rev);
     assertThat(registry.store(ROUTES).get("r1")).as("deleted after the file's write").isNull();
     assertThat(registry.store(ROUTES).get("r2")).isNotNull();
     assertThat(registry.store(ROUTES).get("r3")).isNotNull();
+  }
+
+  /** Starts {@link #registry} on {@link #source} behind a {@link FlakySource} that is down, with {@code lkg}; returns the flaky source. */
+  private FlakySource startFromTheFileWithTheSourceDown(Path lkg) throws InterruptedException {
+    FlakySource flaky = new FlakySource(source);
+    flaky.down.set(true);
+    registry = ConfigRegistry.builder(flaky).types(TestTypes.all()).lastKnownGood(lkg)
+        .backoff(Duration.ofMillis(10), Duration.ofMillis(50)).build().start();
+    assertThat(registry.awaitReady(WAIT)).isTrue();
+    return flaky;
   }
 
   /** A source that refuses to list while {@link #down} is set, and drops events while {@link #dropEvents} is. */
