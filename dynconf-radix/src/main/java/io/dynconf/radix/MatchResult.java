@@ -2,6 +2,7 @@ package io.dynconf.radix;
 
 import io.dynconf.radix.internal.HostMatcher;
 import io.dynconf.radix.internal.PathParams;
+import io.dynconf.radix.internal.PathTree;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -25,13 +26,17 @@ public final class MatchResult<V> {
   @Nullable RouteRequest request;
   int methodBit;
   int hostPass = HostMatcher.ANY;
-  private @Nullable RouteSpec<V> route;
-  private @Nullable String pattern;
+  /**
+   * The entry that matched (its value is the route), or null. One field, written only when it
+   * changes: on the router's path every reference store into this long-lived holder costs a GC
+   * write barrier.
+   */
+  private PathTree.@Nullable Entry<? extends RouteSpec<V>> entry;
   private @Nullable V current; // set when the route's value is newer than the one it was built with
 
   /** Whether the last match found a route. */
   public boolean found() {
-    return route != null;
+    return entry != null;
   }
 
   /**
@@ -40,10 +45,11 @@ public final class MatchResult<V> {
    * without rebuilding the route).
    */
   public RouteSpec<V> route() {
-    if (route == null) {
+    PathTree.Entry<? extends RouteSpec<V>> e = entry;
+    if (e == null) {
       throw new IllegalStateException("no route matched");
     }
-    return route;
+    return e.value();
   }
 
   /** The matched route's value, current as of the match. */
@@ -59,8 +65,11 @@ public final class MatchResult<V> {
 
   /** The path pattern that matched. */
   public String pattern() {
-    route();
-    return java.util.Objects.requireNonNull(pattern, "set with the route");
+    PathTree.Entry<? extends RouteSpec<V>> e = entry;
+    if (e == null) {
+      throw new IllegalStateException("no route matched");
+    }
+    return e.pattern();
   }
 
   /** The value bound to parameter {@code name}, or null. */
@@ -109,10 +118,10 @@ public final class MatchResult<V> {
 
   /** An immutable copy of this result, or null when nothing matched. */
   public @Nullable RouteMatch<V> toMatch() {
-    RouteSpec<V> r = route;
-    if (r == null) {
+    if (entry == null) {
       return null;
     }
+    RouteSpec<V> r = route();
     V v = current;
     return new RouteMatch<>(v != null ? r.withValue(v) : r, pattern(), params(), host());
   }
@@ -121,15 +130,17 @@ public final class MatchResult<V> {
     this.request = request;
     HttpMethod m = HttpMethod.parse(request.method());
     this.methodBit = m == null ? UNKNOWN_METHOD : m.bit();
-    this.route = null;
-    this.pattern = null;
-    this.current = null;
+    if (this.current != null) {
+      this.current = null;
+    }
     this.hostPass = HostMatcher.ANY;
   }
 
-  void found(RouteSpec<V> route, String pattern) {
-    this.route = route;
-    this.pattern = pattern;
+  /** The entry that matched, or null for a miss (stored only when it changes, see {@link #entry}). */
+  void found(PathTree.@Nullable Entry<? extends RouteSpec<V>> entry) {
+    if (this.entry != entry) {
+      this.entry = entry;
+    }
   }
 
   /** The matched route's value as it is now (see {@link #route()}). */

@@ -36,7 +36,23 @@ import org.jspecify.annotations.Nullable;
 public final class Router<V> {
 
 
-  static final PathTree.HostKeys<RouteSpec<?>> HOST_KEYS = RouteSpec::hostKeys;
+  /**
+   * The tree's view of a route: its exact hosts (the host index) and, for a route whose only
+   * condition is its methods, its method mask ({@link RouteSpec#admits} is then that mask's test
+   * in the host passes a match gives the tree a method bit in: {@link HostMatcher#ANY} and {@link
+   * MatchResult#HOSTLESS}).
+   */
+  static final PathTree.HostKeys<RouteSpec<?>> HOST_KEYS = new PathTree.HostKeys<>() {
+    @Override
+    public String @Nullable [] of(RouteSpec<?> route) {
+      return RouteSpec.hostKeys(route);
+    }
+
+    @Override
+    public int plainMask(RouteSpec<?> route) {
+      return route.plainMask();
+    }
+  };
 
   private static final Router<?> EMPTY =
       new Router<>(PathTree.empty(HOST_KEYS), 0, RouterMode.RADIXTREE_URI_WITH_PARAMETER, HostGroups.NONE);
@@ -187,13 +203,10 @@ public final class Router<V> {
   public boolean match(RouteRequest request, MatchResult<V> result) {
     result.start(request);
     PathTree.Entry<RouteSpec<V>> e = hosts.isEmpty()
-        ? tree.first(request.path(), request.host(), (PathTree.Tester) ADMITS, result, result.params)
+        ? tree.first(request.path(), request.host(), result.methodBit, (PathTree.Tester) ADMITS, result, result.params)
         : firstHostsFirst(request, result);
-    if (e == null) {
-      return false;
-    }
-    result.found(e.value(), e.pattern());
-    return true;
+    result.found(e);
+    return e != null;
   }
 
   /**
@@ -226,7 +239,7 @@ public final class Router<V> {
       }
     }
     result.hostPass = MatchResult.HOSTLESS;
-    return tree.first(path, host, (PathTree.Tester) ADMITS, result, result.params);
+    return tree.first(path, host, result.methodBit, (PathTree.Tester) ADMITS, result, result.params);
   }
 
   /** Matches {@code request}; null when no route matches. Allocates the result. */

@@ -80,6 +80,8 @@ public final class PathTree<V> {
 
   /** One pattern with its value, priority and sequence number. Immutable. */
   public static final class Entry<V> {
+    private static final String[] NO_NAMES = new String[0];
+
     // package-private: the walk, the edits and the build read these directly
     final PathPattern pattern;
     final V value;
@@ -92,7 +94,8 @@ public final class PathTree<V> {
       this.value = value;
       this.priority = priority;
       this.sequence = sequence;
-      this.names = pattern.captureNames();
+      String[] n = pattern.captureNames();
+      this.names = n.length == 0 ? NO_NAMES : n; // shared: binding it again stores nothing
     }
 
     public String pattern() {
@@ -168,6 +171,16 @@ public final class PathTree<V> {
   @FunctionalInterface
   public interface HostKeys<V> {
     String @Nullable [] of(V value);
+
+    /**
+     * The method mask of a value whose only condition the request's method is (nonzero), or 0
+     * when it has any other: then a {@link #first} call with a nonzero method bit (see {@link
+     * PathParams}) decides such values by {@code (mask & methodBit) != 0} without the tester. The
+     * tester must agree: for such a value it must pass exactly when the mask has the bit.
+     */
+    default int plainMask(V value) {
+      return 0;
+    }
   }
 
   private final PathNode<V> root;
@@ -245,16 +258,28 @@ public final class PathTree<V> {
   @SuppressWarnings({"unchecked", "rawtypes"}) // the walk passes tester only values of V and context
   public <C> @Nullable Entry<V> first(
       String path, @Nullable String host, Tester<? super V, C> tester, C context, PathParams params) {
+    return first(path, host, 0, tester, context, params);
+  }
+
+  /**
+   * {@link #first(String, String, Tester, Object, PathParams)} for a request whose method has bit
+   * {@code methodBit}: values with a {@linkplain HostKeys#plainMask plain mask} are decided by the
+   * mask, without the tester (0: every value goes to the tester).
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"}) // the walk passes tester only values of V and context
+  public <C> @Nullable Entry<V> first(String path, @Nullable String host, int methodBit,
+      Tester<? super V, C> tester, C context, PathParams params) {
     if (path.isEmpty() || path.charAt(0) != '/') {
       return null;
     }
     params.ensureCapacity(maxCaptures + 1);
-    params.host(host, host == null ? 0 : HostMatcher.hostEnd(host));
+    params.start(path, host);
+    params.methodBit = methodBit;
     SegmentTable<PathPlace<V>> flat = exactFlat;
     if (flat == null || flat.size() > 0) {
       PathPlace<V> place = flat != null ? flat.getWhole(path) : exact.getWhole(path);
       if (place != null) {
-        Entry<V> hit = PathWalk.offer(place, path, params, (Tester) tester, context, null);
+        Entry<V> hit = PathWalk.test(place, path, params, (Tester) tester, context);
         if (hit != null) {
           return hit;
         }
@@ -269,7 +294,7 @@ public final class PathTree<V> {
       return;
     }
     PathParams params = new PathParams(maxCaptures + 1);
-    params.host(null, 0);
+    params.start(path, null);
     PathPlace<V> place = exact.getWhole(path);
     if (place != null && PathWalk.offer(place, path, params, null, null, visitor) != null) {
       return;
