@@ -126,10 +126,22 @@ public final class MatchResult<V> {
     return new RouteMatch<>(v != null ? r.withValue(v) : r, pattern(), params(), host());
   }
 
+  /**
+   * The bit of a request's method ({@link #UNKNOWN_METHOD} for one outside {@link HttpMethod}):
+   * {@code GET}, most requests' method, checked inline; the rest through {@link HttpMethod#parse}
+   * (too large to be inlined into a match).
+   */
+  static int methodBit(String method) {
+    if (method.length() == 3 && method.charAt(0) == 'G' && method.charAt(1) == 'E' && method.charAt(2) == 'T') {
+      return HttpMethod.GET.bit();
+    }
+    HttpMethod m = HttpMethod.parse(method);
+    return m == null ? UNKNOWN_METHOD : m.bit();
+  }
+
   void start(RouteRequest request) {
     this.request = request;
-    HttpMethod m = HttpMethod.parse(request.method());
-    this.methodBit = m == null ? UNKNOWN_METHOD : m.bit();
+    this.methodBit = methodBit(request.method());
     if (this.current != null) {
       this.current = null;
     }

@@ -67,12 +67,15 @@ public final class Router<V> {
   private final int size;
   private final RouterMode mode;
   private final HostGroups hosts;
+  /** {@code hosts.isEmpty()}, kept so that a match reads one field. */
+  private final boolean hostless;
 
   Router(PathTree<RouteSpec<V>> tree, int size, RouterMode mode, HostGroups hosts) {
     this.tree = tree;
     this.size = size;
     this.mode = mode;
     this.hosts = mode.hostsFirst() ? hosts : HostGroups.NONE;
+    this.hostless = this.hosts.isEmpty();
   }
 
   /**
@@ -202,7 +205,7 @@ public final class Router<V> {
   @SuppressWarnings({"unchecked", "rawtypes"})
   public boolean match(RouteRequest request, MatchResult<V> result) {
     result.start(request);
-    PathTree.Entry<RouteSpec<V>> e = hosts.isEmpty()
+    PathTree.Entry<RouteSpec<V>> e = hostless
         ? tree.first(request.path(), request.host(), result.methodBit, (PathTree.Tester) ADMITS, result, result.params)
         : firstHostsFirst(request, result);
     result.found(e);

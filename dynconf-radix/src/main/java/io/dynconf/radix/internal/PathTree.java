@@ -269,12 +269,9 @@ public final class PathTree<V> {
   @SuppressWarnings({"unchecked", "rawtypes"}) // the walk passes tester only values of V and context
   public <C> @Nullable Entry<V> first(String path, @Nullable String host, int methodBit,
       Tester<? super V, C> tester, C context, PathParams params) {
-    if (path.isEmpty() || path.charAt(0) != '/') {
-      return null;
-    }
-    params.ensureCapacity(maxCaptures + 1);
     params.start(path, host);
     params.methodBit = methodBit;
+    // exact paths first; every key starts with '/', so a path that does not is a miss here too
     SegmentTable<PathPlace<V>> flat = exactFlat;
     if (flat == null || flat.size() > 0) {
       PathPlace<V> place = flat != null ? flat.getWhole(path) : exact.getWhole(path);
@@ -285,6 +282,10 @@ public final class PathTree<V> {
         }
       }
     }
+    if (path.isEmpty() || path.charAt(0) != '/') {
+      return null;
+    }
+    params.ensureCapacity(maxCaptures + 1);
     return PathWalk.walk(root, path, 1, 0, params, (Tester) tester, context, null);
   }
 
