@@ -139,9 +139,28 @@ public final class MatchResult<V> {
     return m == null ? UNKNOWN_METHOD : m.bit();
   }
 
-  void start(RouteRequest request) {
+  /**
+   * The result of a match that {@link PathTree#exactPlain} decided: {@code entry} (no parameters)
+   * for {@code request}, whose method has {@code methodBit}.
+   */
+  void exact(RouteRequest request, int methodBit, PathTree.Entry<? extends RouteSpec<V>> entry) {
     this.request = request;
-    this.methodBit = methodBit(request.method());
+    this.methodBit = methodBit;
+    this.hostPass = HostMatcher.ANY;
+    if (this.current != null) {
+      this.current = null;
+    }
+    params.none();
+    found(entry);
+  }
+
+  void start(RouteRequest request) {
+    start(request, methodBit(request.method()));
+  }
+
+  void start(RouteRequest request, int methodBit) {
+    this.request = request;
+    this.methodBit = methodBit;
     if (this.current != null) {
       this.current = null;
     }

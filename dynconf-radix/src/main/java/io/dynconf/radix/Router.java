@@ -204,9 +204,27 @@ public final class Router<V> {
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public boolean match(RouteRequest request, MatchResult<V> result) {
-    result.start(request);
+    int methodBit = MatchResult.methodBit(request.method());
+    if (hostless) {
+      // an exact path whose routes have no condition but their methods: decided here, in code
+      // small enough to be compiled into the caller; everything else in matchRest
+      PathTree.Entry<RouteSpec<V>> e = tree.exactPlain(request.path(), methodBit);
+      if (e != null && e != PathTree.UNDECIDED) {
+        result.exact(request, methodBit, e);
+        return true;
+      }
+      return matchRest(request, result, methodBit, e == null);
+    }
+    return matchRest(request, result, methodBit, false);
+  }
+
+  /** {@link #match} past the exact fast path; {@code exactProbed}: the exact table has nothing for the request. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private boolean matchRest(RouteRequest request, MatchResult<V> result, int methodBit, boolean exactProbed) {
+    result.start(request, methodBit);
     PathTree.Entry<RouteSpec<V>> e = hostless
-        ? tree.first(request.path(), request.host(), result.methodBit, (PathTree.Tester) ADMITS, result, result.params)
+        ? tree.first(request.path(), request.host(), methodBit, exactProbed, (PathTree.Tester) ADMITS, result,
+            result.params)
         : firstHostsFirst(request, result);
     result.found(e);
     return e != null;

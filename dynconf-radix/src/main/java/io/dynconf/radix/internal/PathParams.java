@@ -101,6 +101,11 @@ public final class PathParams {
     ends[i] = end;
   }
 
+  /** Binds no parameters (a match of an exact path); unlike {@link #clear} it stores no reference when none was bound. */
+  public void none() {
+    bind(NO_NAMES);
+  }
+
   /** The names of the candidate being tried (its captures are in place); the path is the match's. */
   void bind(String[] names) {
     if (this.names != names) {

@@ -289,6 +289,63 @@ public final class PathTree<V> {
     return PathWalk.walk(root, path, 1, 0, params, (Tester) tester, context, null);
   }
 
+  /**
+   * What {@link #exactPlain} returns when {@code path} is an exact path whose entries it cannot
+   * decide by the method alone (an entry with other conditions): the caller must call {@link
+   * #first} with {@code exactProbed} false. Never a candidate.
+   */
+  public static final Entry<?> UNDECIDED = new Entry<>(PathPattern.parse("/"), new Object(), 0, 0);
+
+  /**
+   * The exact-path fast path of a match: the first entry of {@code path}'s exact place when all of
+   * that place's entries have {@linkplain HostKeys#plainMask plain masks} and one has {@code
+   * methodBit}; null when {@code path} has no exact place, or its plain entries all refuse the
+   * method (either way {@link #first} with {@code exactProbed} true continues with the walk);
+   * {@link #UNDECIDED} otherwise. Small, so that it is compiled into the caller's match.
+   */
+  @SuppressWarnings("unchecked") // UNDECIDED is only compared, never read as an Entry<V>
+  public @Nullable Entry<V> exactPlain(String path, int methodBit) {
+    SegmentTable<PathPlace<V>> flat = exactFlat;
+    PathPlace<V> place = flat != null ? flat.getWhole(path) : exact.getWhole(path);
+    if (place == null) {
+      return null;
+    }
+    Entry<V> sole = place.sole;
+    if (sole != null) {
+      return (place.soleMask & methodBit) != 0 ? sole : null;
+    }
+    int[] plain = place.plainMasks;
+    if (plain == null) {
+      return (Entry<V>) UNDECIDED;
+    }
+    for (int i = 0; i < plain.length; i++) {
+      if ((plain[i] & methodBit) != 0) {
+        return place.all[i];
+      }
+    }
+    return null;
+  }
+
+  /**
+   * {@link #first(String, String, int, Tester, Object, PathParams)} after {@link #exactPlain}:
+   * {@code exactProbed} skips the exact-path table (already probed, nothing there admits the
+   * request), so the walk follows at once.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"}) // the walk passes tester only values of V and context
+  public <C> @Nullable Entry<V> first(String path, @Nullable String host, int methodBit, boolean exactProbed,
+      Tester<? super V, C> tester, C context, PathParams params) {
+    if (!exactProbed) {
+      return first(path, host, methodBit, tester, context, params);
+    }
+    params.start(path, host);
+    params.methodBit = methodBit;
+    if (path.isEmpty() || path.charAt(0) != '/') {
+      return null;
+    }
+    params.ensureCapacity(maxCaptures + 1);
+    return PathWalk.walk(root, path, 1, 0, params, (Tester) tester, context, null);
+  }
+
   /** Visits candidates for {@code path} in order until the visitor returns false. */
   public void forEach(String path, Visitor<V> visitor) {
     if (path.isEmpty() || path.charAt(0) != '/') {
