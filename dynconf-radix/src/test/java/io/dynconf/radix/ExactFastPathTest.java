@@ -151,6 +151,44 @@ class ExactFastPathTest {
     assertThat(result.id()).as("removed").isEqualTo("fallback");
   }
 
+  /**
+   * Past 1,024 exact paths the exact table is bucketed and the tree keeps no flat index of it; past
+   * 4,096 keys a node's literal table is chunked and the node keeps no copy of its arrays: both
+   * fall back to the tables themselves, through edits in both directions.
+   */
+  @Test
+  void largeTablesFallBackToTheTablesThemselves() {
+    DynamicRouter<String> r = new DynamicRouter<>();
+    r.put(route("catch", "/:p/:q").build());
+    r.put(route("catch1", "/:p").build());
+    MatchResult<String> result = new MatchResult<>();
+    for (int n : new int[] {10, 1_100, 5_000}) {
+      for (int i = 0; i < n; i++) {
+        r.put(route("e" + i, "/e" + i).methods(i % 2 == 0 ? "GET" : "POST").build());
+        r.put(route("s" + i, "/s" + i + "/:id").build());
+      }
+      for (int i = 0; i < n; i += 97) {
+        assertThat(r.match(request("GET", "/e" + i, null), result)).isTrue();
+        assertThat(result.id()).as("n %d i %d", n, i).isEqualTo(i % 2 == 0 ? "e" + i : "catch1");
+        assertThat(r.match(request("GET", "/s" + i + "/x", null), result)).isTrue();
+        assertThat(result.id()).isEqualTo("s" + i);
+        assertThat(result.param("id")).isEqualTo("x");
+      }
+    }
+    for (int i = 0; i < 5_000; i++) {
+      if (i % 3 != 0) {
+        r.remove("e" + i);
+        r.remove("s" + i);
+      }
+    }
+    for (int i = 0; i < 5_000; i += 89) {
+      assertThat(r.match(request("GET", "/e" + i, null), result)).isTrue();
+      assertThat(result.id()).as("i %d", i).isEqualTo(i % 3 == 0 && i % 2 == 0 ? "e" + i : "catch1");
+      assertThat(r.match(request("GET", "/s" + i + "/x", null), result)).isTrue();
+      assertThat(result.id()).isEqualTo(i % 3 == 0 ? "s" + i : "catch");
+    }
+  }
+
   @Test
   void oneResultReusedAcrossExactParameterAndMissedMatches() {
     Router<String> r = Router.of(List.of(

@@ -198,13 +198,80 @@ public final class PathTree<V> {
 
   PathTree(PathNode<V> root, ExactTable<PathPlace<V>> exact, int size, int maxCaptures,
       @Nullable HostKeys<? super V> hostKeys) {
+    this(root, exact, size, maxCaptures, hostKeys, null);
+  }
+
+  /**
+   * A tree; {@code previous}, when it holds the same exact table, lends its exact-path index
+   * (so an edit off the exact paths does not rebuild it).
+   */
+  @SuppressWarnings("unchecked")
+  private PathTree(PathNode<V> root, ExactTable<PathPlace<V>> exact, int size, int maxCaptures,
+      @Nullable HostKeys<? super V> hostKeys, @Nullable PathTree<V> previous) {
     this.root = root;
     this.exact = exact;
     this.exactFlat = exact.flat();
     this.size = size;
     this.maxCaptures = maxCaptures;
     this.hostKeys = hostKeys;
+    SegmentTable<PathPlace<V>> flat = exactFlat;
+    if (previous != null && previous.exact == exact) {
+      this.exactKeys = previous.exactKeys;
+      this.exactHashes = previous.exactHashes;
+      this.exactPlaces = previous.exactPlaces;
+      this.exactSole = previous.exactSole;
+      this.exactSoleMasks = previous.exactSoleMasks;
+      this.exactMask = previous.exactMask;
+      this.exactLengths = previous.exactLengths;
+    } else if (flat != null && !flat.isChunked()) {
+      @Nullable String[] keys = flat.keysArray();
+      @Nullable Object[] places = flat.valuesArray();
+      Entry<V>[] sole = (Entry<V>[]) new Entry<?>[keys.length];
+      int[] soleMasks = new int[keys.length];
+      for (int i = 0; i < keys.length; i++) {
+        PathPlace<V> place = (PathPlace<V>) places[i];
+        if (place != null && place.sole != null) {
+          sole[i] = place.sole;
+          soleMasks[i] = place.soleMask;
+        }
+      }
+      this.exactKeys = keys;
+      this.exactHashes = flat.hashesArray();
+      this.exactPlaces = places;
+      this.exactSole = sole;
+      this.exactSoleMasks = soleMasks;
+      this.exactMask = flat.maskValue();
+      this.exactLengths = flat.size() == 0 ? 0 : flat.lengthsFilter();
+    } else {
+      this.exactKeys = null;
+      this.exactHashes = NO_HASHES;
+      this.exactPlaces = NO_PLACES;
+      this.exactSole = (Entry<V>[]) NO_SOLE;
+      this.exactSoleMasks = NO_HASHES;
+      this.exactMask = 0;
+      this.exactLengths = 0;
+    }
   }
+
+  private static final int[] NO_HASHES = new int[0];
+  private static final Object[] NO_PLACES = new Object[0];
+  private static final Entry<?>[] NO_SOLE = new Entry<?>[0];
+
+  /**
+   * The flat exact table's arrays in this tree's own fields (null keys: the table is bucketed, or
+   * chunked), with each slot's sole plain entry and its mask beside it: the exact fast path
+   * ({@link #exactPlain}) reads a slot's answer without loading the table or the place. Built
+   * once per exact table (O(its capacity, at most 2,048 slots), like the table's own copy on an
+   * edit), shared with later trees while the exact table stays the same.
+   */
+  private final @Nullable String @Nullable [] exactKeys;
+  private final int[] exactHashes;
+  private final @Nullable Object[] exactPlaces;
+  private final @Nullable Entry<V>[] exactSole;
+  private final int[] exactSoleMasks;
+  private final int exactMask;
+  /** The exact keys' length filter (bit n: some key has length n; bit 63: 63 or more). */
+  private final long exactLengths;
 
   public static <V> Builder<V> builder() {
     return new Builder<>(null);
@@ -305,14 +372,42 @@ public final class PathTree<V> {
    */
   @SuppressWarnings("unchecked") // UNDECIDED is only compared, never read as an Entry<V>
   public @Nullable Entry<V> exactPlain(String path, int methodBit) {
-    SegmentTable<PathPlace<V>> flat = exactFlat;
-    PathPlace<V> place = flat != null ? flat.getWhole(path) : exact.getWhole(path);
-    if (place == null) {
-      return null;
-    }
-    Entry<V> sole = place.sole;
-    if (sole != null) {
-      return (place.soleMask & methodBit) != 0 ? sole : null;
+    @Nullable String[] keys = exactKeys;
+    PathPlace<V> place;
+    if (keys != null) {
+      int len = path.length();
+      if ((exactLengths & (1L << Math.min(63, len))) == 0) {
+        return null;
+      }
+      int h = path.hashCode();
+      int[] hashes = exactHashes;
+      int mask = exactMask;
+      int i = (h ^ (h >>> 16)) & mask; // SegmentTable's slot of a hash
+      for (;;) {
+        String k = keys[i];
+        if (k == null) {
+          return null;
+        }
+        if (hashes[i] == h && k.equals(path)) {
+          break;
+        }
+        i = (i + 1) & mask;
+      }
+      Entry<V> sole = exactSole[i];
+      if (sole != null) {
+        return (exactSoleMasks[i] & methodBit) != 0 ? sole : null;
+      }
+      place = (PathPlace<V>) java.util.Objects.requireNonNull(exactPlaces[i]);
+    } else {
+      PathPlace<V> found = exact.getWhole(path);
+      if (found == null) {
+        return null;
+      }
+      place = found;
+      Entry<V> sole = place.sole;
+      if (sole != null) {
+        return (place.soleMask & methodBit) != 0 ? sole : null;
+      }
     }
     int[] plain = place.plainMasks;
     if (plain == null) {
@@ -393,7 +488,7 @@ public final class PathTree<V> {
       return new PathTree<>(root, exact.with(text, place), size + 1, maxCaptures, hostKeys);
     }
     PathNode<V> newRoot = PathEdits.insert(root, entry.pattern, 0, entry, hostKeys);
-    return new PathTree<>(newRoot, exact, size + 1, Math.max(maxCaptures, entry.names.length), hostKeys);
+    return new PathTree<>(newRoot, exact, size + 1, Math.max(maxCaptures, entry.names.length), hostKeys, this);
   }
 
   /**
@@ -420,7 +515,8 @@ public final class PathTree<V> {
     if (removed[0] == 0) {
       return this;
     }
-    return new PathTree<>(newRoot != null ? newRoot : PathNode.empty(), exact, size - removed[0], maxCaptures, hostKeys);
+    return new PathTree<>(newRoot != null ? newRoot : PathNode.empty(), exact, size - removed[0], maxCaptures, hostKeys,
+        this);
   }
 
   /** Every entry in the tree, in no particular order. */

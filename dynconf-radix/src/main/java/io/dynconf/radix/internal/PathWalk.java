@@ -47,8 +47,7 @@ final class PathWalk {
       // 1. literal child. A segment that may be a key is read once: the same pass finds its end
       // and hashes it. One that no key starts like (a parameter value, usually) is only searched
       // for its end.
-      SegmentTable<PathNode<V>> literals = node.literals;
-      if (literals.mayHaveSegmentAt(path, start)) {
+      if (node.mayHaveLiteralAt(path, start)) {
         int h = 0;
         end = start;
         while (end < len) {
@@ -59,7 +58,7 @@ final class PathWalk {
           h = 31 * h + c;
           end++;
         }
-        child = literals.getHashed(path, start, end, h);
+        child = node.literal(path, start, end, h);
       } else {
         end = path.indexOf('/', start);
         if (end < 0) {
