@@ -27,9 +27,11 @@ import org.jspecify.annotations.Nullable;
  * {@code /a/}, possibly empty, bound to {@code rest} when named; {@code /a/:id} one non-empty
  * segment bound to {@code id}.
  *
- * <p>Cost: one walk down the tree per match, hashing each literal segment in place (no
- * substrings, no regular expressions, no scan over routes that merely share a prefix); with a
- * {@link MatchResult} per thread a match allocates nothing. Thread-safe.
+ * <p>Cost: an exact path whose routes have no condition but their methods is one probe of the
+ * whole-path table, decided by the request method's bit in a fast path small enough to be
+ * compiled into the caller; anything else is one walk down the tree, hashing each literal segment
+ * in place (no substrings, no regular expressions, no scan over routes that merely share a
+ * prefix); with a {@link MatchResult} per thread a match allocates nothing. Thread-safe.
  *
  * @param <V> the value type
  */
