@@ -39,16 +39,14 @@ final class PathNode<V> {
   final boolean alternatives;
 
   /*
-   * The literal table's arrays and filter in this node's own fields (null keys: the table is
+   * The literal table's arrays and first-character filter in this node's own fields (null keys: the table is
    * chunked, and is read through literals): a walk finds a literal child without the load through
    * the table object, one dependent load less per literal segment.
    */
   private final @Nullable String @Nullable [] litKeys;
   private final int[] litHashes;
   private final @Nullable Object[] litValues;
-  private final int litMask;
-  private final int litSize;
-  private final long litLengths;
+  /** The first-character filter; both 0 for an empty table, so that nothing passes it. */
   private final long litFirstLo;
   private final long litFirstHi;
 
@@ -72,18 +70,13 @@ final class PathNode<V> {
     this.litKeys = own ? literals.keysArray() : null;
     this.litHashes = literals.hashesArray();
     this.litValues = literals.valuesArray();
-    this.litMask = literals.maskValue();
-    this.litSize = literals.size();
-    this.litLengths = literals.lengthsFilter();
-    this.litFirstLo = literals.firstLoFilter();
-    this.litFirstHi = literals.firstHiFilter();
+    boolean empty = literals.size() == 0; // (a table's filter may keep a removed key's bits)
+    this.litFirstLo = empty ? 0 : literals.firstLoFilter();
+    this.litFirstHi = empty ? 0 : literals.firstHiFilter();
   }
 
   /** {@link SegmentTable#mayHaveSegmentAt} of {@code literals}, from this node's fields. */
   boolean mayHaveLiteralAt(String s, int from) {
-    if (litSize == 0) {
-      return false;
-    }
     if (litKeys == null) {
       return literals.mayHaveSegmentAt(s, from);
     }
@@ -102,11 +95,11 @@ final class PathNode<V> {
       return literals.getHashed(s, from, to, hash);
     }
     int len = to - from;
-    if ((litLengths & (1L << Math.min(63, len))) == 0) {
+    if (!literals.mayHaveLength(len)) { // the table's own field: loaded while the segment is hashed
       return null;
     }
     int[] hashes = litHashes;
-    int mask = litMask;
+    int mask = keys.length - 1;
     for (int i = (hash ^ (hash >>> 16)) & mask; ; i = (i + 1) & mask) { // SegmentTable's slot of a hash
       String k = keys[i];
       if (k == null) {

@@ -138,7 +138,7 @@ final class SegmentTable<T> {
     return mayHaveLength(len) && mayStartWith(len == 0 ? 0 : s.charAt(from));
   }
 
-  private boolean mayHaveLength(int len) {
+  boolean mayHaveLength(int len) {
     return (lengths & (1L << Math.min(63, len))) != 0;
   }
 
