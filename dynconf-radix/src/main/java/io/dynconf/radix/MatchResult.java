@@ -2,6 +2,7 @@ package io.dynconf.radix;
 
 import io.dynconf.radix.internal.HostMatcher;
 import io.dynconf.radix.internal.PathParams;
+import io.dynconf.radix.internal.PathTree;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -25,13 +26,17 @@ public final class MatchResult<V> {
   @Nullable RouteRequest request;
   int methodBit;
   int hostPass = HostMatcher.ANY;
-  private @Nullable RouteSpec<V> route;
-  private @Nullable String pattern;
+  /**
+   * The entry that matched (its value is the route), or null. One field, written only when it
+   * changes: on the router's path every reference store into this long-lived holder costs a GC
+   * write barrier.
+   */
+  private PathTree.@Nullable Entry<? extends RouteSpec<V>> entry;
   private @Nullable V current; // set when the route's value is newer than the one it was built with
 
   /** Whether the last match found a route. */
   public boolean found() {
-    return route != null;
+    return entry != null;
   }
 
   /**
@@ -40,10 +45,11 @@ public final class MatchResult<V> {
    * without rebuilding the route).
    */
   public RouteSpec<V> route() {
-    if (route == null) {
+    PathTree.Entry<? extends RouteSpec<V>> e = entry;
+    if (e == null) {
       throw new IllegalStateException("no route matched");
     }
-    return route;
+    return e.value();
   }
 
   /** The matched route's value, current as of the match. */
@@ -59,8 +65,11 @@ public final class MatchResult<V> {
 
   /** The path pattern that matched. */
   public String pattern() {
-    route();
-    return java.util.Objects.requireNonNull(pattern, "set with the route");
+    PathTree.Entry<? extends RouteSpec<V>> e = entry;
+    if (e == null) {
+      throw new IllegalStateException("no route matched");
+    }
+    return e.pattern();
   }
 
   /** The value bound to parameter {@code name}, or null. */
@@ -109,27 +118,60 @@ public final class MatchResult<V> {
 
   /** An immutable copy of this result, or null when nothing matched. */
   public @Nullable RouteMatch<V> toMatch() {
-    RouteSpec<V> r = route;
-    if (r == null) {
+    if (entry == null) {
       return null;
     }
+    RouteSpec<V> r = route();
     V v = current;
     return new RouteMatch<>(v != null ? r.withValue(v) : r, pattern(), params(), host());
   }
 
-  void start(RouteRequest request) {
+  /**
+   * The bit of a request's method ({@link #UNKNOWN_METHOD} for one outside {@link HttpMethod}):
+   * {@code GET}, most requests' method, checked inline; the rest through {@link HttpMethod#parse}
+   * (too large to be inlined into a match).
+   */
+  static int methodBit(String method) {
+    if (method.length() == 3 && method.charAt(0) == 'G' && method.charAt(1) == 'E' && method.charAt(2) == 'T') {
+      return HttpMethod.GET.bit();
+    }
+    HttpMethod m = HttpMethod.parse(method);
+    return m == null ? UNKNOWN_METHOD : m.bit();
+  }
+
+  /**
+   * The result of a match that {@link PathTree#exactPlain} decided: {@code entry} (no parameters)
+   * for {@code request}, whose method has {@code methodBit}.
+   */
+  void exact(RouteRequest request, int methodBit, PathTree.Entry<? extends RouteSpec<V>> entry) {
     this.request = request;
-    HttpMethod m = HttpMethod.parse(request.method());
-    this.methodBit = m == null ? UNKNOWN_METHOD : m.bit();
-    this.route = null;
-    this.pattern = null;
-    this.current = null;
+    this.methodBit = methodBit;
+    this.hostPass = HostMatcher.ANY;
+    if (this.current != null) {
+      this.current = null;
+    }
+    params.none();
+    found(entry);
+  }
+
+  void start(RouteRequest request) {
+    start(request, methodBit(request.method()));
+  }
+
+  void start(RouteRequest request, int methodBit) {
+    this.request = request;
+    this.methodBit = methodBit;
+    if (this.current != null) {
+      this.current = null;
+    }
     this.hostPass = HostMatcher.ANY;
   }
 
-  void found(RouteSpec<V> route, String pattern) {
-    this.route = route;
-    this.pattern = pattern;
+  /** The entry that matched, or null for a miss (stored only when it changes, see {@link #entry}). */
+  void found(PathTree.@Nullable Entry<? extends RouteSpec<V>> entry) {
+    if (this.entry != entry) {
+      this.entry = entry;
+    }
   }
 
   /** The matched route's value as it is now (see {@link #route()}). */

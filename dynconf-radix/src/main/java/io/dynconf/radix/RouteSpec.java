@@ -223,6 +223,15 @@ public final class RouteSpec<V> {
     return route.hostKeys;
   }
 
+  /**
+   * The method mask when the methods are this route's only condition (no remote addresses, hosts,
+   * vars or filter), so that {@link #admits} in the host passes {@link HostMatcher#ANY} and {@link
+   * MatchResult#HOSTLESS} is {@code (mask & methodBit) != 0}; 0 otherwise.
+   */
+  int plainMask() {
+    return remoteMatcher == null && hostMatcher == null && vars == null && filter == null ? methodMask : 0;
+  }
+
   /** Tests everything but the path, in the documented order. */
   boolean admits(RouteRequest request, int methodBit, long[] scratch) {
     return admits(request, methodBit, scratch, HostMatcher.ANY);

@@ -27,16 +27,34 @@ import org.jspecify.annotations.Nullable;
  * {@code /a/}, possibly empty, bound to {@code rest} when named; {@code /a/:id} one non-empty
  * segment bound to {@code id}.
  *
- * <p>Cost: one walk down the tree per match, hashing each literal segment in place (no
- * substrings, no regular expressions, no scan over routes that merely share a prefix); with a
- * {@link MatchResult} per thread a match allocates nothing. Thread-safe.
+ * <p>Cost: an exact path whose routes have no condition but their methods is one probe of the
+ * whole-path table, decided by the request method's bit in a fast path small enough to be
+ * compiled into the caller; anything else is one walk down the tree, hashing each literal segment
+ * in place (no substrings, no regular expressions, no scan over routes that merely share a
+ * prefix); with a {@link MatchResult} per thread a match allocates nothing. Thread-safe.
  *
  * @param <V> the value type
  */
 public final class Router<V> {
 
 
-  static final PathTree.HostKeys<RouteSpec<?>> HOST_KEYS = RouteSpec::hostKeys;
+  /**
+   * The tree's view of a route: its exact hosts (the host index) and, for a route whose only
+   * condition is its methods, its method mask ({@link RouteSpec#admits} is then that mask's test
+   * in the host passes a match gives the tree a method bit in: {@link HostMatcher#ANY} and {@link
+   * MatchResult#HOSTLESS}).
+   */
+  static final PathTree.HostKeys<RouteSpec<?>> HOST_KEYS = new PathTree.HostKeys<>() {
+    @Override
+    public String @Nullable [] of(RouteSpec<?> route) {
+      return RouteSpec.hostKeys(route);
+    }
+
+    @Override
+    public int plainMask(RouteSpec<?> route) {
+      return route.plainMask();
+    }
+  };
 
   private static final Router<?> EMPTY =
       new Router<>(PathTree.empty(HOST_KEYS), 0, RouterMode.RADIXTREE_URI_WITH_PARAMETER, HostGroups.NONE);
@@ -51,12 +69,15 @@ public final class Router<V> {
   private final int size;
   private final RouterMode mode;
   private final HostGroups hosts;
+  /** {@code hosts.isEmpty()}, kept so that a match reads one field. */
+  private final boolean hostless;
 
   Router(PathTree<RouteSpec<V>> tree, int size, RouterMode mode, HostGroups hosts) {
     this.tree = tree;
     this.size = size;
     this.mode = mode;
     this.hosts = mode.hostsFirst() ? hosts : HostGroups.NONE;
+    this.hostless = this.hosts.isEmpty();
   }
 
   /**
@@ -185,15 +206,30 @@ public final class Router<V> {
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public boolean match(RouteRequest request, MatchResult<V> result) {
-    result.start(request);
-    PathTree.Entry<RouteSpec<V>> e = hosts.isEmpty()
-        ? tree.first(request.path(), request.host(), (PathTree.Tester) ADMITS, result, result.params)
-        : firstHostsFirst(request, result);
-    if (e == null) {
-      return false;
+    int methodBit = MatchResult.methodBit(request.method());
+    if (hostless) {
+      // an exact path whose routes have no condition but their methods: decided here, in code
+      // small enough to be compiled into the caller; everything else in matchRest
+      PathTree.Entry<RouteSpec<V>> e = tree.exactPlain(request.path(), methodBit);
+      if (e != null && e != PathTree.UNDECIDED) {
+        result.exact(request, methodBit, e);
+        return true;
+      }
+      return matchRest(request, result, methodBit, e == null);
     }
-    result.found(e.value(), e.pattern());
-    return true;
+    return matchRest(request, result, methodBit, false);
+  }
+
+  /** {@link #match} past the exact fast path; {@code exactProbed}: the exact table has nothing for the request. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private boolean matchRest(RouteRequest request, MatchResult<V> result, int methodBit, boolean exactProbed) {
+    result.start(request, methodBit);
+    PathTree.Entry<RouteSpec<V>> e = hostless
+        ? tree.first(request.path(), request.host(), methodBit, exactProbed, (PathTree.Tester) ADMITS, result,
+            result.params)
+        : firstHostsFirst(request, result);
+    result.found(e);
+    return e != null;
   }
 
   /**
@@ -226,7 +262,7 @@ public final class Router<V> {
       }
     }
     result.hostPass = MatchResult.HOSTLESS;
-    return tree.first(path, host, (PathTree.Tester) ADMITS, result, result.params);
+    return tree.first(path, host, result.methodBit, (PathTree.Tester) ADMITS, result, result.params);
   }
 
   /** Matches {@code request}; null when no route matches. Allocates the result. */

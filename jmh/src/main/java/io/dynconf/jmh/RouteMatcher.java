@@ -31,8 +31,18 @@ import org.springframework.web.util.pattern.PathPatternParser;
  */
 public abstract class RouteMatcher implements AutoCloseable {
 
-  /** A request to look up: method and path. */
+  /**
+   * A request to look up: method and path. The path is a string of its own (its own characters,
+   * its hash code computed, as a server's request parser would hand it over), never the route
+   * file's string object: a router that keeps the route's text as a key must not find the request
+   * by identity, which no real request allows.
+   */
   public record Lookup(String method, String path) {
+    public Lookup {
+      path = new String(path.toCharArray());
+      var unused = path.hashCode(); // cached in the string, as before
+    }
+
     @Override
     public String toString() {
       return method + " " + path;
@@ -54,6 +64,7 @@ public abstract class RouteMatcher implements AutoCloseable {
       case "spring" -> new Spring(routes);
       case "vertx" -> new VertxWeb(routes);
       case "undertow" -> new Undertow(routes);
+      case "floor-map" -> new FloorMap(routes);
       default -> throw new IllegalArgumentException("impl " + impl + ": expected one of " + IMPLS);
     };
   }
@@ -136,6 +147,42 @@ public abstract class RouteMatcher implements AutoCloseable {
     @Override
     public @Nullable String param(String name) {
       return result.param(name);
+    }
+  }
+
+  /**
+   * A floor, not a router: one {@link HashMap} from path to handler per method, so it answers
+   * route sets without parameters only (static.txt). What a whole-path lookup costs in this
+   * harness: the path's (cached) hash, one probe, one {@code String.equals} of distinct strings.
+   */
+  static final class FloorMap extends RouteMatcher {
+    private final Map<String, Map<String, Integer>> byMethod = new HashMap<>();
+    private String[] methods = new String[0];
+    private String[] paths = new String[0];
+
+    FloorMap(List<Route> routes) {
+      for (int i = 0; i < routes.size(); i++) {
+        Route r = routes.get(i);
+        byMethod.computeIfAbsent(r.method(), m -> new HashMap<>()).put(r.path(), i);
+      }
+    }
+
+    @Override
+    public void prepare(List<Lookup> lookups) {
+      methods = lookups.stream().map(Lookup::method).toArray(String[]::new);
+      paths = lookups.stream().map(Lookup::path).toArray(String[]::new);
+    }
+
+    @Override
+    public int match(int i) {
+      Map<String, Integer> m = byMethod.get(methods[i]);
+      Integer h = m == null ? null : m.get(paths[i]);
+      return h == null ? -1 : h;
+    }
+
+    @Override
+    public @Nullable String param(String name) {
+      return null;
     }
   }
 

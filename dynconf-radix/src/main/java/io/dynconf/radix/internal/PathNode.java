@@ -38,6 +38,18 @@ final class PathNode<V> {
    */
   final boolean alternatives;
 
+  /*
+   * The literal table's arrays and first-character filter in this node's own fields (null keys: the table is
+   * chunked, and is read through literals): a walk finds a literal child without the load through
+   * the table object, one dependent load less per literal segment.
+   */
+  private final @Nullable String @Nullable [] litKeys;
+  private final int[] litHashes;
+  private final @Nullable Object[] litValues;
+  /** The first-character filter; both 0 for an empty table, so that nothing passes it. */
+  private final long litFirstLo;
+  private final long litFirstHi;
+
   PathNode(
       SegmentTable<PathNode<V>> literals,
       @Nullable PathNode<V> param,
@@ -54,6 +66,49 @@ final class PathNode<V> {
     this.hasPrefixes = prefixLengths.length > 0;
     this.hasCatchAlls = catchAlls.all.length > 0;
     this.alternatives = hasPrefixes || param != null || hasCatchAlls;
+    boolean own = !literals.isChunked();
+    this.litKeys = own ? literals.keysArray() : null;
+    this.litHashes = literals.hashesArray();
+    this.litValues = literals.valuesArray();
+    boolean empty = literals.size() == 0; // (a table's filter may keep a removed key's bits)
+    this.litFirstLo = empty ? 0 : literals.firstLoFilter();
+    this.litFirstHi = empty ? 0 : literals.firstHiFilter();
+  }
+
+  /** {@link SegmentTable#mayHaveSegmentAt} of {@code literals}, from this node's fields. */
+  boolean mayHaveLiteralAt(String s, int from) {
+    if (litKeys == null) {
+      return literals.mayHaveSegmentAt(s, from);
+    }
+    char c = from == s.length() ? 0 : s.charAt(from);
+    if (c == '/' || c >= 128) {
+      c = 0;
+    }
+    return c < 64 ? (litFirstLo & (1L << c)) != 0 : (litFirstHi & (1L << (c - 64))) != 0;
+  }
+
+  /** {@link SegmentTable#getHashed} of {@code literals}, from this node's fields. */
+  @SuppressWarnings("unchecked")
+  @Nullable PathNode<V> literal(String s, int from, int to, int hash) {
+    @Nullable String[] keys = litKeys;
+    if (keys == null) {
+      return literals.getHashed(s, from, to, hash);
+    }
+    int len = to - from;
+    if (!literals.mayHaveLength(len)) { // the table's own field: loaded while the segment is hashed
+      return null;
+    }
+    int[] hashes = litHashes;
+    int mask = keys.length - 1;
+    for (int i = (hash ^ (hash >>> 16)) & mask; ; i = (i + 1) & mask) { // SegmentTable's slot of a hash
+      String k = keys[i];
+      if (k == null) {
+        return null;
+      }
+      if (hashes[i] == hash && k.length() == len && SegmentTable.sameChars(k, s, from, len)) {
+        return (PathNode<V>) litValues[i];
+      }
+    }
   }
 
   /** The shared node without children or entries. */

@@ -15,7 +15,8 @@ public final class PathParams {
 
   private String path = "";
   private @Nullable String host;
-  private int hostEnd;
+  /** The request method's bit for the plain-mask fast path of the current match, or 0 (none). */
+  int methodBit;
   private String[] names = NO_NAMES;
   private int size;
   private int[] starts;
@@ -72,18 +73,20 @@ public final class PathParams {
     path = "";
   }
 
-  /** The request host of the current match, and where its name ends (before any port). */
-  void host(@Nullable String host, int hostEnd) {
-    this.host = host;
-    this.hostEnd = hostEnd;
+  /**
+   * The path and request host of the current match (the host's end before any port is found only
+   * where a host index needs it). A reference is stored only when it changes: each store into
+   * this long-lived holder costs a GC write barrier.
+   */
+  void start(String path, @Nullable String host) {
+    this.path = path;
+    if (this.host != host) {
+      this.host = host;
+    }
   }
 
   @Nullable String host() {
     return host;
-  }
-
-  int hostEnd() {
-    return hostEnd;
   }
 
   void ensureCapacity(int n) {
@@ -98,9 +101,16 @@ public final class PathParams {
     ends[i] = end;
   }
 
-  void bind(String path, String[] names) {
-    this.path = path;
-    this.names = names;
+  /** Binds no parameters (a match of an exact path); unlike {@link #clear} it stores no reference when none was bound. */
+  public void none() {
+    bind(NO_NAMES);
+  }
+
+  /** The names of the candidate being tried (its captures are in place); the path is the match's. */
+  void bind(String[] names) {
+    if (this.names != names) {
+      this.names = names;
+    }
     this.size = names.length;
   }
 

@@ -80,6 +80,8 @@ public final class PathTree<V> {
 
   /** One pattern with its value, priority and sequence number. Immutable. */
   public static final class Entry<V> {
+    private static final String[] NO_NAMES = new String[0];
+
     // package-private: the walk, the edits and the build read these directly
     final PathPattern pattern;
     final V value;
@@ -92,7 +94,8 @@ public final class PathTree<V> {
       this.value = value;
       this.priority = priority;
       this.sequence = sequence;
-      this.names = pattern.captureNames();
+      String[] n = pattern.captureNames();
+      this.names = n.length == 0 ? NO_NAMES : n; // shared: binding it again stores nothing
     }
 
     public String pattern() {
@@ -168,6 +171,16 @@ public final class PathTree<V> {
   @FunctionalInterface
   public interface HostKeys<V> {
     String @Nullable [] of(V value);
+
+    /**
+     * The method mask of a value whose only condition the request's method is (nonzero), or 0
+     * when it has any other: then a {@link #first} call with a nonzero method bit (see {@link
+     * PathParams}) decides such values by {@code (mask & methodBit) != 0} without the tester. The
+     * tester must agree: for such a value it must pass exactly when the mask has the bit.
+     */
+    default int plainMask(V value) {
+      return 0;
+    }
   }
 
   private final PathNode<V> root;
@@ -185,13 +198,80 @@ public final class PathTree<V> {
 
   PathTree(PathNode<V> root, ExactTable<PathPlace<V>> exact, int size, int maxCaptures,
       @Nullable HostKeys<? super V> hostKeys) {
+    this(root, exact, size, maxCaptures, hostKeys, null);
+  }
+
+  /**
+   * A tree; {@code previous}, when it holds the same exact table, lends its exact-path index
+   * (so an edit off the exact paths does not rebuild it).
+   */
+  @SuppressWarnings("unchecked")
+  private PathTree(PathNode<V> root, ExactTable<PathPlace<V>> exact, int size, int maxCaptures,
+      @Nullable HostKeys<? super V> hostKeys, @Nullable PathTree<V> previous) {
     this.root = root;
     this.exact = exact;
     this.exactFlat = exact.flat();
     this.size = size;
     this.maxCaptures = maxCaptures;
     this.hostKeys = hostKeys;
+    SegmentTable<PathPlace<V>> flat = exactFlat;
+    if (previous != null && previous.exact == exact) {
+      this.exactKeys = previous.exactKeys;
+      this.exactHashes = previous.exactHashes;
+      this.exactPlaces = previous.exactPlaces;
+      this.exactSole = previous.exactSole;
+      this.exactSoleMasks = previous.exactSoleMasks;
+      this.exactMask = previous.exactMask;
+      this.exactLengths = previous.exactLengths;
+    } else if (flat != null && !flat.isChunked()) {
+      @Nullable String[] keys = flat.keysArray();
+      @Nullable Object[] places = flat.valuesArray();
+      Entry<V>[] sole = (Entry<V>[]) new Entry<?>[keys.length];
+      int[] soleMasks = new int[keys.length];
+      for (int i = 0; i < keys.length; i++) {
+        PathPlace<V> place = (PathPlace<V>) places[i];
+        if (place != null && place.sole != null) {
+          sole[i] = place.sole;
+          soleMasks[i] = place.soleMask;
+        }
+      }
+      this.exactKeys = keys;
+      this.exactHashes = flat.hashesArray();
+      this.exactPlaces = places;
+      this.exactSole = sole;
+      this.exactSoleMasks = soleMasks;
+      this.exactMask = flat.maskValue();
+      this.exactLengths = flat.size() == 0 ? 0 : flat.lengthsFilter();
+    } else {
+      this.exactKeys = null;
+      this.exactHashes = NO_HASHES;
+      this.exactPlaces = NO_PLACES;
+      this.exactSole = (Entry<V>[]) NO_SOLE;
+      this.exactSoleMasks = NO_HASHES;
+      this.exactMask = 0;
+      this.exactLengths = 0;
+    }
   }
+
+  private static final int[] NO_HASHES = new int[0];
+  private static final Object[] NO_PLACES = new Object[0];
+  private static final Entry<?>[] NO_SOLE = new Entry<?>[0];
+
+  /**
+   * The flat exact table's arrays in this tree's own fields (null keys: the table is bucketed, or
+   * chunked), with each slot's sole plain entry and its mask beside it: the exact fast path
+   * ({@link #exactPlain}) reads a slot's answer without loading the table or the place. Built
+   * once per exact table (O(its capacity, at most 2,048 slots), like the table's own copy on an
+   * edit), shared with later trees while the exact table stays the same.
+   */
+  private final @Nullable String @Nullable [] exactKeys;
+  private final int[] exactHashes;
+  private final @Nullable Object[] exactPlaces;
+  private final @Nullable Entry<V>[] exactSole;
+  private final int[] exactSoleMasks;
+  private final int exactMask;
+  /** The exact keys' length filter (bit n: some key has length n; bit 63: 63 or more). */
+  private final long exactLengths;
 
   public static <V> Builder<V> builder() {
     return new Builder<>(null);
@@ -245,21 +325,119 @@ public final class PathTree<V> {
   @SuppressWarnings({"unchecked", "rawtypes"}) // the walk passes tester only values of V and context
   public <C> @Nullable Entry<V> first(
       String path, @Nullable String host, Tester<? super V, C> tester, C context, PathParams params) {
-    if (path.isEmpty() || path.charAt(0) != '/') {
-      return null;
-    }
-    params.ensureCapacity(maxCaptures + 1);
-    params.host(host, host == null ? 0 : HostMatcher.hostEnd(host));
+    return first(path, host, 0, tester, context, params);
+  }
+
+  /**
+   * {@link #first(String, String, Tester, Object, PathParams)} for a request whose method has bit
+   * {@code methodBit}: values with a {@linkplain HostKeys#plainMask plain mask} are decided by the
+   * mask, without the tester (0: every value goes to the tester).
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"}) // the walk passes tester only values of V and context
+  public <C> @Nullable Entry<V> first(String path, @Nullable String host, int methodBit,
+      Tester<? super V, C> tester, C context, PathParams params) {
+    params.start(path, host);
+    params.methodBit = methodBit;
+    // exact paths first; every key starts with '/', so a path that does not is a miss here too
     SegmentTable<PathPlace<V>> flat = exactFlat;
     if (flat == null || flat.size() > 0) {
       PathPlace<V> place = flat != null ? flat.getWhole(path) : exact.getWhole(path);
       if (place != null) {
-        Entry<V> hit = PathWalk.offer(place, path, params, (Tester) tester, context, null);
+        Entry<V> hit = PathWalk.test(place, path, params, (Tester) tester, context);
         if (hit != null) {
           return hit;
         }
       }
     }
+    if (path.isEmpty() || path.charAt(0) != '/') {
+      return null;
+    }
+    params.ensureCapacity(maxCaptures + 1);
+    return PathWalk.walk(root, path, 1, 0, params, (Tester) tester, context, null);
+  }
+
+  /**
+   * What {@link #exactPlain} returns when {@code path} is an exact path whose entries it cannot
+   * decide by the method alone (an entry with other conditions): the caller must call {@link
+   * #first} with {@code exactProbed} false. Never a candidate.
+   */
+  public static final Entry<?> UNDECIDED = new Entry<>(PathPattern.parse("/"), new Object(), 0, 0);
+
+  /**
+   * The exact-path fast path of a match: the first entry of {@code path}'s exact place when all of
+   * that place's entries have {@linkplain HostKeys#plainMask plain masks} and one has {@code
+   * methodBit}; null when {@code path} has no exact place, or its plain entries all refuse the
+   * method (either way {@link #first} with {@code exactProbed} true continues with the walk);
+   * {@link #UNDECIDED} otherwise. Small, so that it is compiled into the caller's match.
+   */
+  @SuppressWarnings("unchecked") // UNDECIDED is only compared, never read as an Entry<V>
+  public @Nullable Entry<V> exactPlain(String path, int methodBit) {
+    @Nullable String[] keys = exactKeys;
+    PathPlace<V> place;
+    if (keys != null) {
+      int len = path.length();
+      if ((exactLengths & (1L << Math.min(63, len))) == 0) {
+        return null;
+      }
+      int h = path.hashCode();
+      int[] hashes = exactHashes;
+      int mask = exactMask;
+      int i = (h ^ (h >>> 16)) & mask; // SegmentTable's slot of a hash
+      for (;;) {
+        String k = keys[i];
+        if (k == null) {
+          return null;
+        }
+        if (hashes[i] == h && k.equals(path)) {
+          break;
+        }
+        i = (i + 1) & mask;
+      }
+      Entry<V> sole = exactSole[i];
+      if (sole != null) {
+        return (exactSoleMasks[i] & methodBit) != 0 ? sole : null;
+      }
+      place = (PathPlace<V>) java.util.Objects.requireNonNull(exactPlaces[i]);
+    } else {
+      PathPlace<V> found = exact.getWhole(path);
+      if (found == null) {
+        return null;
+      }
+      place = found;
+      Entry<V> sole = place.sole;
+      if (sole != null) {
+        return (place.soleMask & methodBit) != 0 ? sole : null;
+      }
+    }
+    int[] plain = place.plainMasks;
+    if (plain == null) {
+      return (Entry<V>) UNDECIDED;
+    }
+    for (int i = 0; i < plain.length; i++) {
+      if ((plain[i] & methodBit) != 0) {
+        return place.all[i];
+      }
+    }
+    return null;
+  }
+
+  /**
+   * {@link #first(String, String, int, Tester, Object, PathParams)} after {@link #exactPlain}:
+   * {@code exactProbed} skips the exact-path table (already probed, nothing there admits the
+   * request), so the walk follows at once.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"}) // the walk passes tester only values of V and context
+  public <C> @Nullable Entry<V> first(String path, @Nullable String host, int methodBit, boolean exactProbed,
+      Tester<? super V, C> tester, C context, PathParams params) {
+    if (!exactProbed) {
+      return first(path, host, methodBit, tester, context, params);
+    }
+    params.start(path, host);
+    params.methodBit = methodBit;
+    if (path.isEmpty() || path.charAt(0) != '/') {
+      return null;
+    }
+    params.ensureCapacity(maxCaptures + 1);
     return PathWalk.walk(root, path, 1, 0, params, (Tester) tester, context, null);
   }
 
@@ -269,7 +447,7 @@ public final class PathTree<V> {
       return;
     }
     PathParams params = new PathParams(maxCaptures + 1);
-    params.host(null, 0);
+    params.start(path, null);
     PathPlace<V> place = exact.getWhole(path);
     if (place != null && PathWalk.offer(place, path, params, null, null, visitor) != null) {
       return;
@@ -310,7 +488,7 @@ public final class PathTree<V> {
       return new PathTree<>(root, exact.with(text, place), size + 1, maxCaptures, hostKeys);
     }
     PathNode<V> newRoot = PathEdits.insert(root, entry.pattern, 0, entry, hostKeys);
-    return new PathTree<>(newRoot, exact, size + 1, Math.max(maxCaptures, entry.names.length), hostKeys);
+    return new PathTree<>(newRoot, exact, size + 1, Math.max(maxCaptures, entry.names.length), hostKeys, this);
   }
 
   /**
@@ -337,7 +515,8 @@ public final class PathTree<V> {
     if (removed[0] == 0) {
       return this;
     }
-    return new PathTree<>(newRoot != null ? newRoot : PathNode.empty(), exact, size - removed[0], maxCaptures, hostKeys);
+    return new PathTree<>(newRoot != null ? newRoot : PathNode.empty(), exact, size - removed[0], maxCaptures, hostKeys,
+        this);
   }
 
   /** Every entry in the tree, in no particular order. */

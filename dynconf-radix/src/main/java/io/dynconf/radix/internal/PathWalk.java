@@ -47,8 +47,7 @@ final class PathWalk {
       // 1. literal child. A segment that may be a key is read once: the same pass finds its end
       // and hashes it. One that no key starts like (a parameter value, usually) is only searched
       // for its end.
-      SegmentTable<PathNode<V>> literals = node.literals;
-      if (literals.mayHaveSegmentAt(path, start)) {
+      if (node.mayHaveLiteralAt(path, start)) {
         int h = 0;
         end = start;
         while (end < len) {
@@ -59,7 +58,7 @@ final class PathWalk {
           h = 31 * h + c;
           end++;
         }
-        child = literals.getHashed(path, start, end, h);
+        child = node.literal(path, start, end, h);
       } else {
         end = path.indexOf('/', start);
         if (end < 0) {
@@ -120,6 +119,10 @@ final class PathWalk {
   /** What {@link #offer} returns when the visitor stops the walk. */
   private static final Entry<?> STOP = new Entry<>(PathPattern.parse("/"), new Object(), 0, 0);
 
+  /**
+   * The first entry of {@code place} that the tester accepts, or with a visitor the visit of each
+   * entry until it stops ({@link #STOP}); the entry's parameters bound. Null when none.
+   */
   static <V> @Nullable Entry<V> offer(
       PathPlace<V> place,
       String path,
@@ -127,36 +130,85 @@ final class PathWalk {
       @Nullable Tester<Object, Object> tester,
       @Nullable Object context,
       @Nullable Visitor<V> visitor) {
-    SegmentTable<Entry<V>[]> byHost = place.byHost;
-    if (byHost != null && visitor == null && tester != null) {
-      // entries bound to this host, merged in place order with those tried for every host
-      String host = params.host();
-      Entry<V>[] found = host == null ? null : byHost.getAsciiIgnoreCase(host, 0, params.hostEnd());
-      Entry<V>[] bound = found != null ? found : PathPlace.<V>noEntries();
-      Entry<V>[] rest = place.rest;
-      int i = 0;
-      int j = 0;
-      int nb = bound.length;
-      while (i < nb || j < rest.length) {
-        Entry<V> e = j >= rest.length || (i < nb && PLACE_ORDER.compare(bound[i], rest[j]) <= 0)
-            ? bound[i++] : rest[j++];
-        params.bind(path, e.names);
-        if (tester.test(e.value, context)) {
+    return visitor == null ? test(place, path, params, tester, context) : visit(place, path, params, visitor);
+  }
+
+  /**
+   * {@link #offer} for a match: kept small, and without {@link Visitor} in its signature (a
+   * class the request path never loads, which would keep the JIT from inlining it), so it is
+   * inlined into the exact-path lookup. A place whose entries all have plain masks is decided by
+   * the request's method bit; a host-indexed place takes {@link #testByHost}.
+   */
+  static <V> @Nullable Entry<V> test(
+      PathPlace<V> place, String path, PathParams params, @Nullable Tester<Object, Object> tester, @Nullable Object context) {
+    int methodBit = params.methodBit;
+    Entry<V> sole = place.sole;
+    if (sole != null && methodBit != 0) {
+      // one entry, whose only condition is the method
+      if ((place.soleMask & methodBit) == 0) {
+        return null;
+      }
+      params.bind(sole.names);
+      return sole;
+    }
+    int[] plain = place.plainMasks;
+    if (plain != null && methodBit != 0) {
+      // every entry's only condition is the method: the first whose mask has the bit wins
+      for (int i = 0; i < plain.length; i++) {
+        if ((plain[i] & methodBit) != 0) {
+          Entry<V> e = place.all[i];
+          params.bind(e.names);
           return e;
         }
       }
       return null;
     }
+    if (tester == null) {
+      return null;
+    }
+    if (place.byHost != null) {
+      return testByHost(place, path, params, tester, context);
+    }
     for (Entry<V> e : place.all) {
-      params.bind(path, e.names);
-      if (visitor != null) {
-        if (!visitor.visit(e, params)) {
-          @SuppressWarnings("unchecked") // callers only test STOP against null, never read it as an Entry<V>
-          Entry<V> stop = (Entry<V>) STOP;
-          return stop;
-        }
-      } else if (tester != null && tester.test(e.value, context)) {
+      params.bind(e.names);
+      if (tester.test(e.value, context)) {
         return e;
+      }
+    }
+    return null;
+  }
+
+  /** {@link #test} for a host-indexed place. */
+  private static <V> @Nullable Entry<V> testByHost(
+      PathPlace<V> place, String path, PathParams params, Tester<Object, Object> tester, @Nullable Object context) {
+    SegmentTable<Entry<V>[]> byHost = java.util.Objects.requireNonNull(place.byHost);
+    // entries bound to this host, merged in place order with those tried for every host
+    String host = params.host();
+    Entry<V>[] found = host == null ? null : byHost.getAsciiIgnoreCase(host, 0, HostMatcher.hostEnd(host));
+    Entry<V>[] bound = found != null ? found : PathPlace.<V>noEntries();
+    Entry<V>[] rest = place.rest;
+    int i = 0;
+    int j = 0;
+    int nb = bound.length;
+    while (i < nb || j < rest.length) {
+      Entry<V> e = j >= rest.length || (i < nb && PLACE_ORDER.compare(bound[i], rest[j]) <= 0)
+          ? bound[i++] : rest[j++];
+      params.bind(e.names);
+      if (tester.test(e.value, context)) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  /** {@link #offer} with a visitor: every entry in place order until the visitor stops. */
+  private static <V> @Nullable Entry<V> visit(PathPlace<V> place, String path, PathParams params, Visitor<V> visitor) {
+    for (Entry<V> e : place.all) {
+      params.bind(e.names);
+      if (!visitor.visit(e, params)) {
+        @SuppressWarnings("unchecked") // callers only test STOP against null, never read it as an Entry<V>
+        Entry<V> stop = (Entry<V>) STOP;
+        return stop;
       }
     }
     return null;

@@ -138,7 +138,7 @@ final class SegmentTable<T> {
     return mayHaveLength(len) && mayStartWith(len == 0 ? 0 : s.charAt(from));
   }
 
-  private boolean mayHaveLength(int len) {
+  boolean mayHaveLength(int len) {
     return (lengths & (1L << Math.min(63, len))) != 0;
   }
 
@@ -208,6 +208,41 @@ final class SegmentTable<T> {
     return size;
   }
 
+  // The arrays of a table of its own (not chunked), for a reader that keeps them in its own fields
+  // to save the load through this object (PathTree's exact-path index). Never written.
+
+  @Nullable String[] keysArray() {
+    return keys;
+  }
+
+  int[] hashesArray() {
+    return hashes;
+  }
+
+  @Nullable Object[] valuesArray() {
+    return values;
+  }
+
+  int maskValue() {
+    return mask;
+  }
+
+  long lengthsFilter() {
+    return lengths;
+  }
+
+  long firstLoFilter() {
+    return firstLo;
+  }
+
+  long firstHiFilter() {
+    return firstHi;
+  }
+
+  boolean isChunked() {
+    return chunks != null;
+  }
+
   /** The value for the key equal to {@code s.substring(from, to)}, or null. */
   @Nullable T get(String s, int from, int to) {
     if (size == 0 || !mayContain(s, from, to - from)) {
@@ -252,7 +287,7 @@ final class SegmentTable<T> {
    * {@code charAt} loop: {@code String.regionMatches} re-checks both strings' bounds and coders
    * first, which on this path cost as much as the comparison.
    */
-  private static boolean sameChars(String k, String s, int from, int len) {
+  static boolean sameChars(String k, String s, int from, int len) {
     for (int j = 0; j < len; j++) {
       if (k.charAt(j) != s.charAt(from + j)) {
         return false;
