@@ -500,7 +500,8 @@ public final class AdminApi implements AutoCloseable {
      * compare fails and the write reads the source, as it does without a view. A referenced object
      * the view does not hold is read from the source at once; a PATCH always reads its own key from
      * the source (a change between its read and its write is a 409, which a view that is behind
-     * would fake), and so does a request with a precondition ({@code If-Match}); a check against a
+     * would fake), and so do a request with a precondition ({@code If-Match}) and a dry run (no transaction to
+     * compare); a check against a
      * whole directory (key-auth keys, global rules' plugins) lists it from the source. Saves two of three etcd calls on a route
      * PUT naming an upstream (one of three on a PATCH). Default: none (every read goes to the source).
      */

@@ -193,8 +193,9 @@ final class Writes {
       // the first attempt reads the node's view (no source call); a stale view fails the
       // transaction's compares and the next attempt reads the source. A PATCH reads its key from
       // the source (a change between its read and its write is a 409, which a view that is behind
-      // would fake), and only what it references from the view.
-      var view = attempt == 0 && !conditions.any() ? c.nodeView : null;
+      // would fake), and only what it references from the view. A dry run reads the source: it has
+      // no transaction whose compares would catch a view that is behind.
+      var view = attempt == 0 && !conditions.any() && !flags.dryRun() ? c.nodeView : null;
       boolean keyFromView = view != null && mode != Mode.PATCH;
       KeyValue prev = keyFromView ? Objects.requireNonNull(view).apply(k) : calls.call("get " + k, false, () -> source.get(k));
       if (mode == Mode.POST && prev != null) {

@@ -74,6 +74,8 @@ class AdminNodeViewTest {
       assertThat(refused.status()).as(refused.bodyUtf8()).isEqualTo(400);
       assertThat(json(refused).path("error_msg").asText()).contains("gone").contains("does not exist");
       assertThat(store.get("/apisix/routes/r1")).isNull();
+      AdminResponse dryRun = admin.handle(request("PUT", "/apisix/admin/routes/r1?dry_run=true", route("/a", "gone")));
+      assertThat(dryRun.status()).as("a dry run has no compare to catch the view: it reads the source").isEqualTo(400);
 
       // the view does not know a route that another node created: a PUT replaces it (200) and keeps its create_time
       assertThat(direct.handle(request("PUT", "/apisix/admin/upstreams/u1", UPSTREAM)).status()).isEqualTo(201);
