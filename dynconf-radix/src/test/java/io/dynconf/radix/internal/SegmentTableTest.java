@@ -92,6 +92,29 @@ class SegmentTableTest {
     checkLarge(SegmentTable.of(built), model, seed);
   }
 
+  /**
+   * Keys that differ only in their last characters (route sets such as {@code /svc0/*} ..
+   * {@code /svc99999/*}) spread over the chunks, whether the table is built whole or edited key by
+   * key: an edit copies one chunk, so a chunk holding most keys would make every edit O(n).
+   */
+  @Test
+  void keysThatDifferInTheirLastCharactersSpreadOverTheChunks() {
+    for (String family : List.of("svc%d", "user-%05d", "%d", "v1.%d.json")) {
+      int n = 20_000;
+      Map<String, Integer> model = new HashMap<>();
+      SegmentTable<Integer> edited = SegmentTable.empty();
+      for (int i = 0; i < n; i++) {
+        String k = String.format(java.util.Locale.ROOT, family, i);
+        model.put(k, i);
+        edited = edited.with(k, i);
+      }
+      int even = n / 256;
+      assertThat(edited.largestChunk()).as("%s, edited: most keys in one chunk (even: %d)", family, even).isLessThan(even * 3);
+      assertThat(SegmentTable.of(model).largestChunk()).as("%s, built whole", family).isLessThan(even * 3);
+      checkLarge(edited, model, 0);
+    }
+  }
+
   private static void checkLarge(SegmentTable<Integer> table, Map<String, Integer> model, long seed) {
     assertThat(table.size()).as("seed %d", seed).isEqualTo(model.size());
     model.forEach((k, v) -> {
