@@ -53,6 +53,7 @@ final class ApplyLoop {
   private final Validator validator;
   private final EventQueue events;
   private final Notifier notifier;
+  private final ServedWaiters served;
   private final HealthTracker health;
   private final Resolver resolver;
 
@@ -98,7 +99,7 @@ final class ApplyLoop {
       });
 
   ApplyLoop(ConfigSource source, String prefix, List<ResourceType<?>> applyOrder, @Nullable LastKnownGood lastKnownGood, Clock clock,
-      Duration backoffMin, Duration backoffMax, Validator validator, EventQueue events, Notifier notifier, HealthTracker health) {
+      Duration backoffMin, Duration backoffMax, Validator validator, EventQueue events, Notifier notifier, ServedWaiters served, HealthTracker health) {
     this.source = source;
     this.prefix = prefix;
     this.lastKnownGood = lastKnownGood;
@@ -108,6 +109,7 @@ final class ApplyLoop {
     this.validator = validator;
     this.events = events;
     this.notifier = notifier;
+    this.served = served;
     this.health = health;
     Map<String, StoreState<?>> empty = new HashMap<>();
     for (ResourceType<?> t : applyOrder) {
@@ -308,6 +310,7 @@ final class ApplyLoop {
       appliedRevision = progress;
       appliedRevisionView = progress;
     }
+    served.signal(); // a revision applied without a snapshot of its own is served now
     if (d.stop()) {
       enter(State.CLOSED);
     } else if (d.reset() != null) {
@@ -526,6 +529,7 @@ final class ApplyLoop {
       publish(served, revision);
     }
     appliedRevisionView = revision; // after the publication: "applied" means "visible"
+    this.served.signal();
   }
 
   /**

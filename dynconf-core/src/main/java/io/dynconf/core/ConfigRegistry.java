@@ -101,7 +101,8 @@ public final class ConfigRegistry implements AutoCloseable {
 
   private final Map<String, ResourceType<?>> typesByPath;
   private final List<ResourceType<?>> applyOrder;
-  private final Notifier notifier = new Notifier();
+  private final ServedWaiters served = new ServedWaiters(() -> loop().appliedRevision(), () -> loop().current());
+  private final Notifier notifier = new Notifier(served);
   private final HealthTracker health;
   private final ApplyLoop loop;
   private boolean started; // guarded by this
@@ -124,7 +125,12 @@ public final class ConfigRegistry implements AutoCloseable {
     Validator validator = new Validator(prefix, typesByPath, b.maxJsonDepth, b.maxValueBytes);
     this.health = new HealthTracker(b.source, b.clock, b.staleAfter);
     this.loop = new ApplyLoop(b.source, prefix, applyOrder, b.lastKnownGood == null ? null : new LastKnownGood(b.lastKnownGood, prefix),
-        b.clock, b.backoffMin, b.backoffMax, validator, new EventQueue(validator, b.maxBatch), notifier, health);
+        b.clock, b.backoffMin, b.backoffMax, validator, new EventQueue(validator, b.maxBatch), notifier, served, health);
+    served.delivered(loop.current()); // the empty snapshot: nothing to tell anyone
+  }
+
+  private ApplyLoop loop() {
+    return loop;
   }
 
   public static Builder builder(ConfigSource source) {
@@ -167,6 +173,22 @@ public final class ConfigRegistry implements AutoCloseable {
    */
   public io.dynconf.core.spi.@Nullable KeyValue appliedValue(String key) {
     return loop.acceptedValue(Objects.requireNonNull(key, "key"));
+  }
+
+  /**
+   * Completes once this node serves {@code revision} of its source: the registry has applied it and
+   * every listener has seen a snapshot at that revision or later — or, when the revision changed
+   * nothing this registry holds, every snapshot published so far. Read-your-writes on one node:
+   * after a write through the source at revision R, a request handled after {@code whenServed(R)}
+   * completes sees the write in every listener-built structure (route table, plugin chains).
+   *
+   * <p>Told by the threads that apply and deliver, never polled. It completes on the registry's
+   * apply or notifier thread: keep dependent stages trivial or use the {@code ...Async} variants.
+   * It has no deadline of its own ({@code orTimeout} gives one); it fails when the registry closes
+   * first, and at once when {@value ServedWaiters#MAX_WAITERS} waits are already pending.
+   */
+  public java.util.concurrent.CompletableFuture<Void> whenServed(long revision) {
+    return served.await(revision);
   }
 
   /** A live view of {@code type}'s store; each call reads the newest snapshot. */
@@ -220,6 +242,7 @@ public final class ConfigRegistry implements AutoCloseable {
   public synchronized void close() {
     loop.close(started);
     notifier.shutdown();
+    served.close();
   }
 
   /** Settings for a registry. */

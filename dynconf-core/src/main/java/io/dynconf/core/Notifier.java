@@ -31,7 +31,10 @@ final class Notifier {
   private boolean draining; // guarded by lock
   private volatile @Nullable String lastFailure;
 
-  Notifier() {
+  private final ServedWaiters served;
+
+  Notifier(ServedWaiters served) {
+    this.served = served;
     this.executor = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "dynconf-notify");
       t.setDaemon(true);
@@ -66,6 +69,7 @@ final class Notifier {
 
   void publish(ConfigUpdate update) {
     if (listeners.isEmpty()) {
+      served.delivered(update.current()); // nobody to tell: seen
       return;
     }
     synchronized (lock) {
@@ -103,6 +107,7 @@ final class Notifier {
           }
         }
         deliver(update);
+        served.delivered(update.current());
       }
     } finally {
       if (!normal) { // the drain itself failed (out of memory while merging, say): try again

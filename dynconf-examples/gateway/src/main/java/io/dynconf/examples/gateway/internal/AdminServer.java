@@ -68,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * request (head and body) within {@value #IDLE_SECONDS} s of opening or of its last answer, however
  * slowly it trickles bytes.
  *
- * <p>A successful write is answered once this node serves it ({@link AppliedRevision}, at most
+ * <p>A successful write is answered once this node serves it ({@link ConfigRegistry#whenServed}, at most
  * {@value #SERVED_WAIT_MILLIS} ms later), so a client's next request to this node sees the change.
  */
 public final class AdminServer implements AutoCloseable {
@@ -113,7 +113,7 @@ public final class AdminServer implements AutoCloseable {
   private final Operators operators;
   private final byte[] adminDigest;
   private final byte @Nullable [] viewerDigest;
-  private final AppliedRevision applied;
+  private final ConfigRegistry registry;
   private final Security security;
   private final HealthEndpoint health;
 
@@ -178,7 +178,7 @@ public final class AdminServer implements AutoCloseable {
       });
     }
     this.api = b.build();
-    this.applied = new AppliedRevision(registry); // the registry's last listener: created after all others
+    this.registry = registry;
     this.executor = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
       Thread t = new Thread(r, "dynconf-admin");
       t.setDaemon(true);
@@ -428,7 +428,9 @@ public final class AdminServer implements AutoCloseable {
           AdminResponse answer = response;
           String revision = answer.header(AdminApi.REVISION_HEADER);
           if (revision != null) {
-            applied.whenServed(Long.parseLong(revision), ctx.executor(), SERVED_WAIT_MILLIS, () -> write(ctx, x, answer));
+            // answered once served, or after the wait's bound (the write stands either way); told, not polled
+            registry.whenServed(Long.parseLong(revision)).orTimeout(SERVED_WAIT_MILLIS, TimeUnit.MILLISECONDS)
+                .whenCompleteAsync((served, late) -> write(ctx, x, answer), ctx.executor());
           } else {
             ctx.executor().execute(() -> write(ctx, x, answer));
           }
