@@ -51,7 +51,8 @@ import org.jspecify.annotations.Nullable;
  * @param http2 HTTP/2 towards clients ({@link Http2Options})
  * @param stream the stream proxy's listeners ({@link StreamOptions})
  * @param transport the sockets' transport ({@code --transport}, YAML {@code transport}: {@code auto},
- *     the default, is Linux's native epoll where it loads, else the JVM's NIO; {@code nio}; {@code epoll})
+ *     the default, is Linux's io_uring where the kernel allows it, else native epoll where it loads, else the
+ *     JVM's NIO; {@code nio}; {@code epoll}; {@code io_uring})
  */
 public record GatewayConfig(
     ListenAddress listen,

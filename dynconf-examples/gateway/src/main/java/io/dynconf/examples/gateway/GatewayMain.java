@@ -21,7 +21,7 @@ import java.io.PrintStream;
  * --stream-listen HOST:PORT[,...]  TCP listeners of the stream proxy (stream_routes)
  * --stream-sni-listen HOST:PORT[,...]  the same for TLS clients, also routed by SNI
  * --status-listen HOST:PORT GET /dynconf/health for probes, on its own listener (default: none)
- * --transport T            auto (default: native epoll on Linux, else NIO), nio or epoll
+ * --transport T            auto (default: io_uring on Linux where allowed, else native epoll, else NIO), nio, epoll or io_uring
  * --router-mode MODE        radixtree_host_uri (default), radixtree_uri or radixtree_uri_with_parameter
  * --tls-default-cert FILE   PEM certificate for handshakes that match no ssl (default: self-signed)
  * --tls-default-key FILE    its PEM private key
@@ -109,7 +109,7 @@ public final class GatewayMain {
           --stream-listen HOST:PORT[,...]      TCP listeners of the stream proxy (stream_routes; default: none)
           --stream-sni-listen HOST:PORT[,...]  the same for TLS clients, also routed by SNI (TLS passes through)
           --status-listen HOST:PORT GET /dynconf/health for probes, on its own listener (default: none)
-          --transport T             auto (default): Linux's native epoll where it loads, else the JVM's NIO; nio; epoll
+          --transport T             auto (default): Linux's io_uring where the kernel allows it, else native epoll, else the JVM's NIO; nio; epoll; io_uring
           --router-mode MODE        APISIX's router.http: radixtree_host_uri (default; :name is literal),
                                     radixtree_uri, radixtree_uri_with_parameter (:name binds a segment)
           --tls-default-cert FILE   PEM certificate for handshakes that match no ssl (default: self-signed)

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * idle ones make room; with the limit set far above it, accepts fail with "Too many open files",
  * idle connections are closed, the listener recovers, and the failure is logged a few times, not
  * once per retry. Either way a new client is served while the silent connections are still open.
- * Both transports: NIO (the listener's own channel) and epoll (a handler on the listener).
+ * Every transport: NIO (the listener's own channel), epoll and io_uring (a handler on the listener).
  */
 class GatewayDescriptorLimitTest {
   private static final int SILENT = 400;
@@ -34,7 +34,7 @@ class GatewayDescriptorLimitTest {
   @TempDir Path dir;
 
   @ParameterizedTest(name = "transport {0}")
-  @ValueSource(strings = {"nio", "epoll"})
+  @ValueSource(strings = {"nio", "epoll", "io_uring"})
   void theDerivedLimitLetsNewClientsInPastSilentConnections(String transport) throws Exception {
     String log = underAttack("--transport", transport);
     assertThat(log).contains("transport: " + transport.toUpperCase(java.util.Locale.ROOT));
@@ -43,7 +43,7 @@ class GatewayDescriptorLimitTest {
   }
 
   @ParameterizedTest(name = "transport {0}")
-  @ValueSource(strings = {"nio", "epoll"})
+  @ValueSource(strings = {"nio", "epoll", "io_uring"})
   void descriptorsRunningOutCloseIdleConnectionsAndTheListenerRecovers(String transport) throws Exception {
     String log = underAttack("--max-connections", "100000", "--transport", transport);
     assertThat(log).contains("transport: " + transport.toUpperCase(java.util.Locale.ROOT));
