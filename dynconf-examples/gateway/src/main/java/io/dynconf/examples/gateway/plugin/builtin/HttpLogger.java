@@ -71,6 +71,8 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
   private static final int ERROR_BODY = 1024;
 
   private final LogBatcher batcher = new LogBatcher("http-logger");
+  /** The sockets of sends in flight (at most one per sender thread), closed by {@link #close()}. */
+  private final Set<Socket> sending = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile @Nullable ConfigRegistry registry;
   private volatile @Nullable PluginMetadata metadataFrom;
   private volatile LogEntries.Metadata metadata = LogEntries.Metadata.NONE;
@@ -246,6 +248,9 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
 
   @Override
   public void close() {
+    for (Socket s : sending) { // a send blocked on a silent server ends now, not at its deadline
+      closeQuietly(s);
+    }
     batcher.close();
   }
 
@@ -254,6 +259,7 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
     byte[] body = encode(config, entries, batchMaxSize);
     long timeoutMillis = config.timeoutSeconds * 1000L;
     Socket socket = new Socket();
+    sending.add(socket);
     // the watchdog: a server that accepts and never reads or answers cannot hold a sender past
     // connect + send + read (each bounded by the timeout, as resty.http's set_timeout)
     ScheduledFuture<?> watchdog = batcher.schedule(() -> closeQuietly(socket), 3 * timeoutMillis);
@@ -315,6 +321,7 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
       if (watchdog != null) {
         watchdog.cancel(false);
       }
+      sending.remove(socket);
       closeQuietly(socket);
     }
   }
