@@ -116,6 +116,8 @@ final class LogBatcher implements AutoCloseable {
   private final AtomicLong droppedSinceReport = new AtomicLong();
   private final AtomicLong lastReport = new AtomicLong(System.nanoTime() - REPORT_INTERVAL_NANOS);
   private volatile @Nullable String lastError;
+  private final AtomicLong failuresSinceReport = new AtomicLong();
+  private final AtomicLong lastFailureReport = new AtomicLong(System.nanoTime() - REPORT_INTERVAL_NANOS);
 
   private static final String OVER_ENTRIES = "backlog_full";
   private static final String OVER_BYTES = "backlog_bytes_full";
@@ -257,8 +259,15 @@ final class LogBatcher implements AutoCloseable {
       batchesFailed.increment();
       if (batch.attempts <= q.settings.maxRetryCount() && !closed) {
         retries.increment();
-        LOG.warn("Batch Processor[{}] of {} failed to send {} entries (attempt {} of {}), retrying in {} s: {}", q.settings.name(),
-            plugin, batch.entries.size(), batch.attempts, q.settings.maxRetryCount() + 1, q.settings.retryDelay(), why);
+        long failures = failuresSinceReport.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastFailureReport.get();
+        if (now - last >= REPORT_INTERVAL_NANOS && lastFailureReport.compareAndSet(last, now)) { // one line a second, not one per batch
+          failuresSinceReport.addAndGet(-failures);
+          LOG.warn("Batch Processor[{}] of {} failed to send {} entries (attempt {} of {}), retrying in {} s: {} ({} failed sends in the last second)",
+              q.settings.name(), plugin, batch.entries.size(), batch.attempts, q.settings.maxRetryCount() + 1, q.settings.retryDelay(), why,
+              failures);
+        }
         try {
           timer().schedule(() -> submit(q, batch), q.settings.retryDelay(), TimeUnit.SECONDS);
           return;
@@ -291,10 +300,10 @@ final class LogBatcher implements AutoCloseable {
     long since = droppedSinceReport.addAndGet(n);
     long now = System.nanoTime();
     long last = lastReport.get();
-    if (detail != null || now - last >= REPORT_INTERVAL_NANOS) {
-      if (detail != null || lastReport.compareAndSet(last, now)) {
+    if (now - last >= REPORT_INTERVAL_NANOS) {
+      if (lastReport.compareAndSet(last, now)) {
         droppedSinceReport.addAndGet(-since);
-        LOG.error("{}: dropped {} log entries ({}{}); pending {} of max {} entries, {} bytes; dropped in all: {}", plugin, since,
+        LOG.error("{}: dropped {} log entries since the last report (this one: {}{}); pending {} of max {} entries, {} bytes; dropped in all: {}", plugin, since,
             reason, detail == null ? "" : ": " + detail, pendingEntries.get(), maxPendingEntries, pendingBytes.get(), droppedCounts());
       }
     }
