@@ -30,7 +30,7 @@ class PluginSchemaPublishingTest {
   /** The built-ins: every one publishes its schema. */
   private static final Set<String> PUBLISHED = Set.of("key-auth", "basic-auth", "request-id", "uri-blocker", "limit-count",
       "limit-req", "limit-conn", "consumer-restriction", "ip-restriction", "prometheus", "real-ip", "redirect", "proxy-rewrite",
-      "response-rewrite", "cors", "jwt-auth", "traffic-split", "http-logger");
+      "response-rewrite", "cors", "jwt-auth", "traffic-split", "http-logger", "syslog");
 
   @TempDir Path dir;
 
@@ -127,6 +127,15 @@ class PluginSchemaPublishingTest {
             "{\"uri\":\"http://a\",\"name\":1}", "{\"uri\":\"http://a\",\"log_format\":[]}", "{\"uri\":\"http://a\",\"log_format_extra\":\"x\"}",
             "{\"uri\":\"http://a\",\"include_req_body\":1}", "{\"uri\":\"http://a\",\"include_req_body_expr\":[]}", "{\"uri\":\"http://a\",\"include_resp_body_expr\":[\"a\"]}",
             "{\"uri\":\"http://a\",\"max_req_body_bytes\":0}", "{\"uri\":\"http://a\",\"max_resp_body_bytes\":2147483648}", "{\"uri\":\"http://a\",\"other\":1}"}});
+    samples.put("syslog", new String[][] {
+        {"{\"host\":\"127.0.0.1\",\"port\":514}", "{\"host\":\"logs\",\"port\":6514,\"sock_type\":\"tcp\",\"tls\":true,\"timeout\":1,\"flush_limit\":1,\"drop_limit\":-1,\"pool_size\":5}",
+            "{\"host\":\"h\",\"port\":1,\"sock_type\":\"udp\",\"tls\":false,\"log_format\":{\"a\":\"$uri\"},\"batch_max_size\":1,\"name\":\"x\",\"include_resp_body\":true}",
+            "{\"host\":\"h\",\"port\":65535,\"include_req_body_expr\":[[\"arg_a\",\"==\",\"1\"]],\"_meta\":{}}"},
+        {"{}", "{\"host\":\"h\"}", "{\"port\":514}", "{\"host\":\"\",\"port\":514}", "{\"host\":1,\"port\":514}", "{\"host\":\"h\",\"port\":0}",
+            "{\"host\":\"h\",\"port\":65536}", "{\"host\":\"h\",\"port\":\"514\"}", "{\"host\":\"h\",\"port\":1,\"sock_type\":\"sctp\"}",
+            "{\"host\":\"h\",\"port\":1,\"sock_type\":\"udp\",\"tls\":true}", "{\"host\":\"h\",\"port\":1,\"pool_size\":4}", "{\"host\":\"h\",\"port\":1,\"flush_limit\":0}",
+            "{\"host\":\"h\",\"port\":1,\"timeout\":0}", "{\"host\":\"h\",\"port\":1,\"tls\":\"yes\"}", "{\"host\":\"h\",\"port\":1,\"log_format\":\"x\"}",
+            "{\"host\":\"h\",\"port\":1,\"batch_max_size\":0}", "{\"host\":\"h\",\"port\":1,\"uri\":\"http://a\"}"}});
     assertThat(samples.keySet()).as("samples for every published plugin").containsExactlyInAnyOrderElementsOf(PUBLISHED);
     samples.forEach((plugin, s) -> {
       assertAgree(PLUGINS, plugin, true, s[0]);
@@ -138,7 +147,7 @@ class PluginSchemaPublishingTest {
   @Test
   void corsMetadataSchemaIsTheOneItsCheckerEnforces() {
     assertThat(PLUGINS.plugins()).filteredOn(p -> p.metadataSchema() != null).extracting(PluginInfo::name)
-        .containsExactlyInAnyOrder("cors", "http-logger");
+        .containsExactlyInAnyOrder("cors", "http-logger", "syslog");
     assertMetadataAgree(PLUGINS, "cors", true, "{}", "{\"allow_origins\":{}}",
         "{\"allow_origins\":{\"k1\":\"*\",\"k2\":\"**\",\"k3\":\"null\",\"k4\":\"http://y.com.uk\",\"k5\":\"https://x.com,http://y.com.uk:12000,http://c.tv\"}}",
         "{\"allow_origins\":{\"\":\"https://x.com\",\"a/b~c\":\"*\"},\"inactive_timeout\":1}", "{\"other\":[1]}", "{\"allow_origins\":{\"k\":\"*\\n\"}}");
@@ -161,6 +170,8 @@ class PluginSchemaPublishingTest {
         "{\"max_pending_entries\":1}", "{\"max_pending_entries\":8192,\"log_format\":{}}", "{\"host\":\"127.0.0.1\"}");
     assertMetadataAgree(PLUGINS, "http-logger", false, "{\"log_format\":\"$host\"}", "{\"log_format\":[]}", "{\"log_format_extra\":1}",
         "{\"max_pending_entries\":0}", "{\"max_pending_entries\":1.5}", "{\"max_pending_entries\":\"5\"}", "{\"log_format\":null}");
+    assertMetadataAgree(PLUGINS, "syslog", true, "{}", "{\"host\":\"127.0.0.1\",\"port\":5140}", "{\"log_format\":{\"u\":\"$uri\"},\"max_pending_entries\":10}");
+    assertMetadataAgree(PLUGINS, "syslog", false, "{\"log_format\":1}", "{\"max_pending_entries\":-1}");
   }
 
   @Test

@@ -2,11 +2,7 @@ package io.dynconf.examples.gateway.plugin.builtin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.dynconf.core.ConfigItem;
-import io.dynconf.core.ConfigRegistry;
 import io.dynconf.core.InvalidConfigException;
-import io.dynconf.core.apisix.PluginMetadata;
-import io.dynconf.core.apisix.StandardTypes;
 import io.dynconf.netty.plugin.Conf;
 import io.dynconf.netty.plugin.GatewayPlugin;
 import io.dynconf.netty.plugin.PluginContext;
@@ -73,9 +69,7 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
   private final LogBatcher batcher = new LogBatcher("http-logger");
   /** The sockets of sends in flight (at most one per sender thread), closed by {@link #close()}. */
   private final Set<Socket> sending = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private volatile @Nullable ConfigRegistry registry;
-  private volatile @Nullable PluginMetadata metadataFrom;
-  private volatile LogEntries.Metadata metadata = LogEntries.Metadata.NONE;
+  private final LoggerMetadata metadata = new LoggerMetadata("http-logger", batcher);
 
   /** The compiled configuration, with the buffer of this configured instance. */
   public static final class Config {
@@ -182,38 +176,12 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
 
   @Override
   public void init(PluginEnvironment environment) {
-    ConfigRegistry r = environment.registry();
-    boolean hasMetadata = r.types().stream().anyMatch(t -> t.name().equals(StandardTypes.PLUGIN_METADATA.name())
-        && t.javaType() == PluginMetadata.class);
-    registry = hasMetadata ? r : null;
-  }
-
-  /** The current metadata, compiled again only when its stored value changed. */
-  private LogEntries.Metadata metadata() {
-    ConfigRegistry r = registry;
-    if (r == null) {
-      return LogEntries.Metadata.NONE;
-    }
-    ConfigItem<PluginMetadata> item = r.snapshot().store(StandardTypes.PLUGIN_METADATA).item(name());
-    PluginMetadata value = item == null ? null : item.value();
-    if (value != metadataFrom) {
-      LogEntries.Metadata m;
-      try {
-        m = value == null ? LogEntries.Metadata.NONE : LogEntries.Metadata.of(value.metadata());
-      } catch (InvalidConfigException e) {
-        LOG.warn("plugin metadata of http-logger: {}: {} (ignored)", e.field(), e.reason());
-        m = LogEntries.Metadata.NONE;
-      }
-      metadata = m;
-      metadataFrom = value; // a race compiles the same value twice, harmlessly
-      batcher.maxPendingEntries(m.maxPendingEntries());
-    }
-    return metadata;
+    metadata.init(environment);
   }
 
   @Override
   public @Nullable PluginResponse access(Config config, PluginContext ctx) {
-    int keep = config.common.requestBodyToKeep(ctx, metadata().logFormat());
+    int keep = config.common.requestBodyToKeep(ctx, metadata.get().logFormat());
     if (keep > 0) {
       ctx.captureRequestBody(keep);
     }
@@ -231,7 +199,7 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
   @Override
   public void log(Config config, PluginContext ctx, int status, long nanos) {
     try {
-      LogEntries.Metadata m = metadata();
+      LogEntries.Metadata m = metadata.get();
       HttpHeaders headers = ctx.state().get(STATE_HEADERS) instanceof HttpHeaders h ? h : null;
       Map<String, Object> entry = LogEntries.entry(config.common, m.logFormat(), m.logFormatExtra(),
           new LogEntries.Vars(ctx, status, nanos, headers));
@@ -255,7 +223,7 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
   }
 
   /** One batch, POSTed (on a sender thread). */
-  private void send(Config config, List<Object> entries, int batchMaxSize) throws IOException, InterruptedException {
+  private int send(Config config, List<Object> entries, int batchMaxSize) throws IOException {
     byte[] body = encode(config, entries, batchMaxSize);
     long timeoutMillis = config.timeoutSeconds * 1000L;
     Socket socket = new Socket();
@@ -308,6 +276,7 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
         throw new IOException("server returned status code[" + status + "] host[" + config.host + "] port[" + config.port
             + "] body[" + new String(buf, StandardCharsets.UTF_8) + "]");
       }
+      return 0;
     } catch (java.net.SocketTimeoutException e) {
       throw new IOException("timed out (" + config.timeoutSeconds + " s) sending data to [" + config.host + "] port[" + config.port + "]", e);
     } catch (java.net.SocketException e) {

@@ -52,9 +52,13 @@ final class LogBatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LogBatcher.class);
   private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  /** Sends one batch; throws with a message saying what failed (the batch is retried or dropped). Runs on a sender thread. */
+  /**
+   * Sends one batch; throws with a message saying what failed (the batch is retried or dropped).
+   * Returns how many of its entries could not be sent at all (too large for a datagram: dropped and
+   * counted, not retried). Runs on a sender thread.
+   */
   interface Sender {
-    void send(List<Object> entries, int batchMaxSize) throws Exception;
+    int send(List<Object> entries, int batchMaxSize) throws Exception;
   }
 
   /** The batch processor fields of APISIX's logger schemas. */
@@ -124,10 +128,11 @@ final class LogBatcher implements AutoCloseable {
   private static final String QUEUE_FULL = "send_queue_full";
   private static final String FAILED = "send_failed";
   private static final String CLOSED = "closed";
+  private static final String TOO_LARGE = "too_large";
 
   LogBatcher(String plugin) {
     this.plugin = plugin;
-    for (String reason : List.of(OVER_ENTRIES, OVER_BYTES, QUEUE_FULL, FAILED, CLOSED)) {
+    for (String reason : List.of(OVER_ENTRIES, OVER_BYTES, QUEUE_FULL, FAILED, TOO_LARGE, CLOSED)) {
       dropped.put(reason, new LongAdder());
     }
   }
@@ -241,10 +246,11 @@ final class LogBatcher implements AutoCloseable {
       values.add(e.value());
     }
     try {
-      q.sender.send(values, q.settings.batchMaxSize());
+      int skipped = Math.max(0, Math.min(batch.entries.size(), q.sender.send(values, q.settings.batchMaxSize())));
       release(batch);
-      sent.add(batch.entries.size());
+      sent.add(batch.entries.size() - skipped);
       batchesSent.increment();
+      drop(skipped, TOO_LARGE, null);
       return;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -60,6 +60,7 @@ class LogBatcherTest {
             duplicates.incrementAndGet();
           }
         }
+        return 0;
       }));
     }
     int total = 1 + random.nextInt(20_000);
@@ -109,7 +110,10 @@ class LogBatcherTest {
     CountDownLatch never = new CountDownLatch(1);
     List<LogBatcher.Queue> queues = new ArrayList<>();
     for (int i = 0; i < 10_000; i++) {
-      queues.add(batcher.queue(new LogBatcher.Settings("q" + i, 1 + i % 3, 1, 60, 5, 1), (entries, max) -> never.await()));
+      queues.add(batcher.queue(new LogBatcher.Settings("q" + i, 1 + i % 3, 1, 60, 5, 1), (entries, max) -> {
+        never.await();
+        return 0;
+      }));
     }
     long slowest = 0;
     for (int i = 0; i < 50_000; i++) {
@@ -138,7 +142,10 @@ class LogBatcherTest {
     LogBatcher batcher = new LogBatcher(plugin);
     CountDownLatch never = new CountDownLatch(1);
     try {
-      LogBatcher.Queue q = batcher.queue(new LogBatcher.Settings("q", 1000, 60, 60, 0, 1), (entries, max) -> never.await());
+      LogBatcher.Queue q = batcher.queue(new LogBatcher.Settings("q", 1000, 60, 60, 0, 1), (entries, max) -> {
+        never.await();
+        return 0;
+      });
       for (int i = 0; i < 200; i++) {
         q.offer((long) i, 1 << 20);
       }
