@@ -21,9 +21,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code GET plugins?all=true}: an object, per name, of {@code name}, {@code priority},
  *       {@code version}, {@code schema} and, where the plugin has them, {@code type}, {@code
  *       consumer_schema} and {@code metadata_schema}.
- *   <li>{@code GET plugins/<name>}: its schema; {@code ?schema_type=consumer} its consumer schema,
- *       {@code ?schema_type=metadata} its metadata schema (400 "not found schema" when it has
- *       none; 404 "plugin not found" for an unknown plugin).
+ *   <li>{@code GET plugins/<name>}: its schema; {@code ?schema_type=consumer} its consumer schema
+ *       (400 "not found schema" when it has none); any other {@code schema_type}, {@code metadata}
+ *       included, its schema, as APISIX 3.18 answers (its metadata schema is in {@code
+ *       plugins?all=true}); 404 "plugin not found" for an unknown plugin.
  *   <li>{@code PUT plugins/reload}: 200 {@code "done"}. Here the plugins are compiled into the host
  *       and their catalog is fixed when the admin API is built, so there is nothing to load again;
  *       it answers as APISIX does so that tools that call it after a change work.
@@ -76,11 +77,10 @@ final class PluginEndpoints {
     if (p == null) {
       throw new Problem(404, "plugin not found in subsystem " + subsystem, Map.of(), Map.of("description", "no plugin " + quote(segments.get(1))));
     }
-    String schemaType = query.get("schema_type");
-    String schema = schemaType == null ? p.schema()
-        : schemaType.equals("consumer") ? p.consumerSchema()
-        : schemaType.equals("metadata") ? p.metadataSchema()
-        : null;
+    // APISIX 3.18 (apisix/admin/plugins.lua): only schema_type=consumer selects another schema; any
+    // other value, metadata included, serves the plugin's own schema (metadata schemas are published
+    // by plugins?all=true, which is where the Dashboard reads them)
+    String schema = "consumer".equals(query.get("schema_type")) ? p.consumerSchema() : p.schema();
     if (schema == null) {
       throw Problem.badRequest("not found schema");
     }

@@ -69,7 +69,7 @@ public interface GatewayPlugin<C> {
   /**
    * The JSON Schema of this plugin's metadata (APISIX's {@code metadata_schema}: settings shared by
    * all its instances, stored at {@code <prefix>/plugin_metadata/<name>}), published by the admin
-   * API ({@code plugins?all=true}, {@code plugins/<name>?schema_type=metadata}), or null when it
+   * API ({@code plugins?all=true}, as APISIX publishes it), or null when it
    * takes none (the admin API then refuses metadata for it). It must be the rule {@link
    * #checkMetadata} enforces (test it with {@code PluginSchemaConformance.assertMetadataAgree}).
    */
