@@ -150,6 +150,22 @@ class HttpLoggerPluginTest {
     assertThat(e.has("consumer")).isFalse();
   }
 
+  /** An answer a plugin makes itself (key-auth's 401) is logged too, with the status and headers the client got. */
+  @Test
+  void anAnswerAPluginMakesIsLoggedAsTheClientGotIt() throws Exception {
+    gw.route("1", "/auth/*", "\"key-auth\":{}," + logger("\"batch_max_size\":1"));
+    gw.awaitStatus("/auth/a", 401);
+    logs.next();
+    HttpResponse<String> r = gw.get("/auth/b");
+    assertThat(r.statusCode()).isEqualTo(401);
+    JsonNode e = JSON.readTree(logs.next().body());
+    assertThat(e.path("response").path("status").asInt()).isEqualTo(401);
+    assertThat(e.path("response").path("headers").path("content-length").asText()).isEqualTo(String.valueOf(r.body().length()));
+    assertThat(e.path("response").path("size").asLong()).isGreaterThan(r.body().length());
+    assertThat(e.has("upstream")).as("no upstream was tried").isFalse();
+    assertThat(e.has("upstream_latency")).isFalse();
+  }
+
   @Test
   void batchesRespectBatchMaxSizeAndTheInactiveTimeout() throws Exception {
     gw.route("1", "/log/*", logger("\"batch_max_size\":3,\"inactive_timeout\":1"));

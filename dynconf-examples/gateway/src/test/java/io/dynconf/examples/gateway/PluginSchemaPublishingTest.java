@@ -221,6 +221,8 @@ class PluginSchemaPublishingTest {
       assertThat(JSON.readTree(cors.body()).path("properties").path("allow_origins_by_metadata").path("items").path("type").asText())
           .isEqualTo("string");
 
+      // APISIX's titles of basic-auth's schema (its route form)
+      assertThat(JSON.readTree(all.body()).path("basic-auth").path("schema").path("title").asText()).isEqualTo("work with route or service object");
       HttpResponse<String> one = GatewayAdminTest.admin(http, gateway, "GET", "/apisix/admin/plugins/limit-count", GatewayAdminTest.KEY, null);
       assertThat(one.statusCode()).as(one.body()).isEqualTo(200);
       assertThat(JSON.readTree(one.body()).path("required")).extracting(JsonNode::asText).containsExactlyInAnyOrder("count", "time_window");
