@@ -101,7 +101,20 @@ class AdminApiParityTest {
   void onePluginsSchemaBySchemaType() {
     assertThat(json(ok("GET", "/apisix/admin/plugins/limit-count", null)).path("required").toString()).isEqualTo("[\"count\",\"time_window\"]");
     assertThat(json(ok("GET", "/apisix/admin/plugins/key-auth?schema_type=consumer", null)).path("required").toString()).isEqualTo("[\"key\"]");
-    assertThat(json(ok("GET", "/apisix/admin/plugins/http-logger?schema_type=metadata", null)).has("properties")).isTrue();
+    // APISIX 3.18's plugins.lua: only "consumer" selects another schema; "metadata" (or anything else) is the plain one
+    assertThat(json(ok("GET", "/apisix/admin/plugins/http-logger?schema_type=metadata", null)).path("required").toString())
+        .isEqualTo("[\"uri\"]");
+    assertThat(json(ok("GET", "/apisix/admin/plugins/http-logger?schema_type=other", null)).path("required").toString())
+        .isEqualTo("[\"uri\"]");
+    // as APISIX's plugin.lua injects into every plugin's schema (not into consumer or metadata schemas): its mark and _meta
+    JsonNode limitCount = json(ok("GET", "/apisix/admin/plugins/limit-count", null));
+    assertThat(limitCount.path("$comment").asText()).isEqualTo("this is a mark for our injected plugin schema");
+    assertThat(limitCount.path("properties").path("_meta").path("properties").path("disable").path("type").asText()).isEqualTo("boolean");
+    assertThat(limitCount.path("properties").path("_meta").path("additionalProperties").asBoolean(true)).isFalse();
+    assertThat(json(ok("GET", "/apisix/admin/plugins?all=true", null)).path("limit-count").path("schema").path("$comment").asText())
+        .isEqualTo("this is a mark for our injected plugin schema");
+    assertThat(json(ok("GET", "/apisix/admin/schema/plugins/limit-count", null)).path("properties").has("_meta")).isTrue();
+    assertThat(json(ok("GET", "/apisix/admin/plugins/key-auth?schema_type=consumer", null)).has("$comment")).isFalse();
     HttpResponse<String> none = http.send("GET", "/apisix/admin/plugins/limit-count?schema_type=consumer", null);
     assertThat(none.statusCode()).isEqualTo(400);
     assertThat(json(none).path("error_msg").asText()).isEqualTo("not found schema");

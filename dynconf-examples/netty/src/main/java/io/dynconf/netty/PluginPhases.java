@@ -70,8 +70,10 @@ final class PluginPhases {
     chain.headerFilter(ctx, head);
   }
 
-  void log(int status) {
+  /** The log phase, after {@code log}'s facts (upstream, sizes) are handed to the plugins' context. */
+  void log(int status, RequestLog log) {
     long nanos = System.nanoTime() - start;
+    ctx.exchange(log.exchangeSoFar());
     global.log(ctx, status, nanos);
     chain.log(ctx, status, nanos);
   }

@@ -1,6 +1,8 @@
 package io.dynconf.netty;
 
 import io.dynconf.core.apisix.Upstream;
+import io.dynconf.netty.plugin.BodyCapture;
+import io.dynconf.netty.plugin.PluginContext;
 import io.dynconf.netty.plugin.PluginResponse;
 import io.dynconf.netty.plugin.Plugins;
 import io.dynconf.netty.plugin.UpstreamChoice;
@@ -434,6 +436,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       pull();
       return;
     }
+    PluginContext pc = log.plugins;
+    if (pc != null && pc.requestBody() != null) { // a logger asked for the body (include_req_body): its first bytes
+      pc.requestBody().append(content.content());
+    }
     ex.requestBody(content, last);
   }
 
@@ -461,7 +467,6 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       if (replaced != null) {
         r.content().clear().writeBytes(replaced);
       }
-      filters.log(head.status());
     }
     r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
     if (keepAlive && discarding && !bodyDone && (expectContinue || bodyLeft < 0 || bodyLeft > DISCARD_LIMIT)) {
@@ -471,6 +476,13 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     HttpUtil.setKeepAlive(r, keepAlive);
     log.bytesSent += RequestLog.statusLineBytes(r.status()) + RequestLog.headerBytes(r.headers()) + r.content().readableBytes();
+    if (filters != null) { // after the head is final, so the log phase sees what the client gets
+      BodyCapture kept = filters.context().responseBody();
+      if (kept != null) {
+        kept.append(r.content());
+      }
+      filters.log(r.status().code(), log);
+    }
     ended(r.status().code());
     if (keepAlive) {
       c.writeAndFlush(r).addListener(f -> {
@@ -567,7 +579,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     PluginPhases p = takePhases();
     if (p != null) { // the client left before the response ended: plugins still see the end (status 0)
-      p.log(0);
+      p.log(0, log);
     }
     ended(0);
     if (opened) {

@@ -64,6 +64,13 @@ public final class RequestLog {
     }
   }
 
+  /** What the log phase of plugins sees: the last node tried, the upstream time until now, the bytes so far. */
+  PluginContext.Exchange exchangeSoFar() {
+    Node n = node;
+    return new PluginContext.Exchange(n == null ? null : n.host().indexOf(':') >= 0 ? "[" + n.host() + "]:" + n.port() : n.host() + ":" + n.port(),
+        upstreamTried ? System.nanoTime() - upstreamStart : -1, bytesReceived, bytesSent);
+  }
+
   /** The request ends now: fills the status and the times. */
   void end(@Nullable ResolvedRoute matched, int finalStatus, long requestStart) {
     long now = System.nanoTime();

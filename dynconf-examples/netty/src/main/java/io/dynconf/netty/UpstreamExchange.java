@@ -1,6 +1,7 @@
 package io.dynconf.netty;
 
 import io.dynconf.core.apisix.Upstream;
+import io.dynconf.netty.plugin.BodyCapture;
 import io.dynconf.netty.plugin.PluginContext;
 import io.dynconf.netty.plugin.ResponseHead;
 import io.dynconf.radix.ResolvedRoute;
@@ -458,12 +459,20 @@ final class UpstreamExchange implements BackendHandler.Listener, UpstreamPool.Ac
         if (last) {
           boolean head = request.request().method() == HttpMethod.HEAD;
           handler.log().bytesSent += head ? 0 : replaced.length;
+          BodyCapture kept = pctx == null ? null : pctx.responseBody();
+          if (kept != null && !head) {
+            kept.append(replaced);
+          }
           complete(head ? LastHttpContent.EMPTY_LAST_CONTENT
               : new io.netty.handler.codec.http.DefaultLastHttpContent(Unpooled.wrappedBuffer(replaced)));
         }
         return;
       }
       handler.log().bytesSent += content.content().readableBytes();
+      BodyCapture kept = pctx == null ? null : pctx.responseBody();
+      if (kept != null) { // a logger asked for the body (include_resp_body): its first bytes
+        kept.append(content.content());
+      }
       if (last) {
         complete(content);
       } else {
@@ -525,7 +534,7 @@ final class UpstreamExchange implements BackendHandler.Listener, UpstreamPool.Ac
     int status = Objects.requireNonNull(response, "complete() follows the response head").status().code();
     PluginPhases filters = handler.takePhases();
     if (filters != null) {
-      filters.log(status);
+      filters.log(status, handler.log());
     }
     handler.ended(status);
     if (b != null) {

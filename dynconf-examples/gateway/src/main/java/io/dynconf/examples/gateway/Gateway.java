@@ -153,6 +153,7 @@ public final class Gateway implements AutoCloseable {
       ParameterRoutes.warn(config.routerMode(), registry.snapshot());
       metrics = new GatewayMetrics();
       Operators operators = new Operators(source, registry, routes, metrics);
+      operators.pluginCounters(plugins::counters);
       // active health checks: their own thread, probes by JDK sockets (no thread per probe)
       healthChecks = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "dynconf-health-checks");
@@ -523,6 +524,7 @@ public final class Gateway implements AutoCloseable {
     healthChecks.shutdownNow();
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    plugins.close(); // after the loops: no log phase runs any more (loggers report what they could not send)
   }
 
   private static void writeDefault(Path file, int echoPort) throws IOException {

@@ -30,7 +30,7 @@ class PluginSchemaPublishingTest {
   /** The built-ins: every one publishes its schema. */
   private static final Set<String> PUBLISHED = Set.of("key-auth", "basic-auth", "request-id", "uri-blocker", "limit-count",
       "limit-req", "limit-conn", "consumer-restriction", "ip-restriction", "prometheus", "real-ip", "redirect", "proxy-rewrite",
-      "response-rewrite", "cors", "jwt-auth", "traffic-split");
+      "response-rewrite", "cors", "jwt-auth", "traffic-split", "http-logger", "syslog");
 
   @TempDir Path dir;
 
@@ -114,6 +114,28 @@ class PluginSchemaPublishingTest {
     samples.put("traffic-split", new String[][] {
         {"{}", "{\"rules\":[]}", "{\"rules\":[{\"weighted_upstreams\":[{\"weight\":1}]}]}", "{\"rules\":[{\"match\":[{\"vars\":[[\"arg_name\",\"==\",\"jack\"]]}],\"weighted_upstreams\":[{\"upstream_id\":\"u1\",\"weight\":3},{\"weight\":1}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"type\":\"roundrobin\",\"nodes\":{\"127.0.0.1:1980\":1}},\"weight\":2},{\"upstream_id\":7}]}]}", "{\"rules\":[{\"match\":[{}]}]}"},
         {"{\"rules\":{}}", "{\"rules\":[1]}", "{\"rules\":[{\"x\":1}]}", "{\"rules\":[{\"weighted_upstreams\":[]}]}", "{\"rules\":[{\"match\":{}}]}", "{\"rules\":[{\"match\":[{\"other\":1}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"weight\":-1}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":\"\"}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":0}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":\"a\",\"upstream\":{\"nodes\":{\"127.0.0.1:1\":1}}}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"type\":\"roundrobin\",\"nodes\":{}}}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"type\":\"roundrobin\",\"service_name\":\"a\",\"discovery_type\":\"dns\"}}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"nodes\":{\"127.0.0.1:1\":1},\"bogus\":1}}]}]}", "{\"x\":1}"}});
+    samples.put("http-logger", new String[][] {
+        {"{\"uri\":\"http://127.0.0.1:1980/log\"}", "{\"uri\":\"https://[::1]:443\",\"ssl_verify\":true,\"auth_header\":\"Basic x\",\"timeout\":10,\"concat_method\":\"new_line\"}",
+            "{\"uri\":\"http://logs.example.com/a?b=c\",\"batch_max_size\":1,\"inactive_timeout\":1,\"buffer_duration\":1,\"max_retry_count\":0,\"retry_delay\":0,\"name\":\"n\"}",
+            "{\"uri\":\"http://a\",\"log_format\":{\"h\":\"$host\",\"n\":{\"x\":1}},\"log_format_extra\":{},\"include_req_body\":true,\"include_req_body_expr\":[[\"arg_a\",\"==\",\"b\"]],"
+                + "\"include_resp_body\":true,\"include_resp_body_expr\":[[\"status\",\"==\",\"200\"]],\"max_req_body_bytes\":1,\"max_resp_body_bytes\":2147483647}",
+            "{\"uri\":\"http://a\",\"_meta\":{\"priority\":1}}"},
+        {"{}", "{\"uri\":\"\"}", "{\"uri\":\"127.0.0.1:80/log\"}", "{\"uri\":\"http:///x\"}", "{\"uri\":1}", "{\"uri\":\"http://a\",\"auth_header\":1}",
+            "{\"uri\":\"http://a\",\"timeout\":0}", "{\"uri\":\"http://a\",\"timeout\":1.5}", "{\"uri\":\"http://a\",\"concat_method\":\"xml\"}",
+            "{\"uri\":\"http://a\",\"ssl_verify\":\"yes\"}", "{\"uri\":\"http://a\",\"batch_max_size\":0}", "{\"uri\":\"http://a\",\"inactive_timeout\":0}",
+            "{\"uri\":\"http://a\",\"buffer_duration\":0}", "{\"uri\":\"http://a\",\"max_retry_count\":-1}", "{\"uri\":\"http://a\",\"retry_delay\":-1}",
+            "{\"uri\":\"http://a\",\"name\":1}", "{\"uri\":\"http://a\",\"log_format\":[]}", "{\"uri\":\"http://a\",\"log_format_extra\":\"x\"}",
+            "{\"uri\":\"http://a\",\"include_req_body\":1}", "{\"uri\":\"http://a\",\"include_req_body_expr\":[]}", "{\"uri\":\"http://a\",\"include_resp_body_expr\":[\"a\"]}",
+            "{\"uri\":\"http://a\",\"max_req_body_bytes\":0}", "{\"uri\":\"http://a\",\"max_resp_body_bytes\":2147483648}", "{\"uri\":\"http://a\",\"other\":1}"}});
+    samples.put("syslog", new String[][] {
+        {"{\"host\":\"127.0.0.1\",\"port\":514}", "{\"host\":\"logs\",\"port\":6514,\"sock_type\":\"tcp\",\"tls\":true,\"timeout\":1,\"flush_limit\":1,\"drop_limit\":-1,\"pool_size\":5}",
+            "{\"host\":\"h\",\"port\":1,\"sock_type\":\"udp\",\"tls\":false,\"log_format\":{\"a\":\"$uri\"},\"batch_max_size\":1,\"name\":\"x\",\"include_resp_body\":true}",
+            "{\"host\":\"h\",\"port\":65535,\"include_req_body_expr\":[[\"arg_a\",\"==\",\"1\"]],\"_meta\":{}}"},
+        {"{}", "{\"host\":\"h\"}", "{\"port\":514}", "{\"host\":\"\",\"port\":514}", "{\"host\":1,\"port\":514}", "{\"host\":\"h\",\"port\":0}",
+            "{\"host\":\"h\",\"port\":65536}", "{\"host\":\"h\",\"port\":\"514\"}", "{\"host\":\"h\",\"port\":1,\"sock_type\":\"sctp\"}",
+            "{\"host\":\"h\",\"port\":1,\"sock_type\":\"udp\",\"tls\":true}", "{\"host\":\"h\",\"port\":1,\"pool_size\":4}", "{\"host\":\"h\",\"port\":1,\"flush_limit\":0}",
+            "{\"host\":\"h\",\"port\":1,\"timeout\":0}", "{\"host\":\"h\",\"port\":1,\"tls\":\"yes\"}", "{\"host\":\"h\",\"port\":1,\"log_format\":\"x\"}",
+            "{\"host\":\"h\",\"port\":1,\"batch_max_size\":0}", "{\"host\":\"h\",\"port\":1,\"uri\":\"http://a\"}"}});
     assertThat(samples.keySet()).as("samples for every published plugin").containsExactlyInAnyOrderElementsOf(PUBLISHED);
     samples.forEach((plugin, s) -> {
       assertAgree(PLUGINS, plugin, true, s[0]);
@@ -124,7 +146,8 @@ class PluginSchemaPublishingTest {
   /** cors takes plugin metadata (APISIX's metadata_schema): its schema and its checker agree on valid and invalid samples. */
   @Test
   void corsMetadataSchemaIsTheOneItsCheckerEnforces() {
-    assertThat(PLUGINS.plugins()).filteredOn(p -> p.metadataSchema() != null).extracting(PluginInfo::name).containsExactly("cors");
+    assertThat(PLUGINS.plugins()).filteredOn(p -> p.metadataSchema() != null).extracting(PluginInfo::name)
+        .containsExactlyInAnyOrder("cors", "http-logger", "syslog");
     assertMetadataAgree(PLUGINS, "cors", true, "{}", "{\"allow_origins\":{}}",
         "{\"allow_origins\":{\"k1\":\"*\",\"k2\":\"**\",\"k3\":\"null\",\"k4\":\"http://y.com.uk\",\"k5\":\"https://x.com,http://y.com.uk:12000,http://c.tv\"}}",
         "{\"allow_origins\":{\"\":\"https://x.com\",\"a/b~c\":\"*\"},\"inactive_timeout\":1}", "{\"other\":[1]}", "{\"allow_origins\":{\"k\":\"*\\n\"}}");
@@ -136,12 +159,29 @@ class PluginSchemaPublishingTest {
         "{\"allow_origins\":{\"k\":null}}", "{\"allow_origins\":{\"k\":[\"http://a.com\"]}}");
   }
 
+  /**
+   * The loggers' metadata (APISIX: {@code log_format}, {@code log_format_extra}, {@code
+   * max_pending_entries}; other members are accepted and ignored, as APISIX's schema has no
+   * {@code additionalProperties: false}).
+   */
+  @Test
+  void loggerMetadataSchemaIsTheOneItsCheckerEnforces() {
+    assertMetadataAgree(PLUGINS, "http-logger", true, "{}", "{\"log_format\":{\"h\":\"$host\"}}", "{\"log_format_extra\":{}}",
+        "{\"max_pending_entries\":1}", "{\"max_pending_entries\":8192,\"log_format\":{}}", "{\"host\":\"127.0.0.1\"}");
+    assertMetadataAgree(PLUGINS, "http-logger", false, "{\"log_format\":\"$host\"}", "{\"log_format\":[]}", "{\"log_format_extra\":1}",
+        "{\"max_pending_entries\":0}", "{\"max_pending_entries\":1.5}", "{\"max_pending_entries\":\"5\"}", "{\"log_format\":null}");
+    assertMetadataAgree(PLUGINS, "syslog", true, "{}", "{\"host\":\"127.0.0.1\",\"port\":5140}", "{\"log_format\":{\"u\":\"$uri\"},\"max_pending_entries\":10}");
+    assertMetadataAgree(PLUGINS, "syslog", false, "{\"log_format\":1}", "{\"max_pending_entries\":-1}");
+  }
+
   @Test
   void whatNoJsonSchemaCanSayOnlyTheCheckerRefuses() {
     assertOnlyTheCheckerRefuses(PLUGINS, "jwt-auth",
         "{\"key\":\"k\",\"algorithm\":\"RS256\",\"public_key\":\"-----BEGIN PUBLIC KEY-----\\nbm90IGEga2V5\\n-----END PUBLIC KEY-----\"}");
     assertOnlyTheCheckerRefuses(PLUGINS, "proxy-rewrite", "{\"regex_uri\":[\"^/a/(.*)\",\"/b/$2\"]}",
         "{\"regex_uri\":[\"^/a\",\"/b/$\"]}");
+    assertOnlyTheCheckerRefuses(PLUGINS, "http-logger", "{\"uri\":\"http://a\",\"include_req_body_expr\":[[\"arg_a\",\"no-such-operator\",\"b\"]]}",
+        "{\"uri\":\"http://a b\"}");
     assertOnlyTheCheckerRefuses(PLUGINS, "traffic-split",
         "{\"rules\":[{\"match\":[{\"vars\":[[\"arg_name\",\"no-such-operator\",\"jack\"]]}]}]}");
   }
@@ -174,12 +214,15 @@ class PluginSchemaPublishingTest {
       HttpResponse<String> meta = GatewayAdminTest.admin(http, gateway, "GET", "/apisix/admin/plugins/cors?schema_type=metadata",
           GatewayAdminTest.KEY, null);
       assertThat(meta.statusCode()).as(meta.body()).isEqualTo(200);
-      assertThat(JSON.readTree(meta.body())).isEqualTo(corsMetadata);
+      assertThat(JSON.readTree(meta.body())).as("APISIX 3.18 serves the plugin's own schema for schema_type=metadata")
+          .isEqualTo(JSON.readTree(all.body()).path("cors").path("schema"));
       HttpResponse<String> cors = GatewayAdminTest.admin(http, gateway, "GET", "/apisix/admin/schema/plugins/cors", GatewayAdminTest.KEY, null);
       assertThat(cors.statusCode()).as(cors.body()).isEqualTo(200);
       assertThat(JSON.readTree(cors.body()).path("properties").path("allow_origins_by_metadata").path("items").path("type").asText())
           .isEqualTo("string");
 
+      // APISIX's titles of basic-auth's schema (its route form)
+      assertThat(JSON.readTree(all.body()).path("basic-auth").path("schema").path("title").asText()).isEqualTo("work with route or service object");
       HttpResponse<String> one = GatewayAdminTest.admin(http, gateway, "GET", "/apisix/admin/plugins/limit-count", GatewayAdminTest.KEY, null);
       assertThat(one.statusCode()).as(one.body()).isEqualTo(200);
       assertThat(JSON.readTree(one.body()).path("required")).extracting(JsonNode::asText).containsExactlyInAnyOrder("count", "time_window");

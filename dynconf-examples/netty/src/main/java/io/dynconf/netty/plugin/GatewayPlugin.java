@@ -69,7 +69,7 @@ public interface GatewayPlugin<C> {
   /**
    * The JSON Schema of this plugin's metadata (APISIX's {@code metadata_schema}: settings shared by
    * all its instances, stored at {@code <prefix>/plugin_metadata/<name>}), published by the admin
-   * API ({@code plugins?all=true}, {@code plugins/<name>?schema_type=metadata}), or null when it
+   * API ({@code plugins?all=true}, as APISIX publishes it), or null when it
    * takes none (the admin API then refuses metadata for it). It must be the rule {@link
    * #checkMetadata} enforces (test it with {@code PluginSchemaConformance.assertMetadataAgree}).
    */
@@ -94,6 +94,23 @@ public interface GatewayPlugin<C> {
 
   /** Called once before the gateway serves. */
   default void init(PluginEnvironment environment) {}
+
+  /**
+   * Called once when the gateway stops: a plugin that started threads (a logger's senders) ends
+   * them here, and reports what it could not finish (entries still waiting) rather than drop it
+   * silently. Must not block for long; must not throw.
+   */
+  default void close() {}
+
+  /**
+   * Counters this plugin reports to operators, by name (such as {@code dropped_entries}): shown in
+   * the gateway's status under {@code plugins.<name>} and on its metrics endpoint as {@code
+   * dynconf_plugin_counter{plugin="<name>",counter="<counter>"}}. Empty by default; read from any
+   * thread.
+   */
+  default Map<String, Long> counters() {
+    return Map.of();
+  }
 
   /** Rewrites the request; returns a response to answer with instead of proxying, or null. */
   default @Nullable PluginResponse rewrite(C config, PluginContext ctx) {

@@ -25,6 +25,9 @@ public final class PluginContext {
   private long delayNanos;
   private @Nullable UpstreamChoice upstream;
   private @Nullable String clientAddress;
+  private @Nullable BodyCapture requestBody;
+  private @Nullable BodyCapture responseBody;
+  private @Nullable Exchange exchange;
 
   public PluginContext(NettyRouteRequest request, ResolvedRoute route) {
     this.request = request;
@@ -140,6 +143,49 @@ public final class PluginContext {
   /** The client's address: as set by {@link #clientAddress(String)}, else the connection's peer. */
   public @Nullable String clientAddress() {
     return clientAddress != null ? clientAddress : request.remoteAddress();
+  }
+
+  /**
+   * What the proxy knows of the exchange when the log phase runs (set by the proxy just before it):
+   * the address of the last upstream node tried ({@code host:port}, null when none was), the time
+   * from the first upstream attempt to now (-1 when none), and the bytes received from the client
+   * and sent to it so far (heads included, as nginx's {@code request_length} and {@code bytes_sent}).
+   */
+  public record Exchange(@Nullable String upstreamAddress, long upstreamNanos, long bytesReceived, long bytesSent) {}
+
+  /** The exchange's facts for the log phase; null before it (set by the proxy). */
+  public @Nullable Exchange exchange() {
+    return exchange;
+  }
+
+  /** Set by the proxy before the log phase. */
+  public void exchange(Exchange exchange) {
+    this.exchange = java.util.Objects.requireNonNull(exchange, "exchange");
+  }
+
+  /**
+   * Asks the proxy to keep the first {@code maxBytes} of the request body for the log phase
+   * (APISIX's {@code include_req_body}); call it in the rewrite or access phase. Several calls keep
+   * the largest bound. What the client sends beyond it is relayed but not kept, so the memory a
+   * request holds is bounded by the largest {@code maxBytes} asked for.
+   */
+  public void captureRequestBody(int maxBytes) {
+    requestBody = BodyCapture.widen(requestBody, maxBytes);
+  }
+
+  /** As {@link #captureRequestBody}, for the response body the client gets (APISIX's {@code include_resp_body}). */
+  public void captureResponseBody(int maxBytes) {
+    responseBody = BodyCapture.widen(responseBody, maxBytes);
+  }
+
+  /** The request body kept so far (at most the bound asked for), or null when none was asked for. */
+  public @Nullable BodyCapture requestBody() {
+    return requestBody;
+  }
+
+  /** The response body kept so far (at most the bound asked for), or null when none was asked for. */
+  public @Nullable BodyCapture responseBody() {
+    return responseBody;
   }
 
   /** Per-request scratch space shared between phases. */

@@ -52,6 +52,29 @@ public final class Plugins implements PluginCatalog {
     return new Plugins(Map.copyOf(m));
   }
 
+  /** Closes every plugin ({@link GatewayPlugin#close()}); a plugin that throws is logged and the others still close. */
+  public void close() {
+    for (GatewayPlugin<?> p : byName.values()) {
+      try {
+        p.close();
+      } catch (RuntimeException e) {
+        LOG.warn("plugin {} failed to close", p.name(), e);
+      }
+    }
+  }
+
+  /** Every plugin's non-empty {@link GatewayPlugin#counters()}, by plugin name (sorted). */
+  public Map<String, Map<String, Long>> counters() {
+    Map<String, Map<String, Long>> out = new TreeMap<>();
+    for (GatewayPlugin<?> p : byName.values()) {
+      Map<String, Long> c = p.counters();
+      if (!c.isEmpty()) {
+        out.put(p.name(), c);
+      }
+    }
+    return out;
+  }
+
   /** Initializes every plugin and follows the registry's global rules. */
   public void init(ConfigRegistry registry) {
     PluginEnvironment env = new PluginEnvironment(registry);

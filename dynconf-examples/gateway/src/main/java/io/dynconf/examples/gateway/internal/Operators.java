@@ -19,6 +19,7 @@ import io.dynconf.radix.balance.NodeHealth;
 import io.dynconf.radix.balance.UpstreamHealth;
 import io.dynconf.radix.balance.Node;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +58,13 @@ public final class Operators implements HealthListener {
     this.registry = registry;
     this.routes = routes;
     this.metrics = metrics;
+  }
+
+  private volatile java.util.function.Supplier<Map<String, Map<String, Long>>> pluginCounters = Map::of;
+
+  /** Where the plugins' counters come from ({@code GatewayPlugin.counters()}: a logger's sent and dropped entries). */
+  public void pluginCounters(java.util.function.Supplier<Map<String, Map<String, Long>>> counters) {
+    this.pluginCounters = counters;
   }
 
   /** The balancers whose node health the status and metrics show (they take this as their listener, so they come later). */
@@ -141,6 +149,11 @@ public final class Operators implements HealthListener {
     ObjectNode skipped = rt.putObject("not_routed");
     routes.skipped().forEach(skipped::put);
     root.put("requests_in_flight", metrics.inFlight());
+    ObjectNode pluginsNode = root.putObject("plugins"); // counters plugins report (a logger's sent and dropped entries)
+    pluginCounters.get().forEach((plugin, counters) -> {
+      ObjectNode o = pluginsNode.putObject(plugin);
+      counters.forEach(o::put);
+    });
     ArrayNode upstreams = root.putArray("upstreams_health"); // as APISIX's /v1/healthcheck: upstreams with checks
     for (UpstreamHealth u : health()) {
       if (!u.checks()) {
@@ -199,6 +212,13 @@ public final class Operators implements HealthListener {
     metrics.write(out);
     ConfigSnapshot s = registry.snapshot();
     ConfigRegistry.Status st = registry.status();
+    Map<String, Map<String, Long>> pc = pluginCounters.get();
+    if (!pc.isEmpty()) {
+      out.append("# HELP dynconf_plugin_counter Counters plugins report (a logger's sent, pending and dropped entries).\n");
+      out.append("# TYPE dynconf_plugin_counter gauge\n");
+      pc.forEach((plugin, counters) -> counters.forEach((name, v) -> out.append("dynconf_plugin_counter{plugin=\"").append(plugin)
+          .append("\",counter=\"").append(name).append("\"} ").append(v).append('\n')));
+    }
     out.append("# HELP dynconf_config_applied_revision The source revision the configuration reflects.\n");
     out.append("# TYPE dynconf_config_applied_revision gauge\n");
     out.append("dynconf_config_applied_revision ").append(st.appliedRevision()).append('\n');

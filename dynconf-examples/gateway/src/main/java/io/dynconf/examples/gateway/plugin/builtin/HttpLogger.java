@@ -1,0 +1,376 @@
+package io.dynconf.examples.gateway.plugin.builtin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dynconf.core.InvalidConfigException;
+import io.dynconf.netty.plugin.Conf;
+import io.dynconf.netty.plugin.GatewayPlugin;
+import io.dynconf.netty.plugin.PluginContext;
+import io.dynconf.netty.plugin.PluginEnvironment;
+import io.dynconf.netty.plugin.PluginResponse;
+import io.dynconf.netty.plugin.ResponseHead;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * APISIX's {@code http-logger} (priority 410): each request's log entry is POSTed, in batches, to
+ * {@code uri} ({@code http://} or {@code https://}, with {@code auth_header} as its {@code
+ * Authorization}, {@code ssl_verify} for https, {@code timeout} seconds for each of connect, send and
+ * read). {@code concat_method} {@code json} sends a batch as a JSON array (one object when {@code
+ * batch_max_size} is 1), {@code new_line} as one JSON object per line. The entry is APISIX's default
+ * one (request with headers and query, response with headers, server, upstream, route and service
+ * ids, consumer, client address, start time and latencies; bodies with {@code include_req_body} /
+ * {@code include_resp_body}, each cut at {@code max_req_body_bytes} / {@code max_resp_body_bytes} and
+ * filtered by {@code include_req_body_expr} / {@code include_resp_body_expr}), or the {@code
+ * log_format} of the route's configuration, else of the plugin metadata ({@code $name} values are
+ * variables), and {@code log_format_extra} adds fields to the default entry.
+ *
+ * <p>Batching, bounds and what is reported when entries are dropped: {@link LogBatcher}. The log
+ * phase only builds the entry and hands it over; the sends run on the batcher's own threads, by
+ * blocking sockets each bounded by a watchdog that closes the socket at the deadline. Counters:
+ * {@link #counters()} (the gateway's status and metrics).
+ */
+public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpLogger.class);
+  private static final String SCHEMA = Schemas.load("http-logger");
+  private static final String METADATA_SCHEMA = Schemas.load("http-logger-metadata");
+  /** APISIX's {@code core.schema.uri_def}. */
+  private static final Pattern URI_DEF = Pattern.compile("^[^/]+://([\\da-zA-Z.-]+|\\[[\\da-fA-F:]+\\])(:\\d+)?");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String STATE_HEADERS = "http-logger.response_headers";
+  private static final int ERROR_BODY = 1024;
+
+  private final LogBatcher batcher = new LogBatcher("http-logger");
+  /** The sockets of sends in flight (at most one per sender thread), closed by {@link #close()}. */
+  private final Set<Socket> sending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final LoggerMetadata metadata = new LoggerMetadata("http-logger", batcher);
+
+  /** The compiled configuration, with the buffer of this configured instance. */
+  public static final class Config {
+    final URI uri;
+    final String host;
+    final int port;
+    final boolean https;
+    final @Nullable String authHeader;
+    final int timeoutSeconds;
+    final boolean json;
+    final boolean sslVerify;
+    final LogEntries.Common common;
+    final LogBatcher.Queue queue;
+
+    Config(URI uri, String host, int port, boolean https, @Nullable String authHeader, int timeoutSeconds, boolean json,
+        boolean sslVerify, LogEntries.Common common, LogBatcher batcher, HttpLogger plugin) {
+      this.uri = uri;
+      this.host = host;
+      this.port = port;
+      this.https = https;
+      this.authHeader = authHeader;
+      this.timeoutSeconds = timeoutSeconds;
+      this.json = json;
+      this.sslVerify = sslVerify;
+      this.common = common;
+      this.queue = batcher.queue(common.batch(), (entries, batchMaxSize) -> plugin.send(this, entries, batchMaxSize));
+    }
+  }
+
+  @Override
+  public String name() {
+    return "http-logger";
+  }
+
+  @Override
+  public int priority() {
+    return 410;
+  }
+
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
+  @Override
+  public String metadataSchema() {
+    return METADATA_SCHEMA;
+  }
+
+  @Override
+  public void checkMetadata(Map<String, @Nullable Object> metadata) {
+    LogEntries.checkMetadata(metadata);
+  }
+
+  private static final Set<String> FIELDS;
+
+  static {
+    Set<String> f = new HashSet<>(LogEntries.Common.FIELDS);
+    f.addAll(LogEntries.BATCH_FIELDS);
+    f.addAll(List.of("uri", "auth_header", "timeout", "concat_method", "ssl_verify", "_meta"));
+    FIELDS = Set.copyOf(f);
+  }
+
+  @Override
+  public Config configure(Map<String, @Nullable Object> config) {
+    Conf c = new Conf(config, FIELDS);
+    String uri = c.string("uri");
+    if (uri == null) {
+      throw new InvalidConfigException("/uri", "required");
+    }
+    if (!URI_DEF.matcher(uri).find()) {
+      throw new InvalidConfigException("/uri", "must be scheme://host[:port][/path] (APISIX's uri_def)");
+    }
+    URI parsed;
+    try {
+      parsed = new URI(uri);
+    } catch (URISyntaxException e) {
+      throw new InvalidConfigException("/uri", "not a URI: " + e.getReason());
+    }
+    String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new InvalidConfigException("/uri", "the scheme must be http or https, got " + parsed.getScheme());
+    }
+    String host = parsed.getHost();
+    if (host == null) {
+      throw new InvalidConfigException("/uri", "no host");
+    }
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    boolean https = scheme.equals("https");
+    int port = parsed.getPort() > 0 ? parsed.getPort() : https ? 443 : 80;
+    if (port > 65535) {
+      throw new InvalidConfigException("/uri", "port out of range: " + port);
+    }
+    String concat = c.string("concat_method", "json");
+    if (!concat.equals("json") && !concat.equals("new_line")) {
+      throw new InvalidConfigException("/concat_method", "must be json or new_line, got " + concat);
+    }
+    LogEntries.Common common = LogEntries.Common.read(c, "http logger");
+    return new Config(parsed, host, port, https, c.string("auth_header"), (int) c.integer("timeout", 3, 1, 86_400), concat.equals("json"),
+        c.bool("ssl_verify", false), common, batcher, this);
+  }
+
+  @Override
+  public void init(PluginEnvironment environment) {
+    metadata.init(environment);
+  }
+
+  @Override
+  public @Nullable PluginResponse access(Config config, PluginContext ctx) {
+    int keep = config.common.requestBodyToKeep(ctx, metadata.get().logFormat());
+    if (keep > 0) {
+      ctx.captureRequestBody(keep);
+    }
+    if (config.common.includeRespBody()) {
+      ctx.captureResponseBody(config.common.maxRespBodyBytes());
+    }
+    return null;
+  }
+
+  @Override
+  public void headerFilter(Config config, PluginContext ctx, ResponseHead head) {
+    ctx.state().put(STATE_HEADERS, head.headers());
+  }
+
+  @Override
+  public void log(Config config, PluginContext ctx, int status, long nanos) {
+    try {
+      LogEntries.Metadata m = metadata.get();
+      HttpHeaders headers = ctx.state().get(STATE_HEADERS) instanceof HttpHeaders h ? h : null;
+      Map<String, Object> entry = LogEntries.entry(config.common, m.logFormat(), m.logFormatExtra(),
+          new LogEntries.Vars(ctx, status, nanos, headers));
+      config.queue.offer(entry, LogEntries.estimate(entry, ctx));
+    } catch (RuntimeException e) { // the log phase must never fail the exchange
+      LOG.warn("http-logger: could not build the log entry of route {}", ctx.route().id(), e);
+    }
+  }
+
+  @Override
+  public Map<String, Long> counters() {
+    return batcher.counters();
+  }
+
+  @Override
+  public void close() {
+    for (Socket s : sending) { // a send blocked on a silent server ends now, not at its deadline
+      closeQuietly(s);
+    }
+    batcher.close();
+  }
+
+  /** One batch, POSTed (on a sender thread). */
+  private int send(Config config, List<Object> entries, int batchMaxSize) throws IOException {
+    byte[] body = encode(config, entries, batchMaxSize);
+    long timeoutMillis = config.timeoutSeconds * 1000L;
+    Socket socket = new Socket();
+    sending.add(socket);
+    // the watchdog: a server that accepts and never reads or answers cannot hold a sender past
+    // connect + send + read (each bounded by the timeout, as resty.http's set_timeout)
+    ScheduledFuture<?> watchdog = batcher.schedule(() -> closeQuietly(socket), 3 * timeoutMillis);
+    try {
+      socket.connect(new InetSocketAddress(config.host, config.port), (int) Math.min(Integer.MAX_VALUE, timeoutMillis));
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis));
+      Socket s = socket;
+      if (config.https) {
+        s = tls(config, socket);
+      }
+      OutputStream out = s.getOutputStream();
+      String path = config.uri.getRawPath() == null || config.uri.getRawPath().isEmpty() ? "/" : config.uri.getRawPath();
+      if (config.uri.getRawQuery() != null) {
+        path += "?" + config.uri.getRawQuery();
+      }
+      StringBuilder head = new StringBuilder(256).append("POST ").append(path).append(" HTTP/1.1\r\n")
+          .append("Host: ").append(config.host.indexOf(':') >= 0 ? "[" + config.host + "]" : config.host)
+          .append(config.uri.getPort() > 0 ? ":" + config.uri.getPort() : "").append("\r\n")
+          .append("Content-Type: ").append(config.json ? "application/json" : "text/plain").append("\r\n")
+          .append("Content-Length: ").append(body.length).append("\r\n")
+          .append("User-Agent: dynconf-http-logger\r\n")
+          .append("Connection: close\r\n");
+      if (config.authHeader != null) {
+        head.append("Authorization: ").append(config.authHeader).append("\r\n");
+      }
+      head.append("\r\n");
+      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+      out.write(body);
+      out.flush();
+      InputStream in = s.getInputStream();
+      String statusLine = line(in);
+      String[] parts = statusLine.split(" ", 3);
+      if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
+        throw new IOException("error while sending data to [" + config.host + "] port[" + config.port + "]: not an HTTP answer: "
+            + statusLine);
+      }
+      int status = Integer.parseInt(parts[1].trim());
+      if (status >= 400) {
+        String line;
+        while (!(line = line(in)).isEmpty()) { // the headers
+          if (line.length() > 8192) {
+            break;
+          }
+        }
+        byte[] buf = in.readNBytes(ERROR_BODY);
+        throw new IOException("server returned status code[" + status + "] host[" + config.host + "] port[" + config.port
+            + "] body[" + new String(buf, StandardCharsets.UTF_8) + "]");
+      }
+      return 0;
+    } catch (java.net.SocketTimeoutException e) {
+      throw new IOException("timed out (" + config.timeoutSeconds + " s) sending data to [" + config.host + "] port[" + config.port + "]", e);
+    } catch (java.net.SocketException e) {
+      if (socket.isClosed() && watchdog != null && watchdog.isDone()) {
+        throw new IOException("no answer from [" + config.host + "] port[" + config.port + "] within " + 3 * config.timeoutSeconds + " s", e);
+      }
+      throw new IOException("failed to connect to host[" + config.host + "] port[" + config.port + "] " + e.getMessage(), e);
+    } catch (NumberFormatException e) {
+      throw new IOException("error while sending data to [" + config.host + "] port[" + config.port + "]: bad status line", e);
+    } finally {
+      if (watchdog != null) {
+        watchdog.cancel(false);
+      }
+      sending.remove(socket);
+      closeQuietly(socket);
+    }
+  }
+
+  private static SSLSocket tls(Config config, Socket plain) throws IOException {
+    SSLSocketFactory factory = config.sslVerify ? (SSLSocketFactory) SSLSocketFactory.getDefault() : TRUST_ALL.getSocketFactory();
+    SSLSocket s = (SSLSocket) factory.createSocket(plain, config.host, config.port, true);
+    if (config.sslVerify) {
+      SSLParameters p = s.getSSLParameters();
+      p.setEndpointIdentificationAlgorithm("HTTPS");
+      s.setSSLParameters(p);
+    }
+    s.startHandshake();
+    return s;
+  }
+
+  private static final SSLContext TRUST_ALL = trustAll();
+
+  /** ssl_verify false (APISIX's default): the log server's certificate is not checked. */
+  private static SSLContext trustAll() {
+    try {
+      SSLContext c = SSLContext.getInstance("TLS");
+      c.init(null, new TrustManager[] {new X509TrustManager() {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+          return new X509Certificate[0];
+        }
+      }}, null);
+      return c;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("no TLS context", e);
+    }
+  }
+
+  /** A line of the answer's head, at most 8 KiB. */
+  private static String line(InputStream in) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream(64);
+    int c;
+    while ((c = in.read()) != -1 && c != '\n') {
+      if (b.size() < 8192) {
+        b.write(c);
+      }
+    }
+    String s = b.toString(StandardCharsets.ISO_8859_1);
+    return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // closing: nothing left to report
+    }
+  }
+
+  /** A batch's body: json (an array, or the object itself when batch_max_size is 1) or new_line (one object per line). */
+  static byte[] encode(Config config, List<Object> entries, int batchMaxSize) throws IOException {
+    try {
+      if (batchMaxSize == 1) {
+        return JSON.writeValueAsBytes(entries.get(0));
+      }
+      if (config.json) {
+        return JSON.writeValueAsBytes(entries);
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      for (int i = 0; i < entries.size(); i++) {
+        if (i > 0) {
+          out.write('\n');
+        }
+        out.write(JSON.writeValueAsBytes(entries.get(i)));
+      }
+      return out.toByteArray();
+    } catch (JsonProcessingException e) {
+      throw new IOException("error occurred while encoding the data: " + e.getOriginalMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,310 @@
+package io.dynconf.examples.gateway.plugin.builtin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dynconf.core.InvalidConfigException;
+import io.dynconf.netty.plugin.Conf;
+import io.dynconf.netty.plugin.GatewayPlugin;
+import io.dynconf.netty.plugin.PluginContext;
+import io.dynconf.netty.plugin.PluginEnvironment;
+import io.dynconf.netty.plugin.PluginResponse;
+import io.dynconf.netty.plugin.ResponseHead;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * APISIX's {@code syslog} (priority 401): each request's log entry (the same entry as {@code
+ * http-logger}'s: the default one, or {@code log_format} from the route or the plugin metadata) is
+ * encoded as JSON in an RFC 5424 message, {@code <46>1 <time> <request host> apisix <pid> - -
+ * <json>} followed by a newline (facility SYSLOG, severity INFO, as APISIX's rfc5424.lua), and sent
+ * in batches to {@code host}:{@code port} over {@code sock_type} {@code tcp} (one connection per
+ * batch, the messages one after the other; {@code tls} for TLS, the server's certificate not
+ * verified) or {@code udp} (one datagram per message, RFC 5426; a message too large for a datagram
+ * is dropped and counted). {@code timeout} (milliseconds) bounds connect and each send; a watchdog
+ * closes a connection that takes longer than three timeouts in all.
+ *
+ * <p>{@code flush_limit}, {@code drop_limit} and {@code pool_size} (the buffering and pooling of
+ * lua-resty-logger-socket) are accepted and checked, not used: the batch processor
+ * ({@link LogBatcher}) buffers, bounds and counts here.
+ */
+public final class Syslog implements GatewayPlugin<Syslog.Config> {
+  private static final Logger LOG = LoggerFactory.getLogger(Syslog.class);
+  private static final String SCHEMA = Schemas.load("syslog");
+  private static final String METADATA_SCHEMA = Schemas.load("syslog-metadata");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String STATE_HEADERS = "syslog.response_headers";
+  /** The largest UDP payload over IPv4. */
+  static final int MAX_DATAGRAM = 65507;
+  private static final DateTimeFormatter RFC3339_ZULU = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
+      .withZone(ZoneOffset.UTC);
+  private static final long PID = ProcessHandle.current().pid();
+
+  private final LogBatcher batcher = new LogBatcher("syslog");
+  private final LoggerMetadata metadata = new LoggerMetadata("syslog", batcher);
+  private final Set<Socket> sending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** One entry with what its RFC 5424 header needs, taken in the log phase. */
+  private record Entry(Map<String, Object> fields, @Nullable String host, long millis) {}
+
+  /** The compiled configuration, with the buffer of this configured instance. */
+  public static final class Config {
+    final String host;
+    final int port;
+    final boolean udp;
+    final int timeoutMillis;
+    final boolean tls;
+    final LogEntries.Common common;
+    final LogBatcher.Queue queue;
+
+    Config(String host, int port, boolean udp, int timeoutMillis, boolean tls, LogEntries.Common common, LogBatcher batcher, Syslog plugin) {
+      this.host = host;
+      this.port = port;
+      this.udp = udp;
+      this.timeoutMillis = timeoutMillis;
+      this.tls = tls;
+      this.common = common;
+      this.queue = batcher.queue(common.batch(), (entries, max) -> plugin.send(this, entries));
+    }
+  }
+
+  @Override
+  public String name() {
+    return "syslog";
+  }
+
+  @Override
+  public int priority() {
+    return 401;
+  }
+
+  @Override
+  public String schema() {
+    return SCHEMA;
+  }
+
+  @Override
+  public String metadataSchema() {
+    return METADATA_SCHEMA;
+  }
+
+  @Override
+  public void checkMetadata(Map<String, @Nullable Object> metadata) {
+    LogEntries.checkMetadata(metadata);
+  }
+
+  private static final Set<String> FIELDS;
+
+  static {
+    Set<String> f = new HashSet<>(LogEntries.Common.FIELDS);
+    f.addAll(LogEntries.BATCH_FIELDS);
+    f.addAll(List.of("host", "port", "flush_limit", "drop_limit", "timeout", "sock_type", "pool_size", "tls", "_meta"));
+    FIELDS = Set.copyOf(f);
+  }
+
+  @Override
+  public Config configure(Map<String, @Nullable Object> config) {
+    Conf c = new Conf(config, FIELDS);
+    String host = c.string("host");
+    if (host == null) {
+      throw new InvalidConfigException("/host", "required");
+    }
+    if (host.isEmpty()) {
+      throw new InvalidConfigException("/host", "must not be empty");
+    }
+    if (!c.has("port")) {
+      throw new InvalidConfigException("/port", "required");
+    }
+    int port = (int) c.integer("port", 0, 1, 65535);
+    c.integer("flush_limit", 4096, 1, Integer.MAX_VALUE);
+    c.integer("drop_limit", 1048576, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    c.integer("pool_size", 5, 5, Integer.MAX_VALUE);
+    String sockType = c.string("sock_type", "tcp");
+    if (!sockType.equals("tcp") && !sockType.equals("udp")) {
+      throw new InvalidConfigException("/sock_type", "must be tcp or udp, got " + sockType);
+    }
+    boolean tls = c.bool("tls", false);
+    if (tls && sockType.equals("udp")) {
+      throw new InvalidConfigException("/tls", "TLS needs sock_type tcp");
+    }
+    LogEntries.Common common = LogEntries.Common.read(c, "sys logger");
+    return new Config(host, port, sockType.equals("udp"), (int) c.integer("timeout", 3000, 1, Integer.MAX_VALUE), tls, common,
+        batcher, this);
+  }
+
+  @Override
+  public void init(PluginEnvironment environment) {
+    metadata.init(environment);
+  }
+
+  @Override
+  public @Nullable PluginResponse access(Config config, PluginContext ctx) {
+    int keep = config.common.requestBodyToKeep(ctx, metadata.get().logFormat());
+    if (keep > 0) {
+      ctx.captureRequestBody(keep);
+    }
+    if (config.common.includeRespBody()) {
+      ctx.captureResponseBody(config.common.maxRespBodyBytes());
+    }
+    return null;
+  }
+
+  @Override
+  public void headerFilter(Config config, PluginContext ctx, ResponseHead head) {
+    ctx.state().put(STATE_HEADERS, head.headers());
+  }
+
+  @Override
+  public void log(Config config, PluginContext ctx, int status, long nanos) {
+    try {
+      LogEntries.Metadata m = metadata.get();
+      HttpHeaders headers = ctx.state().get(STATE_HEADERS) instanceof HttpHeaders h ? h : null;
+      LogEntries.Vars vars = new LogEntries.Vars(ctx, status, nanos, headers);
+      Map<String, Object> entry = LogEntries.entry(config.common, m.logFormat(), m.logFormatExtra(), vars);
+      Object host = ctx.request().get("host");
+      config.queue.offer(new Entry(entry, host == null ? null : host.toString(), vars.endMillis), LogEntries.estimate(entry, ctx));
+    } catch (RuntimeException e) { // the log phase must never fail the exchange
+      LOG.warn("syslog: could not build the log entry of route {}", ctx.route().id(), e);
+    }
+  }
+
+  @Override
+  public Map<String, Long> counters() {
+    return batcher.counters();
+  }
+
+  @Override
+  public void close() {
+    for (Socket s : sending) {
+      closeQuietly(s);
+    }
+    batcher.close();
+  }
+
+  /** One entry as an RFC 5424 message (APISIX's rfc5424.encode("SYSLOG", "INFO", host, "apisix", pid, json)). */
+  static byte[] message(Object entry) throws IOException {
+    Entry e = (Entry) entry;
+    String json;
+    try {
+      json = JSON.writeValueAsString(e.fields());
+    } catch (JsonProcessingException x) {
+      throw new IOException("error occurred while encoding the data: " + x.getOriginalMessage(), x);
+    }
+    String host = e.host() == null || e.host().isEmpty() ? "-" : e.host();
+    return ("<46>1 " + RFC3339_ZULU.format(Instant.ofEpochMilli(e.millis())) + " " + host + " apisix " + PID + " - - " + json + "\n")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  private int send(Config config, List<Object> entries) throws IOException {
+    return config.udp ? sendUdp(config, entries) : sendTcp(config, entries);
+  }
+
+  private int sendUdp(Config config, List<Object> entries) throws IOException {
+    int skipped = 0;
+    try (DatagramSocket socket = new DatagramSocket()) {
+      InetAddress address = InetAddress.getByName(config.host);
+      for (Object entry : entries) {
+        byte[] m = message(entry);
+        if (m.length > MAX_DATAGRAM) {
+          skipped++; // a datagram cannot carry it: dropped and counted as too_large
+          continue;
+        }
+        socket.send(new DatagramPacket(m, m.length, address, config.port));
+      }
+    }
+    return skipped;
+  }
+
+  private int sendTcp(Config config, List<Object> entries) throws IOException {
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    for (Object entry : entries) {
+      all.write(message(entry));
+    }
+    Socket socket = new Socket();
+    sending.add(socket);
+    ScheduledFuture<?> watchdog = batcher.schedule(() -> closeQuietly(socket), 3L * config.timeoutMillis);
+    try {
+      socket.connect(new InetSocketAddress(config.host, config.port), config.timeoutMillis);
+      socket.setSoTimeout(config.timeoutMillis);
+      Socket s = config.tls ? tls(config, socket) : socket;
+      OutputStream out = s.getOutputStream();
+      all.writeTo(out);
+      out.flush();
+      return 0;
+    } catch (java.net.SocketException e) {
+      if (socket.isClosed() && watchdog != null && watchdog.isDone()) {
+        throw new IOException("failed to log message: no progress sending to " + config.host + ":" + config.port + " within "
+            + 3L * config.timeoutMillis + " ms", e);
+      }
+      throw new IOException("failed to log message to " + config.host + ":" + config.port + ": " + e.getMessage(), e);
+    } finally {
+      if (watchdog != null) {
+        watchdog.cancel(false);
+      }
+      sending.remove(socket);
+      closeQuietly(socket);
+    }
+  }
+
+  private static SSLSocket tls(Config config, Socket plain) throws IOException {
+    SSLSocket s = (SSLSocket) TRUST_ALL.getSocketFactory().createSocket(plain, config.host, config.port, true);
+    s.startHandshake();
+    return s;
+  }
+
+  private static final SSLContext TRUST_ALL = trustAll();
+
+  private static SSLContext trustAll() {
+    try {
+      SSLContext c = SSLContext.getInstance("TLS");
+      c.init(null, new TrustManager[] {new X509TrustManager() {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+          return new X509Certificate[0];
+        }
+      }}, null);
+      return c;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("no TLS context", e);
+    }
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // closing: nothing left to report
+    }
+  }
+}
