@@ -181,13 +181,7 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
 
   @Override
   public @Nullable PluginResponse access(Config config, PluginContext ctx) {
-    int keep = config.common.requestBodyToKeep(ctx, metadata.get().logFormat());
-    if (keep > 0) {
-      ctx.captureRequestBody(keep);
-    }
-    if (config.common.includeRespBody()) {
-      ctx.captureResponseBody(config.common.maxRespBodyBytes());
-    }
+    config.common.captureBodies(ctx, metadata.get().logFormat());
     return null;
   }
 

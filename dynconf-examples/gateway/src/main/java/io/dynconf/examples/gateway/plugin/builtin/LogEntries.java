@@ -146,6 +146,17 @@ final class LogEntries {
       }
       return maxReqBodyBytes;
     }
+
+    /** The access phase of a logger: asks the proxy to keep what the log phase will need of the bodies. */
+    void captureBodies(PluginContext ctx, @Nullable Format metadataFormat) {
+      int keep = requestBodyToKeep(ctx, metadataFormat);
+      if (keep > 0) {
+        ctx.captureRequestBody(keep);
+      }
+      if (includeRespBody) {
+        ctx.captureResponseBody(maxRespBodyBytes);
+      }
+    }
   }
 
   private static @Nullable VarsExpression expr(Conf c, String field) {
