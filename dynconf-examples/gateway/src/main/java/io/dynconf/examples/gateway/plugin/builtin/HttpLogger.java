@@ -19,8 +19,6 @@ import java.net.Socket;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -28,12 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -211,7 +203,7 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
   @Override
   public void close() {
     for (Socket s : sending) { // a send blocked on a silent server ends now, not at its deadline
-      closeQuietly(s);
+      LogSockets.closeQuietly(s);
     }
     batcher.close();
   }
@@ -224,13 +216,13 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
     sending.add(socket);
     // the watchdog: a server that accepts and never reads or answers cannot hold a sender past
     // connect + send + read (each bounded by the timeout, as resty.http's set_timeout)
-    ScheduledFuture<?> watchdog = batcher.schedule(() -> closeQuietly(socket), 3 * timeoutMillis);
+    ScheduledFuture<?> watchdog = batcher.schedule(() -> LogSockets.closeQuietly(socket), 3 * timeoutMillis);
     try {
       socket.connect(new InetSocketAddress(config.host, config.port), (int) Math.min(Integer.MAX_VALUE, timeoutMillis));
       socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis));
       Socket s = socket;
       if (config.https) {
-        s = tls(config, socket);
+        s = LogSockets.tls(socket, config.host, config.port, config.sslVerify);
       }
       OutputStream out = s.getOutputStream();
       String path = config.uri.getRawPath() == null || config.uri.getRawPath().isEmpty() ? "/" : config.uri.getRawPath();
@@ -285,43 +277,7 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
         watchdog.cancel(false);
       }
       sending.remove(socket);
-      closeQuietly(socket);
-    }
-  }
-
-  private static SSLSocket tls(Config config, Socket plain) throws IOException {
-    SSLSocketFactory factory = config.sslVerify ? (SSLSocketFactory) SSLSocketFactory.getDefault() : TRUST_ALL.getSocketFactory();
-    SSLSocket s = (SSLSocket) factory.createSocket(plain, config.host, config.port, true);
-    if (config.sslVerify) {
-      SSLParameters p = s.getSSLParameters();
-      p.setEndpointIdentificationAlgorithm("HTTPS");
-      s.setSSLParameters(p);
-    }
-    s.startHandshake();
-    return s;
-  }
-
-  private static final SSLContext TRUST_ALL = trustAll();
-
-  /** ssl_verify false (APISIX's default): the log server's certificate is not checked. */
-  private static SSLContext trustAll() {
-    try {
-      SSLContext c = SSLContext.getInstance("TLS");
-      c.init(null, new TrustManager[] {new X509TrustManager() {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-          return new X509Certificate[0];
-        }
-      }}, null);
-      return c;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("no TLS context", e);
+      LogSockets.closeQuietly(socket);
     }
   }
 
@@ -336,14 +292,6 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
     }
     String s = b.toString(StandardCharsets.ISO_8859_1);
     return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
-  }
-
-  private static void closeQuietly(Socket s) {
-    try {
-      s.close();
-    } catch (IOException ignored) {
-      // closing: nothing left to report
-    }
   }
 
   /** A batch's body: json (an array, or the object itself when batch_max_size is 1) or new_line (one object per line). */

@@ -19,8 +19,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -30,10 +28,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -195,7 +189,7 @@ public final class Syslog implements GatewayPlugin<Syslog.Config> {
   @Override
   public void close() {
     for (Socket s : sending) {
-      closeQuietly(s);
+      LogSockets.closeQuietly(s);
     }
     batcher.close();
   }
@@ -241,11 +235,11 @@ public final class Syslog implements GatewayPlugin<Syslog.Config> {
     }
     Socket socket = new Socket();
     sending.add(socket);
-    ScheduledFuture<?> watchdog = batcher.schedule(() -> closeQuietly(socket), 3L * config.timeoutMillis);
+    ScheduledFuture<?> watchdog = batcher.schedule(() -> LogSockets.closeQuietly(socket), 3L * config.timeoutMillis);
     try {
       socket.connect(new InetSocketAddress(config.host, config.port), config.timeoutMillis);
       socket.setSoTimeout(config.timeoutMillis);
-      Socket s = config.tls ? tls(config, socket) : socket;
+      Socket s = config.tls ? LogSockets.tls(socket, config.host, config.port, false) : socket;
       OutputStream out = s.getOutputStream();
       all.writeTo(out);
       out.flush();
@@ -261,44 +255,7 @@ public final class Syslog implements GatewayPlugin<Syslog.Config> {
         watchdog.cancel(false);
       }
       sending.remove(socket);
-      closeQuietly(socket);
-    }
-  }
-
-  private static SSLSocket tls(Config config, Socket plain) throws IOException {
-    SSLSocket s = (SSLSocket) TRUST_ALL.getSocketFactory().createSocket(plain, config.host, config.port, true);
-    s.startHandshake();
-    return s;
-  }
-
-  private static final SSLContext TRUST_ALL = trustAll();
-
-  private static SSLContext trustAll() {
-    try {
-      SSLContext c = SSLContext.getInstance("TLS");
-      c.init(null, new TrustManager[] {new X509TrustManager() {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-          return new X509Certificate[0];
-        }
-      }}, null);
-      return c;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("no TLS context", e);
-    }
-  }
-
-  private static void closeQuietly(Socket s) {
-    try {
-      s.close();
-    } catch (IOException ignored) {
-      // closing: nothing left to report
+      LogSockets.closeQuietly(socket);
     }
   }
 }
