@@ -72,8 +72,9 @@ final class PluginPhases {
 
   /** The log phase, after {@code log}'s facts (upstream, sizes) are handed to the plugins' context. */
   void log(int status, RequestLog log) {
-    long nanos = System.nanoTime() - start;
-    ctx.exchange(log.exchangeSoFar());
+    long now = System.nanoTime(); // one instant for both: the upstream time never exceeds the request's
+    long nanos = now - start;
+    ctx.exchange(log.exchangeAt(now));
     global.log(ctx, status, nanos);
     chain.log(ctx, status, nanos);
   }

@@ -64,11 +64,11 @@ public final class RequestLog {
     }
   }
 
-  /** What the log phase of plugins sees: the last node tried, the upstream time until now, the bytes so far. */
-  PluginContext.Exchange exchangeSoFar() {
+  /** What the log phase of plugins sees: the last node tried, the upstream time until {@code now} (nanoTime), the bytes so far. */
+  PluginContext.Exchange exchangeAt(long now) {
     Node n = node;
     return new PluginContext.Exchange(n == null ? null : n.host().indexOf(':') >= 0 ? "[" + n.host() + "]:" + n.port() : n.host() + ":" + n.port(),
-        upstreamTried ? System.nanoTime() - upstreamStart : -1, bytesReceived, bytesSent);
+        upstreamTried ? now - upstreamStart : -1, bytesReceived, bytesSent);
   }
 
   /** The request ends now: fills the status and the times. */
