@@ -84,6 +84,20 @@ public enum Transport {
     }
   }
 
+  /**
+   * Whether io_uring accepts connections "multishot" here: one request takes the listener's whole
+   * backlog into descriptors, so a handler that pauses accepting at a connection limit pauses too late.
+   * Netty reads {@code -Dio.netty.iouring.acceptMultiShotEnabled} once, when its io_uring classes load.
+   * False where io_uring is unavailable.
+   */
+  public static boolean ioUringAcceptsMultishot() {
+    try {
+      return IoUring.isAvailable() && IoUring.isAcceptMultishotEnabled();
+    } catch (LinkageError e) {
+      return false;
+    }
+  }
+
   private static String ioUringUnavailability() {
     try {
       return String.valueOf(IoUring.unavailabilityCause());

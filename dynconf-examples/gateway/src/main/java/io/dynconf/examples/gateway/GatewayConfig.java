@@ -76,6 +76,11 @@ public record GatewayConfig(
     StreamOptions stream,
     Transport transport) {
 
+  static {
+    // before Transport.parse loads Netty's io_uring classes, which read the setting once
+    io.dynconf.examples.gateway.internal.ClientConnections.preferSingleAccepts();
+  }
+
   private static final Set<String> KEYS = union(ClientLimits.KEYS, Set.of("listen", "admin-listen", "admin-key", "viewer-key", "etcd", "prefix",
       "standalone", "data-dir", "echo-listen", "config", "tls-listen", "tls-default-cert", "tls-default-key",
       "tls-key-encryption-key", "status-listen", "metrics-require-key", "admin-tls", "router-mode", "http2", "h2c", "stream-listen", "stream-sni-listen",
