@@ -30,7 +30,7 @@ public record RouteSet(String source, List<Route> routes) {
   public static final String RESOURCE_DIR = "io/dynconf/jmh/routes/";
 
   /** The bundled route sets, by the name {@link #load} takes. */
-  public static final List<String> BUNDLED = List.of("github.txt", "static.txt");
+  public static final List<String> BUNDLED = List.of("github.txt", "static.txt", "parse.txt", "gplus.txt");
 
   /** One line of a route file. */
   public record Route(String method, String path) {

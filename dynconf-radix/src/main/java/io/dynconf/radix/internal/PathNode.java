@@ -50,6 +50,23 @@ final class PathNode<V> {
   private final long litFirstLo;
   private final long litFirstHi;
 
+  /*
+   * A small literal table (at most SIGNED_MAX keys) again, slotted by each key's signature (its
+   * length and its first, middle and last characters) instead of its hash: a segment's signature is
+   * four reads, where its hash is a chain of one multiply per character that the walk waits for. A
+   * signature says nothing of the other characters, so a slot holds one key, compared whole. Built
+   * only when a multiplier puts every key in a slot of its own; null otherwise (the hashed table).
+   */
+  private final @Nullable String @Nullable [] sigKeys;
+  private final @Nullable Object @Nullable [] sigValues;
+  private final int sigMultiplier;
+  private final int sigShift;
+  /** The most keys a node's literal table has for a signature table of its own. */
+  static final int SIGNED_MAX = 32;
+  /** Odd multipliers tried in turn for a signature table without two keys in one slot. */
+  private static final int[] SIG_MULTIPLIERS = {0x9E3779B9, 0x85EBCA6B, 0xC2B2AE35, 0x27D4EB2F, 0x165667B1, 0xD3A2646D,
+      0xFD7046C5, 0xB55A4F09};
+
   PathNode(
       SegmentTable<PathNode<V>> literals,
       @Nullable PathNode<V> param,
@@ -73,6 +90,74 @@ final class PathNode<V> {
     boolean empty = literals.size() == 0; // (a table's filter may keep a removed key's bits)
     this.litFirstLo = empty ? 0 : literals.firstLoFilter();
     this.litFirstHi = empty ? 0 : literals.firstHiFilter();
+    @Nullable String[] ownKeys = litKeys;
+    @Nullable Object[] signed = ownKeys != null && !empty && literals.size() <= SIGNED_MAX ? signatureTable(ownKeys, litValues) : null;
+    this.sigKeys = signed == null ? null : (String[]) signed[0];
+    this.sigValues = signed == null ? null : (Object[]) signed[1];
+    this.sigMultiplier = signed == null ? 0 : (Integer) signed[2];
+    this.sigShift = signed == null ? 0 : (Integer) signed[3];
+  }
+
+  /** The signature of {@code s}'s characters {@code [from, to)}: see {@link #sigKeys}. */
+  static int signature(String s, int from, int to) {
+    int len = to - from;
+    if (len == 0) {
+      return 0x5BD1E995;
+    }
+    return len * 0x01000193 + (s.charAt(from) << 20) + (s.charAt(from + (len >>> 1)) << 10) + s.charAt(to - 1);
+  }
+
+  /**
+   * {keys, values, multiplier, shift} of a signature table holding the non-null keys of {@code
+   * keys} with their values (at most 4 slots per key), or null when no multiplier tried gives every
+   * key a slot of its own.
+   */
+  private static @Nullable Object @Nullable [] signatureTable(@Nullable String[] keys, @Nullable Object[] values) {
+    int n = 0;
+    for (String k : keys) {
+      if (k != null) {
+        n++;
+      }
+    }
+    for (int bits = 32 - Integer.numberOfLeadingZeros(n - 1) + 1; bits <= 32 - Integer.numberOfLeadingZeros(n - 1) + 2; bits++) {
+      int shift = 32 - Math.max(bits, 1);
+      next:
+      for (int m : SIG_MULTIPLIERS) {
+        String[] slotted = new String[1 << (32 - shift)];
+        Object[] slottedValues = new Object[slotted.length];
+        for (int i = 0; i < keys.length; i++) {
+          String k = keys[i];
+          if (k == null) {
+            continue;
+          }
+          int slot = (signature(k, 0, k.length()) * m) >>> shift;
+          if (slotted[slot] != null) {
+            continue next;
+          }
+          slotted[slot] = k;
+          slottedValues[slot] = values[i];
+        }
+        return new Object[] {slotted, slottedValues, m, shift};
+      }
+    }
+    return null;
+  }
+
+  /** Whether this node finds a literal child by {@link #literalBySignature} (else by {@link #literal}). */
+  boolean signed() {
+    return sigKeys != null;
+  }
+
+  /** The literal child for the segment {@code s[from, to)} through the signature table; see {@link #signed}. */
+  @SuppressWarnings({"unchecked", "NullAway"}) // signed() was checked by the caller: both arrays are set
+  @Nullable PathNode<V> literalBySignature(String s, int from, int to) {
+    int slot = (signature(s, from, to) * sigMultiplier) >>> sigShift;
+    String k = sigKeys[slot];
+    int len = to - from;
+    if (k != null && k.length() == len && SegmentTable.sameChars(k, s, from, len)) {
+      return (PathNode<V>) sigValues[slot];
+    }
+    return null;
   }
 
   /** {@link SegmentTable#mayHaveSegmentAt} of {@code literals}, from this node's fields. */

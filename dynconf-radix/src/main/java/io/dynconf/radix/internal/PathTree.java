@@ -292,6 +292,11 @@ public final class PathTree<V> {
     return new Builder<V>(hostKeys).build();
   }
 
+  /** The root node (for tests of the node's tables). */
+  PathNode<V> root() {
+    return root;
+  }
+
   /** Number of entries. */
   public int size() {
     return size;

@@ -47,7 +47,13 @@ final class PathWalk {
       // 1. literal child. A segment that may be a key is read once: the same pass finds its end
       // and hashes it. One that no key starts like (a parameter value, usually) is only searched
       // for its end.
-      if (node.mayHaveLiteralAt(path, start)) {
+      if (node.mayHaveLiteralAt(path, start) && node.signed()) {
+        end = start;
+        while (end < len && path.charAt(end) != '/') {
+          end++;
+        }
+        child = node.literalBySignature(path, start, end);
+      } else if (node.mayHaveLiteralAt(path, start)) {
         int h = 0;
         end = start;
         while (end < len) {

@@ -17,9 +17,11 @@ import org.junit.jupiter.api.Test;
  */
 class PathTreeDifferentialTest {
 
-  private static final String[] LITERALS = {"a", "b", "ab", "abc", "x", "", "a:b"};
+  // "abcd" and "axcd" share a signature (length, first, middle and last character): a node holding
+  // both finds its literal children by hash, one holding either by signature (PathNode)
+  private static final String[] LITERALS = {"a", "b", "ab", "abc", "x", "", "a:b", "abcd", "axcd"};
   private static final String[] PREFIX_LITERALS = {"a", "ab", "abc", "b", "x", "a:"};
-  private static final String[] PATH_SEGMENTS = {"a", "b", "ab", "abc", "abcd", "x", "", "y", "a:b", "ba"};
+  private static final String[] PATH_SEGMENTS = {"a", "b", "ab", "abc", "abcd", "axcd", "x", "", "y", "a:b", "ba"};
   private static final int TREES = 2_500;
   private static final int PATHS_PER_TREE = 50;
 
