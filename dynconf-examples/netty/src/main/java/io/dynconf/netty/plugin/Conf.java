@@ -12,17 +12,39 @@ import org.jspecify.annotations.Nullable;
 public final class Conf {
   private final Map<String, @Nullable Object> map;
 
+  /** A nested object of a configuration: a member not in {@code known} is refused, naming it and the known ones. */
   public Conf(Map<String, @Nullable Object> map, Set<String> known) {
+    this(map, known, null);
+  }
+
+  private Conf(Map<String, @Nullable Object> map, Set<String> known, @Nullable Set<String> unsupported) {
     this.map = map;
     for (Map.Entry<String, @Nullable Object> e : map.entrySet()) {
       String k = e.getKey();
+      if (unsupported != null && unsupported.contains(k)) {
+        throw new InvalidConfigException("/" + k, "not supported by this gateway (a field of APISIX's plugin that it does not implement)");
+      }
       if (!known.contains(k)) {
+        if (unsupported != null) {
+          continue; // APISIX's plugin schemas leave additionalProperties open at the top: accepted, ignored
+        }
         throw new InvalidConfigException("/" + k, "unknown field (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
       }
       if (e.getValue() == null && !k.equals("_meta")) {
         throw new InvalidConfigException("/" + k, "must not be null (leave the field out for its default)");
       }
     }
+  }
+
+  /**
+   * A plugin's configuration at its top level, checked as APISIX checks it: a member the plugin
+   * does not know is accepted and ignored (APISIX's plugin schemas do not close their top level
+   * with {@code additionalProperties: false}, and the Dashboard stores such members), a member of
+   * {@code unsupported} (one APISIX's plugin defines and this gateway does not implement) is
+   * refused by name rather than silently ignored, and a known member may not be null.
+   */
+  public static Conf plugin(Map<String, @Nullable Object> map, Set<String> known, Set<String> unsupported) {
+    return new Conf(map, known, unsupported);
   }
 
   public boolean has(String field) {

@@ -70,7 +70,7 @@ public final class BasicAuth implements GatewayPlugin<BasicAuth.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("hide_credentials", "realm", "anonymous_consumer", "username", "password", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("hide_credentials", "realm", "anonymous_consumer", "username", "password", "_meta"), Set.of());
     String realm = c.string("realm", "basic");
     if (!REALM.matcher(realm).matches()) {
       throw new InvalidConfigException("/realm", "must be printable ASCII without '\"' and '\\', at least 1 character");

@@ -58,8 +58,8 @@ public final class ConsumerRestriction implements GatewayPlugin<ConsumerRestrict
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("type", "whitelist", "blacklist", "allowed_by_methods", "rejected_code",
-        "rejected_msg", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("type", "whitelist", "blacklist", "allowed_by_methods", "rejected_code",
+        "rejected_msg", "_meta"), Set.of());
     String type = c.string("type", "consumer_name");
     if (!TYPES.contains(type)) {
       throw new InvalidConfigException("/type", "must be one of consumer_name, service_id, route_id, consumer_group_id");

@@ -194,9 +194,9 @@ public final class Cors implements GatewayPlugin<Cors.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("allow_origins", "allow_methods", "allow_headers", "expose_headers", "max_age",
+    Conf c = Conf.plugin(config, Set.of("allow_origins", "allow_methods", "allow_headers", "expose_headers", "max_age",
         "allow_credential", "allow_origins_by_regex", "allow_origins_by_metadata", "timing_allow_origins",
-        "timing_allow_origins_by_regex", "_meta"));
+        "timing_allow_origins_by_regex", "_meta"), Set.of());
     String origins = origins(c, "allow_origins", "*");
     String methods = c.string("allow_methods", "*");
     String headers = c.string("allow_headers", "*");

@@ -127,7 +127,7 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, FIELDS);
+    Conf c = Conf.plugin(config, FIELDS, Set.of());
     String uri = c.string("uri");
     if (uri == null) {
       throw new InvalidConfigException("/uri", "required");

@@ -43,7 +43,7 @@ public final class IpRestriction implements GatewayPlugin<IpRestriction.Config> 
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("whitelist", "blacklist", "message", "response_code", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("whitelist", "blacklist", "message", "response_code", "_meta"), Set.of());
     boolean white = c.raw("whitelist") != null;
     boolean black = c.raw("blacklist") != null;
     if (white == black) {

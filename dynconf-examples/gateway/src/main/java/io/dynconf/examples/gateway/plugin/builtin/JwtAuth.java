@@ -100,9 +100,9 @@ public final class JwtAuth implements GatewayPlugin<JwtAuth.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("header", "query", "cookie", "hide_credentials", "key_claim_name", "store_in_ctx",
+    Conf c = Conf.plugin(config, Set.of("header", "query", "cookie", "hide_credentials", "key_claim_name", "store_in_ctx",
         "realm", "anonymous_consumer", "claims_to_verify", "key", "secret", "algorithm", "exp", "base64_secret",
-        "lifetime_grace_period", "public_key", "_meta"));
+        "lifetime_grace_period", "public_key", "_meta"), Set.of());
     String keyClaim = c.string("key_claim_name", "key");
     if (keyClaim.isEmpty()) {
       throw new InvalidConfigException("/key_claim_name", "must not be empty");

@@ -56,7 +56,7 @@ public final class KeyAuth implements GatewayPlugin<KeyAuth.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("header", "query", "hide_credentials", "key", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("header", "query", "hide_credentials", "key", "_meta"), Set.of("realm", "anonymous_consumer"));
     String key = c.string("key");
     if (key != null && key.isEmpty()) {
       throw new InvalidConfigException("/key", "must not be empty");

@@ -75,8 +75,8 @@ public final class LimitConn implements GatewayPlugin<LimitConn.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("conn", "burst", "default_conn_delay", "only_use_default_delay", "key", "key_type", "policy",
-        "rejected_code", "rejected_msg", "allow_degradation", "rules", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("conn", "burst", "default_conn_delay", "only_use_default_delay", "key", "key_type", "policy",
+        "rejected_code", "rejected_msg", "allow_degradation", "rules", "_meta"), Set.of());
     String policy = c.string("policy", "local");
     if (!policy.equals("local")) {
       throw new InvalidConfigException("/policy", "\"" + policy + "\" is not supported by this gateway (only \"local\")");

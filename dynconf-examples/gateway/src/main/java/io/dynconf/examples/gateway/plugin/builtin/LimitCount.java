@@ -86,8 +86,8 @@ public final class LimitCount implements GatewayPlugin<LimitCount.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("count", "time_window", "key", "key_type", "rejected_code", "rejected_msg", "policy",
-        "show_limit_quota_header", "allow_degradation", "group", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("count", "time_window", "key", "key_type", "rejected_code", "rejected_msg", "policy",
+        "show_limit_quota_header", "allow_degradation", "group", "_meta"), Set.of("window_type", "rules", "sync_interval"));
     String policy = c.string("policy", "local");
     if (!policy.equals("local")) {
       throw new InvalidConfigException("/policy", "\"" + policy + "\" is not supported by this gateway (only \"local\")");

@@ -84,8 +84,8 @@ public final class LimitReq implements GatewayPlugin<LimitReq.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("rate", "burst", "key", "key_type", "policy", "rejected_code", "rejected_msg", "nodelay",
-        "allow_degradation", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("rate", "burst", "key", "key_type", "policy", "rejected_code", "rejected_msg", "nodelay",
+        "allow_degradation", "_meta"), Set.of());
     String policy = c.string("policy", "local");
     if (!policy.equals("local")) {
       throw new InvalidConfigException("/policy", "\"" + policy + "\" is not supported by this gateway (only \"local\")");

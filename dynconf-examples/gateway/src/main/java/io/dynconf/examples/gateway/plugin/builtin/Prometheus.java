@@ -52,7 +52,7 @@ public final class Prometheus implements GatewayPlugin<Prometheus.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("prefer_name", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("prefer_name", "_meta"), Set.of());
     return c.bool("prefer_name", false) ? BY_NAME : BY_ID;
   }
 

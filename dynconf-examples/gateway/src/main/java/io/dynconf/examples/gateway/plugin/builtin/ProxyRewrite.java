@@ -45,7 +45,7 @@ public final class ProxyRewrite implements GatewayPlugin<ProxyRewrite.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("uri", "regex_uri", "host", "headers", "use_real_request_uri_unsafe", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("uri", "regex_uri", "host", "headers", "use_real_request_uri_unsafe", "_meta"), Set.of("method"));
     if (config.isEmpty()) {
       throw new InvalidConfigException("", "at least one of uri, regex_uri, host, headers is required");
     }

@@ -57,7 +57,7 @@ public final class RealIp implements GatewayPlugin<RealIp.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("source", "trusted_addresses", "recursive", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("source", "trusted_addresses", "recursive", "_meta"), Set.of());
     String source = c.string("source");
     if (source == null) {
       throw new InvalidConfigException("/source", "required");

@@ -57,7 +57,7 @@ public final class Redirect implements GatewayPlugin<Redirect.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("uri", "regex_uri", "http_to_https", "ret_code", "encode_uri", "append_query_string", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("uri", "regex_uri", "http_to_https", "ret_code", "encode_uri", "append_query_string", "_meta"), Set.of());
     int present = (c.raw("uri") != null ? 1 : 0) + (c.raw("regex_uri") != null ? 1 : 0) + (c.raw("http_to_https") != null ? 1 : 0);
     if (present != 1) {
       throw new InvalidConfigException(c.raw("uri") != null ? "/regex_uri" : "/uri",

@@ -53,7 +53,7 @@ public final class RequestId implements GatewayPlugin<RequestId.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("header_name", "include_in_response", "algorithm", "range_id", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("header_name", "include_in_response", "algorithm", "range_id", "_meta"), Set.of());
     String header = c.string("header_name", "X-Request-Id");
     if (header.isEmpty()) {
       throw new InvalidConfigException("/header_name", "must not be empty");

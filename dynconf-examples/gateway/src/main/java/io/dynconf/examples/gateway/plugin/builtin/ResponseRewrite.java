@@ -41,7 +41,7 @@ public final class ResponseRewrite implements GatewayPlugin<ResponseRewrite.Conf
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("status_code", "headers", "body", "body_base64", "vars", "filters", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("status_code", "headers", "body", "body_base64", "vars", "filters", "_meta"), Set.of("max_resp_body_size"));
     if (c.has("vars") || c.has("filters")) {
       throw new InvalidConfigException(c.has("vars") ? "/vars" : "/filters", "not supported by this gateway's response-rewrite");
     }

@@ -123,7 +123,7 @@ public final class Syslog implements GatewayPlugin<Syslog.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, FIELDS);
+    Conf c = Conf.plugin(config, FIELDS, Set.of());
     String host = c.string("host");
     if (host == null) {
       throw new InvalidConfigException("/host", "required");

@@ -49,7 +49,8 @@ import org.jspecify.annotations.Nullable;
  * {@code /routes/ROUTE#traffic-split/RULE/ENTRY}, replaced when its content changes. An empty
  * {@code match} array leaves APISIX's loop result as it was: it matches only as the first rule.
  *
- * <p>Stricter than APISIX (which ignores them): unknown fields are refused, an entry with both
+ * <p>Stricter than APISIX (which ignores them): unknown fields inside {@code rules} are refused (at the
+ * top level they are accepted and ignored, as APISIX does), an entry with both
  * {@code upstream} and {@code upstream_id} is refused (APISIX would use the id), and an inline upstream
  * must pass the same checks as a stored one (schema, balancer type, health checks). An inline
  * upstream is used whole, where APISIX keeps only {@code name, type, hash_on, pass_host,
@@ -111,7 +112,7 @@ public final class TrafficSplit implements GatewayPlugin<TrafficSplit.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("rules", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("rules", "_meta"), Set.of());
     Object raw = c.raw("rules");
     if (raw == null) {
       return new Config(List.of());

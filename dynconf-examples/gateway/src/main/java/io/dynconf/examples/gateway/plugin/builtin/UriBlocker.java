@@ -44,7 +44,7 @@ public final class UriBlocker implements GatewayPlugin<UriBlocker.Config> {
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
-    Conf c = new Conf(config, Set.of("block_rules", "rejected_code", "rejected_msg", "case_insensitive", "_meta"));
+    Conf c = Conf.plugin(config, Set.of("block_rules", "rejected_code", "rejected_msg", "case_insensitive", "_meta"), Set.of());
     if (c.raw("block_rules") == null) {
       throw new InvalidConfigException("/block_rules", "required");
     }
