@@ -117,6 +117,5 @@ class CorsPluginTest extends PluginGatewayTest {
     gw.refused("\"cors\":{\"allow_origins_by_metadata\":[\"a\",\"a\"]}", "plugins/cors/allow_origins_by_metadata/1", "unique");
     gw.refused("\"cors\":{\"allow_origins_by_metadata\":[\"\"]}", "plugins/cors/allow_origins_by_metadata/0");
     gw.refused("\"cors\":{\"allow_origins_by_metadata\":\"a\"}", "plugins/cors/allow_origins_by_metadata");
-    gw.refused("\"cors\":{\"allow_origin\":\"*\"}", "plugins/cors/allow_origin");
   }
 }

@@ -186,7 +186,6 @@ class GatewayPrometheusMetricsTest extends PluginGatewayTest {
   @Test
   void aBadPrometheusConfigurationIsRefusedNamingTheField() throws Exception {
     gw.refused("\"prometheus\":{\"prefer_name\":\"yes\"}", "prometheus", "prefer_name");
-    gw.refused("\"prometheus\":{\"prefer_names\":true}", "prometheus", "prefer_names");
     assertThatThrownBy(() -> PrometheusText.parse("a{b=\"c\"} 1\na{b=\"c\"} 2\n")).hasMessageContaining("duplicate series");
     assertThatThrownBy(() -> PrometheusText.parse("a{b=\"\\x\"} 1\n")).hasMessageContaining("bad escape");
   }

@@ -292,7 +292,6 @@ class HttpLoggerPluginTest {
     gw.refused(logger("\"include_req_body_expr\":[[\"arg_a\",\"~~~\",\"b\"]]"), "/include_req_body_expr");
     gw.refused(logger("\"include_resp_body\":\"yes\""), "/include_resp_body");
     gw.refused(logger("\"ssl_verify\":1"), "/ssl_verify");
-    gw.refused(logger("\"unknown\":1"), "/unknown");
   }
 
   /** A log server answering 500, then one that is not there: retried max_retry_count times, then dropped, counted. */

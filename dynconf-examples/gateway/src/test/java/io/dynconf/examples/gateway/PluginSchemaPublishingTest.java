@@ -39,19 +39,17 @@ class PluginSchemaPublishingTest {
     assertThat(PLUGINS.plugins()).extracting(PluginInfo::name).containsExactlyInAnyOrderElementsOf(PUBLISHED);
     Map<String, String[][]> samples = new java.util.HashMap<>(Map.of(
         "key-auth", new String[][] {
-            {"{}", "{\"header\":\"X-Key\",\"query\":\"k\",\"hide_credentials\":true}", "{\"key\":\"abc\"}", "{\"_meta\":{\"priority\":1}}",
-                "{\"empty_obj\":{},\"empty_arr\":[],\"empty_str\":\"\",\"custom_note\":null}"},
-            {"{\"header\":1}", "{\"query\":true}", "{\"hide_credentials\":\"yes\"}", "{\"key\":\"\"}", "{\"key\":5}", "{\"nope\":1}",
-                "{\"nope\":[1]}", "{\"nope\":{\"a\":null}}", "{\"nope\":\" \"}", "{\"nope\":false}", "{\"realm\":\"r\"}", "{\"anonymous_consumer\":\"anon\"}"}},
+            {"{}", "{\"header\":\"X-Key\",\"query\":\"k\",\"hide_credentials\":true}", "{\"key\":\"abc\"}", "{\"_meta\":{\"priority\":1}}", "{\"nope\":1}", "{\"empty_obj\":{},\"empty_arr\":[],\"empty_str\":\"\",\"kept\":\"x\",\"custom_note\":null}"},
+            {"{\"header\":1}", "{\"query\":true}", "{\"hide_credentials\":\"yes\"}", "{\"key\":\"\"}", "{\"key\":5}", "{\"realm\":\"r\"}", "{\"anonymous_consumer\":\"anon\"}"}},
         "basic-auth", new String[][] {
-            {"{}", "{\"hide_credentials\":false,\"realm\":\"api\"}", "{\"username\":\"u\",\"password\":\"p\"}", "{\"anonymous_consumer\":\"anon\"}"},
+            {"{}", "{\"hide_credentials\":false,\"realm\":\"api\"}", "{\"username\":\"u\",\"password\":\"p\"}", "{\"anonymous_consumer\":\"anon\"}", "{\"extra\":true}"},
             {"{\"username\":\"u\"}", "{\"password\":\"p\"}", "{\"realm\":\"a\\\"b\"}", "{\"realm\":\"\"}", "{\"anonymous_consumer\":\"\"}",
-                "{\"hide_credentials\":1}", "{\"extra\":true}", "{\"username\":1,\"password\":\"p\"}"}},
+                "{\"hide_credentials\":1}", "{\"username\":1,\"password\":\"p\"}"}},
         "request-id", new String[][] {
             {"{}", "{\"header_name\":\"X-Id\",\"include_in_response\":false,\"algorithm\":\"nanoid\"}",
-                "{\"algorithm\":\"range_id\",\"range_id\":{\"length\":6,\"char_set\":\"abcdef\"}}", "{\"range_id\":{}}"},
+                "{\"algorithm\":\"range_id\",\"range_id\":{\"length\":6,\"char_set\":\"abcdef\"}}", "{\"range_id\":{}}", "{\"x\":1}"},
             {"{\"header_name\":\"\"}", "{\"algorithm\":\"md5\"}", "{\"range_id\":{\"length\":5}}", "{\"range_id\":{\"char_set\":\"abc\"}}",
-                "{\"range_id\":{\"other\":1}}", "{\"range_id\":[]}", "{\"include_in_response\":\"no\"}", "{\"x\":1}"}},
+                "{\"range_id\":{\"other\":1}}", "{\"range_id\":[]}", "{\"include_in_response\":\"no\"}"}},
         "uri-blocker", new String[][] {
             {"{\"block_rules\":[\"^/admin\"]}", "{\"block_rules\":[\"a\",\"b\"],\"rejected_code\":410,\"rejected_msg\":\"gone\",\"case_insensitive\":true}"},
             {"{}", "{\"block_rules\":[]}", "{\"block_rules\":[\"a\",\"a\"]}", "{\"block_rules\":[\"\"]}", "{\"block_rules\":[\"(\"]}",
@@ -59,15 +57,14 @@ class PluginSchemaPublishingTest {
                 "{\"block_rules\":[\"a\"],\"rejected_msg\":\"\"}", "{\"block_rules\":\"a\"}", "{\"block_rules\":[1]}"}},
         "limit-count", new String[][] {
             {"{\"count\":1,\"time_window\":60}", "{\"count\":5,\"time_window\":1,\"key\":\"consumer_name\",\"key_type\":\"constant\","
-                + "\"rejected_code\":429,\"rejected_msg\":\"no\",\"policy\":\"local\",\"show_limit_quota_header\":false,\"allow_degradation\":true,\"group\":\"g\"}"},
+                + "\"rejected_code\":429,\"rejected_msg\":\"no\",\"policy\":\"local\",\"show_limit_quota_header\":false,\"allow_degradation\":true,\"group\":\"g\"}", "{\"count\":1,\"time_window\":1,\"z\":1}"},
             {"{}", "{\"count\":1}", "{\"time_window\":1}", "{\"count\":0,\"time_window\":1}", "{\"count\":1,\"time_window\":0}",
                 "{\"count\":1,\"time_window\":1,\"key_type\":\"x\"}", "{\"count\":1,\"time_window\":1,\"policy\":\"redis\"}",
                 "{\"count\":1,\"time_window\":1,\"rejected_code\":100}", "{\"count\":1,\"time_window\":1,\"show_limit_quota_header\":1}",
-                "{\"count\":1,\"time_window\":1,\"group\":\"\"}", "{\"count\":\"1\",\"time_window\":1}", "{\"count\":1,\"time_window\":1,\"z\":1}",
-                "{\"count\":1,\"time_window\":1,\"window_type\":\"sliding\"}", "{\"count\":1,\"time_window\":1,\"sync_interval\":1}"}},
+                "{\"count\":1,\"time_window\":1,\"group\":\"\"}", "{\"count\":\"1\",\"time_window\":1}", "{\"count\":1,\"time_window\":1,\"window_type\":\"sliding\"}", "{\"count\":1,\"time_window\":1,\"rules\":[]}", "{\"count\":1,\"time_window\":1,\"sync_interval\":1}"}},
         "limit-req", new String[][] {
             {"{\"rate\":1,\"burst\":0,\"key\":\"remote_addr\"}", "{\"rate\":0.5,\"burst\":2.5,\"key\":\"a b\",\"key_type\":\"var_combination\","
-                + "\"rejected_code\":429,\"rejected_msg\":\"slow\",\"nodelay\":true,\"allow_degradation\":false,\"policy\":\"local\"}"},
+                + "\"rejected_code\":429,\"rejected_msg\":\"slow\",\"nodelay\":true,\"allow_degradation\":false,\"policy\":\"local\"}", "{\"rate\":1,\"burst\":0,\"key\":\"k\",\"redis_host\":\"ignored\"}"},
             {"{}", "{\"rate\":0,\"burst\":0,\"key\":\"k\"}", "{\"rate\":1,\"burst\":-1,\"key\":\"k\"}", "{\"rate\":1,\"burst\":0}",
                 "{\"rate\":1,\"burst\":0,\"key\":\"k\",\"key_type\":\"constant\"}", "{\"rate\":1,\"burst\":0,\"key\":\"k\",\"rejected_msg\":\"\"}",
                 "{\"rate\":\"1\",\"burst\":0,\"key\":\"k\"}", "{\"rate\":1,\"burst\":0,\"key\":\"k\",\"nodelay\":1}",
@@ -84,61 +81,60 @@ class PluginSchemaPublishingTest {
     samples.put("consumer-restriction", new String[][] {
         {"{\"whitelist\":[\"jack\"]}", "{\"type\":\"route_id\",\"blacklist\":[\"1\",\"1\"],\"rejected_code\":401,\"rejected_msg\":\"no\"}",
             "{\"allowed_by_methods\":[{\"user\":\"jack\",\"methods\":[\"GET\",\"PURGE\"]},{\"methods\":[\"POST\"]},{}]}",
-            "{\"allowed_by_methods\":[]}"},
+            "{\"allowed_by_methods\":[]}", "{\"whitelist\":[\"a\"],\"x\":1}"},
         {"{}", "{\"type\":\"consumer_name\"}", "{\"whitelist\":[]}", "{\"blacklist\":[1]}", "{\"whitelist\":[\"a\"],\"type\":\"ip\"}",
             "{\"allowed_by_methods\":[{\"user\":\"j\",\"methods\":[]}]}", "{\"allowed_by_methods\":[{\"methods\":[\"FETCH\"]}]}",
             "{\"allowed_by_methods\":[{\"user\":1}]}", "{\"allowed_by_methods\":[{\"other\":1}]}", "{\"allowed_by_methods\":[\"x\"]}",
-            "{\"allowed_by_methods\":{}}", "{\"whitelist\":[\"a\"],\"rejected_code\":600}", "{\"whitelist\":[\"a\"],\"rejected_msg\":1}",
-            "{\"whitelist\":[\"a\"],\"x\":1}"}});
+            "{\"allowed_by_methods\":{}}", "{\"whitelist\":[\"a\"],\"rejected_code\":600}", "{\"whitelist\":[\"a\"],\"rejected_msg\":1}"}});
     samples.put("ip-restriction", new String[][] {
-        {"{\"whitelist\":[\"127.0.0.1\"]}", "{\"blacklist\":[\"10.0.0.0/8\",\"::1\",\"fe80::/10\"],\"message\":\"go away\",\"response_code\":404}", "{\"whitelist\":[\"192.168.1.1/32\"],\"_meta\":{\"priority\":1}}"},
-        {"{}", "{\"whitelist\":[],\"blacklist\":[\"1.1.1.1\"]}", "{\"whitelist\":[\"1.1.1.1\"],\"blacklist\":[\"2.2.2.2\"]}", "{\"whitelist\":[]}", "{\"whitelist\":[\"not-an-ip\"]}", "{\"whitelist\":[\"1.1.1.1/33\"]}", "{\"whitelist\":[\"1.1.1.1\"],\"message\":\"\"}", "{\"whitelist\":[\"1.1.1.1\"],\"response_code\":401}", "{\"whitelist\":[\"1.1.1.1\"],\"response_code\":405}", "{\"whitelist\":\"1.1.1.1\"}", "{\"whitelist\":[1]}", "{\"whitelist\":[\"1.1.1.1\"],\"x\":1}"}});
+        {"{\"whitelist\":[\"127.0.0.1\"]}", "{\"blacklist\":[\"10.0.0.0/8\",\"::1\",\"fe80::/10\"],\"message\":\"go away\",\"response_code\":404}", "{\"whitelist\":[\"192.168.1.1/32\"],\"_meta\":{\"priority\":1}}", "{\"whitelist\":[\"1.1.1.1\"],\"x\":1}"},
+        {"{}", "{\"whitelist\":[],\"blacklist\":[\"1.1.1.1\"]}", "{\"whitelist\":[\"1.1.1.1\"],\"blacklist\":[\"2.2.2.2\"]}", "{\"whitelist\":[]}", "{\"whitelist\":[\"not-an-ip\"]}", "{\"whitelist\":[\"1.1.1.1/33\"]}", "{\"whitelist\":[\"1.1.1.1\"],\"message\":\"\"}", "{\"whitelist\":[\"1.1.1.1\"],\"response_code\":401}", "{\"whitelist\":[\"1.1.1.1\"],\"response_code\":405}", "{\"whitelist\":\"1.1.1.1\"}", "{\"whitelist\":[1]}"}});
     samples.put("prometheus", new String[][] {
-        {"{}", "{\"prefer_name\":true}", "{\"prefer_name\":false}"},
-        {"{\"prefer_name\":\"yes\"}", "{\"x\":1}", "{\"prefer_name\":null}"}});
+        {"{}", "{\"prefer_name\":true}", "{\"prefer_name\":false}", "{\"x\":1}"},
+        {"{\"prefer_name\":\"yes\"}", "{\"prefer_name\":null}", "{\"prefer_name\":\"yes\",\"x\":1}"}});
     samples.put("real-ip", new String[][] {
-        {"{\"source\":\"http_x_forwarded_for\"}", "{\"source\":\"arg_realip\",\"trusted_addresses\":[\"127.0.0.1\",\"10.0.0.0/8\",\"::1\"],\"recursive\":true}"},
-        {"{}", "{\"source\":\"\"}", "{\"source\":1}", "{\"source\":\"a\",\"trusted_addresses\":[]}", "{\"source\":\"a\",\"trusted_addresses\":[\"x\"]}", "{\"source\":\"a\",\"recursive\":\"no\"}", "{\"source\":\"a\",\"other\":1}"}});
+        {"{\"source\":\"http_x_forwarded_for\"}", "{\"source\":\"arg_realip\",\"trusted_addresses\":[\"127.0.0.1\",\"10.0.0.0/8\",\"::1\"],\"recursive\":true}", "{\"source\":\"a\",\"other\":1}"},
+        {"{}", "{\"source\":\"\"}", "{\"source\":1}", "{\"source\":\"a\",\"trusted_addresses\":[]}", "{\"source\":\"a\",\"trusted_addresses\":[\"x\"]}", "{\"source\":\"a\",\"recursive\":\"no\"}"}});
     samples.put("redirect", new String[][] {
-        {"{\"uri\":\"/new\"}", "{\"http_to_https\":true}", "{\"http_to_https\":false,\"ret_code\":301}", "{\"regex_uri\":[\"^/a/(.*)\",\"/b/$1\"]}", "{\"uri\":\"/x/$uri\",\"ret_code\":307,\"encode_uri\":true,\"append_query_string\":true}"},
-        {"{}", "{\"uri\":\"/\"}", "{\"uri\":\"/a\",\"http_to_https\":true}", "{\"uri\":\"/a\",\"regex_uri\":[\"a\",\"b\"]}", "{\"regex_uri\":[\"a\"]}", "{\"regex_uri\":[\"a\",\"b\",\"c\"]}", "{\"http_to_https\":true,\"append_query_string\":true}", "{\"uri\":\"/a\",\"ret_code\":199}", "{\"uri\":\"/a\",\"ret_code\":600}", "{\"uri\":1}", "{\"http_to_https\":\"yes\"}", "{\"uri\":\"/a\",\"x\":1}"}});
+        {"{\"uri\":\"/new\"}", "{\"http_to_https\":true}", "{\"http_to_https\":false,\"ret_code\":301}", "{\"regex_uri\":[\"^/a/(.*)\",\"/b/$1\"]}", "{\"uri\":\"/x/$uri\",\"ret_code\":307,\"encode_uri\":true,\"append_query_string\":true}", "{\"uri\":\"/a\",\"x\":1}"},
+        {"{}", "{\"uri\":\"/\"}", "{\"uri\":\"/a\",\"http_to_https\":true}", "{\"uri\":\"/a\",\"regex_uri\":[\"a\",\"b\"]}", "{\"regex_uri\":[\"a\"]}", "{\"regex_uri\":[\"a\",\"b\",\"c\"]}", "{\"http_to_https\":true,\"append_query_string\":true}", "{\"uri\":\"/a\",\"ret_code\":199}", "{\"uri\":\"/a\",\"ret_code\":600}", "{\"uri\":1}", "{\"http_to_https\":\"yes\"}"}});
     samples.put("proxy-rewrite", new String[][] {
-        {"{\"uri\":\"/x\"}", "{\"regex_uri\":[\"^/a/(.*)\",\"/b/$1\"]}", "{\"host\":\"example.com:8080\"}", "{\"headers\":{\"X-A\":\"1\",\"X-B\":2}}", "{\"headers\":{\"set\":{\"X-A\":\"1\"},\"add\":{\"X-B\":\"2\"},\"remove\":[\"X-C\"]}}", "{\"headers\":{\"remove\":[\"X-C\"]}}", "{\"uri\":\"/x\",\"use_real_request_uri_unsafe\":true}"},
+        {"{\"uri\":\"/x\"}", "{\"regex_uri\":[\"^/a/(.*)\",\"/b/$1\"]}", "{\"host\":\"example.com:8080\"}", "{\"headers\":{\"X-A\":\"1\",\"X-B\":2}}", "{\"headers\":{\"set\":{\"X-A\":\"1\"},\"add\":{\"X-B\":\"2\"},\"remove\":[\"X-C\"]}}", "{\"headers\":{\"remove\":[\"X-C\"]}}", "{\"uri\":\"/x\",\"use_real_request_uri_unsafe\":true}", "{\"uri\":\"/x\",\"other\":null}"},
         {"{}", "{\"uri\":\"x\"}", "{\"regex_uri\":[\"a\"]}", "{\"host\":\"a b\"}", "{\"host\":\"\"}", "{\"headers\":{}}", "{\"headers\":{\"set\":{}}}", "{\"headers\":{\"remove\":[]}}", "{\"headers\":{\"X:A\":\"1\"}}", "{\"headers\":{\"set\":{\"X:A\":\"1\"}}}", "{\"headers\":{\"remove\":[\"X:A\"]}}", "{\"headers\":{\"X-A\":true}}", "{\"headers\":{\"set\":{\"X-A\":\"1\"},\"other\":{}}}", "{\"headers\":\"X-A\"}", "{\"method\":\"POST\"}", "{\"uri\":\"/x\",\"use_real_request_uri_unsafe\":1}", "{\"uri\":null}"}});
     samples.put("response-rewrite", new String[][] {
-        {"{\"status_code\":200}", "{\"body\":\"hi\",\"status_code\":403}", "{\"body\":\"aGk=\",\"body_base64\":true}", "{\"headers\":{\"X-A\":\"1\"}}", "{\"headers\":{\"set\":{\"X-A\":\"1\"},\"add\":[\"X-B: 2\"],\"remove\":[\"X-C\"]}}", "{\"body_base64\":true}"},
-        {"{\"status_code\":199}", "{\"status_code\":599}", "{\"body\":\"not base64!\",\"body_base64\":true}", "{\"headers\":{}}", "{\"headers\":{\"add\":{\"X-B\":\"2\"}}}", "{\"headers\":{\"add\":[\"no colon\"]}}", "{\"headers\":{\"add\":[]}}", "{\"body\":1}", "{\"vars\":[[\"status\",\"==\",200]]}", "{\"filters\":[{\"regex\":\"a\",\"replace\":\"b\"}]}", "{\"x\":1}"}});
+        {"{\"status_code\":200}", "{\"body\":\"hi\",\"status_code\":403}", "{\"body\":\"aGk=\",\"body_base64\":true}", "{\"headers\":{\"X-A\":\"1\"}}", "{\"headers\":{\"set\":{\"X-A\":\"1\"},\"add\":[\"X-B: 2\"],\"remove\":[\"X-C\"]}}", "{\"body_base64\":true}", "{\"x\":1}"},
+        {"{\"status_code\":199}", "{\"status_code\":599}", "{\"body\":\"not base64!\",\"body_base64\":true}", "{\"headers\":{}}", "{\"headers\":{\"add\":{\"X-B\":\"2\"}}}", "{\"headers\":{\"add\":[\"no colon\"]}}", "{\"headers\":{\"add\":[]}}", "{\"body\":1}", "{\"vars\":[[\"status\",\"==\",200]]}", "{\"filters\":[{\"regex\":\"a\",\"replace\":\"b\"}]}", "{\"status_code\":200,\"max_resp_body_size\":1}"}});
     samples.put("cors", new String[][] {
-        {"{}", "{\"allow_origins\":\"http://a.com,https://b.com:8443\",\"allow_methods\":\"GET,POST\",\"max_age\":3600}", "{\"allow_origins\":\"**\",\"allow_methods\":\"**\",\"allow_headers\":\"**\"}", "{\"allow_origins_by_regex\":[\"^https://[a-z]+[.]example[.]com$\"]}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\",\"allow_headers\":\"X-A\",\"expose_headers\":\"X-B\"}", "{\"timing_allow_origins\":\"http://a.com\",\"timing_allow_origins_by_regex\":[\"a\"]}", "{\"allow_origins_by_metadata\":[\"a\"]}", "{\"allow_origins_by_metadata\":[\"a\",\"b\"],\"allow_origins\":\"http://c.com\",\"allow_origins_by_regex\":[\"d\"]}", "{\"allow_origins\":\"*\\n\"}"},
-        {"{\"allow_origins\":\"a.com\"}", "{\"allow_credential\":true}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\"}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\",\"allow_headers\":\"X\",\"expose_headers\":\"*\"}", "{\"allow_origins_by_regex\":[]}", "{\"allow_origins_by_regex\":[\"(\"]}", "{\"allow_origins_by_regex\":[\"a\",\"a\"]}", "{\"max_age\":\"5\"}", "{\"allow_origins_by_metadata\":[]}", "{\"allow_origins_by_metadata\":[\"a\",\"a\"]}", "{\"allow_origins_by_metadata\":[\"\"]}", "{\"allow_origins_by_metadata\":\"a\"}", "{\"allow_origins_by_metadata\":[1]}", "{\"allow_origins_by_metadata\":null}", "{\"allow_origins\":\"*\\nx\"}", "{\"allow_credential\":\"yes\"}", "{\"x\":1}"}});
+        {"{}", "{\"allow_origins\":\"http://a.com,https://b.com:8443\",\"allow_methods\":\"GET,POST\",\"max_age\":3600}", "{\"allow_origins\":\"**\",\"allow_methods\":\"**\",\"allow_headers\":\"**\"}", "{\"allow_origins_by_regex\":[\"^https://[a-z]+[.]example[.]com$\"]}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\",\"allow_headers\":\"X-A\",\"expose_headers\":\"X-B\"}", "{\"timing_allow_origins\":\"http://a.com\",\"timing_allow_origins_by_regex\":[\"a\"]}", "{\"allow_origins_by_metadata\":[\"a\"]}", "{\"allow_origins_by_metadata\":[\"a\",\"b\"],\"allow_origins\":\"http://c.com\",\"allow_origins_by_regex\":[\"d\"]}", "{\"allow_origins\":\"*\\n\"}", "{\"x\":1}"},
+        {"{\"allow_origins\":\"a.com\"}", "{\"allow_credential\":true}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\"}", "{\"allow_credential\":true,\"allow_origins\":\"https://a.com\",\"allow_methods\":\"GET\",\"allow_headers\":\"X\",\"expose_headers\":\"*\"}", "{\"allow_origins_by_regex\":[]}", "{\"allow_origins_by_regex\":[\"(\"]}", "{\"allow_origins_by_regex\":[\"a\",\"a\"]}", "{\"max_age\":\"5\"}", "{\"allow_origins_by_metadata\":[]}", "{\"allow_origins_by_metadata\":[\"a\",\"a\"]}", "{\"allow_origins_by_metadata\":[\"\"]}", "{\"allow_origins_by_metadata\":\"a\"}", "{\"allow_origins_by_metadata\":[1]}", "{\"allow_origins_by_metadata\":null}", "{\"allow_origins\":\"*\\nx\"}", "{\"allow_credential\":\"yes\"}"}});
     samples.put("jwt-auth", new String[][] {
-        {"{}", "{\"header\":\"X-Jwt\",\"query\":\"t\",\"cookie\":\"c\",\"hide_credentials\":true,\"key_claim_name\":\"iss\",\"store_in_ctx\":true,\"realm\":\"api\",\"claims_to_verify\":[\"exp\",\"nbf\"]}", "{\"anonymous_consumer\":\"anon\"}", "{\"key\":\"user-key\",\"secret\":\"s3cret\"}", "{\"key\":\"k\",\"algorithm\":\"HS512\",\"secret\":\"aGk=\",\"base64_secret\":true,\"exp\":60,\"lifetime_grace_period\":5}", "{\"key\":\"k\",\"algorithm\":\"RS256\",\"public_key\":\"-----BEGIN PUBLIC KEY-----\\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDVmYk/09QNyeIOqveCTZ9811BU\\nvPrKOHjS/e+JNP8+yGl0lm+B9eYVHlKqqA2Ag/zfBVY5blR6ijXwwEjuhamRypta\\nyCBZnqRPe/CGzalXrJzA8T6JfxtZTHRSdSSYf6up/4TfJEjvE65Uh5QcmmK6BfKf\\nuqLC9zGCheQNS5vjGwIDAQAB\\n-----END PUBLIC KEY-----\"}"},
-        {"{\"key_claim_name\":\"\"}", "{\"realm\":\"a\\\"b\"}", "{\"anonymous_consumer\":\"\"}", "{\"claims_to_verify\":[\"iat\"]}", "{\"claims_to_verify\":[\"exp\",\"exp\"]}", "{\"key\":\"k\"}", "{\"secret\":\"s\"}", "{\"key\":\"\",\"secret\":\"s\"}", "{\"key\":\"k\",\"secret\":\"\"}", "{\"key\":\"k\",\"algorithm\":\"ES256\",\"secret\":\"s\"}", "{\"key\":\"k\",\"algorithm\":\"RS256\"}", "{\"key\":\"k\",\"algorithm\":\"RS256\",\"secret\":\"s\"}", "{\"key\":\"k\",\"secret\":\"!!\",\"base64_secret\":true}", "{\"key\":\"k\",\"secret\":\"s\",\"exp\":0}", "{\"key\":\"k\",\"secret\":\"s\",\"lifetime_grace_period\":-1}", "{\"hide_credentials\":\"no\"}", "{\"x\":1}"}});
+        {"{}", "{\"header\":\"X-Jwt\",\"query\":\"t\",\"cookie\":\"c\",\"hide_credentials\":true,\"key_claim_name\":\"iss\",\"store_in_ctx\":true,\"realm\":\"api\",\"claims_to_verify\":[\"exp\",\"nbf\"]}", "{\"anonymous_consumer\":\"anon\"}", "{\"key\":\"user-key\",\"secret\":\"s3cret\"}", "{\"key\":\"k\",\"algorithm\":\"HS512\",\"secret\":\"aGk=\",\"base64_secret\":true,\"exp\":60,\"lifetime_grace_period\":5}", "{\"key\":\"k\",\"algorithm\":\"RS256\",\"public_key\":\"-----BEGIN PUBLIC KEY-----\\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDVmYk/09QNyeIOqveCTZ9811BU\\nvPrKOHjS/e+JNP8+yGl0lm+B9eYVHlKqqA2Ag/zfBVY5blR6ijXwwEjuhamRypta\\nyCBZnqRPe/CGzalXrJzA8T6JfxtZTHRSdSSYf6up/4TfJEjvE65Uh5QcmmK6BfKf\\nuqLC9zGCheQNS5vjGwIDAQAB\\n-----END PUBLIC KEY-----\"}", "{\"x\":1}"},
+        {"{\"key_claim_name\":\"\"}", "{\"realm\":\"a\\\"b\"}", "{\"anonymous_consumer\":\"\"}", "{\"claims_to_verify\":[\"iat\"]}", "{\"claims_to_verify\":[\"exp\",\"exp\"]}", "{\"key\":\"k\"}", "{\"secret\":\"s\"}", "{\"key\":\"\",\"secret\":\"s\"}", "{\"key\":\"k\",\"secret\":\"\"}", "{\"key\":\"k\",\"algorithm\":\"ES256\",\"secret\":\"s\"}", "{\"key\":\"k\",\"algorithm\":\"RS256\"}", "{\"key\":\"k\",\"algorithm\":\"RS256\",\"secret\":\"s\"}", "{\"key\":\"k\",\"secret\":\"!!\",\"base64_secret\":true}", "{\"key\":\"k\",\"secret\":\"s\",\"exp\":0}", "{\"key\":\"k\",\"secret\":\"s\",\"lifetime_grace_period\":-1}", "{\"hide_credentials\":\"no\"}"}});
     samples.put("traffic-split", new String[][] {
-        {"{}", "{\"rules\":[]}", "{\"rules\":[{\"weighted_upstreams\":[{\"weight\":1}]}]}", "{\"rules\":[{\"match\":[{\"vars\":[[\"arg_name\",\"==\",\"jack\"]]}],\"weighted_upstreams\":[{\"upstream_id\":\"u1\",\"weight\":3},{\"weight\":1}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"type\":\"roundrobin\",\"nodes\":{\"127.0.0.1:1980\":1}},\"weight\":2},{\"upstream_id\":7}]}]}", "{\"rules\":[{\"match\":[{}]}]}"},
-        {"{\"rules\":{}}", "{\"rules\":[1]}", "{\"rules\":[{\"x\":1}]}", "{\"rules\":[{\"weighted_upstreams\":[]}]}", "{\"rules\":[{\"match\":{}}]}", "{\"rules\":[{\"match\":[{\"other\":1}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"weight\":-1}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":\"\"}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":0}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":\"a\",\"upstream\":{\"nodes\":{\"127.0.0.1:1\":1}}}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"type\":\"roundrobin\",\"nodes\":{}}}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"type\":\"roundrobin\",\"service_name\":\"a\",\"discovery_type\":\"dns\"}}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"nodes\":{\"127.0.0.1:1\":1},\"bogus\":1}}]}]}", "{\"x\":1}"}});
+        {"{}", "{\"rules\":[]}", "{\"rules\":[{\"weighted_upstreams\":[{\"weight\":1}]}]}", "{\"rules\":[{\"match\":[{\"vars\":[[\"arg_name\",\"==\",\"jack\"]]}],\"weighted_upstreams\":[{\"upstream_id\":\"u1\",\"weight\":3},{\"weight\":1}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"type\":\"roundrobin\",\"nodes\":{\"127.0.0.1:1980\":1}},\"weight\":2},{\"upstream_id\":7}]}]}", "{\"rules\":[{\"match\":[{}]}]}", "{\"x\":1}"},
+        {"{\"rules\":{}}", "{\"rules\":[1]}", "{\"rules\":[{\"x\":1}]}", "{\"rules\":[{\"weighted_upstreams\":[]}]}", "{\"rules\":[{\"match\":{}}]}", "{\"rules\":[{\"match\":[{\"other\":1}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"weight\":-1}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":\"\"}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":0}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream_id\":\"a\",\"upstream\":{\"nodes\":{\"127.0.0.1:1\":1}}}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"type\":\"roundrobin\",\"nodes\":{}}}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"type\":\"roundrobin\",\"service_name\":\"a\",\"discovery_type\":\"dns\"}}]}]}", "{\"rules\":[{\"weighted_upstreams\":[{\"upstream\":{\"nodes\":{\"127.0.0.1:1\":1},\"bogus\":1}}]}]}"}});
     samples.put("http-logger", new String[][] {
         {"{\"uri\":\"http://127.0.0.1:1980/log\"}", "{\"uri\":\"https://[::1]:443\",\"ssl_verify\":true,\"auth_header\":\"Basic x\",\"timeout\":10,\"concat_method\":\"new_line\"}",
             "{\"uri\":\"http://logs.example.com/a?b=c\",\"batch_max_size\":1,\"inactive_timeout\":1,\"buffer_duration\":1,\"max_retry_count\":0,\"retry_delay\":0,\"name\":\"n\"}",
             "{\"uri\":\"http://a\",\"log_format\":{\"h\":\"$host\",\"n\":{\"x\":1}},\"log_format_extra\":{},\"include_req_body\":true,\"include_req_body_expr\":[[\"arg_a\",\"==\",\"b\"]],"
                 + "\"include_resp_body\":true,\"include_resp_body_expr\":[[\"status\",\"==\",\"200\"]],\"max_req_body_bytes\":1,\"max_resp_body_bytes\":2147483647}",
-            "{\"uri\":\"http://a\",\"_meta\":{\"priority\":1}}"},
+            "{\"uri\":\"http://a\",\"_meta\":{\"priority\":1}}", "{\"uri\":\"http://a\",\"other\":1}"},
         {"{}", "{\"uri\":\"\"}", "{\"uri\":\"127.0.0.1:80/log\"}", "{\"uri\":\"http:///x\"}", "{\"uri\":1}", "{\"uri\":\"http://a\",\"auth_header\":1}",
             "{\"uri\":\"http://a\",\"timeout\":0}", "{\"uri\":\"http://a\",\"timeout\":1.5}", "{\"uri\":\"http://a\",\"concat_method\":\"xml\"}",
             "{\"uri\":\"http://a\",\"ssl_verify\":\"yes\"}", "{\"uri\":\"http://a\",\"batch_max_size\":0}", "{\"uri\":\"http://a\",\"inactive_timeout\":0}",
             "{\"uri\":\"http://a\",\"buffer_duration\":0}", "{\"uri\":\"http://a\",\"max_retry_count\":-1}", "{\"uri\":\"http://a\",\"retry_delay\":-1}",
             "{\"uri\":\"http://a\",\"name\":1}", "{\"uri\":\"http://a\",\"log_format\":[]}", "{\"uri\":\"http://a\",\"log_format_extra\":\"x\"}",
             "{\"uri\":\"http://a\",\"include_req_body\":1}", "{\"uri\":\"http://a\",\"include_req_body_expr\":[]}", "{\"uri\":\"http://a\",\"include_resp_body_expr\":[\"a\"]}",
-            "{\"uri\":\"http://a\",\"max_req_body_bytes\":0}", "{\"uri\":\"http://a\",\"max_resp_body_bytes\":2147483648}", "{\"uri\":\"http://a\",\"other\":1}"}});
+            "{\"uri\":\"http://a\",\"max_req_body_bytes\":0}", "{\"uri\":\"http://a\",\"max_resp_body_bytes\":2147483648}"}});
     samples.put("syslog", new String[][] {
         {"{\"host\":\"127.0.0.1\",\"port\":514}", "{\"host\":\"logs\",\"port\":6514,\"sock_type\":\"tcp\",\"tls\":true,\"timeout\":1,\"flush_limit\":1,\"drop_limit\":-1,\"pool_size\":5}",
             "{\"host\":\"h\",\"port\":1,\"sock_type\":\"udp\",\"tls\":false,\"log_format\":{\"a\":\"$uri\"},\"batch_max_size\":1,\"name\":\"x\",\"include_resp_body\":true}",
-            "{\"host\":\"h\",\"port\":65535,\"include_req_body_expr\":[[\"arg_a\",\"==\",\"1\"]],\"_meta\":{}}"},
+            "{\"host\":\"h\",\"port\":65535,\"include_req_body_expr\":[[\"arg_a\",\"==\",\"1\"]],\"_meta\":{}}", "{\"host\":\"h\",\"port\":1,\"uri\":\"http://a\"}"},
         {"{}", "{\"host\":\"h\"}", "{\"port\":514}", "{\"host\":\"\",\"port\":514}", "{\"host\":1,\"port\":514}", "{\"host\":\"h\",\"port\":0}",
             "{\"host\":\"h\",\"port\":65536}", "{\"host\":\"h\",\"port\":\"514\"}", "{\"host\":\"h\",\"port\":1,\"sock_type\":\"sctp\"}",
             "{\"host\":\"h\",\"port\":1,\"sock_type\":\"udp\",\"tls\":true}", "{\"host\":\"h\",\"port\":1,\"pool_size\":4}", "{\"host\":\"h\",\"port\":1,\"flush_limit\":0}",
             "{\"host\":\"h\",\"port\":1,\"timeout\":0}", "{\"host\":\"h\",\"port\":1,\"tls\":\"yes\"}", "{\"host\":\"h\",\"port\":1,\"log_format\":\"x\"}",
-            "{\"host\":\"h\",\"port\":1,\"batch_max_size\":0}", "{\"host\":\"h\",\"port\":1,\"uri\":\"http://a\"}"}});
+            "{\"host\":\"h\",\"port\":1,\"batch_max_size\":0}"}});
     assertThat(samples.keySet()).as("samples for every published plugin").containsExactlyInAnyOrderElementsOf(PUBLISHED);
     samples.forEach((plugin, s) -> {
       assertAgree(PLUGINS, plugin, true, s[0]);

@@ -9,18 +9,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Members a plugin does not know, at the top of its configuration: APISIX's plugin schemas leave
- * their top level open, so APISIX accepts any such member and ignores it; the Dashboard relies on
- * it for empty ones (its no-op edit of a plugin whose configuration holds empty or null members).
- * Here an empty one (null, "", {} or []) is stored as sent and ignored, and one with a value is
- * refused naming it, so that a misspelled field is not silently ignored. Fields APISIX's plugin
- * defines and this gateway does not implement are refused by name.
+ * their top level open (no {@code additionalProperties: false}), so APISIX accepts such members,
+ * stores them as sent and ignores them; the Dashboard relies on it (its no-op edit of a plugin
+ * whose configuration holds empty or null members). Fields APISIX's plugin defines and this
+ * gateway does not implement are refused by name instead of being silently ignored.
  */
 class PluginUnknownFieldsTest extends PluginGatewayTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
   void unknownMembersAreStoredAsSentAndIgnoredByThePlugin() throws Exception {
-    String conf = "{\"empty_obj\":{},\"empty_arr\":[],\"empty_str\":\"\",\"custom_note\":null}";
+    String conf = "{\"empty_obj\":{},\"empty_arr\":[],\"empty_str\":\"\",\"kept\":\"x\",\"custom_note\":null}";
     gw.route("ka", "/ka", "\"key-auth\":" + conf);
     HttpResponse<String> got = gw.admin("GET", "/apisix/admin/routes/ka", null);
     assertThat(got.statusCode()).isEqualTo(200);
@@ -28,24 +27,15 @@ class PluginUnknownFieldsTest extends PluginGatewayTest {
     assertThat(stored).as(got.body()).isEqualTo(JSON.readTree(conf));
 
     // the plugin works as if the members were absent: default header apikey
-    gw.put("/apisix/admin/consumers", "{\"username\":\"jack\",\"plugins\":{\"key-auth\":{\"key\":\"k-jack\",\"note\":\"\"}}}", 201);
+    gw.put("/apisix/admin/consumers", "{\"username\":\"jack\",\"plugins\":{\"key-auth\":{\"key\":\"k-jack\",\"note\":1}}}", 201);
     gw.awaitStatus("/ka", 200, "apikey", "k-jack");
     assertThat(gw.get("/ka").statusCode()).isEqualTo(401);
     assertThat(gw.get("/ka", "apikey", "other").statusCode()).isEqualTo(401);
 
     // the same on a plugin with required fields: limit-count still limits
-    gw.route("lc", "/lc", "\"limit-count\":{\"count\":1,\"time_window\":60,\"rejected_code\":503,\"ui_hint\":{}}");
+    gw.route("lc", "/lc", "\"limit-count\":{\"count\":1,\"time_window\":60,\"rejected_code\":503,\"ui_hint\":{\"x\":[]}}");
     gw.awaitStatus("/lc", 200);
     assertThat(gw.get("/lc").statusCode()).isEqualTo(503);
-  }
-
-  @Test
-  void anUnknownMemberWithAValueIsRefusedSoThatATypoIsNotSilentlyIgnored() throws Exception {
-    gw.refused("\"cors\":{\"allow_origin\":\"*\"}", "plugins/cors/allow_origin", "unknown field");
-    gw.refused("\"limit-count\":{\"count\":1,\"time_window\":60,\"rejected_cod\":503}", "plugins/limit-count/rejected_cod",
-        "unless it is empty");
-    gw.refused("\"key-auth\":{\"hedaer\":\"X-Key\"}", "plugins/key-auth/hedaer", "unknown field");
-    assertThat(gw.admin("GET", "/apisix/admin/routes/bad", null).statusCode()).as("nothing stored").isEqualTo(404);
   }
 
   @Test
@@ -67,7 +57,7 @@ class PluginUnknownFieldsTest extends PluginGatewayTest {
     HttpResponse<String> r = gw.admin("GET", "/apisix/admin/plugins/key-auth", null);
     assertThat(r.statusCode()).isEqualTo(200);
     JsonNode schema = JSON.readTree(r.body());
-    assertThat(schema.path("additionalProperties").path("anyOf").size()).as("only empty unknown members: %s", r.body()).isEqualTo(4);
+    assertThat(schema.has("additionalProperties")).as("top level left open, as APISIX's: %s", r.body()).isFalse();
     assertThat(schema.path("properties").path("realm").has("not")).as("realm refused: %s", r.body()).isTrue();
   }
 }

@@ -115,6 +115,5 @@ class RealIpPluginTest extends PluginGatewayTest {
     gw.refused("\"real-ip\":{\"source\":\"arg_ip\",\"trusted_addresses\":[\"10.0.0.0/33\"]}", p + "/trusted_addresses/0");
     gw.refused("\"real-ip\":{\"source\":\"arg_ip\",\"trusted_addresses\":[\"::1/129\"]}", p + "/trusted_addresses/0");
     gw.refused("\"real-ip\":{\"source\":\"arg_ip\",\"recursive\":\"yes\"}", p + "/recursive", "boolean");
-    gw.refused("\"real-ip\":{\"source\":\"arg_ip\",\"trusted\":[\"10.0.0.1\"]}", p + "/trusted", "unknown field");
   }
 }

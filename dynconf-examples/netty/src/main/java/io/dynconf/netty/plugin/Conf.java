@@ -25,12 +25,10 @@ public final class Conf {
         throw new InvalidConfigException("/" + k, "not supported by this gateway (a field of APISIX's plugin that it does not implement)");
       }
       if (!known.contains(k)) {
-        if (unsupported != null && empty(e.getValue())) {
-          continue; // what the Dashboard's forms leave (APISIX ignores unknown members): accepted, ignored
+        if (unsupported != null) {
+          continue; // APISIX's plugin schemas leave additionalProperties open at the top: accepted, ignored
         }
-        throw new InvalidConfigException("/" + k, "unknown field (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")"
-            + (unsupported != null ? "; APISIX would ignore it, this gateway refuses a member it does not know unless it is empty"
-                + " (null, \"\", {} or []), so that a misspelled field is not silently ignored" : ""));
+        throw new InvalidConfigException("/" + k, "unknown field (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
       }
       if (e.getValue() == null && !k.equals("_meta")) {
         throw new InvalidConfigException("/" + k, "must not be null (leave the field out for its default)");
@@ -38,18 +36,12 @@ public final class Conf {
     }
   }
 
-  private static boolean empty(@Nullable Object v) {
-    return v == null || (v instanceof String s && s.isEmpty()) || (v instanceof Map<?, ?> m && m.isEmpty())
-        || (v instanceof List<?> l && l.isEmpty());
-  }
-
   /**
-   * A plugin's configuration at its top level: a member the plugin does not know is accepted and
-   * ignored when it is empty (null, "", {} or []: what the APISIX Dashboard's forms leave; APISIX's
-   * plugin schemas do not close their top level, so APISIX accepts any), and refused, naming it,
-   * when it has a value, so that a misspelled field is not silently ignored; a member of {@code
-   * unsupported} (one APISIX's plugin defines and this gateway does not implement) is refused by
-   * name; a known member may not be null.
+   * A plugin's configuration at its top level, checked as APISIX checks it: a member the plugin
+   * does not know is accepted and ignored (APISIX's plugin schemas do not close their top level
+   * with {@code additionalProperties: false}, and the Dashboard stores such members), a member of
+   * {@code unsupported} (one APISIX's plugin defines and this gateway does not implement) is
+   * refused by name rather than silently ignored, and a known member may not be null.
    */
   public static Conf plugin(Map<String, @Nullable Object> map, Set<String> known, Set<String> unsupported) {
     return new Conf(map, known, unsupported);
