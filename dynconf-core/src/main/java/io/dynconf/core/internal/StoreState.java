@@ -91,10 +91,18 @@ public final class StoreState<T> implements ConfigStore<T> {
       }
     }
     int want = shardCount(n);
-    if (want > next.length * 4 || want * 4 < next.length) {
-      next = reshard(next, want); // the store grew or shrank fourfold: rarely, so O(n) is fine
+    // grown twofold (so that a shard holds 16 to 32 items after growth: at 100,000 routes a growth
+    // threshold of fourfold, capped at MAX_SHARDS, left 1,024 shards of ~100 and every batch copied
+    // them) or shrunk fourfold (hysteresis: no flapping around one size); O(n), rarely
+    if (want >= next.length * 2 || want * 4 < next.length) {
+      next = reshard(next, want);
     }
     return new StoreState<>(type, next, n, version + 1, revision);
+  }
+
+  /** How many shards hold the items (for tests: the cost of a batch is that of the shards it touches). */
+  int shards() {
+    return shards.length;
   }
 
   private static int shardCount(int items) {

@@ -72,6 +72,36 @@ class StoreStateTest {
     assertThat(state.version()).isEqualTo(1200);
   }
 
+  /**
+   * A batch copies the shards it touches, so the items per shard bound a batch's cost: a store grown
+   * by batches (as a bulk seeding grows it) to 100,000 items keeps shards of at most 32 items on
+   * average below the shard cap, and at the cap as many shards as the cap allows.
+   */
+  @Test
+  void shardsStaySmallAsTheStoreGrowsInBatches() {
+    StoreState<ObjectNode> state = StoreState.empty(TYPE);
+    long rev = 0;
+    for (int next = 0; next < 100_000; ) {
+      Map<String, ConfigItem<ObjectNode>> changes = new HashMap<>();
+      for (int j = 0; j < 128 && next < 100_000; j++, next++) {
+        changes.put("r" + next, item("r" + next, rev + 1));
+      }
+      state = state.with(changes, ++rev);
+      int perShard = state.size() / state.shards();
+      assertThat(perShard).as("%d items in %d shards", state.size(), state.shards()).isLessThanOrEqualTo(state.shards() == 4096 ? 64 : 32);
+    }
+    assertThat(state.shards()).isEqualTo(4096);
+    for (int batch = 0; batch < 780; batch++) { // and back down: a shrinking store sheds shards
+      Map<String, ConfigItem<ObjectNode>> changes = new HashMap<>();
+      for (int j = 0; j < 128; j++) {
+        changes.put("r" + (batch * 128 + j), null);
+      }
+      state = state.with(changes, ++rev);
+    }
+    assertThat(state.size()).isEqualTo(160);
+    assertThat(state.shards()).isLessThanOrEqualTo(32);
+  }
+
   private static void check(StoreState<ObjectNode> state, Map<String, ConfigItem<ObjectNode>> model) {
     assertThat(state.size()).isEqualTo(model.size());
     assertThat(new java.util.HashSet<>(state.ids())).hasSize(model.size()).isEqualTo(model.keySet());
