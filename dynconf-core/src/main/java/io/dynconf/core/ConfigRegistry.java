@@ -105,6 +105,8 @@ public final class ConfigRegistry implements AutoCloseable {
   private final Notifier notifier = new Notifier(served);
   private final HealthTracker health;
   private final ApplyLoop loop;
+  /** 4,096 values, 16 MiB: a few bulk requests in flight; an offer dropped costs one check, nothing else. */
+  private final CheckedValues checkedValues = new CheckedValues(4096, 16L << 20);
   private boolean started; // guarded by this
 
   private ConfigRegistry(Builder b) {
@@ -122,7 +124,7 @@ public final class ConfigRegistry implements AutoCloseable {
       }
     }
     this.applyOrder = TypeOrder.of(b.types);
-    Validator validator = new Validator(prefix, typesByPath, b.maxJsonDepth, b.maxValueBytes);
+    Validator validator = new Validator(prefix, typesByPath, b.maxJsonDepth, b.maxValueBytes, checkedValues);
     this.health = new HealthTracker(b.source, b.clock, b.staleAfter);
     this.loop = new ApplyLoop(b.source, prefix, applyOrder, b.lastKnownGood == null ? null : new LastKnownGood(b.lastKnownGood, prefix),
         b.clock, b.backoffMin, b.backoffMax, validator, new EventQueue(validator, b.maxBatch), notifier, served, health);
@@ -189,6 +191,15 @@ public final class ConfigRegistry implements AutoCloseable {
    */
   public java.util.concurrent.CompletableFuture<Void> whenServed(long revision) {
     return served.await(revision);
+  }
+
+  /**
+   * Where a writer on this node (the admin API: {@code AdminApi.Builder#checkedValues}) hands the
+   * values it has checked before writing them, so that this registry does not check them again
+   * when its watch delivers the same bytes. Bounded; see {@link CheckedValues}.
+   */
+  public CheckedValues checkedValues() {
+    return checkedValues;
   }
 
   /** A live view of {@code type}'s store; each call reads the newest snapshot. */

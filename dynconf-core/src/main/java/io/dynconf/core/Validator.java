@@ -26,9 +26,11 @@ final class Validator {
   private final ObjectMapper mapper;
   private final int maxDepth;
   private final int maxValueBytes;
+  private final CheckedValues checkedValues;
 
-  Validator(String prefix, Map<String, ResourceType<?>> typesByPath, int maxDepth, int maxValueBytes) {
+  Validator(String prefix, Map<String, ResourceType<?>> typesByPath, int maxDepth, int maxValueBytes, CheckedValues checkedValues) {
     this.prefix = prefix;
+    this.checkedValues = checkedValues;
     this.typesByPath = typesByPath;
     this.maxDepth = maxDepth;
     this.maxValueBytes = maxValueBytes;
@@ -65,6 +67,13 @@ final class Validator {
       return new Checked(e, type, key, null, null, null);
     }
     KeyValue kv = Objects.requireNonNull(e.kv());
+    byte[] bytes = kv.valueUnsafe();
+    if (bytes.length <= maxValueBytes && depthBelow(bytes, maxDepth)) { // this registry's own limits first
+      ConfigItem<?> checked = checkedValues.take(e.key(), bytes, kv.createRevision(), kv.modRevision());
+      if (checked != null) {
+        return new Checked(e, type, key, checked, null, null);
+      }
+    }
     try {
       ObjectNode json = Pipeline.parseObject(kv.valueUnsafe(), mapper, maxDepth, maxValueBytes);
       ConfigItem<?> item = Pipeline.decode(type, key, json, kv.createRevision(), kv.modRevision());
@@ -78,6 +87,35 @@ final class Validator {
     } catch (RuntimeException | Error ex) {
       return new Checked(e, type, key, null, "", type.name() + " checker failed: " + ex);
     }
+  }
+
+  /**
+   * Whether {@code json}'s arrays and objects nest less deeply than {@code limit} (strings and
+   * their escapes skipped). Conservative: a value exactly at the parser's limit, which the parser
+   * would take, is checked in full instead.
+   */
+  static boolean depthBelow(byte[] json, int limit) {
+    int depth = 0;
+    boolean inString = false;
+    for (int i = 0; i < json.length; i++) {
+      byte b = json[i];
+      if (inString) {
+        if (b == '\\') {
+          i++;
+        } else if (b == '"') {
+          inString = false;
+        }
+      } else if (b == '"') {
+        inString = true;
+      } else if (b == '{' || b == '[') {
+        if (++depth >= limit) {
+          return false;
+        }
+      } else if (b == '}' || b == ']') {
+        depth--;
+      }
+    }
+    return true;
   }
 
   private @Nullable ResourceType<?> route(String key) {

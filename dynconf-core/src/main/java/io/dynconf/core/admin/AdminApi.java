@@ -400,6 +400,7 @@ public final class AdminApi implements AutoCloseable {
     @Nullable PluginCatalog catalog;
     java.util.function.@Nullable LongSupplier unstampedTime;
     java.util.function.@Nullable Function<String, io.dynconf.core.spi.@Nullable KeyValue> nodeView;
+    io.dynconf.core.@Nullable CheckedValues checkedValues;
     private boolean typesGiven;
     final Set<String> corsOrigins = new java.util.LinkedHashSet<>();
 
@@ -507,6 +508,17 @@ public final class AdminApi implements AutoCloseable {
      */
     public Builder nodeView(java.util.function.Function<String, io.dynconf.core.spi.@Nullable KeyValue> view) {
       this.nodeView = Objects.requireNonNull(view, "view");
+      return this;
+    }
+
+    /**
+     * Where each write hands the values it checked before writing them: {@link
+     * io.dynconf.core.ConfigRegistry#checkedValues()} of a registry on the same source and prefix
+     * with the same resource types, which then takes them instead of checking the same bytes again
+     * when its watch delivers them (half of a write's validation work on this node). Default: none.
+     */
+    public Builder checkedValues(io.dynconf.core.CheckedValues values) {
+      this.checkedValues = Objects.requireNonNull(values, "values");
       return this;
     }
 

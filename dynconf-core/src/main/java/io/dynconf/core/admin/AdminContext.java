@@ -54,6 +54,8 @@ final class AdminContext {
   final java.util.function.LongSupplier unstampedTime;
   /** Where a write's first attempt reads the key and what it references (null: the source). */
   final java.util.function.@Nullable Function<String, io.dynconf.core.spi.@Nullable KeyValue> nodeView;
+  /** Where a write hands the values it checked to this node's registry (null: nowhere). */
+  private final io.dynconf.core.@Nullable CheckedValues checkedValues;
   /** The plugins published and checked (empty when the host registered no catalog listing them), by name, highest priority first. */
   final Map<String, PluginInfo> plugins;
   private final Map<String, org.everit.json.schema.Schema> metadataSchemas;
@@ -61,6 +63,7 @@ final class AdminContext {
   AdminContext(AdminApi.Builder b) {
     this.source = b.source;
     this.nodeView = b.nodeView;
+    this.checkedValues = b.checkedValues;
     this.prefix = ResourceKey.normalizePrefix(source.prefix());
     this.pathPrefix = b.pathPrefix;
     this.types = List.copyOf(b.types);
@@ -126,6 +129,13 @@ final class AdminContext {
         return t;
       });
       this.ownsExecutor = true;
+    }
+  }
+
+  /** Before writing {@code bytes} at {@code key}: hands their checked {@code item} to the node's registry. */
+  void offerChecked(String key, byte[] bytes, ConfigItem<?> item) {
+    if (checkedValues != null) {
+      checkedValues.offer(key, bytes, item);
     }
   }
 

@@ -258,6 +258,7 @@ final class Bulk {
         }
         return json(200, out, null);
       }
+      items.forEach((k, item) -> c.offerChecked(k, Objects.requireNonNull(finals.get(k), "a put's bytes"), item));
       TxnResult r = calls.call("bulk write of " + ops.size() + " operations", true, () -> source.txn(txn.build()));
       if (!r.succeeded()) {
         continue; // something read here changed: read and validate again

@@ -221,6 +221,7 @@ final class Writes {
       if (flags.dryRun()) {
         return json(200, dryRun(key, value), null);
       }
+      c.offerChecked(k, bytes, item);
       TxnResult r = calls.call("write " + k, true, () -> source.txn(txn.build()));
       if (r.succeeded()) {
         ObjectNode body = Json.object();

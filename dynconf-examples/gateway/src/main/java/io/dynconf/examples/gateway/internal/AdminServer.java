@@ -160,6 +160,7 @@ public final class AdminServer implements AutoCloseable {
       b.apiKey(viewerKey, AdminRole.VIEWER);
     }
     b.cors(corsOrigins);
+    b.checkedValues(registry.checkedValues()); // the registry takes what a write checked instead of checking it again
     if (!source.readsFromMemory()) { // etcd: a write reads this node's registry first and makes one call, its transaction
       b.nodeView(registry::appliedValue);
     }
