@@ -58,6 +58,18 @@ final class Bulk {
   }
 
   AdminResponse bulk(AdminRequest request, Flags flags, long arrivedNanos) {
+    List<BulkOp> ops = operations(request);
+    Calls calls = new Calls(executor, requestTimeout, arrivedNanos, source.readsFromMemory());
+    for (int attempt = 0; ; attempt++) { // until the request deadline
+      calls.backoff(attempt);
+      AdminResponse done = new Attempt(ops, calls, flags).run();
+      if (done != null) {
+        return done;
+      }
+    }
+  }
+
+  private List<BulkOp> operations(AdminRequest request) {
     if (request.bodyLength() == 0) {
       throw Problem.badRequest("missing configurations: the body is {\"operations\": [{\"method\": \"PUT\", \"type\": \"routes\", \"id\": \"1\", \"value\": {...}}, ...]}");
     }
@@ -74,22 +86,83 @@ final class Bulk {
     for (int i = 0; i < list.size(); i++) {
       ops.add(bulkOp(i, list.get(i), seen));
     }
-    Calls calls = new Calls(executor, requestTimeout, arrivedNanos, source.readsFromMemory());
-    for (int attempt = 0; ; attempt++) { // until the request deadline
-      calls.backoff(attempt);
-      // a bulk that deletes reads the whole prefix (children, referrers); one that only puts reads
-      // its own keys, what they reference and the directories its cross checks need: at 100,000
-      // routes a whole listing per bulk was most of a bulk's cost (and etcd's)
-      boolean deletes = ops.stream().anyMatch(BulkOp::delete);
-      Listing listing = deletes ? calls.call("list " + prefix, false, source::list)
+    return ops;
+  }
+
+  /**
+   * One attempt at a bulk: read, check everything against what was read, write in one transaction
+   * that compares what was read. Each phase is its own method (the JIT compiles them apart: as one
+   * method of 200 lines, each recompilation of it took the compiler a second and a half).
+   */
+  private final class Attempt {
+    private final List<BulkOp> ops;
+    private final Calls calls;
+    private final Flags flags;
+    private final boolean deletes;
+    private final Listing listing;
+    private final Map<String, KeyValue> current = new HashMap<>();
+    private final Map<String, byte @Nullable []> finals = new LinkedHashMap<>(); // key -> new bytes, null for a delete
+    private final Map<String, ObjectNode> values = new HashMap<>();
+    private final Map<String, ConfigItem<?>> items = new HashMap<>();
+    private final Txn.Builder txn = Txn.builder();
+    private final Set<String> compared = new HashSet<>();
+    private final Set<String> ranges = new HashSet<>();
+    private final Map<BulkOp, List<Reference>> refs = new HashMap<>(); // each put's references, found once
+
+    Attempt(List<BulkOp> ops, Calls calls, Flags flags) {
+      this.ops = ops;
+      this.calls = calls;
+      this.flags = flags;
+      this.deletes = ops.stream().anyMatch(BulkOp::delete);
+      this.listing = read();
+    }
+
+    /** The answer, or null when the transaction's compare failed (something read here changed). */
+    @Nullable AdminResponse run() {
+      prepare();
+      guardChildren();
+      compareDeleted();
+      findReferences();
+      if (!deletes) {
+        readReferenced();
+      }
+      checkReferences();
+      crossCheck();
+      if (!flags.force()) {
+        checkInUse();
+      }
+      for (Map.Entry<String, byte @Nullable []> e : finals.entrySet()) {
+        if (e.getValue() == null) {
+          txn.delete(e.getKey());
+        } else {
+          txn.put(e.getKey(), e.getValue());
+        }
+      }
+      c.checkTxnSize(finals.size(), compared.size() + ranges.size());
+      if (flags.dryRun()) {
+        return dryRunAnswer();
+      }
+      items.forEach((k, item) -> c.offerChecked(k, Objects.requireNonNull(finals.get(k), "a put's bytes"), item));
+      TxnResult r = calls.call("bulk write of " + ops.size() + " operations", true, () -> source.txn(txn.build()));
+      return r.succeeded() ? answer(r) : null; // null: read and validate again
+    }
+
+    /**
+     * A bulk that deletes reads the whole prefix (children, referrers); one that only puts reads its
+     * own keys, what they reference and the directories its cross checks need: at 100,000 routes a
+     * whole listing per bulk was most of a bulk's cost (and etcd's).
+     */
+    private Listing read() {
+      Listing read = deletes ? calls.call("list " + prefix, false, source::list)
           : calls.call("get " + ops.size() + " keys", false, () -> source.getAll(ops.stream().map(o -> o.key().toKey()).toList()));
-      Map<String, KeyValue> current = new HashMap<>();
-      for (KeyValue kv : listing.kvs()) {
+      for (KeyValue kv : read.kvs()) {
         current.put(kv.key(), kv);
       }
-      Map<String, byte @Nullable []> finals = new LinkedHashMap<>(); // key -> new bytes, null for a delete
-      Map<String, ObjectNode> values = new HashMap<>();
-      Map<String, ConfigItem<?>> items = new HashMap<>();
+      return read;
+    }
+
+    /** Each operation's outcome: a delete (with its children) or a put's stamped, checked bytes. */
+    private void prepare() {
       for (BulkOp op : ops) {
         String k = op.key().toKey();
         KeyValue prev = current.get(k);
@@ -115,9 +188,10 @@ final class Bulk {
         values.put(k, value);
         finals.put(k, bytes);
       }
-      Txn.Builder txn = Txn.builder();
-      Set<String> compared = new HashSet<>();
-      Set<String> ranges = new HashSet<>();
+    }
+
+    /** A deleted parent goes with all its children: no child may be written here or appear since the listing. */
+    private void guardChildren() {
       for (BulkOp op : ops) {
         if (op.delete() && !c.children(op.type()).isEmpty()) {
           String childDir = op.key().toKey() + "/";
@@ -127,11 +201,14 @@ final class Bulk {
                   .replaceAll(":$", "") + " of this request");
             }
           }
-          if (ranges.add(childDir)) { // no child appeared since the listing: the parent goes with all its children
+          if (ranges.add(childDir)) {
             txn.ifUnchangedSince(childDir, listing.revision());
           }
         }
       }
+    }
+
+    private void compareDeleted() {
       for (BulkOp op : ops) {
         String k = op.key().toKey();
         if (op.delete()) {
@@ -139,68 +216,82 @@ final class Bulk {
           compared.add(k);
         }
       }
-      Map<BulkOp, List<Reference>> refs = new HashMap<>(); // each put's references, found once
+    }
+
+    private void findReferences() {
       for (BulkOp op : ops) {
         if (!op.delete()) {
           ConfigItem<?> item = Objects.requireNonNull(items.get(op.key().toKey()), "validated above");
           refs.put(op, guard.referencesOf(op.type(), item.value()));
         }
       }
-      if (!deletes) { // what the puts reference, unless written here: read at once
-        Set<String> targets = new HashSet<>();
-        for (List<Reference> rs : refs.values()) {
-          for (Reference ref : rs) {
-            ResourceType<?> target = typesByName.get(ref.type());
-            ResourceKey tk = target == null ? null : c.tryKey(target, ref.id());
-            if (tk != null && !finals.containsKey(tk.toKey())) {
-              targets.add(tk.toKey());
-            }
-          }
-        }
-        if (!targets.isEmpty()) {
-          for (KeyValue kv : calls.call("get " + targets.size() + " referenced keys", false, () -> source.getAll(targets)).kvs()) {
-            current.put(kv.key(), kv);
+    }
+
+    /** What the puts reference, unless written here: read at once. */
+    private void readReferenced() {
+      Set<String> targets = new HashSet<>();
+      for (List<Reference> rs : refs.values()) {
+        for (Reference ref : rs) {
+          ResourceType<?> target = typesByName.get(ref.type());
+          ResourceKey tk = target == null ? null : c.tryKey(target, ref.id());
+          if (tk != null && !finals.containsKey(tk.toKey())) {
+            targets.add(tk.toKey());
           }
         }
       }
+      if (!targets.isEmpty()) {
+        for (KeyValue kv : calls.call("get " + targets.size() + " referenced keys", false, () -> source.getAll(targets)).kvs()) {
+          current.put(kv.key(), kv);
+        }
+      }
+    }
+
+    private void checkReferences() {
       for (BulkOp op : ops) {
         if (op.delete()) {
           continue;
         }
         for (Reference ref : Objects.requireNonNull(refs.get(op), "found above")) {
           ResourceType<?> target = typesByName.get(ref.type());
-          if (target == null) {
-            continue;
-          }
-          ResourceKey tk = c.tryKey(target, ref.id());
-          String field = "/" + ref.field().replace('.', '/');
-          String missing = op.where() + "invalid configuration: " + field + ": " + kind(target) + " " + quote(ref.id()) + " does not exist";
-          if (tk == null) {
-            throw Problem.badRequest(missing);
-          }
-          String tks = tk.toKey();
-          if (finals.containsKey(tks)) {
-            if (finals.get(tks) == null) {
-              throw Problem.badRequest(missing + " (this request deletes it)");
-            }
-            continue; // written by this transaction
-          }
-          KeyValue x = current.get(tks);
-          if (x == null) {
-            throw Problem.badRequest(missing);
-          }
-          ReferenceGuard.checkTarget(ref, target, x, op.where());
-          if (compared.add(tks)) {
-            try {
-              guard.checkStored(target, tk, x);
-            } catch (InvalidConfigException e) {
-              throw Problem.badRequest(op.where() + "invalid configuration: " + field + ": " + kind(target) + " " + quote(ref.id())
-                  + " is stored but invalid (" + e.getMessage() + "); fix it first");
-            }
-            txn.ifModRevision(tks, x.modRevision());
+          if (target != null) {
+            checkReference(op, ref, target);
           }
         }
       }
+    }
+
+    private void checkReference(BulkOp op, Reference ref, ResourceType<?> target) {
+      ResourceKey tk = c.tryKey(target, ref.id());
+      String field = "/" + ref.field().replace('.', '/');
+      String missing = op.where() + "invalid configuration: " + field + ": " + kind(target) + " " + quote(ref.id()) + " does not exist";
+      if (tk == null) {
+        throw Problem.badRequest(missing);
+      }
+      String tks = tk.toKey();
+      if (finals.containsKey(tks)) {
+        if (finals.get(tks) == null) {
+          throw Problem.badRequest(missing + " (this request deletes it)");
+        }
+        return; // written by this transaction
+      }
+      KeyValue x = current.get(tks);
+      if (x == null) {
+        throw Problem.badRequest(missing);
+      }
+      ReferenceGuard.checkTarget(ref, target, x, op.where());
+      if (compared.add(tks)) {
+        try {
+          guard.checkStored(target, tk, x);
+        } catch (InvalidConfigException e) {
+          throw Problem.badRequest(op.where() + "invalid configuration: " + field + ": " + kind(target) + " " + quote(ref.id())
+              + " is stored but invalid (" + e.getMessage() + "); fix it first");
+        }
+        txn.ifModRevision(tks, x.modRevision());
+      }
+    }
+
+    /** The checks single writes make against the other objects of their kind, on the state this bulk leaves. */
+    private void crossCheck() {
       Map<String, ResourceType<?>> written = new LinkedHashMap<>();
       Map<String, String> whereOf = new HashMap<>();
       for (BulkOp op : ops) {
@@ -209,7 +300,6 @@ final class Bulk {
           whereOf.put(op.key().toKey(), op.where());
         }
       }
-      // the checks single writes make against the other objects of their kind, on the state this bulk leaves
       Map<String, Long> readAt = new HashMap<>(); // directory -> the revision its listing was read at
       List<KeyValue> checked = listing.kvs();
       if (!deletes) {
@@ -225,44 +315,36 @@ final class Bulk {
           txn.ifUnchangedSince(dir, deletes ? listing.revision() : Objects.requireNonNull(readAt.get(dir), "read above"));
         }
       }
-      if (!flags.force()) {
-        for (BulkOp op : ops) {
-          if (op.delete()) {
-            List<String> users = guard.referrersOf(listing.kvs(), op.type(), op.key().id(), finals);
-            if (!users.isEmpty()) {
-              throw Problem.badRequest(op.where() + guard.inUse(op.type(), users));
-            }
-            for (ResourceType<?> t : guard.referringTypes(op.type())) {
-              String range = prefix + "/" + t.path() + "/";
-              if (ranges.add(range)) { // no possible referrer changed since the listing found none
-                txn.ifUnchangedSince(range, listing.revision());
-              }
+    }
+
+    private void checkInUse() {
+      for (BulkOp op : ops) {
+        if (op.delete()) {
+          List<String> users = guard.referrersOf(listing.kvs(), op.type(), op.key().id(), finals);
+          if (!users.isEmpty()) {
+            throw Problem.badRequest(op.where() + guard.inUse(op.type(), users));
+          }
+          for (ResourceType<?> t : guard.referringTypes(op.type())) {
+            String range = prefix + "/" + t.path() + "/";
+            if (ranges.add(range)) { // no possible referrer changed since the listing found none
+              txn.ifUnchangedSince(range, listing.revision());
             }
           }
         }
       }
-      for (Map.Entry<String, byte @Nullable []> e : finals.entrySet()) {
-        if (e.getValue() == null) {
-          txn.delete(e.getKey());
-        } else {
-          txn.put(e.getKey(), e.getValue());
-        }
+    }
+
+    private AdminResponse dryRunAnswer() {
+      ObjectNode out = Json.object();
+      out.put("dry_run", true);
+      ArrayNode arr = out.putArray("list");
+      for (BulkOp op : ops) {
+        arr.add(op.delete() ? deleted(op.key().toKey()) : dryRun(op.key(), Objects.requireNonNull(values.get(op.key().toKey()), "validated above")));
       }
-      c.checkTxnSize(finals.size(), compared.size() + ranges.size());
-      if (flags.dryRun()) {
-        ObjectNode out = Json.object();
-        out.put("dry_run", true);
-        ArrayNode arr = out.putArray("list");
-        for (BulkOp op : ops) {
-          arr.add(op.delete() ? deleted(op.key().toKey()) : dryRun(op.key(), Objects.requireNonNull(values.get(op.key().toKey()), "validated above")));
-        }
-        return json(200, out, null);
-      }
-      items.forEach((k, item) -> c.offerChecked(k, Objects.requireNonNull(finals.get(k), "a put's bytes"), item));
-      TxnResult r = calls.call("bulk write of " + ops.size() + " operations", true, () -> source.txn(txn.build()));
-      if (!r.succeeded()) {
-        continue; // something read here changed: read and validate again
-      }
+      return json(200, out, null);
+    }
+
+    private AdminResponse answer(TxnResult r) {
       ObjectNode out = Json.object();
       out.put("revision", r.revision());
       ArrayNode arr = out.putArray("list");
