@@ -221,6 +221,13 @@ public final class VarsExpression {
     if (!(rule.get(0) instanceof String)) {
       throw new InvalidConfigException(pointer + "/0", "invalid expression: the variable name must be a string");
     }
+    String name = (String) rule.get(0);
+    if (rule.size() >= 3 && name.startsWith("post_arg.")) { // APISIX's admin parses the JSONPath (admin/routes.lua)
+      String problem = JsonPathSyntax.problem("$." + name.substring("post_arg.".length()));
+      if (problem != null) {
+        throw new InvalidConfigException(pointer + "/0", "failed to validate the 'vars' expression: invalid expression: JSONPath " + problem);
+      }
+    }
     int opIndex = negated ? 2 : 1;
     if (rule.size() <= opIndex) {
       throw new InvalidConfigException(pointer, "invalid expression: expected [var, op, value] or [var, value]");
