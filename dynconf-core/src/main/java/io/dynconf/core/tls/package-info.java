@@ -4,7 +4,9 @@
  * ssls checker and the gateway's TLS listener both read keys here) and writes PEM; {@link
  * io.dynconf.core.tls.Certificates} issues X.509 v3 certificates (the gateway's self-signed default
  * certificate, and the CAs and leaves of tests). The few DER structures the JDK has no public API
- * for are written by one package-private encoder.
+ * for are written by one package-private encoder. {@link io.dynconf.core.tls.TrustAll} is the one
+ * client context that verifies nothing (APISIX's verification switches turned off: health checks,
+ * the loggers).
  */
 @org.jspecify.annotations.NullMarked
 package io.dynconf.core.tls;

@@ -1,5 +1,6 @@
 package io.dynconf.radix.balance;
 
+import io.dynconf.core.tls.TrustAll;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -11,7 +12,6 @@ import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -35,8 +35,6 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,7 +70,6 @@ public final class SocketProber implements Prober, AutoCloseable {
   private final ThreadPoolExecutor resolver;
   private final @Nullable SSLContext sslContext;
   private volatile @Nullable SSLContext verifying;
-  private volatile @Nullable SSLContext trustingAll;
   private final int maxInFlight;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Set<Probe> probes = ConcurrentHashMap.newKeySet();
@@ -168,40 +165,9 @@ public final class SocketProber implements Prober, AutoCloseable {
       }
       return c;
     }
-    SSLContext c = trustingAll;
-    if (c == null) {
-      c = SSLContext.getInstance("TLS");
-      c.init(null, new TrustManager[] {new TrustAll()}, null);
-      trustingAll = c;
-    }
-    return c;
+    return TrustAll.context(); // https_verify_certificate: false: any chain, any name
   }
 
-  /** {@code https_verify_certificate: false}: any chain, any name. */
-  private static final class TrustAll extends X509ExtendedTrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
-  }
 
   /**
    * One probe: a small state machine over one channel. At most one I/O operation is outstanding,

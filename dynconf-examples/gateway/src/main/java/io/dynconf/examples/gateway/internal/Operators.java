@@ -44,7 +44,7 @@ public final class Operators implements HealthListener {
   /** The stores {@code apisix_etcd_modify_indexes} reports, as APISIX's exporter lists them. */
   private static final java.util.List<String> MODIFY_INDEX_KEYS = java.util.List.of("routes", "services", "ssls",
       "consumers", "global_rules", "upstreams", "stream_routes", "protos");
-  private static final String HOSTNAME = hostname();
+  private static final String HOSTNAME = io.dynconf.netty.plugin.HostName.get();
   private static final String VERSION = version();
 
   private final ConfigSource source;
@@ -186,19 +186,6 @@ public final class Operators implements HealthListener {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static String hostname() {
-    String env = System.getenv("HOSTNAME");
-    if (env != null && !env.isBlank()) {
-      return env;
-    }
-    try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.net.UnknownHostException e) {
-      LOG.debug("no local host name for apisix_node_info", e);
-      return "";
     }
   }
 

@@ -9,7 +9,6 @@ import io.dynconf.netty.plugin.PluginContext;
 import io.dynconf.netty.plugin.PluginEnvironment;
 import io.dynconf.netty.plugin.PluginResponse;
 import io.dynconf.netty.plugin.ResponseHead;
-import io.netty.handler.codec.http.HttpHeaders;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,8 +26,6 @@ import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * APISIX's {@code http-logger} (priority 410): each request's log entry is POSTed, in batches, to
@@ -49,19 +46,17 @@ import org.slf4j.LoggerFactory;
  * {@link #counters()} (the gateway's status and metrics).
  */
 public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
-  private static final Logger LOG = LoggerFactory.getLogger(HttpLogger.class);
   private static final String SCHEMA = Schemas.load("http-logger");
   private static final String METADATA_SCHEMA = Schemas.load("http-logger-metadata");
   /** APISIX's {@code core.schema.uri_def}. */
   private static final Pattern URI_DEF = Pattern.compile("^[^/]+://([\\da-zA-Z.-]+|\\[[\\da-fA-F:]+\\])(:\\d+)?");
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String STATE_HEADERS = "http-logger.response_headers";
   private static final int ERROR_BODY = 1024;
 
   private final LogBatcher batcher = new LogBatcher("http-logger");
   /** The sockets of sends in flight (at most one per sender thread), closed by {@link #close()}. */
   private final Set<Socket> sending = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private final LoggerMetadata metadata = new LoggerMetadata("http-logger", batcher);
+  private final LogPhases phases = new LogPhases("http-logger", new LoggerMetadata("http-logger", batcher));
 
   /** The compiled configuration, with the buffer of this configured instance. */
   public static final class Config {
@@ -168,36 +163,28 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
 
   @Override
   public void init(PluginEnvironment environment) {
-    metadata.init(environment);
+    phases.metadata().init(environment);
   }
 
   @Override
   public @Nullable PluginResponse access(Config config, PluginContext ctx) {
-    config.common.captureBodies(ctx, metadata.get().logFormat());
+    phases.access(config.common, ctx);
     return null;
   }
 
   @Override
   public void headerFilter(Config config, PluginContext ctx, ResponseHead head) {
-    ctx.state().put(STATE_HEADERS, head.headers());
+    phases.headerFilter(ctx, head);
   }
 
   @Override
   public void log(Config config, PluginContext ctx, int status, long nanos) {
-    try {
-      LogEntries.Metadata m = metadata.get();
-      HttpHeaders headers = ctx.state().get(STATE_HEADERS) instanceof HttpHeaders h ? h : null;
-      Map<String, Object> entry = LogEntries.entry(config.common, m.logFormat(), m.logFormatExtra(),
-          new LogEntries.Vars(ctx, status, nanos, headers));
-      config.queue.offer(entry, LogEntries.estimate(entry, ctx));
-    } catch (RuntimeException e) { // the log phase must never fail the exchange
-      LOG.warn("http-logger: could not build the log entry of route {}", ctx.route().id(), e);
-    }
+    phases.log(config.common, ctx, status, nanos, (entry, vars) -> config.queue.offer(entry, LogEntries.estimate(entry, ctx)));
   }
 
   @Override
   public Map<String, Long> counters() {
-    return batcher.counters();
+    return phases.counters(batcher.counters());
   }
 
   @Override

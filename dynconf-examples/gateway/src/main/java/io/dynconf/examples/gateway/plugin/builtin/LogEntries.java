@@ -6,6 +6,7 @@ import io.dynconf.core.match.VarLookup;
 import io.dynconf.core.match.VarsExpression;
 import io.dynconf.netty.plugin.BodyCapture;
 import io.dynconf.netty.plugin.Conf;
+import io.dynconf.netty.plugin.HostName;
 import io.dynconf.netty.plugin.PluginContext;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -307,20 +308,8 @@ final class LogEntries {
     return String.format(Locale.ROOT, "%d.%03d", ms / 1000, ms % 1000);
   }
 
-  static final String HOSTNAME = hostname();
+  static final String HOSTNAME = HostName.get();
   static final String VERSION = version();
-
-  private static String hostname() {
-    String env = System.getenv("HOSTNAME");
-    if (env != null && !env.isBlank()) {
-      return env;
-    }
-    try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.net.UnknownHostException e) {
-      return "";
-    }
-  }
 
   private static String version() {
     String v = LogEntries.class.getPackage().getImplementationVersion();

@@ -13,18 +13,19 @@ import org.slf4j.LoggerFactory;
 /**
  * A logger plugin's metadata ({@code <prefix>/plugin_metadata/<name>}) as its requests read it: from
  * the registry's newest snapshot, compiled again only when the stored value changed, its {@code
- * max_pending_entries} handed to the plugin's {@link LogBatcher}. Thread-safe.
+ * max_pending_entries} handed to the plugin's {@link LogBatcher} (when it has one). Thread-safe.
  */
 final class LoggerMetadata {
   private static final Logger LOG = LoggerFactory.getLogger(LoggerMetadata.class);
 
   private final String plugin;
-  private final LogBatcher batcher;
+  private final @Nullable LogBatcher batcher;
   private volatile @Nullable ConfigRegistry registry;
   private volatile @Nullable PluginMetadata from;
   private volatile LogEntries.Metadata compiled = LogEntries.Metadata.NONE;
 
-  LoggerMetadata(String plugin, LogBatcher batcher) {
+  /** {@code batcher}: the plugin's batch processor, which takes the metadata's {@code max_pending_entries}; null for a logger without one (file-logger). */
+  LoggerMetadata(String plugin, @Nullable LogBatcher batcher) {
     this.plugin = plugin;
     this.batcher = batcher;
   }
@@ -54,7 +55,9 @@ final class LoggerMetadata {
       }
       compiled = m;
       from = value; // a race compiles the same value twice, harmlessly
-      batcher.maxPendingEntries(m.maxPendingEntries());
+      if (batcher != null) {
+        batcher.maxPendingEntries(m.maxPendingEntries());
+      }
     }
     return compiled;
   }

@@ -9,7 +9,6 @@ import io.dynconf.netty.plugin.PluginContext;
 import io.dynconf.netty.plugin.PluginEnvironment;
 import io.dynconf.netty.plugin.PluginResponse;
 import io.dynconf.netty.plugin.ResponseHead;
-import io.netty.handler.codec.http.HttpHeaders;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -29,8 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * APISIX's {@code syslog} (priority 401): each request's log entry (the same entry as {@code
@@ -48,11 +45,9 @@ import org.slf4j.LoggerFactory;
  * ({@link LogBatcher}) buffers, bounds and counts here.
  */
 public final class Syslog implements GatewayPlugin<Syslog.Config> {
-  private static final Logger LOG = LoggerFactory.getLogger(Syslog.class);
   private static final String SCHEMA = Schemas.load("syslog");
   private static final String METADATA_SCHEMA = Schemas.load("syslog-metadata");
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String STATE_HEADERS = "syslog.response_headers";
   /** The largest UDP payload over IPv4. */
   static final int MAX_DATAGRAM = 65507;
   private static final DateTimeFormatter RFC3339_ZULU = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
@@ -60,7 +55,7 @@ public final class Syslog implements GatewayPlugin<Syslog.Config> {
   private static final long PID = ProcessHandle.current().pid();
 
   private final LogBatcher batcher = new LogBatcher("syslog");
-  private final LoggerMetadata metadata = new LoggerMetadata("syslog", batcher);
+  private final LogPhases phases = new LogPhases("syslog", new LoggerMetadata("syslog", batcher));
   private final Set<Socket> sending = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** One entry with what its RFC 5424 header needs, taken in the log phase. */
@@ -153,37 +148,31 @@ public final class Syslog implements GatewayPlugin<Syslog.Config> {
 
   @Override
   public void init(PluginEnvironment environment) {
-    metadata.init(environment);
+    phases.metadata().init(environment);
   }
 
   @Override
   public @Nullable PluginResponse access(Config config, PluginContext ctx) {
-    config.common.captureBodies(ctx, metadata.get().logFormat());
+    phases.access(config.common, ctx);
     return null;
   }
 
   @Override
   public void headerFilter(Config config, PluginContext ctx, ResponseHead head) {
-    ctx.state().put(STATE_HEADERS, head.headers());
+    phases.headerFilter(ctx, head);
   }
 
   @Override
   public void log(Config config, PluginContext ctx, int status, long nanos) {
-    try {
-      LogEntries.Metadata m = metadata.get();
-      HttpHeaders headers = ctx.state().get(STATE_HEADERS) instanceof HttpHeaders h ? h : null;
-      LogEntries.Vars vars = new LogEntries.Vars(ctx, status, nanos, headers);
-      Map<String, Object> entry = LogEntries.entry(config.common, m.logFormat(), m.logFormatExtra(), vars);
+    phases.log(config.common, ctx, status, nanos, (entry, vars) -> {
       Object host = ctx.request().get("host");
       config.queue.offer(new Entry(entry, host == null ? null : host.toString(), vars.endMillis), LogEntries.estimate(entry, ctx));
-    } catch (RuntimeException e) { // the log phase must never fail the exchange
-      LOG.warn("syslog: could not build the log entry of route {}", ctx.route().id(), e);
-    }
+    });
   }
 
   @Override
   public Map<String, Long> counters() {
-    return batcher.counters();
+    return phases.counters(batcher.counters());
   }
 
   @Override
