@@ -559,7 +559,15 @@ final class UpstreamExchange implements BackendHandler.Listener, UpstreamPool.Ac
     return in;
   }
 
-  private void complete(HttpContent last) {
+  private void complete(HttpContent ending) {
+    HttpContent last = ending;
+    ResponseHead bodyFilter = bodyFilters;
+    if (bodyFilter != null) { // a body delimited by the close ends here: the filters' last part (a compressor's trailer)
+      bodyFilters = null;
+      LastHttpContent trailers = ending instanceof LastHttpContent l ? l : LastHttpContent.EMPTY_LAST_CONTENT;
+      last = new DefaultLastHttpContent(bodyFilter.filterPart(ending.content(), true, ctx.alloc()), trailers.trailingHeaders());
+      handler.log().bytesSent += last.content().readableBytes();
+    }
     finished = true;
     cancelTimer();
     Channel b = backend;

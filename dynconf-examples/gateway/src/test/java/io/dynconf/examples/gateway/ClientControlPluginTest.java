@@ -103,6 +103,14 @@ class ClientControlPluginTest extends PluginGatewayTest {
   }
 
   @Test
+  void anExpectContinueOverTheLimitGetsA413AndNoContinue() throws Exception {
+    gw.route("u", "/upload", "\"client-control\":{\"max_body_size\":100}");
+    gw.awaitStatus("/upload", 200);
+    String answer = gw.raw("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n");
+    assertThat(answer).startsWith("HTTP/1.1 413").doesNotContain("100 Continue");
+  }
+
+  @Test
   void badConfigurationsAreRefusedNamingTheField() throws Exception {
     gw.refused("\"client-control\":{\"max_body_size\":-1}", "plugins/client-control/max_body_size");
     gw.refused("\"client-control\":{\"max_body_size\":1.5}", "plugins/client-control/max_body_size", "integer");

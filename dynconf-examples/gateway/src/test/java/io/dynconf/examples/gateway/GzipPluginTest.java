@@ -111,9 +111,36 @@ class GzipPluginTest extends PluginGatewayTest {
   }
 
   @Test
+  void aClientThatLeavesMidStreamEndsTheCompressionAndTheGatewayServesOn() throws Exception {
+    gw.route("d", "/download", "\"response-rewrite\":{\"headers\":{\"set\":{\"Content-Type\":\"text/html\"}}},\"gzip\":{}");
+    gw.awaitStatus("/download?bytes=1", 200);
+    for (int i = 0; i < 3; i++) {
+      try (Socket s = new Socket("127.0.0.1", gw.gateway.dataAddress().getPort())) {
+        s.getOutputStream().write("GET /download?bytes=1000000000 HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n"
+            .getBytes(StandardCharsets.US_ASCII));
+        byte[] some = s.getInputStream().readNBytes(4096);
+        assertThat(new String(some, StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200").containsIgnoringCase("content-encoding: gzip");
+      } // closed mid-body
+    }
+    org.awaitility.Awaitility.await().atMost(PluginGateway.WAIT).until(() -> gw.backend.brokenDownloads.get() == 3);
+    HttpResponse<byte[]> r = fetch("/download?bytes=100000", "Accept-Encoding", "gzip");
+    assertThat(gunzip(r.body())).hasSize(100000);
+  }
+
+  @Test
+  void aHeadRequestIsNotCompressed() throws Exception {
+    gw.route("g", "/g/*", "\"gzip\":{\"types\":\"*\",\"min_length\":1}");
+    gw.awaitStatus("/g/a", 200);
+    HttpResponse<String> head = gw.send("HEAD", "/g/a", "Accept-Encoding", "gzip");
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.headers().firstValue("Content-Encoding")).isEmpty();
+    assertThat(fetch("/g/a", "Accept-Encoding", "gzip").headers().firstValue("Content-Encoding")).hasValue("gzip");
+  }
+
+  @Test
   void aChunkedUpstreamBodyAndTheEchoPluginsWrappingAreCompressedTogether() throws Exception {
     try (ServerSocket chunked = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
-      Thread t = new Thread(() -> serveChunked(chunked), "chunked-upstream");
+      Thread t = new Thread(() -> serveChunked(chunked, true), "chunked-upstream");
       t.setDaemon(true);
       t.start();
       gw.put("/apisix/admin/routes/c", "{\"uri\":\"/chunked\",\"upstream\":{\"nodes\":{\"127.0.0.1:" + chunked.getLocalPort()
@@ -137,8 +164,24 @@ class GzipPluginTest extends PluginGatewayTest {
     }
   }
 
-  /** A raw upstream answering every request with a chunked text/html body of 200 chunks. */
-  private static void serveChunked(ServerSocket server) {
+  @Test
+  void aBodyThatTheUpstreamsCloseEndsIsCompressedToItsEnd() throws Exception {
+    try (ServerSocket closing = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+      Thread t = new Thread(() -> serveChunked(closing, false), "closing-upstream");
+      t.setDaemon(true);
+      t.start();
+      gw.put("/apisix/admin/routes/c", "{\"uri\":\"/closing\",\"upstream\":{\"nodes\":{\"127.0.0.1:" + closing.getLocalPort()
+          + "\":1}},\"plugins\":{\"gzip\":{},\"echo\":{\"after_body\":\"THE END\"}}}", 201);
+      org.awaitility.Awaitility.await().atMost(PluginGateway.WAIT).until(() -> fetch("/closing").statusCode() == 200);
+      HttpResponse<byte[]> r = fetch("/closing", "Accept-Encoding", "gzip");
+      assertThat(r.headers().firstValue("Content-Encoding")).hasValue("gzip");
+      String plain = new String(gunzip(r.body()), StandardCharsets.UTF_8);
+      assertThat(plain).startsWith("chunk 0 of").contains("chunk 199 of").endsWith("THE END");
+    }
+  }
+
+  /** A raw upstream answering every request with a text/html body in 200 parts: chunked, or ended by its close. */
+  private static void serveChunked(ServerSocket server, boolean chunkedCoding) {
     while (!server.isClosed()) {
       try (Socket s = server.accept()) {
         InputStream in = s.getInputStream();
@@ -151,16 +194,23 @@ class GzipPluginTest extends PluginGatewayTest {
           head.append((char) c);
         }
         OutputStream out = s.getOutputStream();
-        out.write("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-            .getBytes(StandardCharsets.US_ASCII));
+        out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n" + (chunkedCoding ? "Transfer-Encoding: chunked\r\n" : "")
+            + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         for (int i = 0; i < 200; i++) {
           byte[] chunk = ("chunk " + i + " of the upstream's chunked body\n").getBytes(StandardCharsets.US_ASCII);
+          if (!chunkedCoding) {
+            out.write(chunk);
+            out.flush();
+            continue;
+          }
           out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
           out.write(chunk);
           out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
           out.flush();
         }
-        out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        if (chunkedCoding) {
+          out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
         out.flush();
       } catch (Exception e) {
         // the test ended
