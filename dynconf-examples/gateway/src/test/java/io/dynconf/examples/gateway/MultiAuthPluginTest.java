@@ -66,6 +66,19 @@ class MultiAuthPluginTest extends PluginGatewayTest {
   }
 
   @Test
+  void onAConsumerAValidConfigurationIsAcceptedAndInertAsInApisix() throws Exception {
+    gw.put("/apisix/admin/consumers", "{\"username\":\"ann\",\"plugins\":{\"multi-auth\":{\"auth_plugins\":[{\"key-auth\":{}},"
+        + "{\"jwt-auth\":{}}]},\"key-auth\":{\"key\":\"ann-key\"}}}", 201);
+    HttpResponse<String> bad = gw.admin("PUT", "/apisix/admin/consumers",
+        "{\"username\":\"bob\",\"plugins\":{\"multi-auth\":{\"auth_plugins\":[{\"key-auth\":{}}]}}}");
+    assertThat(bad.statusCode()).as(bad.body()).isEqualTo(400);
+    assertThat(bad.body()).contains("plugins/multi-auth/auth_plugins");
+    gw.route("m", "/m", "\"multi-auth\":{\"auth_plugins\":[{\"basic-auth\":{}},{\"key-auth\":{}}]}");
+    gw.awaitStatus("/m", 200, "apikey", "ann-key");
+    assertThat(gw.lastUpstreamHeader("X-consumer-username")).isEqualTo("ann");
+  }
+
+  @Test
   void badConfigurationsAreRefusedNamingThePluginAndField() throws Exception {
     gw.refused("\"multi-auth\":{}", "plugins/multi-auth/auth_plugins", "required");
     gw.refused("\"multi-auth\":{\"auth_plugins\":[{\"key-auth\":{}}]}", "plugins/multi-auth/auth_plugins", "at least 2");

@@ -27,8 +27,9 @@ import org.jspecify.annotations.Nullable;
  * {@code auth_plugins/<index>/<plugin>/<field>}; a plugin that is unknown, not an authentication
  * plugin, or multi-auth itself is refused. Differences from APISIX: an empty item ({@code {}},
  * which names no plugin and so would let every request through) and nesting multi-auth are
- * refused; multi-auth takes no configuration on a consumer (its inner plugins' credentials are
- * the consumers' own key-auth, basic-auth, jwt-auth).
+ * refused. On a consumer (an authentication plugin's place for a credential) a valid
+ * configuration is accepted and has no effect, as in APISIX: the credentials multi-auth checks are
+ * the consumers' own {@code basic-auth}, {@code jwt-auth} and {@code key-auth}.
  */
 public final class MultiAuth implements GatewayPlugin<MultiAuth.Config> {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,12 +66,6 @@ public final class MultiAuth implements GatewayPlugin<MultiAuth.Config> {
   public void plugins(Map<String, GatewayPlugin<?>> byName) {
     this.plugins = byName;
     this.schema = null;
-  }
-
-  /** Takes no configuration on a consumer (APISIX's multi-auth has no consumer schema either). */
-  @Override
-  public @Nullable String consumerSchema() {
-    return null;
   }
 
   /**
