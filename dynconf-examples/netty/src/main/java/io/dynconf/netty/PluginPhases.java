@@ -68,6 +68,7 @@ final class PluginPhases {
     head.headers().add(ctx.responseHeaders());
     global.headerFilter(ctx, head);
     chain.headerFilter(ctx, head);
+    head.headerFiltersDone();
   }
 
   /** The log phase, after {@code log}'s facts (upstream, sizes) are handed to the plugins' context. */

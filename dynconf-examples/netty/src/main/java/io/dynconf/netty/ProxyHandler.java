@@ -113,6 +113,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private boolean bodyDone = true;
   /** Body bytes still to come by its {@code Content-Length}; -1 when chunked (unknown). */
   private long bodyLeft;
+  /** The current request's body limit set by a plugin ({@link PluginContext#requestBodyLimit()}); -1 when none. */
+  private long bodyLimit = -1;
+  /** Body bytes of the current request relayed so far (counted only under a {@link #bodyLimit}). */
+  private long bodyRelayed;
   /** Bytes of the current body dropped since the answer went out without reading it. */
   private long discarded;
   /** {@code Expect: 100-continue} was asked and not yet answered. */
@@ -287,6 +291,8 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     requestStart = System.nanoTime();
     counting = true;
     discarded = 0;
+    bodyLimit = -1;
+    bodyRelayed = 0;
     log.reset();
     settings.listener().requestStarted();
     ClientPhases cp = clientPhases;
@@ -350,6 +356,9 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         writeResponse(HttpResponseStatus.valueOf(r.status()), r.headers(), r.body(), keepAlive);
         return;
       }
+    }
+    if (p != null) {
+      bodyLimit = p.context().requestBodyLimit(); // client-control: checked as the body streams
     }
     UpstreamChoice chosen = p == null ? null : p.context().upstream();
     Upstream upstream = chosen != null ? chosen.upstream() : matched.upstream();
@@ -415,6 +424,21 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
       sendError(HttpResponseStatus.BAD_REQUEST, "bad request body: " + content.decoderResult().cause().getMessage() + "\n", false);
       return;
     }
+    if (bodyLimit >= 0 && !discarding && exchange != null) {
+      bodyRelayed += size;
+      if (bodyRelayed > bodyLimit) { // a plugin's limit (client-control): a chunked body past it
+        content.release();
+        UpstreamExchange ex = exchange;
+        boolean answering = ex.responseStarted;
+        ex.abort(); // what went upstream is cut off with its connection
+        if (answering) {
+          ctx().close(); // the upstream's answer has begun: nothing else can be said
+          return;
+        }
+        sendError(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "413 Request Entity Too Large\n", false);
+        return;
+      }
+    }
     if (discarding) {
       content.release();
       discarded += size;
@@ -460,12 +484,23 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     r.headers().set(HttpHeaderNames.SERVER, "dynconf-gateway");
     PluginPhases filters = takePhases();
     if (filters != null) {
+      r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length); // the filters see the length (gzip's min_length)
       ResponseHead head = new ResponseHead(status.code(), r.headers());
       filters.headerFilter(head);
       r.setStatus(HttpResponseStatus.valueOf(head.status()));
       byte[] replaced = head.body();
       if (replaced != null) {
         r.content().clear().writeBytes(replaced);
+      }
+      if (!head.bodyFilters().isEmpty()) { // the whole body at once (echo, gzip): its length is known
+        boolean noBody = filters.context().request().request().method() == io.netty.handler.codec.http.HttpMethod.HEAD
+            || head.status() == 204 || head.status() == 304;
+        if (noBody) {
+          head.abandonBody();
+        } else {
+          byte[] filtered = head.filterWhole(io.netty.buffer.ByteBufUtil.getBytes(r.content()), c.alloc());
+          r.content().clear().writeBytes(filtered);
+        }
       }
     }
     r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());

@@ -9,6 +9,7 @@ import io.dynconf.radix.balance.BalancerRequest;
 import io.dynconf.radix.balance.Node;
 import io.dynconf.radix.balance.Outcome;
 import io.dynconf.radix.balance.Picker;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -105,6 +106,8 @@ final class UpstreamExchange implements BackendHandler.Listener, UpstreamPool.Ac
   int upstreamStatus;
   boolean upstreamDelimited;
   byte @Nullable [] replacedBody;
+  /** The head whose body filters change the streamed body (null when none): each part goes through them. */
+  private @Nullable ResponseHead bodyFilters;
 
   UpstreamExchange(ProxyHandler handler, ChannelHandlerContext ctx, NettyRouteRequest request, ResolvedRoute route, Upstream upstream, Picker picker, boolean keepAlive,
       @Nullable String client, @Nullable PluginContext pctx) {
@@ -451,8 +454,22 @@ final class UpstreamExchange implements BackendHandler.Listener, UpstreamPool.Ac
         heldHead = head;
       }
     }
-    if (msg instanceof HttpContent content) {
-      boolean last = content instanceof LastHttpContent;
+    if (msg instanceof HttpContent part) {
+      boolean last = part instanceof LastHttpContent;
+      HttpContent content = part;
+      ResponseHead filters = bodyFilters;
+      if (filters != null && replacedBody == null) {
+        if (last) {
+          bodyFilters = null; // the filters see their last part once
+        }
+        ByteBuf out = filters.filterPart(part.content(), last, ctx.alloc());
+        content = last ? new io.netty.handler.codec.http.DefaultLastHttpContent(out, ((LastHttpContent) part).trailingHeaders())
+            : new io.netty.handler.codec.http.DefaultHttpContent(out);
+        if (!last && !out.isReadable()) {
+          content.release(); // nothing to send yet (a compressor filling its window): read on
+          return;
+        }
+      }
       byte[] replaced = replacedBody;
       if (replaced != null) {
         content.release(); // replaced by a plugin: drop the upstream's body
@@ -515,16 +532,42 @@ final class UpstreamExchange implements BackendHandler.Listener, UpstreamPool.Ac
       f.headerFilter(head);
       in.setStatus(HttpResponseStatus.valueOf(head.status()));
       byte[] replaced = head.body();
+      boolean filtered = !head.bodyFilters().isEmpty();
+      if (filtered && !hasBody) {
+        head.abandonBody(); // HEAD, 204, 304: no body to filter
+        filtered = false;
+      }
       if (replaced != null) {
+        if (filtered) { // known whole: filtered at once, its length known
+          replaced = head.filterWhole(replaced, ctx.alloc());
+        }
         replacedBody = replaced;
         h.remove(HttpHeaderNames.TRANSFER_ENCODING);
         h.set(HttpHeaderNames.CONTENT_LENGTH, hasBody ? replaced.length : 0);
+      } else if (filtered) { // streamed through the filters: the length is not known before the end
+        bodyFilters = head;
+        h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        if (request.request().protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+          HttpUtil.setTransferEncodingChunked(in, false);
+          keepAlive = false; // the close ends the body
+          HttpUtil.setKeepAlive(in, false);
+        } else {
+          HttpUtil.setTransferEncodingChunked(in, true);
+        }
       }
     }
     return in;
   }
 
-  private void complete(HttpContent last) {
+  private void complete(HttpContent ending) {
+    HttpContent last = ending;
+    ResponseHead bodyFilter = bodyFilters;
+    if (bodyFilter != null) { // a body delimited by the close ends here: the filters' last part (a compressor's trailer)
+      bodyFilters = null;
+      LastHttpContent trailers = ending instanceof LastHttpContent l ? l : LastHttpContent.EMPTY_LAST_CONTENT;
+      last = new DefaultLastHttpContent(bodyFilter.filterPart(ending.content(), true, ctx.alloc()), trailers.trailingHeaders());
+      handler.log().bytesSent += last.content().readableBytes();
+    }
     finished = true;
     cancelTimer();
     Channel b = backend;
@@ -732,6 +775,11 @@ final class UpstreamExchange implements BackendHandler.Listener, UpstreamPool.Ac
   }
 
   private void releaseBuffers() {
+    ResponseHead filters = bodyFilters;
+    if (filters != null) {
+      bodyFilters = null;
+      filters.abandonBody();
+    }
     ArrayDeque<HttpContent> q = pending;
     if (q != null) {
       q.forEach(ReferenceCountUtil::release);

@@ -30,7 +30,8 @@ class PluginSchemaPublishingTest {
   /** The built-ins: every one publishes its schema. */
   private static final Set<String> PUBLISHED = Set.of("key-auth", "basic-auth", "request-id", "uri-blocker", "limit-count",
       "limit-req", "limit-conn", "consumer-restriction", "ip-restriction", "prometheus", "real-ip", "redirect", "proxy-rewrite",
-      "response-rewrite", "cors", "jwt-auth", "traffic-split", "http-logger", "syslog");
+      "response-rewrite", "cors", "jwt-auth", "traffic-split", "http-logger", "syslog", "referer-restriction", "echo", "gzip",
+      "client-control", "multi-auth");
 
   @TempDir Path dir;
 
@@ -135,6 +136,37 @@ class PluginSchemaPublishingTest {
             "{\"host\":\"h\",\"port\":1,\"sock_type\":\"udp\",\"tls\":true}", "{\"host\":\"h\",\"port\":1,\"pool_size\":4}", "{\"host\":\"h\",\"port\":1,\"flush_limit\":0}",
             "{\"host\":\"h\",\"port\":1,\"timeout\":0}", "{\"host\":\"h\",\"port\":1,\"tls\":\"yes\"}", "{\"host\":\"h\",\"port\":1,\"log_format\":\"x\"}",
             "{\"host\":\"h\",\"port\":1,\"batch_max_size\":0}"}});
+    samples.put("referer-restriction", new String[][] {
+        {"{\"whitelist\":[\"a.com\"]}", "{\"blacklist\":[\"*.evil.com\",\"*\",\"[::1]\",\"h_1-2.x:80\"],\"bypass_missing\":true,\"message\":\"no\"}",
+            "{\"whitelist\":[\"a.com\"],\"x\":1}"},
+        {"{}", "{\"whitelist\":[]}", "{\"whitelist\":[\"a.com\"],\"blacklist\":[\"b.com\"]}", "{\"whitelist\":[\"http://a.com\"]}",
+            "{\"whitelist\":[\"a*.com\"]}", "{\"whitelist\":[\"**\"]}", "{\"whitelist\":[\"a b\"]}", "{\"whitelist\":[1]}", "{\"whitelist\":\"a.com\"}",
+            "{\"whitelist\":[\"a.com\"],\"message\":\"\"}", "{\"whitelist\":[\"a.com\"],\"message\":\"" + "m".repeat(1025) + "\"}",
+            "{\"whitelist\":[\"a.com\"],\"bypass_missing\":1}", "{\"bypass_missing\":true}"}});
+    samples.put("echo", new String[][] {
+        {"{\"body\":\"x\"}", "{\"before_body\":\"\"}", "{\"after_body\":\"a\",\"headers\":{\"X-A\":\"1\",\"X-B\":2}}",
+            "{\"before_body\":\"a\",\"body\":\"b\",\"after_body\":\"c\"}", "{\"body\":\"x\",\"y\":1}"},
+        {"{}", "{\"headers\":{\"X-A\":\"1\"}}", "{\"body\":1}", "{\"before_body\":[]}", "{\"body\":\"x\",\"headers\":{}}",
+            "{\"body\":\"x\",\"headers\":{\"X-A\":true}}", "{\"body\":\"x\",\"headers\":{\"X A\":\"1\"}}", "{\"body\":\"x\",\"headers\":[]}"}});
+    samples.put("gzip", new String[][] {
+        {"{}", "{\"types\":\"*\"}", "{\"types\":[\"text/html\",\"application/json\"],\"min_length\":1,\"comp_level\":9,\"http_version\":1.0,"
+            + "\"buffers\":{\"number\":1,\"size\":1},\"vary\":true}", "{\"http_version\":1.1,\"buffers\":{}}", "{\"http_version\":1}", "{\"x\":1}"},
+        {"{\"types\":[]}", "{\"types\":\"text/html\"}", "{\"types\":[\"\"]}", "{\"types\":[1]}", "{\"min_length\":0}", "{\"min_length\":1.5}",
+            "{\"comp_level\":0}", "{\"comp_level\":10}", "{\"http_version\":2}", "{\"http_version\":\"1.1\"}", "{\"buffers\":{\"number\":0}}",
+            "{\"buffers\":{\"size\":0}}", "{\"buffers\":{\"other\":1}}", "{\"buffers\":[]}", "{\"vary\":\"yes\"}"}});
+    samples.put("client-control", new String[][] {
+        {"{}", "{\"max_body_size\":0}", "{\"max_body_size\":1048576}", "{\"x\":1}"},
+        {"{\"max_body_size\":-1}", "{\"max_body_size\":1.5}", "{\"max_body_size\":\"1\"}", "{\"max_body_size\":true}"}});
+    samples.put("multi-auth", new String[][] {
+        {"{\"auth_plugins\":[{\"key-auth\":{}},{\"jwt-auth\":{}}]}", "{\"auth_plugins\":[{\"basic-auth\":{}},{\"key-auth\":{\"header\":\"apikey\"}}]}",
+            "{\"auth_plugins\":[{\"basic-auth\":{\"hide_credentials\":true}},{\"key-auth\":{}},{\"jwt-auth\":{\"header\":\"X-Jwt\"}}]}",
+            "{\"auth_plugins\":[{\"key-auth\":{},\"basic-auth\":{}},{\"jwt-auth\":{}}]}", "{\"auth_plugins\":[{\"key-auth\":{}},{\"key-auth\":{\"x\":1}}],\"y\":1}"},
+        {"{}", "{\"auth_plugins\":[]}", "{\"auth_plugins\":[{\"key-auth\":{}}]}", "{\"auth_plugins\":{}}", "{\"auth_plugins\":[{\"key-auth\":{}},{}]}",
+            "{\"auth_plugins\":[{\"key-auth\":{}},{\"cors\":{}}]}", "{\"auth_plugins\":[{\"key-auth\":{}},{\"nope\":{}}]}",
+            "{\"auth_plugins\":[{\"key-auth\":{}},{\"multi-auth\":{\"auth_plugins\":[{\"key-auth\":{}},{\"jwt-auth\":{}}]}}]}",
+            "{\"auth_plugins\":[{\"key-auth\":{\"header\":1}},{\"jwt-auth\":{}}]}", "{\"auth_plugins\":[{\"key-auth\":{\"realm\":\"r\"}},{\"jwt-auth\":{}}]}",
+            "{\"auth_plugins\":[{\"key-auth\":{}},{\"jwt-auth\":true}]}", "{\"auth_plugins\":[{\"key-auth\":{}},\"jwt-auth\"]}",
+            "{\"auth_plugins\":[{\"key-auth\":{}},{\"basic-auth\":{\"username\":\"u\"}}]}"}});
     assertThat(samples.keySet()).as("samples for every published plugin").containsExactlyInAnyOrderElementsOf(PUBLISHED);
     samples.forEach((plugin, s) -> {
       assertAgree(PLUGINS, plugin, true, s[0]);

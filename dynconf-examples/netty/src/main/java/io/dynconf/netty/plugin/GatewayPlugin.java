@@ -92,6 +92,13 @@ public interface GatewayPlugin<C> {
     return 0.1;
   }
 
+  /**
+   * Called once when the plugins are loaded, before any {@link #configure}: the gateway's plugins
+   * by name (immutable, this one included). A plugin that configures and runs others (APISIX's
+   * {@code multi-auth}) keeps it; the others ignore it.
+   */
+  default void plugins(Map<String, GatewayPlugin<?>> byName) {}
+
   /** Called once before the gateway serves. */
   default void init(PluginEnvironment environment) {}
 

@@ -28,6 +28,7 @@ public final class PluginContext {
   private @Nullable BodyCapture requestBody;
   private @Nullable BodyCapture responseBody;
   private @Nullable Exchange exchange;
+  private long requestBodyLimit = -1;
 
   public PluginContext(NettyRouteRequest request, ResolvedRoute route) {
     this.request = request;
@@ -186,6 +187,26 @@ public final class PluginContext {
   /** The response body kept so far (at most the bound asked for), or null when none was asked for. */
   public @Nullable BodyCapture responseBody() {
     return responseBody;
+  }
+
+  /**
+   * Limits the request body to {@code maxBytes} (APISIX's {@code client-control}, nginx's {@code
+   * client_max_body_size} set per request): when more arrives, the proxy stops relaying it and
+   * answers 413, closing the connection (lingering, so the client still reads the answer). A
+   * plugin checks a {@code Content-Length} itself (and answers 413 before the body is read); this
+   * bounds a chunked body, or one longer than announced, as it streams. Several calls keep the
+   * smallest; call it in the rewrite or access phase.
+   */
+  public void requestBodyLimit(long maxBytes) {
+    if (maxBytes < 0) {
+      throw new IllegalArgumentException("maxBytes must be at least 0, got " + maxBytes);
+    }
+    requestBodyLimit = requestBodyLimit < 0 ? maxBytes : Math.min(requestBodyLimit, maxBytes);
+  }
+
+  /** The request body's limit set by {@link #requestBodyLimit(long)}, or -1 when none. */
+  public long requestBodyLimit() {
+    return requestBodyLimit;
   }
 
   /** Per-request scratch space shared between phases. */

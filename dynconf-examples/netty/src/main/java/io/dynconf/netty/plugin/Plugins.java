@@ -49,7 +49,9 @@ public final class Plugins implements PluginCatalog {
             + p.getClass().getName());
       }
     }
-    return new Plugins(Map.copyOf(m));
+    Map<String, GatewayPlugin<?>> byName = Map.copyOf(m);
+    byName.values().forEach(p -> p.plugins(byName));
+    return new Plugins(byName);
   }
 
   /** Closes every plugin ({@link GatewayPlugin#close()}); a plugin that throws is logged and the others still close. */
