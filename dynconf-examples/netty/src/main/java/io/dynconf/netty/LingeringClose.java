@@ -50,6 +50,18 @@ public final class LingeringClose {
     if (!ch.isActive() || ch.pipeline().get(NAME) != null) {
       return;
     }
+    if (ch instanceof io.netty.handler.codec.http2.Http2StreamChannel) {
+      // RFC 9113 section 8.1: after a complete response, RST_STREAM with NO_ERROR asks the client to
+      // stop sending its request without an error; a bare close resets with CANCEL, and a client
+      // that reads the reset before the response (curl: "not closed cleanly") loses the answer
+      ch.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(io.netty.handler.codec.http2.Http2Error.NO_ERROR))
+          .addListener(f -> {
+            if (!f.isSuccess()) {
+              ch.close();
+            }
+          });
+      return;
+    }
     if (!(ch instanceof DuplexChannel duplex)) {
       ch.close();
       return;
