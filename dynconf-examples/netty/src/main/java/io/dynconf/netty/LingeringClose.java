@@ -6,6 +6,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.TimeUnit;
@@ -50,27 +53,29 @@ public final class LingeringClose {
     if (!ch.isActive() || ch.pipeline().get(NAME) != null) {
       return;
     }
-    if (ch instanceof io.netty.handler.codec.http2.Http2StreamChannel) {
-      // RFC 9113 section 8.1: after a complete response, RST_STREAM with NO_ERROR asks the client to
-      // stop sending its request without an error; a bare close resets with CANCEL, and a client
-      // that reads the reset before the response (curl: "not closed cleanly") loses the answer
-      ch.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(io.netty.handler.codec.http2.Http2Error.NO_ERROR))
-          .addListener(f -> {
-            if (!f.isSuccess()) {
-              ch.close();
-            }
-          });
-      return;
-    }
-    if (!(ch instanceof DuplexChannel duplex)) {
+    if (!(ch instanceof DuplexChannel) && !(ch instanceof Http2StreamChannel)) {
       ch.close();
       return;
     }
+    // the backstop: whatever happens below, the channel is closed after MAX_MILLIS
     io.netty.util.concurrent.ScheduledFuture<?> deadline = ch.eventLoop().schedule(() -> {
       ch.close();
     }, MAX_MILLIS, TimeUnit.MILLISECONDS);
     ch.closeFuture().addListener(f -> deadline.cancel(false));
-    ch.pipeline().addFirst(NAME, new Drop()); // raw bytes, before any TLS or HTTP decoding
+    ch.pipeline().addFirst(NAME, new Drop()); // raw bytes (or a stream's frames), before any TLS or HTTP decoding
+    if (ch instanceof Http2StreamChannel) {
+      // RFC 9113 section 8.1: after a complete response, RST_STREAM with NO_ERROR asks the client to
+      // stop sending its request without an error; a bare close resets with CANCEL, and a client
+      // that reads the reset before the response (curl: "not closed cleanly") loses the answer. The
+      // codec closes the stream channel once the reset is written.
+      ch.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR)).addListener(f -> {
+        if (!f.isSuccess()) {
+          ch.close();
+        }
+      });
+      return;
+    }
+    DuplexChannel duplex = (DuplexChannel) ch;
     SslHandler ssl = ch.pipeline().get(SslHandler.class);
     if (ssl != null) {
       ssl.closeOutbound().addListener(f -> shutdownOutput(duplex)); // close_notify first
@@ -92,7 +97,7 @@ public final class LingeringClose {
     });
   }
 
-  /** Reads and drops whatever arrives, closing after {@link #MAX_BYTES}. */
+  /** Reads and drops whatever arrives (bytes, or a stream's frames), closing after {@link #MAX_BYTES} bytes. */
   private static final class Drop extends ChannelInboundHandlerAdapter {
     private long read;
 
@@ -100,6 +105,8 @@ public final class LingeringClose {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof ByteBuf buf) {
         read += buf.readableBytes();
+      } else if (msg instanceof io.netty.buffer.ByteBufHolder data) {
+        read += data.content().readableBytes();
       }
       ReferenceCountUtil.release(msg);
       if (read > MAX_BYTES) {
