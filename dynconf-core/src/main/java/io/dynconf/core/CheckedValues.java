@@ -32,6 +32,8 @@ public final class CheckedValues {
   private long bytes; // guarded by this
   private final AtomicLong offered = new AtomicLong();
   private final AtomicLong taken = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong mismatched = new AtomicLong();
 
   CheckedValues(int maxEntries, long maxBytes) {
     if (maxEntries < 1 || maxBytes < 1) {
@@ -50,10 +52,11 @@ public final class CheckedValues {
     if (!item.key().toKey().equals(key)) {
       throw new IllegalArgumentException("the item's key " + item.key().toKey() + " is not " + key);
     }
+    offered.incrementAndGet();
     if (bytes.length > maxBytes) {
+      dropped.incrementAndGet();
       return;
     }
-    offered.incrementAndGet();
     synchronized (this) {
       Entry old = entries.remove(key);
       if (old != null) {
@@ -65,6 +68,7 @@ public final class CheckedValues {
       while (entries.size() > maxEntries || this.bytes > maxBytes) {
         this.bytes -= oldest.next().bytes.length;
         oldest.remove();
+        dropped.incrementAndGet();
       }
     }
   }
@@ -87,6 +91,7 @@ public final class CheckedValues {
       bytes -= e.bytes.length;
     }
     if (!Arrays.equals(e.bytes, value)) {
+      mismatched.incrementAndGet();
       return null;
     }
     taken.incrementAndGet();
@@ -94,9 +99,18 @@ public final class CheckedValues {
     return new ConfigItem<>(i.key(), i.value(), i.compiled(), createRevision, modRevision);
   }
 
-  /** Values offered, and how many of them the registry took instead of checking again. */
+  /**
+   * Values {@code offered}; {@code taken} by the registry instead of checking them again; {@code
+   * dropped} past the bounds; {@code mismatched} (the event at the key carried other bytes); {@code
+   * held} now. An offer neither taken, dropped nor mismatched is held, or was refused by the
+   * registry's own limits or replaced by a newer offer at its key.
+   */
   public Map<String, Long> counts() {
-    return Map.of("offered", offered.get(), "taken", taken.get());
+    long held;
+    synchronized (this) {
+      held = entries.size();
+    }
+    return Map.of("offered", offered.get(), "taken", taken.get(), "dropped", dropped.get(), "mismatched", mismatched.get(), "held", held);
   }
 
   synchronized int size() {

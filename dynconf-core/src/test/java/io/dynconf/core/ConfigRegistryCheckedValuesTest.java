@@ -69,6 +69,7 @@ class ConfigRegistryCheckedValuesTest {
     putAndAwait("/apisix/any/b", "{\"v\":1}");
     assertThat(registry.snapshot().store(ANY).get("b").has("marker")).as("consumed by the first event").isFalse();
     assertThat(checked.size()).isZero();
+    assertThat(checked.counts()).containsEntry("offered", 2L).containsEntry("mismatched", 1L).containsEntry("held", 0L);
 
     // an invalid value is rejected even when a valid one was offered for its key
     checked.offer("/apisix/upstreams/u", utf8("{\"nodes\":{}}"), marker(UPSTREAMS, "u"));
@@ -116,6 +117,7 @@ class ConfigRegistryCheckedValuesTest {
       checked.offer("/apisix/any/" + i, utf8("{}"), marker(ANY, String.valueOf(i)));
     }
     assertThat(checked.size()).isEqualTo(3);
+    assertThat(checked.counts()).containsEntry("offered", 5L).containsEntry("dropped", 2L).containsEntry("held", 3L);
     assertThat(checked.take("/apisix/any/0", utf8("{}"), 2, 2)).as("dropped").isNull();
     assertThat(checked.take("/apisix/any/4", utf8("{}"), 2, 2)).isNotNull();
 
@@ -126,5 +128,7 @@ class ConfigRegistryCheckedValuesTest {
     small.offer("/apisix/any/q", utf8("{\"a\":2}"), marker(ANY, "q"));
     assertThat(small.size()).as("7 + 7 bytes > 10: the oldest goes").isEqualTo(1);
     assertThat(small.take("/apisix/any/q", utf8("{\"a\":2}"), 3, 3)).isNotNull();
+    assertThat(small.counts()).containsEntry("offered", 3L).containsEntry("dropped", 2L).containsEntry("taken", 1L)
+        .containsEntry("held", 0L);
   }
 }

@@ -84,6 +84,8 @@ class GatewayOperatorsTest {
     assertThat(status.statusCode()).isEqualTo(200);
     assertThat(status.body()).contains("\"state\" : \"LIVE\"").contains("\"applied_revision\"")
         .contains("\"lag_revisions\"").contains("\"/apisix/routes/bad\"").contains("/methods/0").contains("\"routes\" : {");
+    // the two admin writes handed their checked values to this node's registry; the bad value was checked
+    assertThat(status.body()).contains("\"checked_values\" : {").contains("\"offered\" : 2").contains("\"taken\" : 2");
 
     HttpResponse<String> metrics = admin("GET", "/apisix/prometheus/metrics", null, null);
     assertThat(metrics.statusCode()).isEqualTo(200);

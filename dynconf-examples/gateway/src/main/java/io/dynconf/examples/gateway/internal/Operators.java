@@ -120,6 +120,8 @@ public final class Operators implements HealthListener {
     reg.put("from_last_known_good", s.fromLastKnownGood());
     reg.put("last_error", st.lastError());
     reg.put("snapshot_time", s.time().toString());
+    ObjectNode checked = reg.putObject("checked_values"); // values the admin API checked, handed to the registry
+    registry.checkedValues().counts().forEach(checked::put);
     ObjectNode stores = root.putObject("stores");
     for (ConfigStore<?> store : s.stores()) {
       ObjectNode o = stores.putObject(store.type().name());
