@@ -284,6 +284,7 @@ public final class AdminApi implements AutoCloseable {
     if (type == null) {
       throw new Problem(404, "Unsupported resource type: " + resource);
     }
+    ctx.refuseIfDisabled(type, "");
     int n = type.idSegments();
     String id = null;
     String within = null; // a nested listing: the objects under one parent
@@ -298,6 +299,7 @@ public final class AdminApi implements AutoCloseable {
       }
       ResourceType<?> parentType = type;
       type = nested;
+      ctx.refuseIfDisabled(type, "");
       String parent = segments.get(1);
       parentKey = ctx.key(parentType, parent).toKey(); // validates the parent's id
       parentOfNested = parentType;
@@ -401,6 +403,7 @@ public final class AdminApi implements AutoCloseable {
     java.util.function.@Nullable LongSupplier unstampedTime;
     java.util.function.@Nullable Function<String, io.dynconf.core.spi.@Nullable KeyValue> nodeView;
     io.dynconf.core.@Nullable CheckedValues checkedValues;
+    final Map<String, String> disabled = new java.util.HashMap<>();
     private boolean typesGiven;
     final Set<String> corsOrigins = new java.util.LinkedHashSet<>();
 
@@ -519,6 +522,22 @@ public final class AdminApi implements AutoCloseable {
      */
     public Builder checkedValues(io.dynconf.core.CheckedValues values) {
       this.checkedValues = Objects.requireNonNull(values, "values");
+      return this;
+    }
+
+    /**
+     * Refuses every request to {@code type} (reads, writes, its nested types and bulk items) with a
+     * 400 giving {@code reason}: for a type this server would store but not serve, as APISIX answers
+     * "stream mode is disabled, can not add stream routes" to {@code /stream_routes} when its stream
+     * proxy is off. A value stored anyway (through the source) is still checked and held by
+     * registries as always.
+     */
+    public Builder disable(ResourceType<?> type, String reason) {
+      Objects.requireNonNull(type, "type");
+      if (reason.isBlank()) {
+        throw new IllegalArgumentException("disabling " + type.name() + " needs a reason clients can read");
+      }
+      disabled.put(type.routeKey(), reason);
       return this;
     }
 

@@ -59,11 +59,14 @@ final class AdminContext {
   /** The plugins published and checked (empty when the host registered no catalog listing them), by name, highest priority first. */
   final Map<String, PluginInfo> plugins;
   private final Map<String, org.everit.json.schema.Schema> metadataSchemas;
+  /** Types refused with a reason ({@code AdminApi.Builder#disable}), by route key. */
+  private final Map<String, String> disabled;
 
   AdminContext(AdminApi.Builder b) {
     this.source = b.source;
     this.nodeView = b.nodeView;
     this.checkedValues = b.checkedValues;
+    this.disabled = Map.copyOf(b.disabled);
     this.prefix = ResourceKey.normalizePrefix(source.prefix());
     this.pathPrefix = b.pathPrefix;
     this.types = List.copyOf(b.types);
@@ -214,6 +217,20 @@ final class AdminContext {
   }
 
   /** The type named {@code name} by its path (APISIX's URL name) or, for a nested type, by its name. */
+  /** A 400 with the reason {@code type} (or the type it is nested under) was disabled for, if it was. */
+  void refuseIfDisabled(ResourceType<?> type, String where) {
+    if (disabled.isEmpty()) {
+      return;
+    }
+    String reason = disabled.get(type.routeKey());
+    if (reason == null && type.nestedSegment() != null) {
+      reason = disabled.get(type.path()); // a nested type's path is its parent's
+    }
+    if (reason != null) {
+      throw Problem.badRequest(where + reason);
+    }
+  }
+
   @Nullable ResourceType<?> typeNamed(String name) {
     ResourceType<?> t = typesByPath.get(name);
     if (t == null) {

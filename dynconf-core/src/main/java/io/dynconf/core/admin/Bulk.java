@@ -376,6 +376,7 @@ final class Bulk {
     if (type == null) {
       throw Problem.badRequest(where + "Unsupported resource type: " + typeName);
     }
+    c.refuseIfDisabled(type, where);
     if (AdminApi.APISIX_UNSUPPORTED.getOrDefault(type, Set.of()).contains(method)) {
       throw Problem.badRequest(where + "not supported `" + method + "` method for " + kind(type));
     }

@@ -94,6 +94,8 @@ public final class Gateway implements AutoCloseable {
   private final List<Channel> streams = new ArrayList<>();
   /** Stream proxy connections at most, all stream listeners together. */
   private static final int MAX_STREAM_CONNECTIONS = 4096;
+  /** The admin API's answer to {@code /stream_routes} without a stream listener (APISIX's words). */
+  public static final String STREAM_DISABLED = "stream mode is disabled, can not add stream routes";
   private final @Nullable SniCertificates certificates;
   private final UpstreamPool pool;
   private final AdminServer admin;
@@ -234,7 +236,12 @@ public final class Gateway implements AutoCloseable {
         streams.add(bindStream(a, new StreamProxy(registry, balancers, Duration.ofMinutes(10), true), streamCap));
       }
       admin = new AdminServer(boss, config.adminListen(), source, registry, operators, key,
-          config.viewerKey(), adminSecurity(config.admin()), plugins, config.admin().corsOrigins()); // publishes the plugins' schemas at /apisix/admin/plugins
+          config.viewerKey(), adminSecurity(config.admin()), plugins, config.admin().corsOrigins(), // publishes the plugins' schemas at /apisix/admin/plugins
+          b -> {
+            if (streams.isEmpty()) { // as APISIX without stream mode: no stream route is stored that nothing would serve
+              b.disable(io.dynconf.core.apisix.StandardTypes.STREAM_ROUTES, STREAM_DISABLED);
+            }
+          });
       if (config.admin().tlsCert() == null && !admin.address().getAddress().isLoopbackAddress()) {
         LOG.warn("the admin API listens on {} over plain HTTP: its key and every configuration cross the network in clear text;"
             + " serve it over HTTPS with --admin-tls CERT,KEY or listen on loopback only", admin.address());

@@ -117,6 +117,18 @@ class GatewayAdminTest {
   }
 
   @Test
+  void streamRoutesAreRefusedWithoutAStreamListener() throws Exception {
+    // as APISIX without stream mode: no stream route is stored that nothing here would serve
+    for (String[] r : new String[][] {{"GET", "/apisix/admin/stream_routes", null},
+        {"PUT", "/apisix/admin/stream_routes/1", "{\"server_port\":9100,\"upstream\":{\"nodes\":{\"" + backend.node() + "\":1}}}"}}) {
+      HttpResponse<String> a = admin(r[0], r[1], r[2]);
+      assertThat(a.statusCode()).as(r[0]).isEqualTo(400);
+      assertThat(a.body()).contains("{\"error_msg\":\"" + Gateway.STREAM_DISABLED + "\"}");
+    }
+    assertThat(Files.readString(dir.resolve("apisix.yaml"))).doesNotContain("stream_routes");
+  }
+
+  @Test
   void keysAndRoles() throws Exception {
     assertThat(admin(http, gateway, "GET", "/apisix/admin/routes", null, null).statusCode()).isEqualTo(401);
     assertThat(admin(http, gateway, "GET", "/apisix/admin/routes", "wrong-key-0123456789", null).statusCode()).isEqualTo(401);

@@ -149,6 +149,18 @@ public final class AdminServer implements AutoCloseable {
       ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey, Security security,
       io.dynconf.core.apisix.@Nullable PluginCatalog catalog, List<String> corsOrigins)
       throws InterruptedException, java.net.BindException {
+    this(boss, listen, source, registry, operators, adminKey, viewerKey, security, catalog, corsOrigins, b -> {});
+  }
+
+  /**
+   * @param options applied to the admin API's builder last (the gateway disables {@code
+   *     stream_routes} when it has no stream listener, as APISIX does without stream mode)
+   */
+  public AdminServer(EventLoopGroup boss, ListenAddress listen, ConfigSource source,
+      ConfigRegistry registry, Operators operators, String adminKey, @Nullable String viewerKey, Security security,
+      io.dynconf.core.apisix.@Nullable PluginCatalog catalog, List<String> corsOrigins,
+      java.util.function.Consumer<AdminApi.Builder> options)
+      throws InterruptedException, java.net.BindException {
     this.operators = operators;
     this.security = security;
     this.health = new HealthEndpoint(registry, adminKey, viewerKey);
@@ -178,6 +190,7 @@ public final class AdminServer implements AutoCloseable {
         }
       });
     }
+    options.accept(b);
     this.api = b.build();
     this.registry = registry;
     this.executor = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
