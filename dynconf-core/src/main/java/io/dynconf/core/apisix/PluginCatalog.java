@@ -53,6 +53,19 @@ public interface PluginCatalog {
   }
 
   /**
+   * Checks a stream route's {@code protocol} (APISIX's xRPC: {@code redis}, {@code dubbo}, ...,
+   * registered in its {@code xrpc.protocols}). Default: this host speaks no xRPC protocol, so a
+   * stream route with one is refused, {@code unknown protocol [<name>]}, as APISIX refuses a
+   * protocol it has not registered; served anyway, the route would proxy plain TCP where the
+   * protocol's routing and logging were asked for.
+   *
+   * @throws InvalidConfigException naming the field inside {@code protocol} ({@code /name}) and the reason
+   */
+  default void checkStreamProtocol(StreamRoute.Protocol protocol) {
+    throw new InvalidConfigException("/name", "unknown protocol [" + protocol.name() + "]: this host speaks no xRPC protocols");
+  }
+
+  /**
    * Whether plugin {@code name} authenticates consumers (APISIX's {@code type = "auth"}): only
    * those may be configured in a credential. Null when the catalog cannot tell. Default: from
    * {@link #plugins()} when it lists the plugin, else null.

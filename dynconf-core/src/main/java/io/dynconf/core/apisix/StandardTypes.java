@@ -223,6 +223,13 @@ public final class StandardTypes {
             throw x.under("/plugins/" + e.getKey().replace("~", "~0").replace("/", "~1"));
           }
         }
+        if (v.protocol() != null) {
+          try {
+            catalog.checkStreamProtocol(v.protocol());
+          } catch (InvalidConfigException x) {
+            throw x.under("/protocol");
+          }
+        }
       });
     } else if (t == CREDENTIALS) {
       return CREDENTIALS.withExtraChecker(v -> {

@@ -152,6 +152,24 @@ class GatewayStreamTest {
   }
 
   @Test
+  void aStreamRouteAskingForWhatThisProxyCannotDoIsRefused() throws Exception {
+    start();
+    // an xRPC protocol or a stream plugin would be proxied as plain TCP: refused, as APISIX refuses
+    // protocols and stream plugins it has not registered; nothing is stored
+    String upstream = "\"upstream\":{\"nodes\":{\"127.0.0.1:6379\":1}}";
+    HttpResponse<String> protocol = GatewayAdminTest.admin(http, gateway, "PUT", "/apisix/admin/stream_routes/p", GatewayAdminTest.KEY,
+        "{\"protocol\":{\"name\":\"redis\"}," + upstream + "}");
+    assertThat(protocol.statusCode()).isEqualTo(400);
+    assertThat(protocol.body()).contains("/protocol/name").contains("unknown protocol [redis]");
+    HttpResponse<String> plugin = GatewayAdminTest.admin(http, gateway, "PUT", "/apisix/admin/stream_routes/q", GatewayAdminTest.KEY,
+        "{\"plugins\":{\"mqtt-proxy\":{\"protocol_name\":\"MQTT\",\"protocol_level\":4}}," + upstream + "}");
+    assertThat(plugin.statusCode()).isEqualTo(400);
+    assertThat(plugin.body()).contains("/plugins/mqtt-proxy").contains("unknown plugin [mqtt-proxy]");
+    assertThat(GatewayAdminTest.admin(http, gateway, "GET", "/apisix/admin/stream_routes", GatewayAdminTest.KEY, null).body())
+        .contains("\"total\":0");
+  }
+
+  @Test
   void aConnectionNoRouteMatchesIsClosed() throws Exception {
     start();
     Echo a = new Echo("A");
