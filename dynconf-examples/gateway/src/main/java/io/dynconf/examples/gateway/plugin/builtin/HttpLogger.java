@@ -1,7 +1,5 @@
 package io.dynconf.examples.gateway.plugin.builtin;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dynconf.core.InvalidConfigException;
 import io.dynconf.netty.plugin.Conf;
 import io.dynconf.netty.plugin.GatewayPlugin;
@@ -13,7 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -23,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ScheduledFuture;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -47,15 +43,14 @@ import org.jspecify.annotations.Nullable;
  */
 public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
   private static final String SCHEMA = Schemas.load("http-logger");
-  private static final String METADATA_SCHEMA = Schemas.load("http-logger-metadata");
+  private static final String METADATA_SCHEMA = Schemas.load("logger-metadata"); // the batched loggers share it
   /** APISIX's {@code core.schema.uri_def}. */
   private static final Pattern URI_DEF = Pattern.compile("^[^/]+://([\\da-zA-Z.-]+|\\[[\\da-fA-F:]+\\])(:\\d+)?");
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int ERROR_BODY = 1024;
 
   private final LogBatcher batcher = new LogBatcher("http-logger");
   /** The sockets of sends in flight (at most one per sender thread), closed by {@link #close()}. */
-  private final Set<Socket> sending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final LogSockets sockets = new LogSockets(batcher);
   private final LogPhases phases = new LogPhases("http-logger", new LoggerMetadata("http-logger", batcher));
 
   /** The compiled configuration, with the buffer of this configured instance. */
@@ -189,9 +184,7 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
 
   @Override
   public void close() {
-    for (Socket s : sending) { // a send blocked on a silent server ends now, not at its deadline
-      LogSockets.closeQuietly(s);
-    }
+    sockets.close();
     batcher.close();
   }
 
@@ -199,18 +192,11 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
   private int send(Config config, List<Object> entries, int batchMaxSize) throws IOException {
     byte[] body = encode(config, entries, batchMaxSize);
     long timeoutMillis = config.timeoutSeconds * 1000L;
-    Socket socket = new Socket();
-    sending.add(socket);
-    // the watchdog: a server that accepts and never reads or answers cannot hold a sender past
+    // the deadline: a server that accepts and never reads or answers cannot hold a sender past
     // connect + send + read (each bounded by the timeout, as resty.http's set_timeout)
-    ScheduledFuture<?> watchdog = batcher.schedule(() -> LogSockets.closeQuietly(socket), 3 * timeoutMillis);
-    try {
-      socket.connect(new InetSocketAddress(config.host, config.port), (int) Math.min(Integer.MAX_VALUE, timeoutMillis));
-      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis));
-      Socket s = socket;
-      if (config.https) {
-        s = LogSockets.tls(socket, config.host, config.port, config.sslVerify);
-      }
+    LogSockets.Connection c = sockets.open(3 * timeoutMillis);
+    try (c) {
+      Socket s = c.connect(config.host, config.port, (int) Math.min(Integer.MAX_VALUE, timeoutMillis), config.https, null, config.sslVerify);
       OutputStream out = s.getOutputStream();
       String path = config.uri.getRawPath() == null || config.uri.getRawPath().isEmpty() ? "/" : config.uri.getRawPath();
       if (config.uri.getRawQuery() != null) {
@@ -253,18 +239,12 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
     } catch (java.net.SocketTimeoutException e) {
       throw new IOException("timed out (" + config.timeoutSeconds + " s) sending data to [" + config.host + "] port[" + config.port + "]", e);
     } catch (java.net.SocketException e) {
-      if (socket.isClosed() && watchdog != null && watchdog.isDone()) {
+      if (c.expired()) {
         throw new IOException("no answer from [" + config.host + "] port[" + config.port + "] within " + 3 * config.timeoutSeconds + " s", e);
       }
       throw new IOException("failed to connect to host[" + config.host + "] port[" + config.port + "] " + e.getMessage(), e);
     } catch (NumberFormatException e) {
       throw new IOException("error while sending data to [" + config.host + "] port[" + config.port + "]: bad status line", e);
-    } finally {
-      if (watchdog != null) {
-        watchdog.cancel(false);
-      }
-      sending.remove(socket);
-      LogSockets.closeQuietly(socket);
     }
   }
 
@@ -283,23 +263,16 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
 
   /** A batch's body: json (an array, or the object itself when batch_max_size is 1) or new_line (one object per line). */
   static byte[] encode(Config config, List<Object> entries, int batchMaxSize) throws IOException {
-    try {
-      if (batchMaxSize == 1) {
-        return JSON.writeValueAsBytes(entries.get(0));
-      }
-      if (config.json) {
-        return JSON.writeValueAsBytes(entries);
-      }
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      for (int i = 0; i < entries.size(); i++) {
-        if (i > 0) {
-          out.write('\n');
-        }
-        out.write(JSON.writeValueAsBytes(entries.get(i)));
-      }
-      return out.toByteArray();
-    } catch (JsonProcessingException e) {
-      throw new IOException("error occurred while encoding the data: " + e.getOriginalMessage(), e);
+    if (config.json || batchMaxSize == 1) {
+      return LogEntries.json(entries, batchMaxSize);
     }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int i = 0; i < entries.size(); i++) {
+      if (i > 0) {
+        out.write('\n');
+      }
+      out.write(LogEntries.json(entries.subList(i, i + 1), 1));
+    }
+    return out.toByteArray();
   }
 }

@@ -1,5 +1,7 @@
 package io.dynconf.examples.gateway.plugin.builtin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dynconf.core.InvalidConfigException;
 import io.dynconf.core.apisix.Route;
 import io.dynconf.core.match.VarLookup;
@@ -10,6 +12,7 @@ import io.dynconf.netty.plugin.HostName;
 import io.dynconf.netty.plugin.PluginContext;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
@@ -32,6 +35,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class LogEntries {
   private LogEntries() {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** APISIX's default {@code max_req_body_bytes} and {@code max_resp_body_bytes} (512 KiB). */
   static final int MAX_BODY = 524288;
@@ -462,6 +467,18 @@ final class LogEntries {
       }
     }
     return out;
+  }
+
+  /**
+   * A batch as APISIX's loggers send it (tcp-logger, udp-logger, http-logger's {@code json}): the
+   * entry itself when {@code batchMaxSize} is 1, else a JSON array of the entries.
+   */
+  static byte[] json(List<Object> entries, int batchMaxSize) throws IOException {
+    try {
+      return JSON.writeValueAsBytes(batchMaxSize == 1 ? entries.get(0) : entries);
+    } catch (JsonProcessingException e) {
+      throw new IOException("error occurred while encoding the data: " + e.getOriginalMessage(), e);
+    }
   }
 
   /** The estimated bytes an entry holds (for the backlog's byte cap): what it will encode to, roughly. */

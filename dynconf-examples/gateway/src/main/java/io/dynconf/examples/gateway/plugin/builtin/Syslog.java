@@ -11,22 +11,16 @@ import io.dynconf.netty.plugin.PluginResponse;
 import io.dynconf.netty.plugin.ResponseHead;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -46,17 +40,15 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Syslog implements GatewayPlugin<Syslog.Config> {
   private static final String SCHEMA = Schemas.load("syslog");
-  private static final String METADATA_SCHEMA = Schemas.load("syslog-metadata");
+  private static final String METADATA_SCHEMA = Schemas.load("logger-metadata"); // the batched loggers share it
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** The largest UDP payload over IPv4. */
-  static final int MAX_DATAGRAM = 65507;
   private static final DateTimeFormatter RFC3339_ZULU = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
       .withZone(ZoneOffset.UTC);
   private static final long PID = ProcessHandle.current().pid();
 
   private final LogBatcher batcher = new LogBatcher("syslog");
   private final LogPhases phases = new LogPhases("syslog", new LoggerMetadata("syslog", batcher));
-  private final Set<Socket> sending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final LogSockets sockets = new LogSockets(batcher);
 
   /** One entry with what its RFC 5424 header needs, taken in the log phase. */
   private record Entry(Map<String, Object> fields, @Nullable String host, long millis) {}
@@ -177,9 +169,7 @@ public final class Syslog implements GatewayPlugin<Syslog.Config> {
 
   @Override
   public void close() {
-    for (Socket s : sending) {
-      LogSockets.closeQuietly(s);
-    }
+    sockets.close();
     batcher.close();
   }
 
@@ -198,53 +188,18 @@ public final class Syslog implements GatewayPlugin<Syslog.Config> {
   }
 
   private int send(Config config, List<Object> entries) throws IOException {
-    return config.udp ? sendUdp(config, entries) : sendTcp(config, entries);
-  }
-
-  private int sendUdp(Config config, List<Object> entries) throws IOException {
-    int skipped = 0;
-    try (DatagramSocket socket = new DatagramSocket()) {
-      InetAddress address = InetAddress.getByName(config.host);
-      for (Object entry : entries) {
-        byte[] m = message(entry);
-        if (m.length > MAX_DATAGRAM) {
-          skipped++; // a datagram cannot carry it: dropped and counted as too_large
-          continue;
-        }
-        socket.send(new DatagramPacket(m, m.length, address, config.port));
-      }
-    }
-    return skipped;
-  }
-
-  private int sendTcp(Config config, List<Object> entries) throws IOException {
-    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    List<byte[]> messages = new ArrayList<>(entries.size());
     for (Object entry : entries) {
-      all.write(message(entry));
+      messages.add(message(entry));
     }
-    Socket socket = new Socket();
-    sending.add(socket);
-    ScheduledFuture<?> watchdog = batcher.schedule(() -> LogSockets.closeQuietly(socket), 3L * config.timeoutMillis);
-    try {
-      socket.connect(new InetSocketAddress(config.host, config.port), config.timeoutMillis);
-      socket.setSoTimeout(config.timeoutMillis);
-      Socket s = config.tls ? LogSockets.tls(socket, config.host, config.port, false) : socket;
-      OutputStream out = s.getOutputStream();
-      all.writeTo(out);
-      out.flush();
-      return 0;
-    } catch (java.net.SocketException e) {
-      if (socket.isClosed() && watchdog != null && watchdog.isDone()) {
-        throw new IOException("failed to log message: no progress sending to " + config.host + ":" + config.port + " within "
-            + 3L * config.timeoutMillis + " ms", e);
-      }
-      throw new IOException("failed to log message to " + config.host + ":" + config.port + ": " + e.getMessage(), e);
-    } finally {
-      if (watchdog != null) {
-        watchdog.cancel(false);
-      }
-      sending.remove(socket);
-      LogSockets.closeQuietly(socket);
+    if (config.udp) { // one datagram per message (RFC 5426); one too large is dropped and counted as too_large
+      return LogSockets.datagrams(config.host, config.port, messages);
     }
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    for (byte[] m : messages) {
+      all.write(m);
+    }
+    sockets.send(config.host, config.port, config.timeoutMillis, config.tls, null, all.toByteArray());
+    return 0;
   }
 }
