@@ -4,11 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dynconf.core.InvalidConfigException;
 import io.dynconf.netty.plugin.Conf;
-import io.dynconf.netty.plugin.GatewayPlugin;
 import io.dynconf.netty.plugin.PluginContext;
-import io.dynconf.netty.plugin.PluginEnvironment;
-import io.dynconf.netty.plugin.PluginResponse;
-import io.dynconf.netty.plugin.ResponseHead;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +12,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,90 +33,43 @@ import org.jspecify.annotations.Nullable;
  * lua-resty-logger-socket) are accepted and checked, not used: the batch processor
  * ({@link LogBatcher}) buffers, bounds and counts here.
  */
-public final class Syslog implements GatewayPlugin<Syslog.Config> {
-  private static final String SCHEMA = Schemas.load("syslog");
-  private static final String METADATA_SCHEMA = Schemas.load("logger-metadata"); // the batched loggers share it
+public final class Syslog extends BatchedLogger<Syslog.Config> {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final DateTimeFormatter RFC3339_ZULU = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
       .withZone(ZoneOffset.UTC);
   private static final long PID = ProcessHandle.current().pid();
-
-  private final LogBatcher batcher = new LogBatcher("syslog");
-  private final LogPhases phases = new LogPhases("syslog", new LoggerMetadata("syslog", batcher));
-  private final LogSockets sockets = new LogSockets(batcher);
+  private static final Set<String> FIELDS = fields("host", "port", "flush_limit", "drop_limit", "timeout", "sock_type", "pool_size", "tls");
 
   /** One entry with what its RFC 5424 header needs, taken in the log phase. */
   private record Entry(Map<String, Object> fields, @Nullable String host, long millis) {}
 
   /** The compiled configuration, with the buffer of this configured instance. */
-  public static final class Config {
+  public static final class Config extends BatchedLogger.Instance {
     final String host;
     final int port;
     final boolean udp;
     final int timeoutMillis;
     final boolean tls;
-    final LogEntries.Common common;
-    final LogBatcher.Queue queue;
 
-    Config(String host, int port, boolean udp, int timeoutMillis, boolean tls, LogEntries.Common common, LogBatcher batcher, Syslog plugin) {
+    Config(String host, int port, boolean udp, int timeoutMillis, boolean tls, LogEntries.Common common, Syslog plugin) {
+      super(common, plugin);
       this.host = host;
       this.port = port;
       this.udp = udp;
       this.timeoutMillis = timeoutMillis;
       this.tls = tls;
-      this.common = common;
-      this.queue = batcher.queue(common.batch(), (entries, max) -> plugin.send(this, entries));
     }
   }
 
-  @Override
-  public String name() {
-    return "syslog";
-  }
-
-  @Override
-  public int priority() {
-    return 401;
-  }
-
-  @Override
-  public String schema() {
-    return SCHEMA;
-  }
-
-  @Override
-  public String metadataSchema() {
-    return METADATA_SCHEMA;
-  }
-
-  @Override
-  public void checkMetadata(Map<String, @Nullable Object> metadata) {
-    LogEntries.checkMetadata(metadata);
-  }
-
-  private static final Set<String> FIELDS;
-
-  static {
-    Set<String> f = new HashSet<>(LogEntries.Common.FIELDS);
-    f.addAll(LogEntries.BATCH_FIELDS);
-    f.addAll(List.of("host", "port", "flush_limit", "drop_limit", "timeout", "sock_type", "pool_size", "tls", "_meta"));
-    FIELDS = Set.copyOf(f);
+  public Syslog() {
+    super("syslog", 401);
   }
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
     Conf c = Conf.plugin(config, FIELDS, Set.of());
-    String host = c.string("host");
-    if (host == null) {
-      throw new InvalidConfigException("/host", "required");
-    }
-    if (host.isEmpty()) {
-      throw new InvalidConfigException("/host", "must not be empty");
-    }
-    if (!c.has("port")) {
-      throw new InvalidConfigException("/port", "required");
-    }
-    int port = (int) c.integer("port", 0, 1, 65535);
+    String host = host(c);
+    int port = port(c);
     c.integer("flush_limit", 4096, 1, Integer.MAX_VALUE);
     c.integer("drop_limit", 1048576, Integer.MIN_VALUE, Integer.MAX_VALUE);
     c.integer("pool_size", 5, 5, Integer.MAX_VALUE);
@@ -134,43 +82,13 @@ public final class Syslog implements GatewayPlugin<Syslog.Config> {
       throw new InvalidConfigException("/tls", "TLS needs sock_type tcp");
     }
     LogEntries.Common common = LogEntries.Common.read(c, "sys logger");
-    return new Config(host, port, sockType.equals("udp"), (int) c.integer("timeout", 3000, 1, Integer.MAX_VALUE), tls, common,
-        batcher, this);
+    return new Config(host, port, sockType.equals("udp"), (int) c.integer("timeout", 3000, 1, Integer.MAX_VALUE), tls, common, this);
   }
 
   @Override
-  public void init(PluginEnvironment environment) {
-    phases.metadata().init(environment);
-  }
-
-  @Override
-  public @Nullable PluginResponse access(Config config, PluginContext ctx) {
-    phases.access(config.common, ctx);
-    return null;
-  }
-
-  @Override
-  public void headerFilter(Config config, PluginContext ctx, ResponseHead head) {
-    phases.headerFilter(ctx, head);
-  }
-
-  @Override
-  public void log(Config config, PluginContext ctx, int status, long nanos) {
-    phases.log(config.common, ctx, status, nanos, (entry, vars) -> {
-      Object host = ctx.request().get("host");
-      config.queue.offer(new Entry(entry, host == null ? null : host.toString(), vars.endMillis), LogEntries.estimate(entry, ctx));
-    });
-  }
-
-  @Override
-  public Map<String, Long> counters() {
-    return phases.counters(batcher.counters());
-  }
-
-  @Override
-  public void close() {
-    sockets.close();
-    batcher.close();
+  Object queued(Map<String, Object> entry, LogEntries.Vars vars, PluginContext ctx) {
+    Object host = ctx.request().get("host");
+    return new Entry(entry, host == null ? null : host.toString(), vars.endMillis);
   }
 
   /** One entry as an RFC 5424 message (APISIX's rfc5424.encode("SYSLOG", "INFO", host, "apisix", pid, json)). */
@@ -187,7 +105,8 @@ public final class Syslog implements GatewayPlugin<Syslog.Config> {
         .getBytes(StandardCharsets.UTF_8);
   }
 
-  private int send(Config config, List<Object> entries) throws IOException {
+  @Override
+  int send(Config config, List<Object> entries, int batchMaxSize) throws IOException {
     List<byte[]> messages = new ArrayList<>(entries.size());
     for (Object entry : entries) {
       messages.add(message(entry));
