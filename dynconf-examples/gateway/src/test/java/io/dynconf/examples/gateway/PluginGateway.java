@@ -50,6 +50,11 @@ final class PluginGateway implements AutoCloseable {
     assertThat(r.statusCode()).as("%s: %s", path, r.body()).isEqualTo(expected);
   }
 
+  /** Plugin {@code plugin}'s counters as the gateway's status shows them ({@code plugins.<name>}). */
+  com.fasterxml.jackson.databind.JsonNode counters(String plugin) throws Exception {
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(admin("GET", "/dynconf/status", null).body()).path("plugins").path(plugin);
+  }
+
   /** PUTs route {@code id} with {@code plugins} (a JSON object's inside) on {@code uri}. */
   void route(String id, String uri, String plugins) throws Exception {
     put("/apisix/admin/routes/" + id, "{\"uri\":\"" + uri + "\",\"upstream_id\":\"web\",\"plugins\":{" + plugins + "}}", 201);
