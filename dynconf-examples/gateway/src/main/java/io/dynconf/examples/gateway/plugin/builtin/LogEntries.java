@@ -191,13 +191,9 @@ final class LogEntries {
         (int) c.integer("max_retry_count", 0, 0, Integer.MAX_VALUE), c.integer("retry_delay", 1, 0, Integer.MAX_VALUE));
   }
 
-  /** Checks the metadata of a logger (APISIX: {@code log_format}, {@code log_format_extra} objects, {@code max_pending_entries} >= 1; other members are kept and ignored). */
+  /** Checks the metadata of a batched logger (APISIX: {@code log_format}, {@code log_format_extra} objects, {@code max_pending_entries} >= 1; other members are kept and ignored). */
   static void checkMetadata(Map<String, @Nullable Object> metadata) {
-    for (String f : List.of("log_format", "log_format_extra")) {
-      if (metadata.containsKey(f) && !(metadata.get(f) instanceof Map<?, ?>)) {
-        throw new InvalidConfigException("/" + f, "an object is required");
-      }
-    }
+    checkFormats(metadata);
     if (metadata.containsKey("max_pending_entries")) {
       Object v = metadata.get("max_pending_entries");
       if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || Double.isInfinite(n.doubleValue())) {
@@ -209,16 +205,34 @@ final class LogEntries {
     }
   }
 
-  /** A logger's metadata, compiled. */
-  record Metadata(@Nullable Format logFormat, @Nullable Format logFormatExtra, long maxPendingEntries) {
-    static final Metadata NONE = new Metadata(null, null, LogBatcher.DEFAULT_MAX_PENDING_ENTRIES);
+  /** Checks the metadata members every logger has: {@code log_format} and {@code log_format_extra}, objects. */
+  static void checkFormats(Map<String, @Nullable Object> metadata) {
+    for (String f : List.of("log_format", "log_format_extra")) {
+      if (metadata.containsKey(f) && !(metadata.get(f) instanceof Map<?, ?>)) {
+        throw new InvalidConfigException("/" + f, "an object is required");
+      }
+    }
+  }
 
-    static Metadata of(Map<String, @Nullable Object> m) {
-      checkMetadata(m);
+  /**
+   * A logger's metadata, compiled: {@code path} is file-logger's (as stored; the plugin resolves and
+   * checks it), {@code maxPendingEntries} the batched loggers'.
+   */
+  record Metadata(@Nullable Format logFormat, @Nullable Format logFormatExtra, long maxPendingEntries, @Nullable String path) {
+    static final Metadata NONE = new Metadata(null, null, LogBatcher.DEFAULT_MAX_PENDING_ENTRIES, null);
+
+    /** {@code batched}: a batched logger's metadata ({@code max_pending_entries} checked and read); else only the formats are checked. */
+    static Metadata of(Map<String, @Nullable Object> m, boolean batched) {
+      if (batched) {
+        checkMetadata(m);
+      } else {
+        checkFormats(m);
+      }
       Format f = m.get("log_format") instanceof Map<?, ?> lf ? Format.compile(lf) : null;
       Format x = m.get("log_format_extra") instanceof Map<?, ?> lx ? Format.compile(lx) : null;
-      long max = m.get("max_pending_entries") instanceof Number n ? Math.min(n.longValue(), Integer.MAX_VALUE) : LogBatcher.DEFAULT_MAX_PENDING_ENTRIES;
-      return new Metadata(f == null || f.isEmpty() ? null : f, x, max);
+      long max = batched && m.get("max_pending_entries") instanceof Number n ? Math.min(n.longValue(), Integer.MAX_VALUE)
+          : LogBatcher.DEFAULT_MAX_PENDING_ENTRIES;
+      return new Metadata(f == null || f.isEmpty() ? null : f, x, max, m.get("path") instanceof String p ? p : null);
     }
   }
 
