@@ -11,7 +11,6 @@ import io.dynconf.netty.plugin.Conf;
 import io.dynconf.netty.plugin.HostName;
 import io.dynconf.netty.plugin.PluginContext;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -453,7 +452,10 @@ final class LogEntries {
     return out;
   }
 
-  /** The query as ngx.req.get_uri_args(): a list for a repeated name, {@code true} for a name without {@code =}. */
+  /**
+   * The query as ngx.req.get_uri_args(): a list for a repeated name, {@code true} for a name without
+   * {@code =}, names and values unescaped ({@link #unescape}).
+   */
   static Map<String, Object> querystring(@Nullable String query) {
     Map<String, Object> out = new LinkedHashMap<>();
     if (query == null || query.isEmpty()) {
@@ -464,8 +466,8 @@ final class LogEntries {
         continue;
       }
       int eq = part.indexOf('=');
-      String name = QueryStringDecoder.decodeComponent(eq < 0 ? part : part.substring(0, eq));
-      Object value = eq < 0 ? Boolean.TRUE : QueryStringDecoder.decodeComponent(part.substring(eq + 1));
+      String name = unescape(eq < 0 ? part : part.substring(0, eq));
+      Object value = eq < 0 ? Boolean.TRUE : unescape(part.substring(eq + 1));
       Object old = out.get(name);
       if (old == null) {
         out.put(name, value);
@@ -481,6 +483,32 @@ final class LogEntries {
       }
     }
     return out;
+  }
+
+  /**
+   * A query component unescaped for the entry: {@code +} is a space, {@code %XX} the byte XX, and a
+   * {@code %} not followed by two hex digits stays as written (a malformed escape is logged, not a
+   * reason to lose the entry, as Netty's strict decoder made it); the bytes are read as UTF-8.
+   */
+  static String unescape(String s) {
+    if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {
+      return s;
+    }
+    byte[] in = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(in.length);
+    for (int i = 0; i < in.length; i++) {
+      int hi;
+      int lo;
+      if (in[i] == '+') {
+        out.write(' ');
+      } else if (in[i] == '%' && i + 2 < in.length && (hi = Character.digit(in[i + 1], 16)) >= 0 && (lo = Character.digit(in[i + 2], 16)) >= 0) {
+        out.write(hi << 4 | lo);
+        i += 2;
+      } else {
+        out.write(in[i]);
+      }
+    }
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /**
