@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -29,8 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * instead of failing (it failed the same way before).
  */
 class LoggerEntryFailuresTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   @TempDir Path dir;
   PluginGateway gw;
   DatagramSocket udp;
@@ -83,19 +79,12 @@ class LoggerEntryFailuresTest {
     return gw.raw("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   }
 
-  private JsonNode receive() throws IOException {
-    byte[] buf = new byte[70_000];
-    DatagramPacket p = new DatagramPacket(buf, buf.length);
-    udp.receive(p);
-    return JSON.readTree(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
-  }
-
   @Test
   void anEntryThatCannotBeBuiltIsCountedAndTheRequestSucceeds() throws Exception {
     route("/fmt/*", "\"udp-logger\":{\"host\":\"127.0.0.1\",\"port\":" + udp.getLocalPort() + ",\"batch_max_size\":1,"
         + "\"log_format\":{\"a\":\"$arg_a\"}}");
     gw.awaitStatus("/fmt/probe?a=ok", 200);
-    assertThat(receive().path("a").asText()).isEqualTo("ok");
+    assertThat(PluginGateway.datagram(udp).path("a").asText()).isEqualTo("ok");
     for (int i = 0; i < 3; i++) {
       assertThat(get("/fmt/bad?a=%zz")).as("the log phase never fails the exchange").startsWith("HTTP/1.1 200");
     }
@@ -104,16 +93,16 @@ class LoggerEntryFailuresTest {
     String metrics = gw.admin("GET", "/apisix/prometheus/metrics", null).body();
     assertThat(metrics).contains("dynconf_plugin_counter{plugin=\"udp-logger\",counter=\"entry_failures\"} 3");
     gw.get("/fmt/next?a=fine");
-    assertThat(receive().path("a").asText()).as("the next entry goes out").isEqualTo("fine");
+    assertThat(PluginGateway.datagram(udp).path("a").asText()).as("the next entry goes out").isEqualTo("fine");
   }
 
   @Test
   void theDefaultEntryKeepsAMalformedEscapeAsWritten() throws Exception {
     route("/q/*", "\"udp-logger\":{\"host\":\"127.0.0.1\",\"port\":" + udp.getLocalPort() + ",\"batch_max_size\":1}");
     gw.awaitStatus("/q/probe", 200);
-    receive();
+    PluginGateway.datagram(udp);
     assertThat(get("/q/x?a=%zz&b=%41&c=x+y&d=100%&e")).startsWith("HTTP/1.1 200");
-    JsonNode q = receive().path("request").path("querystring");
+    JsonNode q = PluginGateway.datagram(udp).path("request").path("querystring");
     assertThat(q.path("a").asText()).isEqualTo("%zz");
     assertThat(q.path("b").asText()).isEqualTo("A");
     assertThat(q.path("c").asText()).isEqualTo("x y");

@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,8 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  * counted (and the next one still goes out), refusals name the field.
  */
 class UdpLoggerPluginTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   @TempDir Path dir;
   PluginGateway gw;
 
@@ -40,22 +34,15 @@ class UdpLoggerPluginTest {
     gw.close();
   }
 
-  private static JsonNode receive(DatagramSocket udp) throws IOException {
-    byte[] buf = new byte[70_000];
-    DatagramPacket p = new DatagramPacket(buf, buf.length);
-    udp.receive(p);
-    return JSON.readTree(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
-  }
-
   @Test
   void aBatchIsOneDatagram() throws Exception {
     try (DatagramSocket udp = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
       udp.setSoTimeout((int) PluginGateway.WAIT.toMillis());
       gw.route("1", "/one/*", "\"udp-logger\":{\"host\":\"127.0.0.1\",\"port\":" + udp.getLocalPort() + ",\"batch_max_size\":1}");
       gw.awaitStatus("/one/a", 200);
-      receive(udp); // the request that answered 200 while awaiting the route
+      PluginGateway.datagram(udp); // the request that answered 200 while awaiting the route
       gw.get("/one/b?x=1", "X-Test", "yes");
-      JsonNode e = receive(udp);
+      JsonNode e = PluginGateway.datagram(udp);
       assertThat(e.isObject()).as("batch_max_size 1: the object itself, %s", e).isTrue();
       assertThat(e.path("request").path("uri").asText()).isEqualTo("/one/b?x=1");
       assertThat(e.path("request").path("headers").path("x-test").asText()).isEqualTo("yes");
@@ -65,7 +52,7 @@ class UdpLoggerPluginTest {
           + "\"log_format\":{\"u\":\"$uri\"}}");
       gw.awaitStatus("/two/a", 200);
       gw.get("/two/b");
-      JsonNode batch = receive(udp);
+      JsonNode batch = PluginGateway.datagram(udp);
       assertThat(batch.isArray()).as("%s", batch).isTrue();
       assertThat(batch).extracting(x -> x.path("u").asText()).containsExactly("/two/a", "/two/b");
     }
@@ -78,14 +65,14 @@ class UdpLoggerPluginTest {
       gw.route("1", "/big/*", "\"udp-logger\":{\"host\":\"127.0.0.1\",\"port\":" + udp.getLocalPort() + ",\"batch_max_size\":1,"
           + "\"include_req_body\":true}");
       gw.awaitStatus("/big/a", 200);
-      receive(udp);
+      PluginGateway.datagram(udp);
       // 65,500 bytes of body: with the rest of the entry, just over the 65,507 a datagram carries
       HttpResponse<String> r = gw.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.gateway.dataAddress().getPort() + "/big/up"))
           .POST(HttpRequest.BodyPublishers.ofString("y".repeat(65_500))).timeout(PluginGateway.WAIT).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(200);
       await().atMost(PluginGateway.WAIT).until(() -> gw.counters("udp-logger").path("dropped_entries_too_large").asLong() == 1);
       gw.get("/big/small");
-      assertThat(receive(udp).path("request").path("uri").asText()).as("the next batch still goes out").isEqualTo("/big/small");
+      assertThat(PluginGateway.datagram(udp).path("request").path("uri").asText()).as("the next batch still goes out").isEqualTo("/big/small");
       assertThat(gw.counters("udp-logger").path("failed_batches").asLong()).as("too large is not a failed send, nor retried").isZero();
       String metrics = gw.admin("GET", "/apisix/prometheus/metrics", null).body();
       assertThat(metrics).contains("dynconf_plugin_counter{plugin=\"udp-logger\",counter=\"dropped_entries_too_large\"} 1");
