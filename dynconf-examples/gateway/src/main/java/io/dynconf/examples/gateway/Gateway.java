@@ -146,7 +146,7 @@ public final class Gateway implements AutoCloseable {
         throw new IllegalStateException("no configuration within 30 s from " + source + ": " + registry.status());
       }
       long loaded = System.nanoTime();
-      plugins.init(registry);
+      plugins.init(registry, config.dataDir()); // file-logger writes under <data dir>/logs
       routes = RouteTable.builder().mode(config.routerMode()).attachments(plugins::chain).attach(registry);
       ConfigSnapshot first = registry.snapshot();
       LOG.info("configuration at revision {} loaded in {} ms ({} rejected, {} pending); {} routes routed in {} ms",

@@ -50,6 +50,19 @@ final class PluginGateway implements AutoCloseable {
     assertThat(r.statusCode()).as("%s: %s", path, r.body()).isEqualTo(expected);
   }
 
+  /** Plugin {@code plugin}'s counters as the gateway's status shows them ({@code plugins.<name>}). */
+  com.fasterxml.jackson.databind.JsonNode counters(String plugin) throws Exception {
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(admin("GET", "/dynconf/status", null).body()).path("plugins").path(plugin);
+  }
+
+  /** The next datagram {@code udp} receives (within its timeout), as JSON. */
+  static com.fasterxml.jackson.databind.JsonNode datagram(java.net.DatagramSocket udp) throws java.io.IOException {
+    byte[] buf = new byte[70_000];
+    java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+    udp.receive(p);
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
+  }
+
   /** PUTs route {@code id} with {@code plugins} (a JSON object's inside) on {@code uri}. */
   void route(String id, String uri, String plugins) throws Exception {
     put("/apisix/admin/routes/" + id, "{\"uri\":\"" + uri + "\",\"upstream_id\":\"web\",\"plugins\":{" + plugins + "}}", 201);

@@ -31,7 +31,7 @@ class PluginSchemaPublishingTest {
   private static final Set<String> PUBLISHED = Set.of("key-auth", "basic-auth", "request-id", "uri-blocker", "limit-count",
       "limit-req", "limit-conn", "consumer-restriction", "ip-restriction", "prometheus", "real-ip", "redirect", "proxy-rewrite",
       "response-rewrite", "cors", "jwt-auth", "traffic-split", "http-logger", "syslog", "referer-restriction", "echo", "gzip",
-      "client-control", "multi-auth");
+      "client-control", "multi-auth", "tcp-logger", "udp-logger", "file-logger");
 
   @TempDir Path dir;
 
@@ -136,6 +136,30 @@ class PluginSchemaPublishingTest {
             "{\"host\":\"h\",\"port\":1,\"sock_type\":\"udp\",\"tls\":true}", "{\"host\":\"h\",\"port\":1,\"pool_size\":4}", "{\"host\":\"h\",\"port\":1,\"flush_limit\":0}",
             "{\"host\":\"h\",\"port\":1,\"timeout\":0}", "{\"host\":\"h\",\"port\":1,\"tls\":\"yes\"}", "{\"host\":\"h\",\"port\":1,\"log_format\":\"x\"}",
             "{\"host\":\"h\",\"port\":1,\"batch_max_size\":0}"}});
+    samples.put("tcp-logger", new String[][] {
+        {"{\"host\":\"127.0.0.1\",\"port\":5140}", "{\"host\":\"logs\",\"port\":65535,\"timeout\":1,\"tls\":true,\"tls_options\":\"logs.example.com\"}",
+            "{\"host\":\"h\",\"port\":1,\"tls\":false,\"tls_options\":\"x\",\"log_format\":{\"a\":\"$uri\"},\"batch_max_size\":1,\"name\":\"n\",\"include_resp_body\":true}",
+            "{\"host\":\"h\",\"port\":1,\"include_req_body_expr\":[[\"arg_a\",\"==\",\"1\"]],\"_meta\":{}}", "{\"host\":\"h\",\"port\":1,\"uri\":\"http://a\"}"},
+        {"{}", "{\"host\":\"h\"}", "{\"port\":514}", "{\"host\":\"\",\"port\":514}", "{\"host\":1,\"port\":514}", "{\"host\":\"h\",\"port\":0}",
+            "{\"host\":\"h\",\"port\":65536}", "{\"host\":\"h\",\"port\":\"514\"}", "{\"host\":\"h\",\"port\":1,\"timeout\":0}",
+            "{\"host\":\"h\",\"port\":1,\"timeout\":1.5}", "{\"host\":\"h\",\"port\":1,\"tls\":\"yes\"}", "{\"host\":\"h\",\"port\":1,\"tls_options\":\"\"}",
+            "{\"host\":\"h\",\"port\":1,\"tls_options\":1}", "{\"host\":\"h\",\"port\":1,\"log_format\":\"x\"}", "{\"host\":\"h\",\"port\":1,\"batch_max_size\":0}",
+            "{\"host\":\"h\",\"port\":1,\"max_req_body_bytes\":0}"}});
+    samples.put("udp-logger", new String[][] {
+        {"{\"host\":\"127.0.0.1\",\"port\":5140}", "{\"host\":\"logs\",\"port\":65535,\"timeout\":60}",
+            "{\"host\":\"h\",\"port\":1,\"log_format\":{\"a\":\"$uri\"},\"log_format_extra\":{\"b\":\"$host\"},\"batch_max_size\":1,\"inactive_timeout\":1,\"name\":\"n\"}",
+            "{\"host\":\"h\",\"port\":1,\"_meta\":{\"priority\":1}}", "{\"host\":\"h\",\"port\":1,\"other\":null}"},
+        {"{}", "{\"host\":\"h\"}", "{\"port\":514}", "{\"host\":\"\",\"port\":514}", "{\"host\":\"h\",\"port\":0}", "{\"host\":\"h\",\"port\":65536}",
+            "{\"host\":\"h\",\"port\":1,\"timeout\":0}", "{\"host\":\"h\",\"port\":1,\"timeout\":\"3\"}", "{\"host\":\"h\",\"port\":1,\"log_format\":[]}",
+            "{\"host\":\"h\",\"port\":1,\"include_resp_body_expr\":[]}", "{\"host\":\"h\",\"port\":1,\"retry_delay\":-1}"}});
+    samples.put("file-logger", new String[][] {
+        {"{}", "{\"path\":\"a.log\"}", "{\"path\":\"./x.log\"}", "{\"path\":\"logs/file.log\",\"match\":[[[\"arg_name\",\"==\",\"jack\"]]],\"log_format\":{\"r\":\"$request\"},"
+            + "\"include_req_body\":true,\"include_req_body_expr\":[[\"arg_a\",\"==\",\"1\"]],\"include_resp_body\":true,\"max_resp_body_bytes\":1}",
+            "{\"path\":\"a/..b/.c.log\"}", "{\"path\":\"x\",\"match\":[]}", "{\"path\":\"x\",\"match\":[[]]}", "{\"path\":\"x\",\"other\":1,\"_meta\":{}}"},
+        {"{\"path\":\"\"}", "{\"path\":\"/etc/passwd\"}", "{\"path\":\"../x\"}", "{\"path\":\"a/../../x\"}", "{\"path\":\"a/..\"}", "{\"path\":\"..\"}",
+            "{\"path\":\".\"}", "{\"path\":\"./\"}", "{\"path\":\"./.\"}", "{\"path\":1}", "{\"match\":{}}", "{\"match\":[1]}",
+            "{\"match\":[" + String.join(",", java.util.Collections.nCopies(21, "[]")) + "]}", "{\"path\":\"x\",\"log_format\":\"a\"}",
+            "{\"path\":\"x\",\"max_req_body_bytes\":0}", "{\"path\":\"x\",\"include_resp_body_expr\":[]}", "{\"path\":\"x\",\"include_req_body\":\"yes\"}"}});
     samples.put("referer-restriction", new String[][] {
         {"{\"whitelist\":[\"a.com\"]}", "{\"blacklist\":[\"*.evil.com\",\"*\",\"[::1]\",\"h_1-2.x:80\"],\"bypass_missing\":true,\"message\":\"no\"}",
             "{\"whitelist\":[\"a.com\"],\"x\":1}"},
@@ -178,7 +202,7 @@ class PluginSchemaPublishingTest {
   @Test
   void corsMetadataSchemaIsTheOneItsCheckerEnforces() {
     assertThat(PLUGINS.plugins()).filteredOn(p -> p.metadataSchema() != null).extracting(PluginInfo::name)
-        .containsExactlyInAnyOrder("cors", "http-logger", "syslog");
+        .containsExactlyInAnyOrder("cors", "http-logger", "syslog", "tcp-logger", "udp-logger", "file-logger");
     assertMetadataAgree(PLUGINS, "cors", true, "{}", "{\"allow_origins\":{}}",
         "{\"allow_origins\":{\"k1\":\"*\",\"k2\":\"**\",\"k3\":\"null\",\"k4\":\"http://y.com.uk\",\"k5\":\"https://x.com,http://y.com.uk:12000,http://c.tv\"}}",
         "{\"allow_origins\":{\"\":\"https://x.com\",\"a/b~c\":\"*\"},\"inactive_timeout\":1}", "{\"other\":[1]}", "{\"allow_origins\":{\"k\":\"*\\n\"}}");
@@ -203,6 +227,15 @@ class PluginSchemaPublishingTest {
         "{\"max_pending_entries\":0}", "{\"max_pending_entries\":1.5}", "{\"max_pending_entries\":\"5\"}", "{\"log_format\":null}");
     assertMetadataAgree(PLUGINS, "syslog", true, "{}", "{\"host\":\"127.0.0.1\",\"port\":5140}", "{\"log_format\":{\"u\":\"$uri\"},\"max_pending_entries\":10}");
     assertMetadataAgree(PLUGINS, "syslog", false, "{\"log_format\":1}", "{\"max_pending_entries\":-1}");
+    for (String batched : List.of("tcp-logger", "udp-logger")) {
+      assertMetadataAgree(PLUGINS, batched, true, "{}", "{\"log_format\":{\"u\":\"$uri\"},\"max_pending_entries\":10}", "{\"log_format_extra\":{}}");
+      assertMetadataAgree(PLUGINS, batched, false, "{\"log_format\":1}", "{\"log_format_extra\":[]}", "{\"max_pending_entries\":0}");
+    }
+    // file-logger has no batch processor: its metadata is path and the formats (max_pending_entries is any other member)
+    assertMetadataAgree(PLUGINS, "file-logger", true, "{}", "{\"path\":\"m.log\"}", "{\"path\":\"d/m.log\",\"log_format\":{\"u\":\"$uri\"},\"log_format_extra\":{}}",
+        "{\"max_pending_entries\":0}", "{\"other\":1}");
+    assertMetadataAgree(PLUGINS, "file-logger", false, "{\"path\":\"/var/log/x\"}", "{\"path\":\"../x\"}", "{\"path\":1}", "{\"path\":\"\"}",
+        "{\"log_format\":1}", "{\"log_format_extra\":[]}");
   }
 
   @Test
@@ -213,6 +246,10 @@ class PluginSchemaPublishingTest {
         "{\"regex_uri\":[\"^/a\",\"/b/$\"]}");
     assertOnlyTheCheckerRefuses(PLUGINS, "http-logger", "{\"uri\":\"http://a\",\"include_req_body_expr\":[[\"arg_a\",\"no-such-operator\",\"b\"]]}",
         "{\"uri\":\"http://a b\"}");
+    assertOnlyTheCheckerRefuses(PLUGINS, "tcp-logger", "{\"host\":\"h\",\"port\":1,\"tls_options\":\"not a host name\"}");
+    // a rule not wrapped in brackets: APISIX accepts it and fails in every log phase; refused here
+    assertOnlyTheCheckerRefuses(PLUGINS, "file-logger", "{\"path\":\"a\\u0000b\"}", "{\"path\":\"x\",\"match\":[[[\"arg_a\",\"no-such-operator\",\"b\"]]]}",
+        "{\"path\":\"x\",\"match\":[[\"arg_a\",\"==\",\"b\"]]}");
     assertOnlyTheCheckerRefuses(PLUGINS, "traffic-split",
         "{\"rules\":[{\"match\":[{\"vars\":[[\"arg_name\",\"no-such-operator\",\"jack\"]]}]}]}");
   }

@@ -77,9 +77,14 @@ public final class Plugins implements PluginCatalog {
     return out;
   }
 
-  /** Initializes every plugin and follows the registry's global rules. */
+  /** Initializes every plugin and follows the registry's global rules; no data directory. */
   public void init(ConfigRegistry registry) {
-    PluginEnvironment env = new PluginEnvironment(registry);
+    init(registry, null);
+  }
+
+  /** Initializes every plugin with the gateway's {@code dataDir} ({@link PluginEnvironment}) and follows the registry's global rules. */
+  public void init(ConfigRegistry registry, java.nio.file.@Nullable Path dataDir) {
+    PluginEnvironment env = new PluginEnvironment(registry, dataDir);
     byName.values().forEach(p -> p.init(env));
     registry.addListener(update -> {
       if (update.changedTypes().contains(StandardTypes.GLOBAL_RULES.name())) {

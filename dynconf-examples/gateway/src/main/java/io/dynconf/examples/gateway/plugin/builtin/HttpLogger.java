@@ -1,29 +1,19 @@
 package io.dynconf.examples.gateway.plugin.builtin;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dynconf.core.InvalidConfigException;
 import io.dynconf.netty.plugin.Conf;
-import io.dynconf.netty.plugin.GatewayPlugin;
-import io.dynconf.netty.plugin.PluginContext;
-import io.dynconf.netty.plugin.PluginEnvironment;
-import io.dynconf.netty.plugin.PluginResponse;
-import io.dynconf.netty.plugin.ResponseHead;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ScheduledFuture;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -45,21 +35,14 @@ import org.jspecify.annotations.Nullable;
  * blocking sockets each bounded by a watchdog that closes the socket at the deadline. Counters:
  * {@link #counters()} (the gateway's status and metrics).
  */
-public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
-  private static final String SCHEMA = Schemas.load("http-logger");
-  private static final String METADATA_SCHEMA = Schemas.load("http-logger-metadata");
+public final class HttpLogger extends BatchedLogger<HttpLogger.Config> {
   /** APISIX's {@code core.schema.uri_def}. */
   private static final Pattern URI_DEF = Pattern.compile("^[^/]+://([\\da-zA-Z.-]+|\\[[\\da-fA-F:]+\\])(:\\d+)?");
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int ERROR_BODY = 1024;
-
-  private final LogBatcher batcher = new LogBatcher("http-logger");
-  /** The sockets of sends in flight (at most one per sender thread), closed by {@link #close()}. */
-  private final Set<Socket> sending = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private final LogPhases phases = new LogPhases("http-logger", new LoggerMetadata("http-logger", batcher));
+  private static final Set<String> FIELDS = fields("uri", "auth_header", "timeout", "concat_method", "ssl_verify");
 
   /** The compiled configuration, with the buffer of this configured instance. */
-  public static final class Config {
+  public static final class Config extends BatchedLogger.Instance {
     final URI uri;
     final String host;
     final int port;
@@ -68,11 +51,10 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
     final int timeoutSeconds;
     final boolean json;
     final boolean sslVerify;
-    final LogEntries.Common common;
-    final LogBatcher.Queue queue;
 
     Config(URI uri, String host, int port, boolean https, @Nullable String authHeader, int timeoutSeconds, boolean json,
-        boolean sslVerify, LogEntries.Common common, LogBatcher batcher, HttpLogger plugin) {
+        boolean sslVerify, LogEntries.Common common, HttpLogger plugin) {
+      super(common, plugin);
       this.uri = uri;
       this.host = host;
       this.port = port;
@@ -81,43 +63,11 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
       this.timeoutSeconds = timeoutSeconds;
       this.json = json;
       this.sslVerify = sslVerify;
-      this.common = common;
-      this.queue = batcher.queue(common.batch(), (entries, batchMaxSize) -> plugin.send(this, entries, batchMaxSize));
     }
   }
 
-  @Override
-  public String name() {
-    return "http-logger";
-  }
-
-  @Override
-  public int priority() {
-    return 410;
-  }
-
-  @Override
-  public String schema() {
-    return SCHEMA;
-  }
-
-  @Override
-  public String metadataSchema() {
-    return METADATA_SCHEMA;
-  }
-
-  @Override
-  public void checkMetadata(Map<String, @Nullable Object> metadata) {
-    LogEntries.checkMetadata(metadata);
-  }
-
-  private static final Set<String> FIELDS;
-
-  static {
-    Set<String> f = new HashSet<>(LogEntries.Common.FIELDS);
-    f.addAll(LogEntries.BATCH_FIELDS);
-    f.addAll(List.of("uri", "auth_header", "timeout", "concat_method", "ssl_verify", "_meta"));
-    FIELDS = Set.copyOf(f);
+  public HttpLogger() {
+    super("http-logger", 410);
   }
 
   @Override
@@ -158,59 +108,19 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
     }
     LogEntries.Common common = LogEntries.Common.read(c, "http logger");
     return new Config(parsed, host, port, https, c.string("auth_header"), (int) c.integer("timeout", 3, 1, 86_400), concat.equals("json"),
-        c.bool("ssl_verify", false), common, batcher, this);
-  }
-
-  @Override
-  public void init(PluginEnvironment environment) {
-    phases.metadata().init(environment);
-  }
-
-  @Override
-  public @Nullable PluginResponse access(Config config, PluginContext ctx) {
-    phases.access(config.common, ctx);
-    return null;
-  }
-
-  @Override
-  public void headerFilter(Config config, PluginContext ctx, ResponseHead head) {
-    phases.headerFilter(ctx, head);
-  }
-
-  @Override
-  public void log(Config config, PluginContext ctx, int status, long nanos) {
-    phases.log(config.common, ctx, status, nanos, (entry, vars) -> config.queue.offer(entry, LogEntries.estimate(entry, ctx)));
-  }
-
-  @Override
-  public Map<String, Long> counters() {
-    return phases.counters(batcher.counters());
-  }
-
-  @Override
-  public void close() {
-    for (Socket s : sending) { // a send blocked on a silent server ends now, not at its deadline
-      LogSockets.closeQuietly(s);
-    }
-    batcher.close();
+        c.bool("ssl_verify", false), common, this);
   }
 
   /** One batch, POSTed (on a sender thread). */
-  private int send(Config config, List<Object> entries, int batchMaxSize) throws IOException {
+  @Override
+  int send(Config config, List<Object> entries, int batchMaxSize) throws IOException {
     byte[] body = encode(config, entries, batchMaxSize);
     long timeoutMillis = config.timeoutSeconds * 1000L;
-    Socket socket = new Socket();
-    sending.add(socket);
-    // the watchdog: a server that accepts and never reads or answers cannot hold a sender past
+    // the deadline: a server that accepts and never reads or answers cannot hold a sender past
     // connect + send + read (each bounded by the timeout, as resty.http's set_timeout)
-    ScheduledFuture<?> watchdog = batcher.schedule(() -> LogSockets.closeQuietly(socket), 3 * timeoutMillis);
-    try {
-      socket.connect(new InetSocketAddress(config.host, config.port), (int) Math.min(Integer.MAX_VALUE, timeoutMillis));
-      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis));
-      Socket s = socket;
-      if (config.https) {
-        s = LogSockets.tls(socket, config.host, config.port, config.sslVerify);
-      }
+    LogSockets.Connection c = sockets.open(3 * timeoutMillis);
+    try (c) {
+      Socket s = c.connect(config.host, config.port, (int) Math.min(Integer.MAX_VALUE, timeoutMillis), config.https, null, config.sslVerify);
       OutputStream out = s.getOutputStream();
       String path = config.uri.getRawPath() == null || config.uri.getRawPath().isEmpty() ? "/" : config.uri.getRawPath();
       if (config.uri.getRawQuery() != null) {
@@ -253,18 +163,12 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
     } catch (java.net.SocketTimeoutException e) {
       throw new IOException("timed out (" + config.timeoutSeconds + " s) sending data to [" + config.host + "] port[" + config.port + "]", e);
     } catch (java.net.SocketException e) {
-      if (socket.isClosed() && watchdog != null && watchdog.isDone()) {
+      if (c.expired()) {
         throw new IOException("no answer from [" + config.host + "] port[" + config.port + "] within " + 3 * config.timeoutSeconds + " s", e);
       }
       throw new IOException("failed to connect to host[" + config.host + "] port[" + config.port + "] " + e.getMessage(), e);
     } catch (NumberFormatException e) {
       throw new IOException("error while sending data to [" + config.host + "] port[" + config.port + "]: bad status line", e);
-    } finally {
-      if (watchdog != null) {
-        watchdog.cancel(false);
-      }
-      sending.remove(socket);
-      LogSockets.closeQuietly(socket);
     }
   }
 
@@ -283,23 +187,16 @@ public final class HttpLogger implements GatewayPlugin<HttpLogger.Config> {
 
   /** A batch's body: json (an array, or the object itself when batch_max_size is 1) or new_line (one object per line). */
   static byte[] encode(Config config, List<Object> entries, int batchMaxSize) throws IOException {
-    try {
-      if (batchMaxSize == 1) {
-        return JSON.writeValueAsBytes(entries.get(0));
-      }
-      if (config.json) {
-        return JSON.writeValueAsBytes(entries);
-      }
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      for (int i = 0; i < entries.size(); i++) {
-        if (i > 0) {
-          out.write('\n');
-        }
-        out.write(JSON.writeValueAsBytes(entries.get(i)));
-      }
-      return out.toByteArray();
-    } catch (JsonProcessingException e) {
-      throw new IOException("error occurred while encoding the data: " + e.getOriginalMessage(), e);
+    if (config.json || batchMaxSize == 1) {
+      return LogEntries.json(entries, batchMaxSize);
     }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int i = 0; i < entries.size(); i++) {
+      if (i > 0) {
+        out.write('\n');
+      }
+      out.write(LogEntries.json(entries.subList(i, i + 1), 1));
+    }
+    return out.toByteArray();
   }
 }

@@ -50,7 +50,6 @@ final class LogBatcher implements AutoCloseable {
   static final int DEFAULT_MAX_PENDING_ENTRIES = 8192;
 
   private static final Logger LOG = LoggerFactory.getLogger(LogBatcher.class);
-  private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /**
    * Sends one batch; throws with a message saying what failed (the batch is retried or dropped).
@@ -116,12 +115,9 @@ final class LogBatcher implements AutoCloseable {
   private final LongAdder batchesSent = new LongAdder();
   private final LongAdder batchesFailed = new LongAdder();
   private final LongAdder retries = new LongAdder();
-  private final Map<String, LongAdder> dropped = new LinkedHashMap<>();
-  private final AtomicLong droppedSinceReport = new AtomicLong();
-  private final AtomicLong lastReport = new AtomicLong(System.nanoTime() - REPORT_INTERVAL_NANOS);
+  private final LogDrops dropped;
   private volatile @Nullable String lastError;
-  private final AtomicLong failuresSinceReport = new AtomicLong();
-  private final AtomicLong lastFailureReport = new AtomicLong(System.nanoTime() - REPORT_INTERVAL_NANOS);
+  private final ReportThrottle failures = new ReportThrottle();
 
   private static final String OVER_ENTRIES = "backlog_full";
   private static final String OVER_BYTES = "backlog_bytes_full";
@@ -132,9 +128,7 @@ final class LogBatcher implements AutoCloseable {
 
   LogBatcher(String plugin) {
     this.plugin = plugin;
-    for (String reason : List.of(OVER_ENTRIES, OVER_BYTES, QUEUE_FULL, FAILED, TOO_LARGE, CLOSED)) {
-      dropped.put(reason, new LongAdder());
-    }
+    this.dropped = new LogDrops(plugin, List.of(OVER_ENTRIES, OVER_BYTES, QUEUE_FULL, FAILED, TOO_LARGE, CLOSED));
   }
 
   /** A buffer for one configured instance. */
@@ -265,14 +259,11 @@ final class LogBatcher implements AutoCloseable {
       batchesFailed.increment();
       if (batch.attempts <= q.settings.maxRetryCount() && !closed) {
         retries.increment();
-        long failures = failuresSinceReport.incrementAndGet();
-        long now = System.nanoTime();
-        long last = lastFailureReport.get();
-        if (now - last >= REPORT_INTERVAL_NANOS && lastFailureReport.compareAndSet(last, now)) { // one line a second, not one per batch
-          failuresSinceReport.addAndGet(-failures);
+        long failed = failures.count(1);
+        if (failed > 0) { // one line a second, not one per batch
           LOG.warn("Batch Processor[{}] of {} failed to send {} entries (attempt {} of {}), retrying in {} s: {} ({} failed sends in the last second)",
               q.settings.name(), plugin, batch.entries.size(), batch.attempts, q.settings.maxRetryCount() + 1, q.settings.retryDelay(), why,
-              failures);
+              failed);
         }
         try {
           timer().schedule(() -> submit(q, batch), q.settings.retryDelay(), TimeUnit.SECONDS);
@@ -299,26 +290,8 @@ final class LogBatcher implements AutoCloseable {
   }
 
   private void drop(int n, String reason, @Nullable String detail) {
-    if (n <= 0) {
-      return;
-    }
-    java.util.Objects.requireNonNull(dropped.get(reason), reason).add(n);
-    long since = droppedSinceReport.addAndGet(n);
-    long now = System.nanoTime();
-    long last = lastReport.get();
-    if (now - last >= REPORT_INTERVAL_NANOS) {
-      if (lastReport.compareAndSet(last, now)) {
-        droppedSinceReport.addAndGet(-since);
-        LOG.error("{}: dropped {} log entries since the last report (this one: {}{}); pending {} of max {} entries, {} bytes; dropped in all: {}", plugin, since,
-            reason, detail == null ? "" : ": " + detail, pendingEntries.get(), maxPendingEntries, pendingBytes.get(), droppedCounts());
-      }
-    }
-  }
-
-  private Map<String, Long> droppedCounts() {
-    Map<String, Long> out = new LinkedHashMap<>();
-    dropped.forEach((k, v) -> out.put(k, v.sum()));
-    return out;
+    dropped.drop(n, reason, detail, () -> "pending " + pendingEntries.get() + " of max " + maxPendingEntries + " entries, "
+        + pendingBytes.get() + " bytes");
   }
 
   /** What operators see: entries accepted, sent, pending and dropped by reason, batches sent and failed, retries. */
@@ -328,13 +301,7 @@ final class LogBatcher implements AutoCloseable {
     out.put("sent_entries", sent.sum());
     out.put("pending_entries", pendingEntries.get());
     out.put("pending_bytes", pendingBytes.get());
-    long all = 0;
-    for (Map.Entry<String, LongAdder> d : dropped.entrySet()) {
-      long n = d.getValue().sum();
-      all += n;
-      out.put("dropped_entries_" + d.getKey(), n);
-    }
-    out.put("dropped_entries", all);
+    dropped.addTo(out);
     out.put("sent_batches", batchesSent.sum());
     out.put("failed_batches", batchesFailed.sum());
     out.put("retries", retries.sum());
@@ -431,8 +398,8 @@ final class LogBatcher implements AutoCloseable {
     long left = pendingEntries.getAndSet(0);
     pendingBytes.set(0);
     if (left > 0) {
-      java.util.Objects.requireNonNull(dropped.get(CLOSED), CLOSED).add(left);
-      LOG.warn("{}: closing with {} log entries not sent (dropped); dropped in all: {}", plugin, left, droppedCounts());
+      dropped.count(left, CLOSED);
+      LOG.warn("{}: closing with {} log entries not sent (dropped); dropped in all: {}", plugin, left, dropped.counts());
     }
   }
 }

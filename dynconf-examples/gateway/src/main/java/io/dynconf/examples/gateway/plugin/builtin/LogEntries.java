@@ -1,5 +1,7 @@
 package io.dynconf.examples.gateway.plugin.builtin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dynconf.core.InvalidConfigException;
 import io.dynconf.core.apisix.Route;
 import io.dynconf.core.match.VarLookup;
@@ -9,7 +11,7 @@ import io.dynconf.netty.plugin.Conf;
 import io.dynconf.netty.plugin.HostName;
 import io.dynconf.netty.plugin.PluginContext;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
@@ -32,6 +34,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class LogEntries {
   private LogEntries() {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** APISIX's default {@code max_req_body_bytes} and {@code max_resp_body_bytes} (512 KiB). */
   static final int MAX_BODY = 524288;
@@ -186,13 +190,9 @@ final class LogEntries {
         (int) c.integer("max_retry_count", 0, 0, Integer.MAX_VALUE), c.integer("retry_delay", 1, 0, Integer.MAX_VALUE));
   }
 
-  /** Checks the metadata of a logger (APISIX: {@code log_format}, {@code log_format_extra} objects, {@code max_pending_entries} >= 1; other members are kept and ignored). */
+  /** Checks the metadata of a batched logger (APISIX: {@code log_format}, {@code log_format_extra} objects, {@code max_pending_entries} >= 1; other members are kept and ignored). */
   static void checkMetadata(Map<String, @Nullable Object> metadata) {
-    for (String f : List.of("log_format", "log_format_extra")) {
-      if (metadata.containsKey(f) && !(metadata.get(f) instanceof Map<?, ?>)) {
-        throw new InvalidConfigException("/" + f, "an object is required");
-      }
-    }
+    checkFormats(metadata);
     if (metadata.containsKey("max_pending_entries")) {
       Object v = metadata.get("max_pending_entries");
       if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || Double.isInfinite(n.doubleValue())) {
@@ -204,16 +204,34 @@ final class LogEntries {
     }
   }
 
-  /** A logger's metadata, compiled. */
-  record Metadata(@Nullable Format logFormat, @Nullable Format logFormatExtra, long maxPendingEntries) {
-    static final Metadata NONE = new Metadata(null, null, LogBatcher.DEFAULT_MAX_PENDING_ENTRIES);
+  /** Checks the metadata members every logger has: {@code log_format} and {@code log_format_extra}, objects. */
+  static void checkFormats(Map<String, @Nullable Object> metadata) {
+    for (String f : List.of("log_format", "log_format_extra")) {
+      if (metadata.containsKey(f) && !(metadata.get(f) instanceof Map<?, ?>)) {
+        throw new InvalidConfigException("/" + f, "an object is required");
+      }
+    }
+  }
 
-    static Metadata of(Map<String, @Nullable Object> m) {
-      checkMetadata(m);
+  /**
+   * A logger's metadata, compiled: {@code path} is file-logger's (as stored; the plugin resolves and
+   * checks it), {@code maxPendingEntries} the batched loggers'.
+   */
+  record Metadata(@Nullable Format logFormat, @Nullable Format logFormatExtra, long maxPendingEntries, @Nullable String path) {
+    static final Metadata NONE = new Metadata(null, null, LogBatcher.DEFAULT_MAX_PENDING_ENTRIES, null);
+
+    /** {@code batched}: a batched logger's metadata ({@code max_pending_entries} checked and read); else only the formats are checked. */
+    static Metadata of(Map<String, @Nullable Object> m, boolean batched) {
+      if (batched) {
+        checkMetadata(m);
+      } else {
+        checkFormats(m);
+      }
       Format f = m.get("log_format") instanceof Map<?, ?> lf ? Format.compile(lf) : null;
       Format x = m.get("log_format_extra") instanceof Map<?, ?> lx ? Format.compile(lx) : null;
-      long max = m.get("max_pending_entries") instanceof Number n ? Math.min(n.longValue(), Integer.MAX_VALUE) : LogBatcher.DEFAULT_MAX_PENDING_ENTRIES;
-      return new Metadata(f == null || f.isEmpty() ? null : f, x, max);
+      long max = batched && m.get("max_pending_entries") instanceof Number n ? Math.min(n.longValue(), Integer.MAX_VALUE)
+          : LogBatcher.DEFAULT_MAX_PENDING_ENTRIES;
+      return new Metadata(f == null || f.isEmpty() ? null : f, x, max, m.get("path") instanceof String p ? p : null);
     }
   }
 
@@ -434,7 +452,10 @@ final class LogEntries {
     return out;
   }
 
-  /** The query as ngx.req.get_uri_args(): a list for a repeated name, {@code true} for a name without {@code =}. */
+  /**
+   * The query as ngx.req.get_uri_args(): a list for a repeated name, {@code true} for a name without
+   * {@code =}, names and values unescaped ({@link #unescape}).
+   */
   static Map<String, Object> querystring(@Nullable String query) {
     Map<String, Object> out = new LinkedHashMap<>();
     if (query == null || query.isEmpty()) {
@@ -445,8 +466,8 @@ final class LogEntries {
         continue;
       }
       int eq = part.indexOf('=');
-      String name = QueryStringDecoder.decodeComponent(eq < 0 ? part : part.substring(0, eq));
-      Object value = eq < 0 ? Boolean.TRUE : QueryStringDecoder.decodeComponent(part.substring(eq + 1));
+      String name = unescape(eq < 0 ? part : part.substring(0, eq));
+      Object value = eq < 0 ? Boolean.TRUE : unescape(part.substring(eq + 1));
       Object old = out.get(name);
       if (old == null) {
         out.put(name, value);
@@ -462,6 +483,44 @@ final class LogEntries {
       }
     }
     return out;
+  }
+
+  /**
+   * A query component unescaped for the entry: {@code +} is a space, {@code %XX} the byte XX, and a
+   * {@code %} not followed by two hex digits stays as written (a malformed escape is logged, not a
+   * reason to lose the entry, as Netty's strict decoder made it); the bytes are read as UTF-8.
+   */
+  static String unescape(String s) {
+    if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {
+      return s;
+    }
+    byte[] in = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(in.length);
+    for (int i = 0; i < in.length; i++) {
+      int hi;
+      int lo;
+      if (in[i] == '+') {
+        out.write(' ');
+      } else if (in[i] == '%' && i + 2 < in.length && (hi = Character.digit(in[i + 1], 16)) >= 0 && (lo = Character.digit(in[i + 2], 16)) >= 0) {
+        out.write(hi << 4 | lo);
+        i += 2;
+      } else {
+        out.write(in[i]);
+      }
+    }
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A batch as APISIX's loggers send it (tcp-logger, udp-logger, http-logger's {@code json}): the
+   * entry itself when {@code batchMaxSize} is 1, else a JSON array of the entries.
+   */
+  static byte[] json(List<Object> entries, int batchMaxSize) throws IOException {
+    try {
+      return JSON.writeValueAsBytes(batchMaxSize == 1 ? entries.get(0) : entries);
+    } catch (JsonProcessingException e) {
+      throw new IOException("error occurred while encoding the data: " + e.getOriginalMessage(), e);
+    }
   }
 
   /** The estimated bytes an entry holds (for the backlog's byte cap): what it will encode to, roughly. */

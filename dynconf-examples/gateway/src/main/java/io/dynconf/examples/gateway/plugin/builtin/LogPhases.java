@@ -1,13 +1,13 @@
 package io.dynconf.examples.gateway.plugin.builtin;
 
+import io.dynconf.core.match.VarLookup;
 import io.dynconf.netty.plugin.PluginContext;
 import io.dynconf.netty.plugin.ResponseHead;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 final class LogPhases {
   private static final Logger LOG = LoggerFactory.getLogger(LogPhases.class);
-  private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /** Takes one built entry (on the event loop: must not block). */
   interface Sink {
@@ -35,8 +34,7 @@ final class LogPhases {
   private final LoggerMetadata metadata;
   private final String headersKey;
   private final LongAdder failures = new LongAdder();
-  private final AtomicLong failuresSinceReport = new AtomicLong();
-  private final AtomicLong lastReport = new AtomicLong(System.nanoTime() - REPORT_INTERVAL_NANOS);
+  private final ReportThrottle reports = new ReportThrottle();
 
   LogPhases(String plugin, LoggerMetadata metadata) {
     this.plugin = plugin;
@@ -60,10 +58,21 @@ final class LogPhases {
 
   /** The log phase: builds the entry and hands it to {@code sink}; never throws. */
   void log(LogEntries.Common common, PluginContext ctx, int status, long nanos, Sink sink) {
+    log(common, ctx, status, nanos, null, sink);
+  }
+
+  /**
+   * The log phase of a logger with APISIX's {@code match} (file-logger): nothing is logged unless
+   * {@code match} (when not null) holds for the request's variables, those of the log phase included.
+   */
+  void log(LogEntries.Common common, PluginContext ctx, int status, long nanos, @Nullable Predicate<VarLookup> match, Sink sink) {
     try {
-      LogEntries.Metadata m = metadata.get();
       HttpHeaders headers = ctx.state().get(headersKey) instanceof HttpHeaders h ? h : null;
       LogEntries.Vars vars = new LogEntries.Vars(ctx, status, nanos, headers);
+      if (match != null && !match.test(vars)) {
+        return;
+      }
+      LogEntries.Metadata m = metadata.get();
       sink.offer(LogEntries.entry(common, m.logFormat(), m.logFormatExtra(), vars), vars);
     } catch (RuntimeException e) { // the log phase must never fail the exchange
       failed(ctx, e);
@@ -72,11 +81,8 @@ final class LogPhases {
 
   private void failed(PluginContext ctx, RuntimeException e) {
     failures.increment();
-    long since = failuresSinceReport.incrementAndGet();
-    long now = System.nanoTime();
-    long last = lastReport.get();
-    if (now - last >= REPORT_INTERVAL_NANOS && lastReport.compareAndSet(last, now)) {
-      failuresSinceReport.addAndGet(-since);
+    long since = reports.count(1);
+    if (since > 0) {
       String route = routeId(ctx);
       LOG.warn("{}: could not build the log entry of route {} ({} such failures since the last report, {} in all)", plugin, route, since,
           failures.sum(), e);

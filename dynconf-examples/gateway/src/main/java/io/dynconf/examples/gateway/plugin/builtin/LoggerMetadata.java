@@ -48,7 +48,7 @@ final class LoggerMetadata {
     if (value != from) {
       LogEntries.Metadata m;
       try {
-        m = value == null ? LogEntries.Metadata.NONE : LogEntries.Metadata.of(value.metadata());
+        m = value == null ? LogEntries.Metadata.NONE : LogEntries.Metadata.of(value.metadata(), batcher != null);
       } catch (InvalidConfigException e) { // a value stored without this plugin's check
         LOG.warn("plugin metadata of {}: {}: {} (ignored)", plugin, e.field(), e.reason());
         m = LogEntries.Metadata.NONE;

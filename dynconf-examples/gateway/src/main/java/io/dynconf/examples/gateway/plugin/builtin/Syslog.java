@@ -4,29 +4,18 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dynconf.core.InvalidConfigException;
 import io.dynconf.netty.plugin.Conf;
-import io.dynconf.netty.plugin.GatewayPlugin;
 import io.dynconf.netty.plugin.PluginContext;
-import io.dynconf.netty.plugin.PluginEnvironment;
-import io.dynconf.netty.plugin.PluginResponse;
-import io.dynconf.netty.plugin.ResponseHead;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,92 +33,43 @@ import org.jspecify.annotations.Nullable;
  * lua-resty-logger-socket) are accepted and checked, not used: the batch processor
  * ({@link LogBatcher}) buffers, bounds and counts here.
  */
-public final class Syslog implements GatewayPlugin<Syslog.Config> {
-  private static final String SCHEMA = Schemas.load("syslog");
-  private static final String METADATA_SCHEMA = Schemas.load("syslog-metadata");
+public final class Syslog extends BatchedLogger<Syslog.Config> {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** The largest UDP payload over IPv4. */
-  static final int MAX_DATAGRAM = 65507;
   private static final DateTimeFormatter RFC3339_ZULU = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
       .withZone(ZoneOffset.UTC);
   private static final long PID = ProcessHandle.current().pid();
-
-  private final LogBatcher batcher = new LogBatcher("syslog");
-  private final LogPhases phases = new LogPhases("syslog", new LoggerMetadata("syslog", batcher));
-  private final Set<Socket> sending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final Set<String> FIELDS = fields("host", "port", "flush_limit", "drop_limit", "timeout", "sock_type", "pool_size", "tls");
 
   /** One entry with what its RFC 5424 header needs, taken in the log phase. */
   private record Entry(Map<String, Object> fields, @Nullable String host, long millis) {}
 
   /** The compiled configuration, with the buffer of this configured instance. */
-  public static final class Config {
+  public static final class Config extends BatchedLogger.Instance {
     final String host;
     final int port;
     final boolean udp;
     final int timeoutMillis;
     final boolean tls;
-    final LogEntries.Common common;
-    final LogBatcher.Queue queue;
 
-    Config(String host, int port, boolean udp, int timeoutMillis, boolean tls, LogEntries.Common common, LogBatcher batcher, Syslog plugin) {
+    Config(String host, int port, boolean udp, int timeoutMillis, boolean tls, LogEntries.Common common, Syslog plugin) {
+      super(common, plugin);
       this.host = host;
       this.port = port;
       this.udp = udp;
       this.timeoutMillis = timeoutMillis;
       this.tls = tls;
-      this.common = common;
-      this.queue = batcher.queue(common.batch(), (entries, max) -> plugin.send(this, entries));
     }
   }
 
-  @Override
-  public String name() {
-    return "syslog";
-  }
-
-  @Override
-  public int priority() {
-    return 401;
-  }
-
-  @Override
-  public String schema() {
-    return SCHEMA;
-  }
-
-  @Override
-  public String metadataSchema() {
-    return METADATA_SCHEMA;
-  }
-
-  @Override
-  public void checkMetadata(Map<String, @Nullable Object> metadata) {
-    LogEntries.checkMetadata(metadata);
-  }
-
-  private static final Set<String> FIELDS;
-
-  static {
-    Set<String> f = new HashSet<>(LogEntries.Common.FIELDS);
-    f.addAll(LogEntries.BATCH_FIELDS);
-    f.addAll(List.of("host", "port", "flush_limit", "drop_limit", "timeout", "sock_type", "pool_size", "tls", "_meta"));
-    FIELDS = Set.copyOf(f);
+  public Syslog() {
+    super("syslog", 401);
   }
 
   @Override
   public Config configure(Map<String, @Nullable Object> config) {
     Conf c = Conf.plugin(config, FIELDS, Set.of());
-    String host = c.string("host");
-    if (host == null) {
-      throw new InvalidConfigException("/host", "required");
-    }
-    if (host.isEmpty()) {
-      throw new InvalidConfigException("/host", "must not be empty");
-    }
-    if (!c.has("port")) {
-      throw new InvalidConfigException("/port", "required");
-    }
-    int port = (int) c.integer("port", 0, 1, 65535);
+    String host = host(c);
+    int port = port(c);
     c.integer("flush_limit", 4096, 1, Integer.MAX_VALUE);
     c.integer("drop_limit", 1048576, Integer.MIN_VALUE, Integer.MAX_VALUE);
     c.integer("pool_size", 5, 5, Integer.MAX_VALUE);
@@ -142,45 +82,13 @@ public final class Syslog implements GatewayPlugin<Syslog.Config> {
       throw new InvalidConfigException("/tls", "TLS needs sock_type tcp");
     }
     LogEntries.Common common = LogEntries.Common.read(c, "sys logger");
-    return new Config(host, port, sockType.equals("udp"), (int) c.integer("timeout", 3000, 1, Integer.MAX_VALUE), tls, common,
-        batcher, this);
+    return new Config(host, port, sockType.equals("udp"), (int) c.integer("timeout", 3000, 1, Integer.MAX_VALUE), tls, common, this);
   }
 
   @Override
-  public void init(PluginEnvironment environment) {
-    phases.metadata().init(environment);
-  }
-
-  @Override
-  public @Nullable PluginResponse access(Config config, PluginContext ctx) {
-    phases.access(config.common, ctx);
-    return null;
-  }
-
-  @Override
-  public void headerFilter(Config config, PluginContext ctx, ResponseHead head) {
-    phases.headerFilter(ctx, head);
-  }
-
-  @Override
-  public void log(Config config, PluginContext ctx, int status, long nanos) {
-    phases.log(config.common, ctx, status, nanos, (entry, vars) -> {
-      Object host = ctx.request().get("host");
-      config.queue.offer(new Entry(entry, host == null ? null : host.toString(), vars.endMillis), LogEntries.estimate(entry, ctx));
-    });
-  }
-
-  @Override
-  public Map<String, Long> counters() {
-    return phases.counters(batcher.counters());
-  }
-
-  @Override
-  public void close() {
-    for (Socket s : sending) {
-      LogSockets.closeQuietly(s);
-    }
-    batcher.close();
+  Object queued(Map<String, Object> entry, LogEntries.Vars vars, PluginContext ctx) {
+    Object host = ctx.request().get("host");
+    return new Entry(entry, host == null ? null : host.toString(), vars.endMillis);
   }
 
   /** One entry as an RFC 5424 message (APISIX's rfc5424.encode("SYSLOG", "INFO", host, "apisix", pid, json)). */
@@ -197,54 +105,20 @@ public final class Syslog implements GatewayPlugin<Syslog.Config> {
         .getBytes(StandardCharsets.UTF_8);
   }
 
-  private int send(Config config, List<Object> entries) throws IOException {
-    return config.udp ? sendUdp(config, entries) : sendTcp(config, entries);
-  }
-
-  private int sendUdp(Config config, List<Object> entries) throws IOException {
-    int skipped = 0;
-    try (DatagramSocket socket = new DatagramSocket()) {
-      InetAddress address = InetAddress.getByName(config.host);
-      for (Object entry : entries) {
-        byte[] m = message(entry);
-        if (m.length > MAX_DATAGRAM) {
-          skipped++; // a datagram cannot carry it: dropped and counted as too_large
-          continue;
-        }
-        socket.send(new DatagramPacket(m, m.length, address, config.port));
-      }
-    }
-    return skipped;
-  }
-
-  private int sendTcp(Config config, List<Object> entries) throws IOException {
-    ByteArrayOutputStream all = new ByteArrayOutputStream();
+  @Override
+  int send(Config config, List<Object> entries, int batchMaxSize) throws IOException {
+    List<byte[]> messages = new ArrayList<>(entries.size());
     for (Object entry : entries) {
-      all.write(message(entry));
+      messages.add(message(entry));
     }
-    Socket socket = new Socket();
-    sending.add(socket);
-    ScheduledFuture<?> watchdog = batcher.schedule(() -> LogSockets.closeQuietly(socket), 3L * config.timeoutMillis);
-    try {
-      socket.connect(new InetSocketAddress(config.host, config.port), config.timeoutMillis);
-      socket.setSoTimeout(config.timeoutMillis);
-      Socket s = config.tls ? LogSockets.tls(socket, config.host, config.port, false) : socket;
-      OutputStream out = s.getOutputStream();
-      all.writeTo(out);
-      out.flush();
-      return 0;
-    } catch (java.net.SocketException e) {
-      if (socket.isClosed() && watchdog != null && watchdog.isDone()) {
-        throw new IOException("failed to log message: no progress sending to " + config.host + ":" + config.port + " within "
-            + 3L * config.timeoutMillis + " ms", e);
-      }
-      throw new IOException("failed to log message to " + config.host + ":" + config.port + ": " + e.getMessage(), e);
-    } finally {
-      if (watchdog != null) {
-        watchdog.cancel(false);
-      }
-      sending.remove(socket);
-      LogSockets.closeQuietly(socket);
+    if (config.udp) { // one datagram per message (RFC 5426); one too large is dropped and counted as too_large
+      return LogSockets.datagrams(config.host, config.port, messages);
     }
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    for (byte[] m : messages) {
+      all.write(m);
+    }
+    sockets.send(config.host, config.port, config.timeoutMillis, config.tls, null, all.toByteArray());
+    return 0;
   }
 }
