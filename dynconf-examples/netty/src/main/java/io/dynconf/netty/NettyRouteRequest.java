@@ -6,7 +6,6 @@ import io.dynconf.radix.RouteRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import java.util.HashMap;
@@ -108,7 +107,7 @@ public final class NettyRouteRequest implements RouteRequest {
   private Map<String, List<String>> args() {
     if (args == null) {
       String query = target.query();
-      args = query == null ? Map.of() : new QueryStringDecoder(query, false).parameters();
+      args = query == null ? Map.of() : QueryArgs.parse(query);
     }
     return args;
   }

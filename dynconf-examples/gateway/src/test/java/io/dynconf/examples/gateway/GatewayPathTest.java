@@ -71,6 +71,33 @@ class GatewayPathTest {
   }
 
   @Test
+  void malformedEscapesInTheQueryOrTheAdminPathAreAnsweredNeverDropped() throws Exception {
+    // route vars read $arg_a; a client's %zz is its value, kept as written (as nginx), not an
+    // exception that dropped the connection without an answer
+    put("/apisix/admin/routes/vars", "{\"uri\":\"/v\",\"vars\":[[\"arg_a\",\"==\",\"%zz\"]],\"upstream_id\":\"open\","
+        + "\"plugins\":{\"proxy-rewrite\":{\"uri\":\"/public/vars-matched\"}}}");
+    await().atMost(WAIT).until(() -> get("/v?a=%25zz").contains("vars-matched"));
+    String kept = get("/v?a=%zz");
+    assertThat(status(kept)).isEqualTo(200);
+    assertThat(kept).as("kept as written: equals the route's %zz").contains("vars-matched");
+    for (String q : new String[] {"a=%", "a=%4", "a=%E0%A4%A", "a=%C3", "%zz=1&a=%G1"}) {
+      String answer = get("/v?" + q);
+      assertThat(status(answer)).as(q + ": " + answer).isEqualTo(200); // the public /* route: vars not met
+      assertThat(answer).as(q).doesNotContain("vars-matched");
+    }
+    put("/apisix/admin/routes/jwt", "{\"uri\":\"/jwt\",\"upstream_id\":\"open\",\"plugins\":{\"jwt-auth\":{\"hide_credentials\":true}}}");
+    await().atMost(WAIT).until(() -> status(get("/jwt?jwt=x")) == 401);
+    assertThat(status(get("/jwt?jwt=x&b=%zz"))).isEqualTo(401);
+
+    // the admin listener: 400 naming the target, with and without a key
+    int admin = gateway.adminAddress().getPort();
+    assertThat(status(rawGet(admin, "/apisix/admin/routes/%zz", "127.0.0.1", "X-API-KEY: " + GatewayAdminTest.KEY))).isEqualTo(400);
+    String anonymous = rawGet(admin, "/%zz", "127.0.0.1");
+    assertThat(status(anonymous)).isEqualTo(400);
+    assertThat(anonymous).contains("malformed request target");
+  }
+
+  @Test
   void aHostWithAFinalDotReachesItsHostsRouteAndItsPlugins() throws Exception {
     put("/apisix/admin/routes/secret", "{\"uri\":\"/s/*\",\"hosts\":[\"secret.test\"],\"upstream_id\":\"open\","
         + "\"plugins\":{\"key-auth\":{}}}");

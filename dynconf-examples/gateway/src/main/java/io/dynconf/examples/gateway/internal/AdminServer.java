@@ -326,7 +326,13 @@ public final class AdminServer implements AutoCloseable {
         refuse(x, json(400, "{\"error_msg\":\"malformed HTTP request: " + quote(String.valueOf(head.decoderResult().cause())) + "\"}"));
         return;
       }
-      String path = new QueryStringDecoder(head.uri()).path();
+      String path;
+      try {
+        path = new QueryStringDecoder(head.uri()).path();
+      } catch (IllegalArgumentException e) { // a malformed %-escape: answered, not a dropped connection
+        refuse(x, json(400, "{\"error_msg\":\"malformed request target: " + quote(String.valueOf(e.getMessage())) + "\"}"));
+        return;
+      }
       String method = head.method().name();
       if (path.equals(HealthEndpoint.PATH)) { // without a key: the status only (probes); with one: the details
         refuse(x, health.answer(method, AdminApi.apiKey(head.headers()::get)));

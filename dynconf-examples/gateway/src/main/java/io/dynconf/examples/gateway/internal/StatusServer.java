@@ -82,6 +82,15 @@ public final class StatusServer implements AutoCloseable {
     io.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
+  /** Whether {@code uri} is the health path; false for a malformed %-escape too (answered 404, never thrown). */
+  private static boolean healthPath(String uri) {
+    try {
+      return new QueryStringDecoder(uri).path().equals(HealthEndpoint.PATH);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
@@ -89,7 +98,7 @@ public final class StatusServer implements AutoCloseable {
       AdminResponse r;
       if (req.decoderResult().isFailure()) {
         r = new AdminResponse(400, Map.of("Content-Type", "application/json"), bytes("{\"error_msg\":\"malformed HTTP request\"}"));
-      } else if (!new QueryStringDecoder(req.uri()).path().equals(HealthEndpoint.PATH)) {
+      } else if (!healthPath(req.uri())) {
         r = new AdminResponse(404, Map.of("Content-Type", "application/json"), bytes("{\"error_msg\":\"not found\"}"));
       } else {
         r = health.answer(req.method().name(), req.headers().get(AdminApi.API_KEY_HEADER));
