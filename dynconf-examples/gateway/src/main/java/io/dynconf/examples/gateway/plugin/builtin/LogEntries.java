@@ -486,29 +486,12 @@ final class LogEntries {
   }
 
   /**
-   * A query component unescaped for the entry: {@code +} is a space, {@code %XX} the byte XX, and a
-   * {@code %} not followed by two hex digits stays as written (a malformed escape is logged, not a
-   * reason to lose the entry, as Netty's strict decoder made it); the bytes are read as UTF-8.
+   * A query component unescaped for the entry as route vars read it ({@link io.dynconf.netty.QueryArgs}):
+   * {@code +} is a space, {@code %XX} the byte XX, and a {@code %} not followed by two hex digits
+   * stays as written (a malformed escape is logged, not a reason to lose the entry).
    */
   static String unescape(String s) {
-    if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {
-      return s;
-    }
-    byte[] in = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(in.length);
-    for (int i = 0; i < in.length; i++) {
-      int hi;
-      int lo;
-      if (in[i] == '+') {
-        out.write(' ');
-      } else if (in[i] == '%' && i + 2 < in.length && (hi = Character.digit(in[i + 1], 16)) >= 0 && (lo = Character.digit(in[i + 2], 16)) >= 0) {
-        out.write(hi << 4 | lo);
-        i += 2;
-      } else {
-        out.write(in[i]);
-      }
-    }
-    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    return io.dynconf.netty.QueryArgs.decode(s, 0, s.length());
   }
 
   /**
