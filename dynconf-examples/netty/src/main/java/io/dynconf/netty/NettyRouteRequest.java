@@ -1,6 +1,7 @@
 package io.dynconf.netty;
 
 import io.dynconf.radix.InvalidRequestException;
+import io.dynconf.radix.QueryArgs;
 import io.dynconf.radix.RequestTarget;
 import io.dynconf.radix.RouteRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;

@@ -1,6 +1,7 @@
 package io.dynconf.undertow;
 
 import io.dynconf.radix.InvalidRequestException;
+import io.dynconf.radix.QueryArgs;
 import io.dynconf.radix.RequestTarget;
 import io.dynconf.radix.RouteRequest;
 import io.dynconf.radix.balance.BalancerRequest;
@@ -10,8 +11,8 @@ import io.undertow.util.Headers;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Protocols;
 import java.net.InetSocketAddress;
-import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,6 +28,7 @@ final class UndertowRouteRequest implements RouteRequest {
   private final HttpServerExchange exchange;
   private final RequestTarget target;
   private final @Nullable String host;
+  private @Nullable Map<String, List<String>> args;
 
   /** @throws InvalidRequestException when the target or the {@code Host} is refused (answer 400) */
   UndertowRouteRequest(HttpServerExchange exchange) {
@@ -61,9 +63,13 @@ final class UndertowRouteRequest implements RouteRequest {
 
   @Override
   public @Nullable Object var(String name) {
-    if (name.startsWith("arg_")) {
-      Deque<String> values = exchange.getQueryParameters().get(name.substring(4));
-      return values == null || values.isEmpty() ? null : values.size() == 1 ? values.getFirst() : List.copyOf(values);
+    if (name.startsWith("arg_")) { // decoded as nginx (a malformed escape kept as written), as the other embeddings
+      if (args == null) {
+        String q = exchange.getQueryString();
+        args = q == null || q.isEmpty() ? Map.of() : QueryArgs.parse(q);
+      }
+      List<String> values = args.get(name.substring(4));
+      return values == null || values.isEmpty() ? null : values.size() == 1 ? values.get(0) : values;
     }
     if (name.startsWith("http_")) {
       return exchange.getRequestHeaders().getFirst(name.substring(5).replace('_', '-'));

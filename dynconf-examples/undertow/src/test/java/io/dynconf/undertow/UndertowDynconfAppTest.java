@@ -11,6 +11,11 @@ class UndertowDynconfAppTest extends EmbeddedProxyContract {
   }
 
   @Override
+  protected boolean hostRefusesMalformedQueries() {
+    return true; // Undertow's parser answers 400 to ?a=%zz before the handler
+  }
+
+  @Override
   protected int port(AutoCloseable app) {
     return ((UndertowDynconfApp) app).port();
   }

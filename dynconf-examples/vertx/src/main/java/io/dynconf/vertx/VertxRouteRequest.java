@@ -1,6 +1,7 @@
 package io.dynconf.vertx;
 
 import io.dynconf.radix.InvalidRequestException;
+import io.dynconf.radix.QueryArgs;
 import io.dynconf.radix.RequestTarget;
 import io.dynconf.radix.RouteRequest;
 import io.dynconf.radix.balance.BalancerRequest;
@@ -9,6 +10,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,6 +25,7 @@ final class VertxRouteRequest implements RouteRequest {
   private final HttpServerRequest request;
   private final RequestTarget target;
   private final @Nullable String host;
+  private @Nullable Map<String, List<String>> args;
 
   /** @throws InvalidRequestException when the target or the {@code Host} is refused (answer 400) */
   VertxRouteRequest(HttpServerRequest request) {
@@ -59,9 +62,13 @@ final class VertxRouteRequest implements RouteRequest {
 
   @Override
   public @Nullable Object var(String name) {
-    if (name.startsWith("arg_")) {
-      List<String> values = request.params().getAll(name.substring(4));
-      return values.isEmpty() ? null : values.size() == 1 ? values.get(0) : values;
+    if (name.startsWith("arg_")) { // decoded as nginx (a malformed escape kept as written), as the other embeddings
+      if (args == null) {
+        String q = request.query();
+        args = q == null || q.isEmpty() ? Map.of() : QueryArgs.parse(q);
+      }
+      List<String> values = args.get(name.substring(4));
+      return values == null || values.isEmpty() ? null : values.size() == 1 ? values.get(0) : values;
     }
     if (name.startsWith("http_")) {
       return request.headers().get(name.substring(5).replace('_', '-'));

@@ -261,7 +261,7 @@ public final class JwtAuth implements GatewayPlugin<JwtAuth.Config> {
     List<String> kept = new ArrayList<>();
     for (String pair : uri.substring(q + 1).split("&")) {
       int eq = pair.indexOf('=');
-      String k = io.dynconf.netty.QueryArgs.decode(pair, 0, eq < 0 ? pair.length() : eq); // a malformed escape is kept, never thrown
+      String k = io.dynconf.radix.QueryArgs.decode(pair, 0, eq < 0 ? pair.length() : eq); // a malformed escape is kept, never thrown
       if (!pair.isEmpty() && !k.equals(name)) {
         kept.add(pair);
       }

@@ -486,12 +486,12 @@ final class LogEntries {
   }
 
   /**
-   * A query component unescaped for the entry as route vars read it ({@link io.dynconf.netty.QueryArgs}):
+   * A query component unescaped for the entry as route vars read it ({@link io.dynconf.radix.QueryArgs}):
    * {@code +} is a space, {@code %XX} the byte XX, and a {@code %} not followed by two hex digits
    * stays as written (a malformed escape is logged, not a reason to lose the entry).
    */
   static String unescape(String s) {
-    return io.dynconf.netty.QueryArgs.decode(s, 0, s.length());
+    return io.dynconf.radix.QueryArgs.decode(s, 0, s.length());
   }
 
   /**

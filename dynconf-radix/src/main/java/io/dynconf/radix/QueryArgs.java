@@ -1,4 +1,4 @@
-package io.dynconf.netty;
+package io.dynconf.radix;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

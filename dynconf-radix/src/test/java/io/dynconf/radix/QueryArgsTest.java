@@ -1,4 +1,4 @@
-package io.dynconf.netty;
+package io.dynconf.radix;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
