@@ -42,6 +42,7 @@ wait_admin() {
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
+[[ " $MODES " == *" etcd "* ]] && load_install etcd=etcd-server
 for cmd in python3 curl java; do command -v $cmd >/dev/null || { echo "change-cost.sh: $cmd is required" >&2; exit 1; }; done
 if [[ ! -f "$JAR" ]]; then
   log "building $JAR"
@@ -63,7 +64,6 @@ for mode in $MODES; do
     GW_PID=$LAST_PID
     wait_admin "$GW_PID" file
   elif [[ $mode == etcd ]]; then
-    command -v etcd >/dev/null || { log "etcd not on PATH (apt-get install -y etcd-server): etcd mode skipped"; continue; }
     start etcd etcd --name cost --data-dir "$TMP/etcd" --listen-client-urls "$ETCD_URL" \
       --advertise-client-urls "$ETCD_URL" --listen-peer-urls http://127.0.0.1:23800 \
       --initial-advertise-peer-urls http://127.0.0.1:23800 --initial-cluster cost=http://127.0.0.1:23800

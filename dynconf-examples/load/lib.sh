@@ -8,6 +8,8 @@
 # log MESSAGE         to stderr with the time
 # ticks PID           user + system CPU of a process so far, in clock ticks
 # rss_mb PID          its resident memory in MB
+# load_install CMD=PACKAGE...  installs (apt-get, as root or with sudo -n) the packages of the commands
+#                     not on PATH; exits naming them when it cannot
 # On exit every process still recorded is stopped, newest first; $TMP is removed unless the run
 # failed or KEEP_TMP=1.
 
@@ -31,6 +33,22 @@ load_cleanup() {
   done
   if [[ "${KEEP_TMP:-0}" == 1 || $rc -ne 0 ]]; then echo "logs kept in $TMP" >&2; else rm -rf "$TMP"; fi
   exit $rc
+}
+
+load_install() {
+  local need=() pair sudo=() out
+  for pair in "$@"; do command -v "${pair%%=*}" >/dev/null || need+=("${pair#*=}"); done
+  ((${#need[@]})) || return 0
+  log "installing ${need[*]}"
+  if [[ $EUID -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "needs ${need[*]} (apt-get install -y ${need[*]}); neither root nor sudo is available" >&2; exit 1; }
+    sudo=(sudo -n)
+  fi
+  out="$TMP/apt.out"
+  if ! "${sudo[@]}" apt-get install -y "${need[@]}" >"$out" 2>&1; then
+    "${sudo[@]}" apt-get update >>"$out" 2>&1 && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y "${need[@]}" >>"$out" 2>&1 \
+      || { echo "apt-get install -y ${need[*]} failed:" >&2; tail -5 "$out" >&2; exit 1; }
+  fi
 }
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

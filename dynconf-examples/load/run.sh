@@ -21,7 +21,7 @@ CHURN_WARMUP="${CHURN_WARMUP:-90}" # seconds of load and changes before the chur
                                 # compiles the admin path for 60-90 s at 100 changes/s (change-cost.sh)
 CHURN_CONNS="${CHURN_CONNS:-4}" # keep-alive admin connections the churn client paces its PUTs over
 PROBES="${PROBES:-300}"
-ETCD="${ETCD:-1}"               # 1: also probe in etcd mode (needs etcd on PATH)
+ETCD="${ETCD:-1}"               # 1: also probe in etcd mode (installs etcd-server when etcd is missing)
 JVM_OPTS="${JVM_OPTS:--Xms1g -Xmx1g}"
 URL_PATH="/api/users/42"
 NGINX_URL="http://127.0.0.1:18080$URL_PATH"
@@ -58,16 +58,9 @@ cpu_s() {
 }
 
 # ---------------------------------------------------------------- prerequisites
-need=()
-command -v nginx >/dev/null || need+=(nginx-light)
-command -v wrk >/dev/null || need+=(wrk)
-if ((${#need[@]})); then
-  log "installing ${need[*]}"
-  if [[ $EUID -eq 0 ]]; then SUDO=(); elif command -v sudo >/dev/null; then SUDO=(sudo -n); else
-    echo "run.sh: needs ${need[*]} and neither root nor sudo is available" >&2; exit 1; fi
-  "${SUDO[@]}" apt-get install -y "${need[@]}" >"$TMP/apt.out" 2>&1 \
-    || { "${SUDO[@]}" apt-get update >>"$TMP/apt.out" 2>&1 && "${SUDO[@]}" apt-get install -y "${need[@]}" >>"$TMP/apt.out" 2>&1; }
-fi
+pkgs=(nginx=nginx-light wrk=wrk)
+[[ $ETCD == 1 ]] && pkgs+=(etcd=etcd-server)
+load_install "${pkgs[@]}"
 for cmd in python3 curl java; do command -v $cmd >/dev/null || { echo "run.sh: $cmd is required" >&2; exit 1; }; done
 if [[ ! -f "$JAR" ]]; then
   log "building $JAR"
@@ -178,7 +171,7 @@ PROBE_FILES+=("$TMP/probe-standalone.json")
 kill -0 "$GW_PID" 2>/dev/null || log "the standalone gateway exited during the probe: see $TMP/gw-probe.out"
 stop "$GW_PID"
 
-if [[ $ETCD == 1 ]] && command -v etcd >/dev/null; then
+if [[ $ETCD == 1 ]]; then
   start etcd etcd --name load --data-dir "$TMP/etcd" --listen-client-urls "$ETCD_URL" \
     --advertise-client-urls "$ETCD_URL" --listen-peer-urls http://127.0.0.1:23800 \
     --initial-advertise-peer-urls http://127.0.0.1:23800 --initial-cluster load=http://127.0.0.1:23800
@@ -201,8 +194,6 @@ if [[ $ETCD == 1 ]] && command -v etcd >/dev/null; then
   echo "gateway-1000-churn-etcd: $(gateway_health "$GW_PID")" >>"$HEALTH"
   stop "$GW_PID"
   stop "$ETCD_PID"
-elif [[ $ETCD == 1 ]]; then
-  log "etcd not on PATH: etcd-mode probe skipped (apt-get install -y etcd-server)"
 fi
 
 # ---------------------------------------------------------------- report

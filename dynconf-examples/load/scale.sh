@@ -40,7 +40,8 @@ wait_serving() {
   done
 }
 
-for cmd in python3 curl java etcd; do command -v $cmd >/dev/null || { echo "scale.sh: $cmd is required (etcd: apt-get install -y etcd-server)" >&2; exit 1; }; done
+load_install etcd=etcd-server
+for cmd in python3 curl java; do command -v $cmd >/dev/null || { echo "scale.sh: $cmd is required" >&2; exit 1; }; done
 if [[ ! -f "$JAR" ]]; then
   log "building $JAR"
   (cd "$ROOT" && mvn -q -pl dynconf-examples/gateway -am package -DskipTests)
