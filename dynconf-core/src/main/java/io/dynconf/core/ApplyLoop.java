@@ -66,6 +66,7 @@ final class ApplyLoop {
   private volatile @Nullable String lkgError; // the last failure to write the last-known-good file, until one succeeds
   private volatile long appliedRevisionView;
   private volatile int relists;
+  private volatile HealthTracker.@Nullable Busy applying; // a drain being applied, null between drains
 
   // ---- confined to the apply thread ----
   private final Map<String, Map<String, ConfigItem<?>>> accepted = new HashMap<>(); // type -> id -> item
@@ -143,6 +144,11 @@ final class ApplyLoop {
   /** The loop's own last error (what health reports). */
   @Nullable String loopError() {
     return lastError;
+  }
+
+  /** The drain being applied and since when, or null. */
+  HealthTracker.@Nullable Busy applying() {
+    return applying;
   }
 
   long appliedRevision() {
@@ -240,7 +246,12 @@ final class ApplyLoop {
           writeLastKnownGood(true);
           continue;
         }
-        process(d);
+        applying = new HealthTracker.Busy("applying the changes up to revision " + d.newestRevision(), System.nanoTime());
+        try {
+          process(d);
+        } finally {
+          applying = null;
+        }
         failures = 0;
         delay = backoffMin.toMillis();
         writeLastKnownGood(false);

@@ -57,6 +57,10 @@ class RegistryHealthEtcdTest {
   }
 
   private ConfigRegistry start(Path lastKnownGood) throws Exception {
+    return start(lastKnownGood, b -> {});
+  }
+
+  private ConfigRegistry start(Path lastKnownGood, java.util.function.Consumer<ConfigRegistry.Builder> customize) throws Exception {
     source = EtcdSource.builder()
         .endpoints(ETCD.cluster().endpoints())
         .progressInterval(PROGRESS)
@@ -67,6 +71,7 @@ class RegistryHealthEtcdTest {
     if (lastKnownGood != null) {
       b.lastKnownGood(lastKnownGood);
     }
+    customize.accept(b);
     registry = b.build().start();
     assertThat(registry.awaitReady(WAIT)).isTrue();
     return registry;
@@ -107,6 +112,104 @@ class RegistryHealthEtcdTest {
     assertThat(registry.status().state()).isEqualTo(ConfigRegistry.State.LIVE);
     writer.put("/apisix/upstreams/u2", UPSTREAM);
     await().atMost(WAIT).until(() -> registry.store(StandardTypes.UPSTREAMS).get("u2") != null);
+  }
+
+  /** A put straight to etcd; its revision. */
+  private long putRevision(String key, String value) throws Exception {
+    return writer.client().getKVClient().put(io.etcd.jetcd.ByteSequence.from(key, java.nio.charset.StandardCharsets.UTF_8), io.etcd.jetcd.ByteSequence.from(value, java.nio.charset.StandardCharsets.UTF_8))
+        .get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).getHeader().getRevision();
+  }
+
+  /** A listener that blocks on one update: blocked until released. */
+  private static final class BlockingListener implements ConfigRegistry.Listener {
+    final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+
+    @Override
+    public void onUpdate(io.dynconf.core.ConfigUpdate update) {
+      if (update.current().store(StandardTypes.UPSTREAMS).get("blocks") != null && entered.getCount() > 0) {
+        entered.countDown();
+        try {
+          release.await(); // a host's rebuild stuck on a lock, say
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  /**
+   * A listener stuck on an update (a host's route rebuild waiting on a lock, say): the listeners,
+   * so the host's router, see no newer change, and {@code whenServed} waits never end. Health must
+   * say so. Before: UP throughout, since etcd was reached and the apply thread applied.
+   */
+  @Test
+  void aListenerStuckOnAnUpdateIsStaleNamingItAndUpOnceItReturns() throws Exception {
+    writer.put("/apisix/upstreams/u1", UPSTREAM);
+    start(null);
+    BlockingListener listener = new BlockingListener();
+    registry.addListener(listener);
+    await().atMost(WAIT).until(() -> registry.health().status() == Health.Status.UP);
+
+    long revision = putRevision("/apisix/upstreams/blocks", UPSTREAM);
+    try {
+      assertThat(listener.entered.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)).isTrue();
+      long blockedAt = System.nanoTime();
+      await().atMost(THRESHOLD.plusSeconds(5)).pollInterval(Duration.ofMillis(20))
+          .until(() -> registry.health().status() == Health.Status.STALE);
+      Health stale = registry.health();
+      System.out.println("listener blocked -> STALE after " + (System.nanoTime() - blockedAt) / 1_000_000 + " ms: " + stale);
+      assertThat(stale.reason()).contains("listener").contains(BlockingListener.class.getName()).contains("revision " + revision);
+      assertThat(registry.whenServed(revision)).isNotDone();
+    } finally {
+      listener.release.countDown();
+    }
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> registry.health().status() == Health.Status.UP);
+    registry.whenServed(revision).get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The apply thread stuck in a resource type's own code (its references function): etcd is reached
+   * and the watch delivers, but nothing is applied, so the snapshot falls behind. Health must say
+   * so. Before: UP throughout.
+   */
+  @Test
+  void anApplyThreadStuckInAResourceTypeIsStaleAndUpOnceItReturns() throws Exception {
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    io.dynconf.core.ResourceType<com.fasterxml.jackson.databind.node.ObjectNode> things =
+        io.dynconf.core.ResourceType.builder("things", com.fasterxml.jackson.databind.node.ObjectNode.class)
+            .schema("{\"type\":\"object\"}")
+            .references(java.util.Set.of(), v -> {
+              if (v.has("blocks")) {
+                entered.countDown();
+                try {
+                  release.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+              return java.util.List.of();
+            })
+            .build();
+    writer.put("/apisix/things/t1", "{}");
+    start(null, b -> b.types(java.util.List.of(things)));
+    await().atMost(WAIT).until(() -> registry.health().status() == Health.Status.UP);
+
+    long revision = putRevision("/apisix/things/t2", "{\"blocks\":true}");
+    try {
+      assertThat(entered.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)).isTrue();
+      long blockedAt = System.nanoTime();
+      await().atMost(THRESHOLD.plusSeconds(5)).pollInterval(Duration.ofMillis(20))
+          .until(() -> registry.health().status() == Health.Status.STALE);
+      Health stale = registry.health();
+      System.out.println("apply thread blocked -> STALE after " + (System.nanoTime() - blockedAt) / 1_000_000 + " ms: " + stale);
+      assertThat(stale.reason()).contains("apply thread").contains("revision " + revision);
+    } finally {
+      release.countDown();
+    }
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> registry.health().status() == Health.Status.UP);
+    assertThat(registry.store(things).get("t2")).isNotNull();
   }
 
   @Test
