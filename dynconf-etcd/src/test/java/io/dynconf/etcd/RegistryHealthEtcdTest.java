@@ -212,6 +212,52 @@ class RegistryHealthEtcdTest {
     assertThat(registry.store(things).get("t2")).isNotNull();
   }
 
+  /**
+   * A type's checker stuck on a value: it runs on the watch's thread, inside the watch loop's
+   * monitor. health() is documented not to block; it must still answer, and say STALE once the
+   * watch has been silent past the threshold. Before: health() (and the source's status()) waited
+   * on that monitor for as long as the checker hung.
+   */
+  @Test
+  void healthAnswersAtOnceWhileTheWatchThreadIsStuckInAChecker() throws Exception {
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    io.dynconf.core.ResourceType<com.fasterxml.jackson.databind.node.ObjectNode> things =
+        io.dynconf.core.ResourceType.builder("things", com.fasterxml.jackson.databind.node.ObjectNode.class)
+            .schema("{\"type\":\"object\"}")
+            .checker(v -> {
+              if (v.has("blocks")) {
+                entered.countDown();
+                try {
+                  release.await(); // a checker resolving a name, say, with no timeout
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+            })
+            .build();
+    writer.put("/apisix/things/t1", "{}");
+    start(null, b -> b.types(java.util.List.of(things)));
+    await().atMost(WAIT).until(() -> registry.health().status() == Health.Status.UP);
+
+    writer.put("/apisix/things/t2", "{\"blocks\":true}");
+    java.util.concurrent.ExecutorService probe = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      assertThat(entered.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)).isTrue();
+      Health h = probe.submit(registry::health).get(2, java.util.concurrent.TimeUnit.SECONDS); // blocked here before
+      assertThat(h).isNotNull();
+      assertThat(probe.submit(source::status).get(2, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
+      await().atMost(THRESHOLD.plus(PROGRESS).plusSeconds(3)).pollInterval(Duration.ofMillis(20))
+          .until(() -> probe.submit(registry::health).get(2, java.util.concurrent.TimeUnit.SECONDS).status() == Health.Status.STALE);
+      System.out.println("watch thread stuck in a checker: " + registry.health());
+    } finally {
+      release.countDown();
+      probe.shutdownNow();
+    }
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> registry.health().status() == Health.Status.UP);
+    await().atMost(WAIT).until(() -> registry.store(things).get("t2") != null);
+  }
+
   @Test
   void nothingLoadedIsDown() throws Exception {
     EtcdMember member = ETCD.cluster().member(0);
