@@ -509,7 +509,11 @@ public final class EtcdSource implements ConfigSource {
     private synchronized void renewed(@Nullable Long id, @Nullable Throwable e) {
       if (closed) {
         if (id != null) {
-          client().getLeaseClient().revoke(id); // closed meanwhile: the new lease goes too
+          try {
+            client().getLeaseClient().revoke(id); // closed meanwhile: the new lease goes too
+          } catch (RuntimeException gone) { // the source is closed too: the lease expires after its TTL
+            log.warn("dynconf: cannot revoke the new lease of " + key + " (it expires after " + ttlSeconds + " s): " + describe(gone));
+          }
         }
         return;
       }
