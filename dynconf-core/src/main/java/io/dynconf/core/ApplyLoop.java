@@ -65,6 +65,8 @@ final class ApplyLoop {
   private volatile @Nullable String lastError;
   private volatile @Nullable String lkgError; // the last failure to write the last-known-good file, until one succeeds
   private volatile long appliedRevisionView;
+  /** Why the last-known-good file could not stand in at the start, until a listing works; apply thread only. */
+  private @Nullable String lkgUnusable;
   private volatile int relists;
   private volatile HealthTracker.@Nullable Busy applying; // a drain being applied, null between drains
 
@@ -360,14 +362,19 @@ final class ApplyLoop {
         startWatch(listing.revision() + 1);
         enter(State.LIVE);
         lastError = null;
+        lkgUnusable = null;
         ready.countDown();
         return;
       } catch (RuntimeException e) {
-        lastError = "cannot list " + prefix + ": " + e.getMessage();
+        lastError = "cannot list " + prefix + ": " + e.getMessage() + (lkgUnusable == null ? "" : "; " + lkgUnusable);
         LOG.warn("dynconf: {} (retrying)", lastError);
         if (!triedLastKnownGood) {
           triedLastKnownGood = true;
           Optional<Listing> saved = Objects.requireNonNull(lastKnownGood, "checked by triedLastKnownGood").read();
+          lkgUnusable = lastKnownGood.readError(); // said with every failed listing until one works: why nothing serves
+          if (lkgUnusable != null) {
+            lastError = lastError + "; " + lkgUnusable;
+          }
           if (saved.isPresent()) {
             LOG.warn("dynconf: serving the last-known-good file {} (revision {}) until the source answers",
                 Objects.requireNonNull(lastKnownGood).path(), saved.get().revision());

@@ -276,6 +276,38 @@ class RegistryHealthEtcdTest {
     await().atMost(WAIT).until(() -> registry.health().status() == Health.Status.UP);
   }
 
+  /**
+   * etcd unreachable at the start and the last-known-good file unusable (cut short by a full disk,
+   * say): nothing serves, and health must say why the file did not stand in, naming it and the
+   * parser's reason, for as long as the listing keeps failing. Before: only a log line at start;
+   * health said "cannot list" alone.
+   */
+  @Test
+  void anUnusableLastKnownGoodFileIsNamedWithItsReasonInHealthWhileEtcdIsUnreachable(@TempDir Path dir) throws Exception {
+    Path lkg = dir.resolve("lkg.json");
+    Files.writeString(lkg, "{\"format\":\"dynconf-lkg/1\",\"kvs\":[{\"key\":");
+    EtcdMember member = ETCD.cluster().member(0);
+    member.stop();
+    try {
+      source = EtcdSource.builder().endpoints(ETCD.cluster().endpoints()).progressInterval(PROGRESS)
+          .requestTimeout(Duration.ofSeconds(1)).build();
+      registry = ConfigRegistry.builder(source).backoff(Duration.ofMillis(50), Duration.ofMillis(200)).lastKnownGood(lkg).build().start();
+      await().atMost(WAIT).untilAsserted(() -> {
+        Health h = registry.health();
+        assertThat(h.status()).isEqualTo(Health.Status.DOWN);
+        assertThat(h.reason()).contains("cannot list").contains(lkg.toString()).contains("cannot be used").contains("Unexpected end-of-input");
+      });
+      // every later failed listing (one each backoff, at most 200 ms) still says it
+      await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+          .untilAsserted(() -> assertThat(registry.health().reason()).contains(lkg.toString()));
+      System.out.println("unusable last-known-good file: " + registry.health().reason());
+    } finally {
+      member.start();
+    }
+    await().atMost(WAIT).until(() -> registry.health().status() == Health.Status.UP);
+    assertThat(registry.status().lastError()).isNull();
+  }
+
   @Test
   void onRestartAnInvalidValueInEtcdServesTheLastKnownGoodValueOfTheSameIncarnation(@TempDir Path dir) throws Exception {
     Path lkg = dir.resolve("lkg.json");
