@@ -65,7 +65,10 @@ final class ApplyLoop {
   private volatile @Nullable String lastError;
   private volatile @Nullable String lkgError; // the last failure to write the last-known-good file, until one succeeds
   private volatile long appliedRevisionView;
+  /** Why the last-known-good file could not stand in at the start, until a listing works; apply thread only. */
+  private @Nullable String lkgUnusable;
   private volatile int relists;
+  private volatile HealthTracker.@Nullable Busy applying; // a drain being applied, null between drains
 
   // ---- confined to the apply thread ----
   private final Map<String, Map<String, ConfigItem<?>>> accepted = new HashMap<>(); // type -> id -> item
@@ -143,6 +146,11 @@ final class ApplyLoop {
   /** The loop's own last error (what health reports). */
   @Nullable String loopError() {
     return lastError;
+  }
+
+  /** The drain being applied and since when, or null. */
+  HealthTracker.@Nullable Busy applying() {
+    return applying;
   }
 
   long appliedRevision() {
@@ -240,7 +248,12 @@ final class ApplyLoop {
           writeLastKnownGood(true);
           continue;
         }
-        process(d);
+        applying = new HealthTracker.Busy("applying the changes up to revision " + d.newestRevision(), System.nanoTime());
+        try {
+          process(d);
+        } finally {
+          applying = null;
+        }
         failures = 0;
         delay = backoffMin.toMillis();
         writeLastKnownGood(false);
@@ -349,14 +362,19 @@ final class ApplyLoop {
         startWatch(listing.revision() + 1);
         enter(State.LIVE);
         lastError = null;
+        lkgUnusable = null;
         ready.countDown();
         return;
       } catch (RuntimeException e) {
-        lastError = "cannot list " + prefix + ": " + e.getMessage();
+        lastError = "cannot list " + prefix + ": " + e.getMessage() + (lkgUnusable == null ? "" : "; " + lkgUnusable);
         LOG.warn("dynconf: {} (retrying)", lastError);
         if (!triedLastKnownGood) {
           triedLastKnownGood = true;
           Optional<Listing> saved = Objects.requireNonNull(lastKnownGood, "checked by triedLastKnownGood").read();
+          lkgUnusable = lastKnownGood.readError(); // said with every failed listing until one works: why nothing serves
+          if (lkgUnusable != null) {
+            lastError = lastError + "; " + lkgUnusable;
+          }
           if (saved.isPresent()) {
             LOG.warn("dynconf: serving the last-known-good file {} (revision {}) until the source answers",
                 Objects.requireNonNull(lastKnownGood).path(), saved.get().revision());

@@ -233,11 +233,12 @@ public final class ConfigRegistry implements AutoCloseable {
   /**
    * UP (the source is reached, the loop applies), STALE (the last good configuration serves, but
    * the source was not reached for longer than the threshold — default twice the source's
-   * progress interval — or the loop resyncs) or DOWN (nothing loaded, or FAILED); with since when,
+   * progress interval; or one batch has been applied, or one listener has run on an update, for
+   * longer than that: the snapshot or what the listeners saw is behind; or the loop resyncs) or DOWN (nothing loaded, or FAILED); with since when,
    * why, and the rejected and pending counts. Does not block.
    */
   public Health health() {
-    return health.health(loop.loopError(), loop.current(), loop.appliedRevision(), notifier);
+    return health.health(loop.loopError(), loop.current(), loop.appliedRevision(), notifier, loop.applying());
   }
 
   /** Sizes of the apply thread's maps and of the queue: a test hook, read once the registry is idle. */

@@ -13,6 +13,17 @@ import org.jspecify.annotations.Nullable;
  * observes the source at least once a second; {@link #health} observes it too. Thread-safe.
  */
 final class HealthTracker {
+  /**
+   * A step running on the apply or notifier thread since {@code sinceNanos} (monotonic clock): one
+   * that runs past the stale threshold means the snapshot, or what the listeners have seen, is
+   * behind, however well the source is reached.
+   */
+  record Busy(String what, long sinceNanos) {
+    long millis() {
+      return Math.max(0, (System.nanoTime() - sinceNanos) / 1_000_000);
+    }
+  }
+
   /** Threshold when the source has no progress interval and none was configured. */
   static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(10);
 
@@ -71,7 +82,7 @@ final class HealthTracker {
     return progress == null ? DEFAULT_STALE_AFTER : progress.multipliedBy(2);
   }
 
-  Health health(@Nullable String lastError, ConfigSnapshot snapshot, long appliedRevision, Notifier notifier) {
+  Health health(@Nullable String lastError, ConfigSnapshot snapshot, long appliedRevision, Notifier notifier, @Nullable Busy applying) {
     SourceConnection c = observe();
     long now = clock.millis();
     long contact = lastContactMillis;
@@ -110,7 +121,18 @@ final class HealthTracker {
       default -> { // LIVE
         long threshold = threshold(c).toMillis();
         long quiet = contact == 0 ? now - stateSinceMillis : now - contact;
-        if (quiet > threshold) {
+        Busy delivering = notifier.delivering();
+        if (applying != null && applying.millis() > threshold) {
+          status = Health.Status.STALE;
+          since = Instant.ofEpochMilli(now - applying.millis());
+          reason = "the apply thread has been " + applying.what() + " for " + applying.millis() + " ms (threshold " + threshold
+              + " ms): newer changes wait";
+        } else if (delivering != null && delivering.millis() > threshold) {
+          status = Health.Status.STALE;
+          since = Instant.ofEpochMilli(now - delivering.millis());
+          reason = delivering.what() + " has not returned for " + delivering.millis() + " ms (threshold " + threshold
+              + " ms): the listeners see no newer change";
+        } else if (quiet > threshold) {
           status = Health.Status.STALE;
           since = contact == 0 ? stateSince : lastContact;
           reason = "the source was not reached for " + quiet + " ms (threshold " + threshold + " ms)"

@@ -30,6 +30,7 @@ final class Notifier {
   private @Nullable ConfigUpdate pending; // guarded by lock
   private boolean draining; // guarded by lock
   private volatile @Nullable String lastFailure;
+  private volatile HealthTracker.@Nullable Busy delivering; // the listener running now, null when none
 
   private final ServedWaiters served;
 
@@ -58,6 +59,11 @@ final class Notifier {
   /** The last listener failure (which update, what), or null. */
   @Nullable String lastFailure() {
     return lastFailure;
+  }
+
+  /** The listener running now and since when, or null: one that does not return holds every later update back. */
+  HealthTracker.@Nullable Busy delivering() {
+    return delivering;
   }
 
   /** Whether an update waits for the listeners (at most one: merged). */
@@ -125,12 +131,16 @@ final class Notifier {
 
   private void deliver(ConfigUpdate update) {
     for (ConfigRegistry.Listener l : listeners) {
+      delivering = new HealthTracker.Busy("a listener (" + l.getClass().getName() + ") on the update to revision " + update.current().revision(),
+          System.nanoTime());
       try {
         l.onUpdate(update);
       } catch (Throwable e) { // anything: the others and later updates must still run
         failures.incrementAndGet();
         lastFailure = "a listener (" + l.getClass().getName() + ") failed on the update to revision " + update.current().revision() + ": " + e;
         LOG.error("dynconf: {}; it is skipped for this update, the others still run", lastFailure, e);
+      } finally {
+        delivering = null;
       }
     }
   }

@@ -359,15 +359,21 @@ public final class EtcdSource implements ConfigSource {
    * Puts {@code key} on a lease of {@code ttl} kept alive until the returned handle is closed (then
    * the lease is revoked and the key deleted). If this process dies, etcd deletes the key when the
    * lease expires, and watchers see a delete. For nodes that register themselves.
+   *
+   * <p>Should the lease be lost while the handle is open (etcd not reached for longer than the TTL:
+   * it expired the lease and deleted the key), the key is put again on a new lease as soon as etcd
+   * answers, retried with the watch's backoff; the loss and every failed attempt are the status's
+   * last error meanwhile.
    */
   public AutoCloseable putWithLease(String key, byte[] value, Duration ttl) {
     requireOpen();
     if (ttl.getSeconds() < 1) {
       throw new IllegalArgumentException("lease ttl must be at least 1 s, was " + ttl);
     }
+    byte[] copy = value.clone();
     long lease = await(client().getLeaseClient().grant(ttl.getSeconds()), "lease grant for " + key).getID();
-    await(client().getKVClient().put(bytes(key), ByteSequence.from(value), PutOption.builder().withLeaseId(lease).build()), "put " + key);
-    LeaseKeeper keeper = new LeaseKeeper(key, lease);
+    await(client().getKVClient().put(bytes(key), ByteSequence.from(copy), PutOption.builder().withLeaseId(lease).build()), "put " + key);
+    LeaseKeeper keeper = new LeaseKeeper(key, copy, ttl.getSeconds(), lease);
     leases.add(keeper);
     keeper.keepAliveOn(client());
     if (client.get() != keeper.on) {
@@ -375,28 +381,45 @@ public final class EtcdSource implements ConfigSource {
     }
     return () -> {
       leases.remove(keeper);
-      keeper.close();
+      long current = keeper.close();
       try {
-        client().getLeaseClient().revoke(lease).get(options.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        client().getLeaseClient().revoke(current).get(options.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (ExecutionException | TimeoutException e) {
         log.warn("dynconf: cannot revoke the lease of " + key + ": " + e);
       }
     };
   }
 
+  /** Records an error of a background task (a registration's lease) as the status's last error. */
+  private void backgroundError(String message) {
+    lastRequestError = message;
+    lastRequestErrorMillis = options.clock.millis();
+    log.warn("dynconf: " + message);
+  }
+
   /**
    * Keeps one lease alive on the current client; when the watch replaces the client (a dead
    * connection), the keep-alive moves to the new one, since the old one is closed soon after.
+   * When the keep-alive ends for good (jetcd ends it when etcd no longer knows the lease, or when no
+   * answer came within the TTL), the key is put again on a new lease, retried with backoff until it
+   * works or the handle is closed.
    */
   private final class LeaseKeeper {
     private final String key;
-    private final long lease;
-    private @Nullable CloseableClient keepAlive;
+    private final byte[] value;
+    private final long ttlSeconds;
+    private long lease; // guarded by this
+    private @Nullable CloseableClient keepAlive; // guarded by this
     private volatile @Nullable Client on;
-    private boolean closed;
+    private boolean closed; // guarded by this
+    private int generation; // of the keep-alive: callbacks of a replaced one are ignored; guarded by this
+    private boolean renewing; // a new lease is being granted; guarded by this
+    private long delayMillis = options.backoffMin.toMillis(); // guarded by this
 
-    LeaseKeeper(String key, long lease) {
+    LeaseKeeper(String key, byte[] value, long ttlSeconds, long lease) {
       this.key = key;
+      this.value = value;
+      this.ttlSeconds = ttlSeconds;
       this.lease = lease;
     }
 
@@ -404,18 +427,32 @@ public final class EtcdSource implements ConfigSource {
       if (closed || c == on) {
         return;
       }
-      CloseableClient old = keepAlive;
-      keepAlive = c.getLeaseClient().keepAlive(lease, new StreamObserver<>() {
-        @Override
-        public void onNext(io.etcd.jetcd.lease.LeaseKeepAliveResponse value) {}
+      startKeepAlive(c);
+    }
 
+    private void startKeepAlive(Client c) { // under this
+      int gen = ++generation;
+      long id = lease;
+      CloseableClient old = keepAlive;
+      keepAlive = c.getLeaseClient().keepAlive(id, new StreamObserver<>() {
         @Override
-        public void onError(Throwable t) {
-          log.warn("dynconf: keep-alive of the lease of " + key + " failed: " + t);
+        public void onNext(io.etcd.jetcd.lease.LeaseKeepAliveResponse response) {
+          answered(gen);
         }
 
         @Override
-        public void onCompleted() {}
+        public void onError(Throwable t) {
+          if (leaseNotFound(t)) { // jetcd has dropped this keep-alive
+            lost(gen, "etcd no longer holds the lease " + Long.toHexString(id) + " (it expired while etcd was not reached): " + describe(t));
+          } else { // a broken stream: jetcd restarts it and keeps this keep-alive
+            log.warn("dynconf: keep-alive of the lease of " + key + " failed: " + describe(t));
+          }
+        }
+
+        @Override
+        public void onCompleted() { // jetcd's deadline: no answer within the TTL, the keep-alive is dropped
+          lost(gen, "no keep-alive of the lease " + Long.toHexString(id) + " was answered within its TTL of " + ttlSeconds + " s");
+        }
       });
       on = c;
       if (old != null) {
@@ -423,13 +460,100 @@ public final class EtcdSource implements ConfigSource {
       }
     }
 
-    synchronized void close() {
+    private synchronized void answered(int gen) {
+      if (gen == generation && !renewing) {
+        delayMillis = options.backoffMin.toMillis();
+      }
+    }
+
+    private synchronized void lost(int gen, String why) {
+      if (closed || gen != generation || renewing) {
+        return;
+      }
+      renewing = true;
+      backgroundError("the registration " + key + " lost its lease: " + why + "; putting it again on a new lease");
+      scheduleRenew();
+    }
+
+    private void scheduleRenew() { // under this
+      long wait = java.util.concurrent.ThreadLocalRandom.current().nextLong(delayMillis + 1); // full jitter
+      delayMillis = Math.min(options.backoffMax.toMillis(), Math.max(1, delayMillis) * 2);
+      try {
+        scheduler.schedule(this::renew, wait, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        renewing = false; // the source is closing
+      }
+    }
+
+    /** On the watch's scheduler: grants a new lease and puts the key on it; nothing here blocks. */
+    private void renew() {
+      try {
+        Client c = client();
+        long timeout = options.requestTimeout.toMillis();
+        c.getLeaseClient().grant(ttlSeconds).orTimeout(timeout, TimeUnit.MILLISECONDS)
+            .thenCompose(g -> c.getKVClient().put(bytes(key), ByteSequence.from(value), PutOption.builder().withLeaseId(g.getID()).build())
+                .orTimeout(timeout, TimeUnit.MILLISECONDS)
+                .handle((put, e) -> {
+                  if (e != null) {
+                    c.getLeaseClient().revoke(g.getID()); // not to leave a key-less lease behind; it expires anyway
+                    throw new java.util.concurrent.CompletionException(e);
+                  }
+                  return g.getID();
+                }))
+            .whenComplete(this::renewed);
+      } catch (RuntimeException e) { // the client is closed (a replacement under way), say
+        renewed(null, e);
+      }
+    }
+
+    private synchronized void renewed(@Nullable Long id, @Nullable Throwable e) {
+      if (closed) {
+        if (id != null) {
+          try {
+            client().getLeaseClient().revoke(id); // closed meanwhile: the new lease goes too
+          } catch (RuntimeException gone) { // the source is closed too: the lease expires after its TTL
+            log.warn("dynconf: cannot revoke the new lease of " + key + " (it expires after " + ttlSeconds + " s): " + describe(gone));
+          }
+        }
+        return;
+      }
+      if (id == null) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        backgroundError("cannot put the registration " + key + " again on a new lease: "
+            + (cause == null ? "no lease granted" : cause instanceof TimeoutException ? "timed out after " + options.requestTimeout : describe(cause))
+            + "; retrying");
+        scheduleRenew();
+        return;
+      }
+      lease = id;
+      renewing = false;
+      log.warn("dynconf: the registration " + key + " is back, on the lease " + Long.toHexString(id));
+      startKeepAlive(client());
+    }
+
+    /** Ends the keep-alive; returns the lease to revoke. */
+    synchronized long close() {
       closed = true;
       CloseableClient k = keepAlive;
       if (k != null) {
         k.close();
       }
+      return lease;
     }
+  }
+
+  /** True when etcd answered that the lease is unknown (expired or revoked). */
+  private static boolean leaseNotFound(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String m = c.getMessage();
+      if (m != null && m.contains("requested lease not found")) {
+        return true;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return false;
   }
 
   @Override

@@ -201,6 +201,38 @@ class EtcdSourceSupervisionTest {
     }
   }
 
+  /**
+   * A node cut off for longer than its lease's TTL: etcd expires the lease and deletes the key.
+   * Once the node is back, its registration must come back too (a new lease, the same value), and
+   * the loss must be in the status while it lasts. Before: jetcd's keep-alive answered "requested
+   * lease not found", the handler only logged it, and the key stayed gone for good while the
+   * handle looked alive.
+   */
+  @Test
+  void aRegistrationWhoseLeaseExpiredDuringACutIsPutAgainOnceEtcdIsBack() throws Exception {
+    try (EtcdSource source = source().build(); ConfigRegistry registry = registry(source).start()) {
+      assertThat(registry.awaitReady(WAIT)).isTrue();
+      String key = "/apisix/upstreams/self";
+      ByteSequence k = ByteSequence.from(key, StandardCharsets.UTF_8);
+      try (AutoCloseable registration = source.putWithLease(key, UPSTREAM.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(2))) {
+        await().atMost(WAIT).until(() -> registry.store(StandardTypes.UPSTREAMS).get("self") != null);
+        proxy().blackhole(); // keep-alives no longer reach etcd: it expires the lease and deletes the key
+        try {
+          await().atMost(WAIT).until(() -> writer.client().getKVClient().get(k).get(5, TimeUnit.SECONDS).getCount() == 0);
+        } finally {
+          proxy().pass();
+        }
+        await().atMost(WAIT).untilAsserted(() -> assertThat(source.status().lastError()).contains("lease").contains(key));
+        await().atMost(WAIT).until(() -> writer.client().getKVClient().get(k).get(5, TimeUnit.SECONDS).getCount() == 1);
+        await().atMost(WAIT).until(() -> registry.store(StandardTypes.UPSTREAMS).get("self") != null);
+        // The new lease is kept alive: the key stays for well past its TTL.
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(
+            () -> writer.client().getKVClient().get(k).get(5, TimeUnit.SECONDS).getCount() == 1);
+      }
+      await().atMost(WAIT).until(() -> writer.client().getKVClient().get(k).get(5, TimeUnit.SECONDS).getCount() == 0); // closed: revoked
+    }
+  }
+
   @Test
   void withEtcdUnreachableAtStartTheStatusShowsTheFailingListingThenTheContact() throws Exception {
     proxy().drop(); // etcd is down, as seen from the source

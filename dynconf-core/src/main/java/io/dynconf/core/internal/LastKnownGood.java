@@ -52,6 +52,7 @@ public final class LastKnownGood {
   private static final JsonFactory FACTORY = JSON.getFactory();
 
   private final Path path;
+  private volatile @Nullable String readError;
   private final Path journal;
   private final String prefix;
   private long generation; // of the last full write by this instance; 0: none yet, appends need one first
@@ -193,20 +194,33 @@ public final class LastKnownGood {
     }
   }
 
-  /** The saved listing; empty when there is no file or it cannot be used (the reason is logged). */
+  /**
+   * Why the last {@link #read()} found a file it could not use (the file and the reason), or null
+   * when it could (or there was none).
+   */
+  public @Nullable String readError() {
+    return readError;
+  }
+
+  private Optional<Listing> unusable(String reason) {
+    readError = "the last-known-good file " + path + " cannot be used: " + reason;
+    LOG.warn("dynconf: {}", readError);
+    return Optional.empty();
+  }
+
+  /** The saved listing; empty when there is no file or it cannot be used (the reason is logged, and in {@link #readError()}). */
   public Optional<Listing> read() {
+    readError = null;
     if (!Files.isRegularFile(path)) {
       return Optional.empty();
     }
     try {
       JsonNode root = JSON.readTree(path.toFile());
       if (!FORMAT.equals(root.path("format").asText())) {
-        LOG.warn("dynconf: ignoring {}: not a {} file", path, FORMAT);
-        return Optional.empty();
+        return unusable("not a " + FORMAT + " file");
       }
       if (!prefix.equals(root.path("prefix").asText())) {
-        LOG.warn("dynconf: ignoring {}: it holds prefix {}, not {}", path, root.path("prefix").asText(), prefix);
-        return Optional.empty();
+        return unusable("it holds prefix " + root.path("prefix").asText() + ", not " + prefix);
       }
       Map<String, KeyValue> kvs = new LinkedHashMap<>();
       for (JsonNode kv : root.path("kvs")) {
@@ -220,8 +234,7 @@ public final class LastKnownGood {
       }
       return Optional.of(new Listing(revision, new ArrayList<>(kvs.values())));
     } catch (IOException | RuntimeException e) {
-      LOG.warn("dynconf: ignoring the last-known-good file {}: {}", path, e.toString());
-      return Optional.empty();
+      return unusable(e.toString());
     }
   }
 

@@ -67,6 +67,8 @@ public final class EtcdWatchLoop {
   private final RateLimitedLog log;
 
   private long next;
+  /** {@code next - 1}, readable without the monitor: status() must not wait for a listener that hangs under it. */
+  private volatile long handedOver;
   private int generation;
   private Watch.@Nullable Watcher watcher;
   private @Nullable Client watcherClient;
@@ -108,6 +110,7 @@ public final class EtcdWatchLoop {
     this.prefix = prefix;
     this.prefixText = prefixText;
     this.next = Math.max(1, fromRevision);
+    this.handedOver = next - 1;
     this.knownClusterId = knownClusterId;
     this.listener = listener;
     this.scheduler = scheduler;
@@ -132,11 +135,9 @@ public final class EtcdWatchLoop {
     end(EtcdStatus.State.CLOSED);
   }
 
+  /** Never waits for the monitor (the listener runs under it, and may hang): the health of a stuck watch must still be readable. */
   public EtcdStatus status() {
-    long last;
-    synchronized (this) {
-      last = next - 1;
-    }
+    long last = handedOver;
     return new EtcdStatus(state, last, Math.max(etcdRevision, last), Duration.ofMillis(idleMillis()),
         reconnects, lastError);
   }
@@ -261,6 +262,7 @@ public final class EtcdWatchLoop {
       if (!events.isEmpty()) {
         listener.onEvents(events);
         next = newest + 1; // only once the listener took them: if it threw, they come again
+        handedOver = newest;
       }
       // A progress notification (empty, not the created one) proves the stream alive, nothing more:
       // etcd up to 3.4.23 / 3.5.7 answers a progress request with the store's current revision
