@@ -31,13 +31,15 @@ class ReadmeEmbeddingTest {
       }
     });
     registry.start();
-    registry.awaitReady(Duration.ofSeconds(10));
+    if (!registry.awaitReady(Duration.ofSeconds(10))) {   // false: nothing loaded yet
+      throw new IllegalStateException("configuration not ready: " + registry.health());
+    }
 
     ConfigSnapshot snapshot = registry.snapshot();       // one volatile read; consistent at one revision
     Route route = snapshot.store(StandardTypes.ROUTES).get("1");
     Upstream upstream = snapshot.store(StandardTypes.UPSTREAMS).get(route.upstreamId());
     snapshot.rejections().values().forEach(r -> System.err.println(r.message()));
-    // /apisix/routes/7 (revision 12): /methods/0: GETX is not a valid enum value
+    // over etcd: /apisix/routes/7 (revision 12): /methods/0: GETX is not a valid enum value
     // --- README example ends
     assertEquals(8080, upstream.nodes().get(0).port());
     assertTrue(snapshot.rejections().isEmpty(), snapshot.rejections().toString());
