@@ -55,6 +55,7 @@ import org.jspecify.annotations.Nullable;
 public final class Http2Connections {
   /** Streams one connection may have open at once (nginx's {@code http2_max_concurrent_streams}). */
   public static final int MAX_CONCURRENT_STREAMS = 128;
+  private static final ChannelHandler CONNECTION_ERRORS = PeerErrors.handler("HTTP/2 connection error");
 
   private static final byte[] PREFACE = ByteBufUtil.getBytes(Http2CodecUtil.connectionPrefaceBuf());
 
@@ -86,6 +87,7 @@ public final class Http2Connections {
       }
     }));
     pipeline.addLast(new NoStreamsTimeout(codec, idle));
+    pipeline.addLast(CONNECTION_ERRORS); // the codec has answered a protocol error with GOAWAY already
     Channel ch = pipeline.channel();
     ch.config().setAutoRead(true); // the connection always reads; each stream's window is its flow control
     ch.read();
@@ -111,6 +113,11 @@ public final class Http2Connections {
         if (protocol.equals(ApplicationProtocolNames.HTTP_2)) {
           toHttp2.accept(ctx);
         }
+      }
+
+      @Override
+      protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+        PeerErrors.report("TLS handshake failed", ctx.channel(), cause); // not Netty's warning and stack trace each
       }
     };
   }

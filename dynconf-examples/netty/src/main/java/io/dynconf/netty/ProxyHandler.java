@@ -211,10 +211,27 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
   };
 
-  /** Asks for the next message: a queued one if any (delivered asynchronously), else a socket read. */
+  /**
+   * A {@link #pull()} held back while the client's connection was not writable: taken when it is
+   * again ({@link #channelWritabilityChanged}).
+   */
+  private boolean pullWhenWritable;
+
+  /**
+   * Asks for the next message: a queued one if any (delivered asynchronously), else a socket read.
+   * Without an upstream exchange (between two requests, or dropping the body of an answered one),
+   * not while answers wait to be written to a client that does not read them: a client that
+   * pipelines requests the gateway answers itself (404, 401, ...) and never reads would otherwise
+   * have every answer queued in memory; the send timeout closes such a connection instead. (During
+   * an exchange, the body's reads follow the upstream's writability.)
+   */
   void pull() {
-    Object m = queued.poll();
     ChannelHandlerContext c = ctx();
+    if (exchange == null && !tunnel && !c.channel().isWritable()) {
+      pullWhenWritable = true;
+      return;
+    }
+    Object m = queued.poll();
     if (m == null) {
       c.read();
     } else {
@@ -638,6 +655,10 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
     Channel b = ex == null ? null : ex.backend();
     if (b != null) {
       b.config().setAutoRead(ctx.channel().isWritable());
+    }
+    if (pullWhenWritable && ctx.channel().isWritable()) {
+      pullWhenWritable = false;
+      pull();
     }
   }
 

@@ -405,6 +405,13 @@ final class UpstreamExchange implements BackendHandler.Listener, UpstreamPool.Ac
       });
       return;
     }
+    if (msg instanceof HttpResponse r && !r.decoderResult().isFailure() && (r.status().code() < 100 || r.status().code() > 999)) {
+      // RFC 9110 15: a status is three digits (nginx takes 100 to 999); "HTTP/1.1 0" or "1000"
+      // relayed as such would reach the client as a response it cannot read
+      ReferenceCountUtil.release(msg);
+      attemptFailed(false, "invalid status " + r.status().code() + " in the upstream's response");
+      return;
+    }
     if (msg instanceof HttpResponse r && r.status().code() >= 100 && r.status().code() < 200 && r.status().code() != 101) {
       interim = true; // 100 Continue, 102, 103: dropped; the final response follows
       ReferenceCountUtil.release(msg);

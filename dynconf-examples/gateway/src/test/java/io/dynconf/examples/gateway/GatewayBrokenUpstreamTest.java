@@ -23,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * An upstream that answers 101 to a request that asked for no upgrade, then writes a response of
  * its own choosing (found by the attack pass: the gateway relayed both, so the client received a
  * response to a request it never sent). Now: 502, the upstream connection closed, nothing injected.
+ * And a status line whose code is not three digits ("HTTP/1.1 0", "20", "1000"), which the gateway
+ * relayed as it was, a response the client could not read: now 502.
  */
 class GatewayBrokenUpstreamTest {
   @TempDir Path dir;
@@ -30,6 +32,9 @@ class GatewayBrokenUpstreamTest {
   private ServerSocket upstream;
   private Thread acceptor;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  /** What the upstream writes to every request. */
+  private volatile String answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+      + "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nsmuggle";
 
   @BeforeEach
   void start() throws Exception {
@@ -42,8 +47,7 @@ class GatewayBrokenUpstreamTest {
           int n = in.read(buf); // the request head
           if (n > 0) {
             OutputStream out = s.getOutputStream();
-            out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
-                + "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nsmuggle").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(answer.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
           }
         } catch (IOException e) {
@@ -79,5 +83,17 @@ class GatewayBrokenUpstreamTest {
     }
     assertThat(pipelined).startsWith("HTTP/1.1 502");
     assertThat(pipelined).doesNotContain("smuggle").doesNotContain("101 Switching");
+  }
+
+  @Test
+  void aStatusThatIsNotThreeDigitsIsA502() throws Exception {
+    int port = gateway.dataAddress().getPort();
+    await().until(() -> NormalisingBackend.status(NormalisingBackend.rawGet(port, "/f/probe", "x")) != 404);
+    for (String status : new String[] {"0", "20", "99", "1000"}) {
+      answer = "HTTP/1.1 " + status + " Odd\r\nContent-Length: 2\r\n\r\nok";
+      String got = NormalisingBackend.rawGet(port, "/f/status-" + status, "x");
+      // on main: "HTTP/1.1 0 Odd" and the like, relayed as they came
+      assertThat(got).as("upstream status %s", status).startsWith("HTTP/1.1 502 ");
+    }
   }
 }

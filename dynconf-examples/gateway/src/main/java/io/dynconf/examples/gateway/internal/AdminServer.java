@@ -243,6 +243,20 @@ public final class AdminServer implements AutoCloseable {
     io.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
+  /**
+   * Why {@code body} is not well-formed UTF-8 (RFC 8259 8.1), or null when it is. The JSON parser
+   * takes some ill-formed sequences as characters: an overlong {@code C0 AF} was stored as "/".
+   */
+  static @Nullable String notUtf8(byte @Nullable [] body) {
+    if (body == null || body.length == 0) {
+      return null;
+    }
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(body);
+    java.nio.charset.CoderResult r = StandardCharsets.UTF_8.newDecoder()
+        .decode(in, java.nio.CharBuffer.allocate(body.length), true);
+    return r.isError() ? "not UTF-8 at byte " + in.position() : null;
+  }
+
   private static AdminResponse json(int status, String body) {
     return new AdminResponse(status, Map.of("Content-Type", "application/json"), body.getBytes(StandardCharsets.UTF_8));
   }
@@ -440,7 +454,9 @@ public final class AdminServer implements AutoCloseable {
         executor.execute(() -> {
           AdminResponse response;
           try {
-            response = api.handle(request, x.arrivedNanos); // the time queued counts against the deadline
+            String notUtf8 = notUtf8(request.body());
+            response = notUtf8 != null ? json(400, "{\"error_msg\":\"invalid request body: " + notUtf8 + "\"}")
+                : api.handle(request, x.arrivedNanos); // the time queued counts against the deadline
           } catch (RuntimeException e) {
             LOG.error("dynconf admin: {} failed", request, e);
             response = json(500, "{\"error_msg\":\"internal error: " + quote(String.valueOf(e)) + "\"}");

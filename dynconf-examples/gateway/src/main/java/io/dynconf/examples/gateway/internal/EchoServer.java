@@ -30,6 +30,7 @@ import java.util.Map;
  * (method, uri, headers, body size), like httpbin's {@code /anything}.
  */
 public final class EchoServer implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EchoServer.class);
   private final Channel channel;
 
   public EchoServer(EventLoopGroup group, String host, int port) throws InterruptedException, java.net.BindException {
@@ -55,6 +56,19 @@ public final class EchoServer implements AutoCloseable {
   private static final class Echo extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+      if (req.decoderResult().isFailure()) {
+        // a head over the codec's limits (the gateway passes heads up to 16 KiB) or a malformed
+        // one: the codec reads nothing more on this connection, so answering it as a request and
+        // keeping it open left every later request on it unanswered (a gateway's pooled connection)
+        ByteBuf body = Unpooled.copiedBuffer("{\"error_msg\":" + quote("bad request: " + req.decoderResult().cause()) + "}\n",
+            StandardCharsets.UTF_8);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST, body);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        r.headers().set(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        return;
+      }
       StringBuilder json = new StringBuilder("{\"method\":").append(quote(req.method().name()))
           .append(",\"uri\":").append(quote(req.uri())).append(",\"headers\":{");
       boolean first = true;
@@ -74,6 +88,14 @@ public final class EchoServer implements AutoCloseable {
         io.netty.handler.codec.http.HttpUtil.setKeepAlive(r, true);
         ctx.writeAndFlush(r);
       }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // a client gone mid-request (the aggregator's PrematureChannelClosureException) and the
+      // like: closed without a warning and a stack trace each (an attacker's thousands flooded the log)
+      LOG.debug("echo connection {} failed", ctx.channel().remoteAddress(), cause);
+      ctx.close();
     }
 
     private static String quote(String s) {

@@ -110,9 +110,22 @@ public final class StatusServer implements AutoCloseable {
       HttpUtil.setKeepAlive(out, keepAlive);
       if (keepAlive) {
         ctx.writeAndFlush(out);
+        if (!ctx.channel().isWritable()) {
+          // a client that pipelines requests and reads no answer: no more requests are read until
+          // it does (the answers would pile up in memory); silent reads close it after IDLE_SECONDS
+          ctx.channel().config().setAutoRead(false);
+        }
       } else {
         ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
       }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      if (ctx.channel().isWritable()) {
+        ctx.channel().config().setAutoRead(true);
+      }
+      ctx.fireChannelWritabilityChanged();
     }
 
     @Override
