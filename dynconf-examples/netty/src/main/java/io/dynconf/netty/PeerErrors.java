@@ -11,9 +11,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Errors a client causes on its own connection (a TLS handshake that fails, an HTTP/2 protocol
- * error): each is counted and closes its connection; the log gets one line at most every
- * {@value #LOG_INTERVAL_S} s, with the latest error's message (no stack trace; DEBUG has every
- * one with its stack) and how many happened since the last line. Netty logs each of them as a
+ * error): each is counted, and its connection closed (by this class, or by the codec that raised
+ * it); the log gets one line at most every {@value #LOG_INTERVAL_S} s, with the latest error's
+ * message (no stack trace; DEBUG has every one with its stack) and how many happened since the
+ * last line. Netty logs each of them as a
  * warning with its stack trace, some 40 lines: a client opening bad connections in a loop filled
  * the log at thousands of lines a second. Thread-safe.
  */
@@ -34,6 +35,12 @@ public final class PeerErrors {
 
   /** Counts {@code cause} on {@code ch}'s connection and closes it. */
   public static void report(String what, Channel ch, Throwable cause) {
+    count(what, ch, cause);
+    ch.close();
+  }
+
+  /** Counts {@code cause} on {@code ch}'s connection, which whoever raised it closes. */
+  static void count(String what, Channel ch, Throwable cause) {
     TOTAL.incrementAndGet();
     long pending = UNLOGGED.incrementAndGet();
     LOG.debug("{} ({})", what, ch, cause);
@@ -44,10 +51,13 @@ public final class PeerErrors {
       LOG.info("{} from {}: {} ({} such client errors in the last {} s, {} in all; DEBUG logs each)", what,
           ch.remoteAddress(), cause.toString(), pending, LOG_INTERVAL_S, TOTAL.get());
     }
-    ch.close();
   }
 
-  /** Last in a connection's pipeline: what no handler before it took is reported here. */
+  /**
+   * Last in a connection's pipeline: what no handler before it took is counted here. It does not
+   * close the connection: the HTTP/2 codec has answered a connection error with GOAWAY and closes
+   * once that is written (closing at once would reset the connection before the client reads why).
+   */
   static ChannelHandler handler(String what) {
     return new Last(what);
   }
@@ -62,7 +72,7 @@ public final class PeerErrors {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      report(what, ctx.channel(), cause);
+      count(what, ctx.channel(), cause);
     }
   }
 }

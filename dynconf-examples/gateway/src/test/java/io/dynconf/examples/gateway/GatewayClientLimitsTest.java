@@ -14,10 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,29 +29,13 @@ class GatewayClientLimitsTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
 
   @TempDir Path dir;
+  @RegisterExtension final StandaloneGateway fixture = new StandaloneGateway();
   private Gateway gateway;
   private Backend backend;
 
-  @AfterEach
-  void close() {
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (backend != null) {
-      backend.close();
-    }
-  }
-
   private void start(String... flags) throws Exception {
-    backend = new Backend("b");
-    Path file = dir.resolve("apisix.yaml");
-    Files.writeString(file, "routes:\n  - id: r\n    uri: /*\n    upstream:\n      nodes:\n        \"" + backend.node()
-        + "\": 1\n#END\n");
-    List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-        "--echo-listen", "off", "--data-dir", dir.resolve("data").toString(), "--standalone", file.toString(),
-        "--admin-key", GatewayAdminTest.KEY));
-    args.addAll(List.of(flags));
-    gateway = Gateway.start(GatewayConfig.parse(args.toArray(String[]::new)));
+    gateway = fixture.start(dir, "b", StandaloneGateway.oneRoute("r", "/*"), flags);
+    backend = fixture.backend();
   }
 
   private Socket connect() throws IOException {

@@ -9,15 +9,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,29 +25,13 @@ class GatewayHttp2AttackTest {
   private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
   @TempDir Path dir;
+  @RegisterExtension final StandaloneGateway fixture = new StandaloneGateway();
   private Gateway gateway;
   private Backend backend;
 
-  @AfterEach
-  void close() {
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (backend != null) {
-      backend.close();
-    }
-  }
-
   private void start(String... extra) throws Exception {
-    backend = new Backend("web");
-    Path file = dir.resolve("apisix.yaml");
-    Files.writeString(file, "routes:\n  - id: open\n    uri: /*\n    upstream:\n      nodes:\n        \"" + backend.node()
-        + "\": 1\n#END\n");
-    List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-        "--echo-listen", "off", "--data-dir", dir.resolve("data").toString(),
-        "--standalone", file.toString(), "--admin-key", GatewayAdminTest.KEY));
-    args.addAll(List.of(extra));
-    gateway = Gateway.start(GatewayConfig.parse(args.toArray(String[]::new)));
+    gateway = fixture.start(dir, "web", StandaloneGateway.oneRoute("open", "/*"), extra);
+    backend = fixture.backend();
   }
 
   private static byte[] frame(int type, int flags, int stream, byte[] payload) {

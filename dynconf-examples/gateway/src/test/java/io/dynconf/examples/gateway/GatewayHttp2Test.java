@@ -9,7 +9,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
@@ -19,8 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,30 +33,16 @@ class GatewayHttp2Test {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   @TempDir Path dir;
+  @RegisterExtension final StandaloneGateway fixture = new StandaloneGateway();
   private Gateway gateway;
   private Backend backend;
 
-  @AfterEach
-  void close() {
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (backend != null) {
-      backend.close();
-    }
-  }
-
   private void start(String... extra) throws Exception {
-    backend = new Backend("web");
-    Path file = dir.resolve("apisix.yaml");
-    Files.writeString(file, "routes:\n  - id: open\n    uri: /*\n    upstream:\n      nodes:\n        \"" + backend.node()
+    gateway = fixture.start(dir, "web", node -> "routes:\n  - id: open\n    uri: /*\n    upstream:\n      nodes:\n        \"" + node
         + "\": 1\n  - id: locked\n    uri: /locked/*\n    plugins:\n      key-auth: {}\n    upstream:\n      nodes:\n        \""
-        + backend.node() + "\": 1\n#END\n");
-    List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-        "--tls-listen", "127.0.0.1:0", "--echo-listen", "off", "--data-dir", dir.resolve("data").toString(),
-        "--standalone", file.toString(), "--admin-key", GatewayAdminTest.KEY));
-    args.addAll(List.of(extra));
-    gateway = Gateway.start(GatewayConfig.parse(args.toArray(String[]::new)));
+        + node + "\": 1\n#END\n",
+        java.util.stream.Stream.concat(java.util.stream.Stream.of("--tls-listen", "127.0.0.1:0"), java.util.stream.Stream.of(extra)).toArray(String[]::new));
+    backend = fixture.backend();
   }
 
   private HttpClient h2Client() throws Exception {

@@ -14,13 +14,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,28 +31,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GatewayUnreadBodyTest {
   @TempDir Path dir;
+  @RegisterExtension final StandaloneGateway fixture = new StandaloneGateway();
   private Gateway gateway;
   private Backend backend;
 
-  @AfterEach
-  void close() {
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (backend != null) {
-      backend.close();
-    }
-  }
-
   private void start() throws Exception {
-    backend = new Backend("b");
-    Path file = dir.resolve("apisix.yaml");
-    Files.writeString(file, "routes:\n  - id: open\n    uri: /open/*\n    upstream:\n      nodes:\n        \"" + backend.node()
+    gateway = fixture.start(dir, "b", node -> "routes:\n  - id: open\n    uri: /open/*\n    upstream:\n      nodes:\n        \"" + node
         + "\": 1\n  - id: locked\n    uri: /locked/*\n    plugins:\n      key-auth: {}\n    upstream:\n      nodes:\n        \""
-        + backend.node() + "\": 1\n#END\n");
-    gateway = Gateway.start(GatewayConfig.parse(new String[] {"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-        "--echo-listen", "off", "--data-dir", dir.resolve("data").toString(), "--standalone", file.toString(),
-        "--admin-key", GatewayAdminTest.KEY}));
+        + node + "\": 1\n#END\n");
+    backend = fixture.backend();
   }
 
   private Socket connect(int port) throws IOException {
